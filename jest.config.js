@@ -1,0 +1,32 @@
+/**
+ * Two projects: `unit` (pure logic, no I/O) and `integration` (real Kafka, registry, PostgreSQL and
+ * MongoDB-wire servers; the global setup starts `infra` when it is not running and stops what it started).
+ */
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+  moduleNameMapper: {
+    '^@eventline/infra$': '<rootDir>/infra/src',
+    '^@eventline/([a-z-]+)$': '<rootDir>/packages/$1/src',
+  },
+};
+
+module.exports = {
+  // Integration tests wait on real brokers and servers; unit tests finish far below this.
+  testTimeout: 120000,
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{packages,services,infra}/**/test/unit/**/*.test.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{packages,services,infra}/**/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/infra/test/global-setup.ts',
+      globalTeardown: '<rootDir>/infra/test/global-teardown.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+};

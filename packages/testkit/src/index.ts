@@ -1,0 +1,5 @@
+export { uniqueName } from './names';
+export { eventually } from './eventually';
+export { localKafka, createTopic } from './kafka';
+export { createDatabase } from './postgres';
+export { urls } from '@eventline/infra';

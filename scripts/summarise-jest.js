@@ -1,0 +1,12 @@
+// Prints jest's totals as one plain closing line ("N passed, N failed"), the form CI reads.
+const fs = require('node:fs');
+
+const file = process.argv[2];
+if (!file || !fs.existsSync(file)) {
+  console.log('tests: 0 passed, 1 failed (jest wrote no results)');
+  process.exit(0);
+}
+const results = JSON.parse(fs.readFileSync(file, 'utf8'));
+const failedSuites = results.numFailedTestSuites + (results.numRuntimeErrorTestSuites ?? 0);
+const failed = results.numFailedTests + (failedSuites > 0 && results.numFailedTests === 0 ? failedSuites : 0);
+console.log(`tests: ${results.numPassedTests} passed, ${failed} failed`);
