@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { runningPid, start, waitFor } from './processes';
-import { run, log } from './shell';
+import { log, mvn, run } from './shell';
 import { cacheDir, host, ports, repoRoot, stateDir, urls, versions } from './settings';
 import type { Component } from './component';
 
@@ -18,8 +18,8 @@ export const kafkaClasspath = `${libDir}/*`;
 function install(): void {
   if (existsSync(libDir) && readdirSync(libDir).some((f) => f.startsWith('kafka_2.13-'))) return;
   log(`resolving Apache Kafka ${versions.kafka} from Maven Central into ${libDir}`);
-  run('mvn', [
-    '-q', '-B', '-f', join(repoRoot, 'infra', 'kafka', 'pom.xml'),
+  mvn([
+    '-f', join(repoRoot, 'infra', 'kafka', 'pom.xml'),
     `-Dkafka.version=${versions.kafka}`,
     'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libDir}`,
   ]);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { runningPid, start, waitFor } from './processes';
-import { log, run } from './shell';
+import { log, mvn, run } from './shell';
 import { cacheDir, host, ports, repoRoot, stateDir, urls, versions } from './settings';
 import type { Component } from './component';
 
@@ -20,8 +20,8 @@ const dataFile = join(stateDir, 'mongo', 'data.mv.db');
 function install(): void {
   if (!existsSync(libDir) || !readdirSync(libDir).some((f) => f.startsWith('mongo-java-server-core'))) {
     log(`resolving mongo-java-server ${versions.mongoWire} from Maven Central into ${libDir}`);
-    run('mvn', [
-      '-q', '-B', '-f', join(repoRoot, 'infra', 'mongo', 'pom.xml'),
+    mvn([
+      '-f', join(repoRoot, 'infra', 'mongo', 'pom.xml'),
       `-Dmongo-java-server.version=${versions.mongoWire}`,
       'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libDir}`,
     ]);

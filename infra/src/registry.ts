@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findJava } from './java';
 import { runningPid, start, waitFor } from './processes';
-import { log, run } from './shell';
+import { log, mvn, run } from './shell';
 import { cacheDir, host, ports, urls, versions } from './settings';
 import type { Component } from './component';
 
@@ -20,7 +20,7 @@ function install(): void {
   if (existsSync(runJar)) return;
   log(`fetching Apicurio Registry ${versions.apicurio} from Maven Central`);
   mkdirSync(appDir, { recursive: true });
-  run('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=io.apicurio:apicurio-registry-app:${versions.apicurio}:tar.gz:all`, `-DoutputDirectory=${baseDir}`]);
+  mvn(['dependency:copy', `-Dartifact=io.apicurio:apicurio-registry-app:${versions.apicurio}:tar.gz:all`, `-DoutputDirectory=${baseDir}`]);
   const tarball = join(baseDir, `apicurio-registry-app-${versions.apicurio}-all.tar.gz`);
   run('tar', ['xzf', tarball, '-C', appDir]);
   run('rm', ['-f', tarball]);

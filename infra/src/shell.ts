@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { cacheDir } from './settings';
 
 /** Runs an install-time command, inheriting output; throws with the command line when it fails. */
 export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; quiet?: boolean } = {}): string {
@@ -18,4 +20,9 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 
 export function log(message: string): void {
   process.stderr.write(`[infra] ${message}\n`);
+}
+
+/** Maven with its local repository inside our cache, so that a cold install is one folder to delete. */
+export function mvn(args: string[]): string {
+  return run('mvn', ['-q', '-B', `-Dmaven.repo.local=${join(cacheDir, 'm2')}`, ...args]);
 }
