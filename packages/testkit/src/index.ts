@@ -2,4 +2,5 @@ export { uniqueName } from './names';
 export { eventually } from './eventually';
 export { localKafka, createTopic } from './kafka';
 export { createDatabase } from './postgres';
+export { startTsProcess, type RunningProcess } from './process';
 export { urls } from '@eventline/infra';

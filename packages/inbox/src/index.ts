@@ -1,0 +1,2 @@
+export { createInboxSchema, handleOnce, type InboxOutcome } from './postgres-inbox';
+export { applyIfNewer, type VersionedOutcome } from './versioned-document';

@@ -1,0 +1,65 @@
+import { MongoClient, type Collection } from 'mongodb';
+import { Pool } from 'pg';
+import { createDatabase, uniqueName, urls } from '@eventline/testkit';
+import { applyIfNewer, createInboxSchema, handleOnce } from '@eventline/inbox';
+
+describe('PostgreSQL inbox', () => {
+  let pool: Pool;
+
+  beforeAll(async () => {
+    pool = new Pool({ connectionString: await createDatabase('inbox') });
+    await createInboxSchema(pool);
+    await pool.query('CREATE TABLE balance (id int PRIMARY KEY, amount int NOT NULL)');
+    await pool.query('INSERT INTO balance VALUES (1, 0)');
+  });
+  afterAll(() => pool.end());
+
+  const credit = (eventId: string, amount: number) =>
+    handleOnce(pool, 'balance-projector', eventId, async (tx) => {
+      await tx.query('UPDATE balance SET amount = amount + $1 WHERE id = 1', [amount]);
+    });
+  const balance = async () => (await pool.query('SELECT amount FROM balance WHERE id = 1')).rows[0].amount;
+
+  it('applies an event once however often it is delivered', async () => {
+    expect(await credit('e-1', 10)).toBe('applied');
+    expect(await credit('e-1', 10)).toBe('duplicate');
+    expect(await credit('e-2', 5)).toBe('applied');
+    expect(await Promise.all([credit('e-3', 1), credit('e-3', 1), credit('e-3', 1)])).toEqual(expect.arrayContaining(['applied', 'duplicate']));
+    expect(await balance()).toBe(16);
+  });
+
+  it('records nothing when the effect fails, so the redelivery applies it', async () => {
+    await expect(handleOnce(pool, 'balance-projector', 'e-fail', async (tx) => {
+      await tx.query('UPDATE balance SET amount = amount + 100 WHERE id = 1');
+      throw new Error('effect failed half-way');
+    })).rejects.toThrow('effect failed half-way');
+    expect(await balance()).toBe(16);
+    expect(await credit('e-fail', 100)).toBe('applied');
+    expect(await balance()).toBe(116);
+  });
+});
+
+describe('version-guarded MongoDB documents', () => {
+  let client: MongoClient;
+  let users: Collection<{ _id: number; email: string; version: number }>;
+
+  beforeAll(async () => {
+    client = await new MongoClient(urls.mongo).connect();
+    users = client.db(uniqueName('inbox')).collection('users');
+  });
+  afterAll(() => client.close());
+
+  it('creates, advances, and ignores older or repeated versions', async () => {
+    expect(await applyIfNewer(users, 1, 2, { $set: { email: 'v2@example.com' } })).toBe('applied');
+    expect(await applyIfNewer(users, 1, 1, { $set: { email: 'v1@example.com' } })).toBe('stale');
+    expect(await applyIfNewer(users, 1, 2, { $set: { email: 'v2-again@example.com' } })).toBe('stale');
+    expect(await applyIfNewer(users, 1, 3, { $set: { email: 'v3@example.com' } })).toBe('applied');
+    expect(await users.findOne({ _id: 1 })).toEqual({ _id: 1, email: 'v3@example.com', version: 3 });
+  });
+
+  it('converges to the newest version whatever the delivery order', async () => {
+    const versions = [5, 3, 4, 1, 5, 2];
+    for (const v of versions) await applyIfNewer(users, 2, v, { $set: { email: `v${v}@example.com` } });
+    expect(await users.findOne({ _id: 2 })).toEqual({ _id: 2, email: 'v5@example.com', version: 5 });
+  });
+});

@@ -1,0 +1,216 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { consumerLag, deadLettered, eventsConsumed, failpoint, type Logger } from '@eventline/observability';
+import { parseHeaders, type EventEnvelope } from './envelope';
+import { deadLetterTopic } from './topics';
+import { isTransient, PoisonRecordError } from './errors';
+
+export interface ConsumedEvent<T = unknown> {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  /** null for a tombstone. */
+  value: T | null;
+  /** Record type (Avro full name); undefined for a tombstone. */
+  recordName: string | undefined;
+  envelope: EventEnvelope;
+}
+
+export type EventHandler = (event: ConsumedEvent) => Promise<void>;
+
+export interface DecodedValue {
+  value: unknown;
+  recordName: string;
+}
+
+/** Turns a record value into an event; throws PoisonRecordError (or the codec's own error) for bad bytes. */
+export type ValueDecoder = (value: Buffer, topic: string) => Promise<DecodedValue>;
+
+export interface RetryPolicy {
+  /** Attempts for a failure that is not a transient infrastructure fault, before dead-lettering. */
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface EventConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  decode: ValueDecoder;
+  handler: EventHandler;
+  /** Publishes dead letters; shared with the service's other producers. */
+  producer: Producer;
+  logger: Logger;
+  /** Errors of these classes are poison at once (for example the codec's undecodable-record error). */
+  poisonErrors?: (new (...args: never[]) => Error)[];
+  retry?: Partial<RetryPolicy>;
+  fromBeginning?: boolean;
+  partitionsConsumedConcurrently?: number;
+  /** How long the group waits for a silent member (a killed process) before giving its partitions away. */
+  sessionTimeoutMs?: number;
+}
+
+const defaultRetry: RetryPolicy = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 10_000 };
+
+class ConsumerStopping extends Error {}
+
+/**
+ * At-least-once consumption: an offset is committed only after its record was handled or
+ * dead-lettered, so a crash redelivers whatever was in flight and handlers must be idempotent
+ * (see @eventline/inbox). Records of one partition are handled strictly in order.
+ */
+export class EventConsumer {
+  private readonly consumer: Consumer;
+  private readonly retry: RetryPolicy;
+  private readonly log: Logger;
+  private joined = false;
+  private crashed = false;
+  private stopping = false;
+
+  constructor(private readonly options: EventConsumerOptions) {
+    this.retry = { ...defaultRetry, ...options.retry };
+    this.log = options.logger.child({ component: 'consumer', group: options.groupId });
+    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      maxWaitTimeInMs: 1000,
+      sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.joined = true;
+      this.log.info({ assignment: event.payload.memberAssignment }, 'joined group');
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.crashed = !event.payload.restart;
+      this.log.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+    });
+  }
+
+  /** Ready once it has joined its group and has not crashed for good. */
+  isReady(): boolean {
+    return this.joined && !this.crashed && !this.stopping;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.options.topics) {
+      await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    }
+    await this.consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  /** Stops fetching, lets the record in hand finish, commits what was handled, leaves the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping) break;
+      try {
+        await this.handleRecord(batch.topic, batch.partition, message, heartbeat);
+      } catch (error) {
+        if (error instanceof ConsumerStopping) break;
+        throw error;
+      }
+      failpoint('consumer.before-commit');
+      resolveOffset(message.offset);
+      consumerLag.set(
+        { group: this.options.groupId, topic: batch.topic, partition: String(batch.partition) },
+        Math.max(0, Number(batch.highWatermark) - Number(message.offset) - 1),
+      );
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  private async handleRecord(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.handler(await this.toEvent(topic, partition, message));
+        eventsConsumed.inc({ topic, outcome: 'handled' });
+        return;
+      } catch (error) {
+        const transient = isTransient(error);
+        if (!transient && (error instanceof PoisonRecordError || attempt >= this.retry.maxAttempts)) {
+          await this.deadLetter(topic, partition, message, error, attempt);
+          return;
+        }
+        const delay = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** Math.min(attempt - 1, 16));
+        this.log.warn({ err: error, topic, partition, offset: message.offset, attempt, transient, delayMs: delay }, 'record failed; retrying');
+        await this.pause(delay, heartbeat);
+      }
+    }
+  }
+
+  private async toEvent(topic: string, partition: number, message: KafkaMessage): Promise<ConsumedEvent> {
+    let envelope: EventEnvelope;
+    try {
+      envelope = parseHeaders(message.headers);
+    } catch (error) {
+      throw new PoisonRecordError((error as Error).message);
+    }
+    if (message.key === null) throw new PoisonRecordError('record has no key (the key must be the aggregate id)');
+    let decoded: DecodedValue | undefined;
+    if (message.value !== null) {
+      try {
+        decoded = await this.options.decode(message.value, topic);
+      } catch (error) {
+        const poison = this.options.poisonErrors?.some((kind) => error instanceof kind);
+        throw poison ? new PoisonRecordError((error as Error).message) : error;
+      }
+    }
+    return {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key.toString(),
+      value: decoded?.value ?? null,
+      recordName: decoded?.recordName,
+      envelope,
+    };
+  }
+
+  private async pause(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (this.stopping) throw new ConsumerStopping();
+      await new Promise((r) => setTimeout(r, Math.min(500, until - Date.now())));
+      await heartbeat().catch(() => undefined);
+    }
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number): Promise<void> {
+    const reason = error instanceof Error ? error : new Error(String(error));
+    this.log.error({ err: reason, topic, partition, offset: message.offset, attempts }, 'dead-lettering record');
+    await this.options.producer.send({
+      topic: deadLetterTopic(topic),
+      acks: -1,
+      messages: [{
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...message.headers,
+          'dlq-error': reason.message.slice(0, 2000),
+          'dlq-error-type': reason.name,
+          'dlq-source-topic': topic,
+          'dlq-source-partition': String(partition),
+          'dlq-source-offset': message.offset,
+          'dlq-consumer-group': this.options.groupId,
+          'dlq-attempts': String(attempts),
+          'dlq-failed-at': new Date().toISOString(),
+        },
+      }],
+    });
+    deadLettered.inc({ topic });
+    eventsConsumed.inc({ topic, outcome: 'dead_lettered' });
+  }
+}

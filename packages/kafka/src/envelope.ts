@@ -1,0 +1,100 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IHeaders } from 'kafkajs';
+
+/**
+ * The metadata every eventline record carries in its Kafka headers. The record key is the aggregate
+ * id; the value is the Avro-encoded event (or null for a tombstone).
+ */
+export interface EventEnvelope {
+  eventId: string;
+  eventType: string;
+  source: string;
+  occurredAt: string;
+  correlationId: string;
+  causationId?: string;
+  /** W3C trace context: 00-<trace id>-<span id>-<flags>. */
+  traceparent: string;
+  /** Registry id of the writer schema; absent on tombstones. */
+  schemaId?: number;
+}
+
+export const headerNames = {
+  eventId: 'event-id',
+  eventType: 'event-type',
+  source: 'source',
+  occurredAt: 'occurred-at',
+  correlationId: 'correlation-id',
+  causationId: 'causation-id',
+  traceparent: 'traceparent',
+  schemaId: 'schema-id',
+} as const;
+
+export class InvalidEnvelopeError extends Error {
+  override name = 'InvalidEnvelopeError';
+}
+
+const traceparentPattern = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+export function newTraceparent(): string {
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+}
+
+/** Same trace, new span: what a consumer uses for the events it causes. */
+export function childTraceparent(parent: string): string {
+  if (!traceparentPattern.test(parent)) return newTraceparent();
+  const [version, traceId, , flags] = parent.split('-');
+  return `${version}-${traceId}-${randomBytes(8).toString('hex')}-${flags}`;
+}
+
+/** A fresh envelope; a consumer passes the event it handles as `cause` to keep the chain. */
+export function newEnvelope(eventType: string, source: string, cause?: Pick<EventEnvelope, 'eventId' | 'correlationId' | 'traceparent'>): EventEnvelope {
+  const eventId = randomUUID();
+  return {
+    eventId,
+    eventType,
+    source,
+    occurredAt: new Date().toISOString(),
+    correlationId: cause?.correlationId ?? eventId,
+    causationId: cause?.eventId,
+    traceparent: cause ? childTraceparent(cause.traceparent) : newTraceparent(),
+  };
+}
+
+export function buildHeaders(envelope: EventEnvelope): IHeaders {
+  const headers: IHeaders = {};
+  for (const [field, header] of Object.entries(headerNames) as [keyof EventEnvelope, string][]) {
+    const value = envelope[field];
+    if (value !== undefined) headers[header] = String(value);
+  }
+  return headers;
+}
+
+function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+  const raw = headers?.[name];
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  return first === undefined ? undefined : first.toString();
+}
+
+export function parseHeaders(headers: IHeaders | undefined): EventEnvelope {
+  const read = (name: string) => headerText(headers, name);
+  const missing = (['eventId', 'eventType', 'source', 'occurredAt', 'correlationId', 'traceparent'] as const).filter(
+    (field) => !read(headerNames[field]),
+  );
+  if (missing.length > 0) {
+    throw new InvalidEnvelopeError(`record headers lack ${missing.map((f) => headerNames[f]).join(', ')}`);
+  }
+  const schemaId = read(headerNames.schemaId);
+  if (schemaId !== undefined && !/^\d+$/.test(schemaId)) throw new InvalidEnvelopeError(`schema-id header is not a number: ${schemaId}`);
+  const traceparent = read(headerNames.traceparent) as string;
+  if (!traceparentPattern.test(traceparent)) throw new InvalidEnvelopeError(`traceparent header is malformed: ${traceparent}`);
+  return {
+    eventId: read(headerNames.eventId) as string,
+    eventType: read(headerNames.eventType) as string,
+    source: read(headerNames.source) as string,
+    occurredAt: read(headerNames.occurredAt) as string,
+    correlationId: read(headerNames.correlationId) as string,
+    causationId: read(headerNames.causationId),
+    traceparent,
+    schemaId: schemaId === undefined ? undefined : Number(schemaId),
+  };
+}

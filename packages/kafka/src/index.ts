@@ -1,0 +1,23 @@
+export {
+  type EventEnvelope,
+  headerNames,
+  InvalidEnvelopeError,
+  newEnvelope,
+  newTraceparent,
+  childTraceparent,
+  buildHeaders,
+  parseHeaders,
+} from './envelope';
+export { createKafka, type KafkaSettings } from './client';
+export { createProducer } from './producer';
+export { type TopicSpec, deadLetterTopic, topicConfigs, ensureTopics } from './topics';
+export { PoisonRecordError, TransientError, isTransient } from './errors';
+export {
+  EventConsumer,
+  type EventConsumerOptions,
+  type ConsumedEvent,
+  type EventHandler,
+  type ValueDecoder,
+  type DecodedValue,
+  type RetryPolicy,
+} from './consumer';

@@ -1,0 +1,154 @@
+import { join } from 'node:path';
+import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Pool } from 'pg';
+import { createLogger } from '@eventline/observability';
+import { createDatabase, eventually, localKafka, startTsProcess, uniqueName, urls } from '@eventline/testkit';
+import { buildHeaders, createProducer, ensureTopics, EventConsumer, newEnvelope, TransientError, type ConsumedEvent, type EventHandler } from '../../src';
+import { decodeJson } from '../fixtures/json-decoder';
+
+const logger = createLogger('consumer-test', 'silent');
+
+describe('EventConsumer', () => {
+  let kafka: Kafka;
+  let producer: Producer;
+  const running: EventConsumer[] = [];
+
+  beforeAll(async () => {
+    kafka = localKafka('consumer-test');
+    producer = createProducer(kafka);
+    await producer.connect();
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+  });
+  afterAll(() => producer.disconnect());
+
+  async function newTopic(): Promise<string> {
+    const topic = uniqueName('consumer');
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [{ name: topic, partitions: 1, compacted: false }]);
+    await admin.disconnect();
+    return topic;
+  }
+
+  const event = (key: string, value: unknown) => ({
+    key,
+    value: typeof value === 'string' ? value : JSON.stringify(value),
+    headers: buildHeaders(newEnvelope('Test', 'consumer-test')),
+  });
+
+  function consume(topic: string, handler: EventHandler, retry = { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50 }): EventConsumer {
+    const consumer = new EventConsumer({ kafka, groupId: uniqueName('group'), topics: [topic], decode: decodeJson, handler, producer, logger, retry });
+    running.push(consumer);
+    void consumer.start();
+    return consumer;
+  }
+
+  async function readDeadLetters(topic: string, count: number): Promise<KafkaMessage[]> {
+    const reader = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 250 });
+    await reader.connect();
+    await reader.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
+    const seen: KafkaMessage[] = [];
+    await reader.run({ eachMessage: async ({ message }) => void seen.push(message) });
+    await eventually(async () => seen.length, (n) => n >= count, { what: `${count} dead letters` });
+    await reader.disconnect();
+    return seen;
+  }
+
+  const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
+
+  it('dead-letters an undecodable record with the error and its origin, and moves on', async () => {
+    const topic = await newTopic();
+    const handled: ConsumedEvent[] = [];
+    const consumer = consume(topic, async (e) => void handled.push(e));
+    await producer.send({ topic, messages: [event('a', '\u0000not json'), event('b', { amount: 1 })] });
+    await eventually(async () => handled.length, (n) => n === 1, { what: 'the good record handled' });
+    expect(handled[0]).toMatchObject({ key: 'b', value: { amount: 1 } });
+    expect(consumer.isReady()).toBe(true);
+
+    const [dead] = await readDeadLetters(topic, 1);
+    expect(dead!.key?.toString()).toBe('a');
+    expect(dead!.value?.toString()).toBe('\u0000not json');
+    expect(header(dead!, 'dlq-error-type')).toBe('PoisonRecordError');
+    expect(header(dead!, 'dlq-error')).toMatch(/^value is not JSON/);
+    expect(header(dead!, 'dlq-source-topic')).toBe(topic);
+    expect(header(dead!, 'dlq-source-partition')).toBe('0');
+    expect(header(dead!, 'dlq-source-offset')).toBe('0');
+    expect(header(dead!, 'event-type')).toBe('Test');
+  });
+
+  it('dead-letters a record without the envelope headers', async () => {
+    const topic = await newTopic();
+    const handled: ConsumedEvent[] = [];
+    consume(topic, async (e) => void handled.push(e));
+    await producer.send({ topic, messages: [{ key: 'x', value: '{}' }, event('y', { amount: 2 })] });
+    await eventually(async () => handled.length, (n) => n === 1, { what: 'the good record handled' });
+    const [dead] = await readDeadLetters(topic, 1);
+    expect(header(dead!, 'dlq-error')).toMatch(/^record headers lack event-id/);
+  });
+
+  it('retries a failing record, then dead-letters it after the last attempt', async () => {
+    const topic = await newTopic();
+    const attempts = new Map<string, number>();
+    const handled: string[] = [];
+    consume(topic, async (e) => {
+      attempts.set(e.key, (attempts.get(e.key) ?? 0) + 1);
+      if (e.key === 'bad') throw new Error('business rule broken');
+      handled.push(e.key);
+    });
+    await producer.send({ topic, messages: [event('bad', { amount: 1 }), event('good', { amount: 1 })] });
+    await eventually(async () => handled, (h) => h.includes('good'), { what: 'the record after the bad one handled' });
+    expect(attempts.get('bad')).toBe(3);
+    const [dead] = await readDeadLetters(topic, 1);
+    expect(header(dead!, 'dlq-attempts')).toBe('3');
+    expect(header(dead!, 'dlq-error')).toBe('business rule broken');
+  });
+
+  it('keeps retrying a transient fault past the attempt limit instead of dead-lettering', async () => {
+    const topic = await newTopic();
+    let calls = 0;
+    const handled: string[] = [];
+    consume(topic, async (e) => {
+      calls++;
+      if (calls <= 6) throw new TransientError('database restarting');
+      handled.push(e.key);
+    });
+    await producer.send({ topic, messages: [event('k', { amount: 1 })] });
+    await eventually(async () => handled, (h) => h.length === 1, { what: 'handled once the fault clears' });
+    expect(calls).toBe(7);
+  });
+
+  it('redelivers after a crash before the offset commit, and the inbox applies each effect once', async () => {
+    const topic = await newTopic();
+    const databaseUrl = await createDatabase('consumer_crash');
+    const groupId = uniqueName('projector');
+    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, TOPIC: topic, GROUP_ID: groupId };
+    const messages = Array.from({ length: 50 }, (_, i) => event(`acct-${i % 5}`, { amount: i }));
+    await producer.send({ topic, messages });
+
+    const fixture = join(__dirname, '..', 'fixtures', 'projector-process.ts');
+    const crashing = startTsProcess(fixture, { ...env, EVENTLINE_FAILPOINTS: 'consumer.before-commit' });
+    expect(await crashing.exited).toBe('SIGKILL');
+
+    const pool = new Pool({ connectionString: databaseUrl });
+    try {
+      // The crash came after the first effect was committed and before its offset was.
+      expect((await pool.query('SELECT count(*)::int AS n FROM deliveries')).rows[0].n).toBe(1);
+      const restarted = startTsProcess(fixture, env);
+      await restarted.waitForLine(/consuming/);
+      const totals = async () => (await pool.query('SELECT key, amount FROM totals ORDER BY key')).rows;
+      const expected = Array.from({ length: 5 }, (_, k) => ({
+        key: `acct-${k}`,
+        amount: Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 5 === k).reduce((a, b) => a + b, 0),
+      }));
+      await eventually(totals, (rows) => JSON.stringify(rows) === JSON.stringify(expected), { what: 'totals of all 50 events', timeoutMs: 60_000 });
+      expect(await restarted.kill('SIGTERM')).toBe(0);
+      const deliveries = (await pool.query('SELECT count(*)::int AS n FROM deliveries')).rows[0].n;
+      expect(deliveries).toBe(51);
+      expect((await pool.query('SELECT count(*)::int AS n FROM inbox')).rows[0].n).toBe(50);
+    } finally {
+      await pool.end();
+    }
+  });
+});

@@ -1,0 +1,37 @@
+import { buildHeaders, childTraceparent, InvalidEnvelopeError, newEnvelope, parseHeaders } from '../../src/envelope';
+
+describe('event envelope', () => {
+  it('round-trips through Kafka headers', () => {
+    const envelope = { ...newEnvelope('UserState', 'user-service'), schemaId: 7 };
+    const headers = buildHeaders(envelope);
+    const asReceived = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(String(v))]));
+    expect(parseHeaders(asReceived)).toEqual(envelope);
+    expect(Object.keys(headers).sort()).toEqual(
+      ['correlation-id', 'event-id', 'event-type', 'occurred-at', 'schema-id', 'source', 'traceparent'],
+    );
+  });
+
+  it('keeps correlation and trace, and points at the cause, for an event caused by another', () => {
+    const cause = newEnvelope('OrderPlaced', 'order-service');
+    const effect = newEnvelope('StockReserved', 'product-service', cause);
+    expect(effect.correlationId).toBe(cause.correlationId);
+    expect(effect.causationId).toBe(cause.eventId);
+    expect(effect.traceparent.split('-')[1]).toBe(cause.traceparent.split('-')[1]);
+    expect(effect.traceparent.split('-')[2]).not.toBe(cause.traceparent.split('-')[2]);
+    expect(effect.eventId).not.toBe(cause.eventId);
+  });
+
+  it('names every missing header', () => {
+    expect(() => parseHeaders({ 'event-type': 'X' })).toThrow(new InvalidEnvelopeError('record headers lack event-id, source, occurred-at, correlation-id, traceparent'));
+  });
+
+  it('refuses a malformed traceparent or schema id', () => {
+    const headers = buildHeaders(newEnvelope('X', 'test'));
+    expect(() => parseHeaders({ ...headers, traceparent: 'not-a-trace' })).toThrow('traceparent header is malformed');
+    expect(() => parseHeaders({ ...headers, 'schema-id': 'abc' })).toThrow('schema-id header is not a number');
+  });
+
+  it('starts a new trace when the parent is unusable', () => {
+    expect(childTraceparent('garbage')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+});

@@ -1,0 +1,11 @@
+export { createLogger, type Logger } from './logger';
+export {
+  registry,
+  httpRequestDuration,
+  eventsPublished,
+  eventsConsumed,
+  consumerLag,
+  outboxDepth,
+  deadLettered,
+} from './metrics';
+export { failpoint } from './failpoint';

@@ -1,0 +1,51 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The metrics every eventline process exposes on /metrics. One registry per process: the building
+ * blocks record into it, the HTTP skeleton serves it.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export const httpRequestDuration = new Histogram({
+  name: 'eventline_http_request_duration_seconds',
+  help: 'HTTP request latency by route',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+export const eventsPublished = new Counter({
+  name: 'eventline_events_published_total',
+  help: 'Records published to Kafka, by topic',
+  labelNames: ['topic'] as const,
+  registers: [registry],
+});
+
+export const eventsConsumed = new Counter({
+  name: 'eventline_events_consumed_total',
+  help: 'Records consumed from Kafka and handled, by topic and outcome',
+  labelNames: ['topic', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const consumerLag = new Gauge({
+  name: 'eventline_consumer_lag',
+  help: 'High watermark minus the next offset to consume, by group, topic and partition',
+  labelNames: ['group', 'topic', 'partition'] as const,
+  registers: [registry],
+});
+
+export const outboxDepth = new Gauge({
+  name: 'eventline_outbox_depth',
+  help: 'Outbox rows written but not yet published, by outbox table',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+
+export const deadLettered = new Counter({
+  name: 'eventline_dlq_records_total',
+  help: 'Records sent to a dead-letter topic, by source topic',
+  labelNames: ['topic'] as const,
+  registers: [registry],
+});

@@ -1,0 +1,3 @@
+export { createOutboxSchema, LOCK_PARTITIONS } from './schema';
+export { enqueue, lockPartition, type OutboxEvent, type PayloadValidator } from './enqueue';
+export { OutboxRelay, type OutboxRelayOptions, type RecordEncoder } from './relay';

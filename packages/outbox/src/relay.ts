@@ -1,0 +1,172 @@
+import type { Client, Pool, PoolClient } from 'pg';
+import type { Message, Producer, TopicMessages } from 'kafkajs';
+import { buildHeaders, type EventEnvelope } from '@eventline/kafka';
+import { eventsPublished, failpoint, outboxDepth, type Logger } from '@eventline/observability';
+import { LOCK_PARTITIONS } from './schema';
+
+/** Encodes a payload for a topic (Avro, Confluent framing) and says which registered schema it used. */
+export interface RecordEncoder {
+  encode(topic: string, recordName: string, payload: unknown): Promise<{ value: Buffer; schemaId: number }>;
+}
+
+export interface OutboxRelayOptions {
+  pool: Pool;
+  producer: Producer;
+  encoder: RecordEncoder;
+  logger: Logger;
+  /** Lock partitions one round claims; with several relays, each takes what the others left. */
+  claimPartitions?: number;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** How long published rows are kept before they are deleted. */
+  retentionMinutes?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  record_name: string | null;
+  payload: unknown;
+  envelope: EventEnvelope;
+}
+
+/**
+ * Publishes outbox rows to Kafka and marks them sent, in one PostgreSQL transaction per round that
+ * also holds the row locks of the partitions it claimed. A crash after the publish and before the
+ * commit leaves the rows unsent, so they are published again: at least once, in order per key.
+ */
+export class OutboxRelay {
+  private readonly claim: number;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly retentionMinutes: number;
+  private readonly log: Logger;
+  private cursor = 0;
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private listener: PoolClient | undefined;
+  private wake: (() => void) | undefined;
+  private lastHousekeeping = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.claim = Math.min(LOCK_PARTITIONS, options.claimPartitions ?? LOCK_PARTITIONS);
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.retentionMinutes = options.retentionMinutes ?? 60;
+    this.log = options.logger.child({ component: 'outbox-relay' });
+  }
+
+  async start(): Promise<void> {
+    this.listener = await this.options.pool.connect();
+    (this.listener as unknown as Client).on('notification', () => this.wake?.());
+    await this.listener.query('LISTEN outbox');
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    if (this.listener) {
+      await this.listener.query('UNLISTEN outbox').catch(() => undefined);
+      this.listener.release();
+    }
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const published = await this.publishRound();
+        failures = 0;
+        await this.housekeeping();
+        if (published < this.batchSize) await this.waitForWork(this.pollIntervalMs);
+      } catch (error) {
+        failures++;
+        const delay = Math.min(10_000, 100 * 2 ** Math.min(failures, 7));
+        this.log.warn({ err: error, delayMs: delay }, 'outbox round failed; rows stay unsent and are retried');
+        await this.waitForWork(delay);
+      }
+    }
+  }
+
+  private waitForWork(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** One round: claim partitions, publish their oldest unsent rows, mark them sent. Returns the row count. */
+  async publishRound(): Promise<number> {
+    const tx = await this.options.pool.connect();
+    try {
+      await tx.query('BEGIN');
+      const start = this.cursor;
+      this.cursor = (this.cursor + this.claim) % LOCK_PARTITIONS;
+      // Rotating the starting partition keeps a busy low partition from starving the others.
+      const claimed = await tx.query<{ partition: number }>(
+        `SELECT partition FROM outbox_partition ORDER BY (partition - $1 + ${LOCK_PARTITIONS}) % ${LOCK_PARTITIONS}
+         LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [start, this.claim],
+      );
+      if (claimed.rowCount === 0) {
+        await tx.query('COMMIT');
+        return 0;
+      }
+      const { rows } = await tx.query<OutboxRow>(
+        `SELECT id, topic, key, record_name, payload, envelope FROM outbox
+         WHERE sent_at IS NULL AND partition = ANY($1) ORDER BY id LIMIT $2`,
+        [claimed.rows.map((r) => r.partition), this.batchSize],
+      );
+      if (rows.length === 0) {
+        await tx.query('COMMIT');
+        return 0;
+      }
+      const topicMessages = await this.encode(rows);
+      await this.options.producer.sendBatch({ acks: -1, topicMessages });
+      failpoint('outbox.after-publish');
+      await tx.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1)', [rows.map((r) => r.id)]);
+      failpoint('outbox.after-mark');
+      await tx.query('COMMIT');
+      for (const { topic, messages } of topicMessages) eventsPublished.inc({ topic }, messages.length);
+      return rows.length;
+    } catch (error) {
+      await tx.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      tx.release();
+    }
+  }
+
+  private async encode(rows: OutboxRow[]): Promise<TopicMessages[]> {
+    const byTopic = new Map<string, Message[]>();
+    for (const row of rows) {
+      let value: Buffer | null = null;
+      let envelope = row.envelope;
+      if (row.record_name !== null) {
+        const encoded = await this.options.encoder.encode(row.topic, row.record_name, row.payload);
+        value = encoded.value;
+        envelope = { ...envelope, schemaId: encoded.schemaId };
+      }
+      const messages = byTopic.get(row.topic) ?? [];
+      messages.push({ key: row.key, value, headers: buildHeaders(envelope) });
+      byTopic.set(row.topic, messages);
+    }
+    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  }
+
+  private async housekeeping(): Promise<void> {
+    if (Date.now() - this.lastHousekeeping < 5_000) return;
+    this.lastHousekeeping = Date.now();
+    const depth = await this.options.pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL');
+    outboxDepth.set({ table: 'outbox' }, Number(depth.rows[0]?.n ?? 0));
+    await this.options.pool.query(`DELETE FROM outbox WHERE sent_at < now() - make_interval(mins => $1)`, [this.retentionMinutes]);
+  }
+}
