@@ -4,9 +4,10 @@ import { buildHeaders, type EventEnvelope } from '@eventline/kafka';
 import { eventsPublished, failpoint, outboxDepth, type Logger } from '@eventline/observability';
 import { LOCK_PARTITIONS } from './schema';
 
-/** Encodes a payload for a topic (Avro, Confluent framing) and says which registered schema it used. */
+/** Encodes a payload for a topic (Avro in Confluent framing: AvroCodec) and names the schema it used. */
 export interface RecordEncoder {
-  encode(topic: string, recordName: string, payload: unknown): Promise<{ value: Buffer; schemaId: number }>;
+  encode(topic: string, recordName: string, payload: never): Promise<Buffer>;
+  schemaId(topic: string, recordName: string): Promise<number>;
 }
 
 export interface OutboxRelayOptions {
@@ -151,9 +152,9 @@ export class OutboxRelay {
       let value: Buffer | null = null;
       let envelope = row.envelope;
       if (row.record_name !== null) {
-        const encoded = await this.options.encoder.encode(row.topic, row.record_name, row.payload);
-        value = encoded.value;
-        envelope = { ...envelope, schemaId: encoded.schemaId };
+        const { encoder } = this.options;
+        value = await encoder.encode(row.topic, row.record_name, row.payload as never);
+        envelope = { ...envelope, schemaId: await encoder.schemaId(row.topic, row.record_name) };
       }
       const messages = byTopic.get(row.topic) ?? [];
       messages.push({ key: row.key, value, headers: buildHeaders(envelope) });
