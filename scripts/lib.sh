@@ -7,6 +7,7 @@ ensure_node_modules() {
 }
 
 build_typescript() {
-  echo "[setup] compiling TypeScript (tsc -b)" >&2
+  echo "[setup] compiling TypeScript (tsc -b) and type-checking tests and benchmarks" >&2
   npx tsc -b
+  npx tsc -p tsconfig.typecheck.json
 }

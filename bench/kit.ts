@@ -1,0 +1,199 @@
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { Pool } from 'pg';
+import { AvroCodec } from '@eventline/avro';
+import { kafkaClasspath, urls } from '@eventline/infra';
+import { applyIfNewer, createInboxSchema, handleOnce } from '@eventline/inbox';
+import { buildHeaders, createKafka, createProducer, ensureTopics, EventConsumer, newEnvelope } from '@eventline/kafka';
+import { createLogger } from '@eventline/observability';
+import { createOutboxSchema, enqueue } from '@eventline/outbox';
+import { createDatabase, eventually, startTsProcess, uniqueName } from '@eventline/testkit';
+import { benchCatalog, sampleUser, userState } from './lib/bench-catalog';
+import { printTable, repeat, row, type Row } from './lib/table';
+
+/**
+ * The platform kit's throughput on this machine, each figure the median of several runs, beside the
+ * broker's own ceiling measured with Kafka's perf tools from the same jars. Needs `npm run infra -- up`.
+ */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
+const logger = createLogger('bench', 'warn');
+const kafka = createKafka({ brokers: [urls.kafka], clientId: 'bench', logger });
+
+async function newTopic(): Promise<string> {
+  const topic = uniqueName('bench-users');
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, [{ name: topic, partitions: 3, compacted: false }]);
+  await admin.disconnect();
+  return topic;
+}
+
+async function avroMicroseconds(): Promise<Row[]> {
+  const topic = await newTopic();
+  const codec = new AvroCodec({ catalog: benchCatalog(topic), registryUrl: urls.registry, autoRegister: true });
+  const users = Array.from({ length: EVENTS }, (_, i) => sampleUser(i));
+  const encoded = await Promise.all(users.map((u) => codec.encode(topic, userState, u)));
+  const encode = await repeat(RUNS + 2, async () => {
+    const start = process.hrtime.bigint();
+    for (const user of users) await codec.encode(topic, userState, user);
+    return Number(process.hrtime.bigint() - start) / 1000 / users.length;
+  });
+  const decode = await repeat(RUNS + 2, async () => {
+    const start = process.hrtime.bigint();
+    for (const bytes of encoded) await codec.decode(bytes, userState);
+    return Number(process.hrtime.bigint() - start) / 1000 / encoded.length;
+  });
+  return [row('Avro encode (validate + Confluent framing), UserState', 'µs/event', encode), row('Avro decode (registry-cached writer schema), UserState', 'µs/event', decode)];
+}
+
+async function fillOutbox(pool: Pool, topic: string, count: number): Promise<void> {
+  for (let from = 0; from < count; from += 500) {
+    const tx = await pool.connect();
+    await tx.query('BEGIN');
+    await enqueue(tx, Array.from({ length: Math.min(500, count - from) }, (_, i) => ({
+      topic, key: String((from + i) % 1000), recordName: userState, payload: sampleUser(from + i), envelope: newEnvelope('UserState', 'bench'),
+    })));
+    await tx.query('COMMIT');
+    tx.release();
+  }
+}
+
+async function relayThroughput(relays: number): Promise<Row> {
+  const runs = await repeat(RUNS, async () => {
+    const topic = await newTopic();
+    await new AvroCodec({ catalog: benchCatalog(topic), registryUrl: urls.registry, autoRegister: true }).schemaId(topic, userState);
+    const databaseUrl = await createDatabase('bench_outbox');
+    const pool = new Pool({ connectionString: databaseUrl });
+    await createOutboxSchema(pool);
+    await fillOutbox(pool, topic, EVENTS);
+    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, TOPIC: topic, CLAIM: String(16 / relays) };
+    const workers = Array.from({ length: relays }, () => startTsProcess(join(__dirname, 'workers', 'relay-worker.ts'), env));
+    await Promise.all(workers.map((w) => w.waitForLine(/relaying/)));
+    const start = Date.now();
+    await eventually(
+      async () => Number((await pool.query('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL')).rows[0].n),
+      (n) => n === 0,
+      { intervalMs: 20, timeoutMs: 300_000, what: 'outbox drained' },
+    );
+    const seconds = (Date.now() - start) / 1000;
+    await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+    await pool.end();
+    return EVENTS / seconds;
+  });
+  return row(`Outbox relay, ${relays} relay process${relays > 1 ? 'es' : ''} (PostgreSQL → Kafka, Avro, acks=all)`, 'events/s', runs);
+}
+
+async function produceBacklog(topic: string): Promise<void> {
+  const codec = new AvroCodec({ catalog: benchCatalog(topic), registryUrl: urls.registry, autoRegister: true });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  for (let from = 0; from < EVENTS; from += 1000) {
+    const messages = await Promise.all(Array.from({ length: Math.min(1000, EVENTS - from) }, async (_, i) => ({
+      key: String((from + i) % 5000),
+      value: await codec.encode(topic, userState, sampleUser((from + i) % 5000, Math.floor((from + i) / 5000) + 1)),
+      headers: buildHeaders(newEnvelope('UserState', 'bench')),
+    })));
+    await producer.send({ topic, acks: -1, messages });
+  }
+  await producer.disconnect();
+}
+
+async function consumerThroughput(target: 'postgres' | 'mongo'): Promise<Row> {
+  const topic = await newTopic();
+  await produceBacklog(topic);
+  const codec = new AvroCodec({ catalog: benchCatalog(topic), registryUrl: urls.registry });
+  const pool = new Pool({ connectionString: await createDatabase('bench_inbox'), max: 6 });
+  await createInboxSchema(pool);
+  await pool.query('CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, version bigint NOT NULL)');
+  const mongo = await new MongoClient(urls.mongo).connect();
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const runs = await repeat(RUNS, async () => {
+    const collection = mongo.db(uniqueName('bench')).collection<{ _id: number; email: string; version: number }>('users');
+    let handled = 0;
+    const consumer = new EventConsumer({
+      kafka, groupId: uniqueName('bench'), topics: [topic], producer, logger, partitionsConsumedConcurrently: 3,
+      decode: async (value) => ({ value: (await codec.decode(value, userState)).value, recordName: userState }),
+      handler: async (event) => {
+        const user = event.value as ReturnType<typeof sampleUser>;
+        if (target === 'postgres') {
+          await handleOnce(pool, `bench-${topic}-${handled === 0 ? Date.now() : ''}`.slice(0, 0) + event.topic + consumerRun, event.envelope.eventId, async (tx) => {
+            await tx.query(
+              'INSERT INTO users VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, version = EXCLUDED.version WHERE users.version < EXCLUDED.version',
+              [user.id, user.email, user.version],
+            );
+          });
+        } else {
+          await applyIfNewer(collection, user.id, user.version, { $set: { email: user.email } });
+        }
+        handled++;
+      },
+    });
+    const start = Date.now();
+    void consumer.start();
+    await eventually(async () => handled, (n) => n >= EVENTS, { intervalMs: 20, timeoutMs: 600_000, what: `${EVENTS} events handled` });
+    const seconds = (Date.now() - start) / 1000;
+    await consumer.stop();
+    consumerRun++;
+    return EVENTS / seconds;
+  });
+  await producer.disconnect();
+  await mongo.close();
+  await pool.end();
+  const into = target === 'postgres' ? 'PostgreSQL (inbox + upsert in one transaction)' : 'MongoDB wire server (version-guarded update)';
+  return row(`Idempotent consumer into ${into}, 3 partitions`, 'events/s', runs);
+}
+let consumerRun = 0;
+
+function javaTool(mainClass: string, args: string[]): string {
+  const result = spawnSync('java', ['-Xmx512m', '-cp', kafkaClasspath, mainClass, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${mainClass} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function brokerCeiling(): Promise<Row[]> {
+  const records = 500_000;
+  const produced: number[] = [];
+  const consumed: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const topic = await newTopic();
+    const out = javaTool('org.apache.kafka.tools.ProducerPerformance', [
+      '--topic', topic, '--num-records', String(records), '--record-size', '200', '--throughput', '-1',
+      '--producer-props', `bootstrap.servers=${urls.kafka}`, 'acks=all', 'enable.idempotence=true', 'linger.ms=5',
+    ]);
+    const summary = out.trim().split('\n').pop() ?? '';
+    produced.push(Number(/([\d.]+) records\/sec/.exec(summary)?.[1]));
+    const consumerOut = javaTool('org.apache.kafka.tools.ConsumerPerformance', [
+      '--bootstrap-server', urls.kafka, '--topic', topic, '--messages', String(records), '--group', uniqueName('perf'), '--show-detailed-stats', '--reporting-interval', '600000',
+    ]);
+    const fields = consumerOut.trim().split('\n').pop()?.split(',').map((f) => f.trim()) ?? [];
+    // Last line: time, threadId, MB, MB/s, nMsg, nMsg/s, ... ; fall back to totals when detailed stats are off.
+    consumed.push(Number(fields[5]));
+  }
+  return [
+    row('Broker ceiling: kafka-producer-perf-test, 200 B records, acks=all, idempotent', 'records/s', produced),
+    row('Broker ceiling: kafka-consumer-perf-test, same records', 'records/s', consumed),
+  ];
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  rows.push(...(await avroMicroseconds()));
+  rows.push(await relayThroughput(1));
+  rows.push(await relayThroughput(2));
+  rows.push(await consumerThroughput('postgres'));
+  rows.push(await consumerThroughput('mongo'));
+  rows.push(...(await brokerCeiling()));
+  printTable(
+    `Platform kit, ${EVENTS.toLocaleString('en-US')} events per run, ${RUNS} runs (${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version})`,
+    rows,
+  );
+}
+
+main().then(() => process.exit(0), (error) => {
+  console.error(error);
+  process.exit(1);
+});

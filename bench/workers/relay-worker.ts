@@ -1,0 +1,27 @@
+import { Pool } from 'pg';
+import { AvroCodec } from '@eventline/avro';
+import { benchCatalog } from '../lib/bench-catalog';
+import { createLogger } from '@eventline/observability';
+import { createKafka, createProducer } from '@eventline/kafka';
+import { OutboxRelay } from '@eventline/outbox';
+
+/** One relay process for the outbox benchmark; runs until SIGTERM. */
+async function main(): Promise<void> {
+  const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+  const logger = createLogger('bench-relay', 'warn');
+  const kafka = createKafka({ brokers: [process.env.KAFKA_BROKERS ?? ''], clientId: 'bench-relay', logger });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const codec = new AvroCodec({ catalog: benchCatalog(process.env.TOPIC ?? ''), registryUrl: process.env.SCHEMA_REGISTRY_URL });
+  const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, claimPartitions: Number(process.env.CLAIM ?? 16) });
+  await relay.start();
+  console.log('relaying');
+  process.on('SIGTERM', () => {
+    void relay.stop().then(() => producer.disconnect()).then(() => pool.end()).then(() => process.exit(0));
+  });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
