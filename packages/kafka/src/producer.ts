@@ -1,9 +1,10 @@
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 
 /**
  * The idempotent producer every service publishes with: acks from all in-sync replicas, one request in
- * flight so that records of one partition can never be reordered by a retry.
+ * flight so that records of one partition can never be reordered by a retry. The partitioner is the
+ * Java client's (murmur2), so a key lands on the same partition whichever client wrote it.
  */
 export function createProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
 }

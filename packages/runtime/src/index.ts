@@ -1,0 +1,2 @@
+export { startService, runService, type ServiceDefinition, type ServiceContext, type ConsumerDefinition, type RunningService, type Settings } from './service';
+export { baseSettings, postgresSettings, mongoSettings } from './settings';

@@ -1,0 +1,176 @@
+import { MongoClient, type Db } from 'mongodb';
+import { Pool } from 'pg';
+import { z } from 'zod';
+import type { Producer } from 'kafkajs';
+import { AvroCodec, assertValid, kafkaTopics, loadCatalog, recordSchema, UndecodableRecordError, type Catalog } from '@eventline/avro';
+import { loadConfigOrExit } from '@eventline/config';
+import { createHttpService, type HttpService, type ReadinessCheck, type Router } from '@eventline/http';
+import { createKafka, createProducer, EventConsumer, type EventHandler, type ValueDecoder } from '@eventline/kafka';
+import { createLogger, type Logger } from '@eventline/observability';
+import { OutboxRelay, type PayloadValidator } from '@eventline/outbox';
+import type { Kafka } from 'kafkajs';
+import type { ServiceState } from '@eventline/http';
+import { baseSettings, mongoSettings, postgresSettings } from './settings';
+
+export interface ConsumerDefinition {
+  groupId: string;
+  topics: string[];
+  handler: EventHandler;
+  partitionsConsumedConcurrently?: number;
+}
+
+/** What a service's routes and handlers get to work with. */
+export interface ServiceContext<Settings> {
+  name: string;
+  settings: Settings;
+  logger: Logger;
+  kafka: Kafka;
+  producer: Producer;
+  codec: AvroCodec;
+  catalog: Catalog;
+  /** Checks an outbox payload against its local schema (throws naming the field). */
+  validatePayload: PayloadValidator;
+  pool: Pool | undefined;
+  mongo: Db | undefined;
+}
+
+export interface ServiceDefinition<Shape extends z.ZodRawShape> {
+  name: string;
+  /** The service's own settings, beside the base ones (PORT, LOG_LEVEL, KAFKA_*, SCHEMA_REGISTRY_URL). */
+  settings: Shape;
+  /** A PostgreSQL pool (DATABASE_URL), its migration, and the outbox relay. */
+  postgres?: { migrate(pool: Pool): Promise<void> };
+  /** A MongoDB database (MONGO_URL, MONGO_DB) and its migration (indexes). */
+  mongo?: { migrate(db: Db): Promise<void> };
+  consumers?: (context: ServiceContext<Settings<Shape>>) => ConsumerDefinition[];
+  routes: (router: Router<ServiceState>, context: ServiceContext<Settings<Shape>>) => void;
+}
+
+type BaseSettings = z.output<z.ZodObject<typeof baseSettings>> & {
+  DATABASE_URL?: string;
+  MONGO_URL?: string;
+  MONGO_DB?: string;
+};
+export type Settings<Shape extends z.ZodRawShape> = BaseSettings & z.output<z.ZodObject<Shape>>;
+
+export interface RunningService<Shape extends z.ZodRawShape> {
+  context: ServiceContext<Settings<Shape>>;
+  http: HttpService;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a service in dependency order — stores, topics, producer, relay, consumers, then HTTP — and
+ * registers their shutdown in reverse: HTTP drains first, consumers commit, the relay finishes its
+ * round, the producer flushes, the pools close last.
+ */
+export async function startService<Shape extends z.ZodRawShape>(
+  definition: ServiceDefinition<Shape>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningService<Shape>> {
+  const shape: z.ZodRawShape = {
+    ...baseSettings,
+    ...(definition.postgres ? postgresSettings : {}),
+    ...(definition.mongo ? mongoSettings : {}),
+    ...definition.settings,
+  };
+  // One parse of everything, so that every bad setting is named at once.
+  const settings = loadConfigOrExit(z.object(shape), { env }) as unknown as Settings<Shape>;
+  const logger = createLogger(definition.name, settings.LOG_LEVEL);
+  const catalog = loadCatalog();
+  const codec = new AvroCodec({ catalog, registryUrl: settings.SCHEMA_REGISTRY_URL });
+  const sasl = settings.KAFKA_SASL_USERNAME
+    ? { mechanism: 'scram-sha-512' as const, username: settings.KAFKA_SASL_USERNAME, password: settings.KAFKA_SASL_PASSWORD }
+    : undefined;
+  const kafka = createKafka({ brokers: settings.KAFKA_BROKERS, clientId: definition.name, logger, sasl });
+  const readiness: ReadinessCheck[] = [];
+  const shutdown: { name: string; run: () => Promise<void> }[] = [];
+
+  let pool: Pool | undefined;
+  if (definition.postgres) {
+    const connected = new Pool({ connectionString: settings.DATABASE_URL, max: 20 });
+    pool = connected;
+    await definition.postgres.migrate(connected);
+    shutdown.push({ name: 'postgres pool', run: () => connected.end() });
+    readiness.push({ name: 'postgres', check: async () => (await connected.query('SELECT 1')).rowCount === 1 });
+  }
+
+  let mongo: Db | undefined;
+  if (definition.mongo) {
+    const client = await new MongoClient(settings.MONGO_URL ?? '').connect();
+    mongo = client.db(settings.MONGO_DB);
+    await definition.mongo.migrate(mongo);
+    shutdown.push({ name: 'mongo client', run: () => client.close() });
+    const db = mongo;
+    readiness.push({ name: 'mongo', check: async () => (await db.command({ ping: 1 })).ok === 1 });
+  }
+
+  if (settings.KAFKA_ENSURE_TOPICS) {
+    const admin = kafka.admin();
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const missing = kafkaTopics(catalog).filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    await admin.disconnect();
+  }
+
+  const producer = createProducer(kafka);
+  let producerConnected = false;
+  producer.on(producer.events.CONNECT, () => (producerConnected = true));
+  producer.on(producer.events.DISCONNECT, () => (producerConnected = false));
+  await producer.connect();
+  shutdown.push({ name: 'kafka producer', run: () => producer.disconnect() });
+  readiness.push({ name: 'kafka', check: () => producerConnected });
+
+  const validatePayload: PayloadValidator = (recordName, payload) => assertValid(recordSchema(catalog, recordName).type, payload);
+  const context: ServiceContext<Settings<Shape>> = { name: definition.name, settings, logger, kafka, producer, codec, catalog, validatePayload, pool, mongo };
+
+  if (pool) {
+    const relay = new OutboxRelay({ pool, producer, encoder: codec, logger });
+    await relay.start();
+    shutdown.push({ name: 'outbox relay', run: () => relay.stop() });
+  }
+
+  const decode: ValueDecoder = async (value) => {
+    const decoded = await codec.decode(value);
+    return { value: decoded.value, recordName: decoded.writerRecordName };
+  };
+  for (const consumerDefinition of definition.consumers?.(context) ?? []) {
+    const consumer = new EventConsumer({
+      kafka, producer, logger, decode,
+      groupId: consumerDefinition.groupId,
+      topics: consumerDefinition.topics,
+      handler: consumerDefinition.handler,
+      partitionsConsumedConcurrently: consumerDefinition.partitionsConsumedConcurrently,
+      poisonErrors: [UndecodableRecordError],
+      sessionTimeoutMs: settings.KAFKA_SESSION_TIMEOUT_MS,
+    });
+    await consumer.start();
+    shutdown.push({ name: `consumer ${consumerDefinition.groupId}`, run: () => consumer.stop() });
+    readiness.push({ name: `consumer ${consumerDefinition.groupId}`, check: () => consumer.isReady() });
+  }
+
+  const http = createHttpService({
+    name: definition.name,
+    port: settings.PORT,
+    logger,
+    readiness,
+    routes: (router) => definition.routes(router, context),
+  });
+  for (const step of shutdown) http.onShutdown(step.name, step.run);
+  const { port } = await http.start();
+  logger.info({ port }, `${definition.name} listening`);
+  return { context, http, port, stop: () => http.stop() };
+}
+
+/** The entry point of a service process: start, stop on SIGTERM/SIGINT, exit 1 if start-up fails. */
+export function runService<Shape extends z.ZodRawShape>(definition: ServiceDefinition<Shape>): void {
+  startService(definition).then(
+    (running) => running.http.installSignalHandlers(),
+    (error: unknown) => {
+      createLogger(definition.name).fatal({ err: error }, 'start-up failed');
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,24 @@
+import { bool, int, list, logLevel, port, str, url } from '@eventline/config';
+
+/** Settings every service has; a service adds its own shape beside them. */
+export const baseSettings = {
+  PORT: port(),
+  LOG_LEVEL: logLevel(),
+  KAFKA_BROKERS: list({ default: ['127.0.0.1:9092'] }),
+  SCHEMA_REGISTRY_URL: url({ default: 'http://127.0.0.1:8085/apis/ccompat/v7' }),
+  /** SCRAM credentials (Strimzi KafkaUser secrets); both or neither. */
+  KAFKA_SASL_USERNAME: str({ default: '' }),
+  KAFKA_SASL_PASSWORD: str({ default: '' }),
+  /** Create the catalog's topics at start. Locally yes; on Kubernetes Strimzi's KafkaTopics own them. */
+  KAFKA_ENSURE_TOPICS: bool(true),
+  KAFKA_SESSION_TIMEOUT_MS: int({ min: 6000, max: 300000, default: 30000 }),
+};
+
+export const postgresSettings = {
+  DATABASE_URL: url({ protocols: ['postgres:', 'postgresql:'] }),
+};
+
+export const mongoSettings = {
+  MONGO_URL: url({ protocols: ['mongodb:'] }),
+  MONGO_DB: str(),
+};
