@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { enqueue, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
+import { enqueue, withTransaction, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
 
 export interface NewEvent {
   type: string;
@@ -56,33 +56,29 @@ export class EventStore {
 
   async append(streamId: string, expectedVersion: number, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    const tx = await this.pool.connect();
     try {
-      await tx.query('BEGIN');
-      const current = await tx.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1', [streamId]);
-      const actual = current.rows[0]?.version ?? 0;
-      if (actual !== expectedVersion) throw new ConcurrencyError(streamId, expectedVersion, actual);
-      const values: unknown[] = [];
-      const rows = events.map((event, i) => {
-        values.push(streamId, expectedVersion + i + 1, event.type, event.data, event.metadata ?? {});
-        const o = i * 5;
-        return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5})`;
+      return await withTransaction(this.pool, async (tx) => {
+        const current = await tx.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1', [streamId]);
+        const actual = current.rows[0]?.version ?? 0;
+        if (actual !== expectedVersion) throw new ConcurrencyError(streamId, expectedVersion, actual);
+        const values: unknown[] = [];
+        const rows = events.map((event, i) => {
+          values.push(streamId, expectedVersion + i + 1, event.type, event.data, event.metadata ?? {});
+          const o = i * 5;
+          return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5})`;
+        });
+        // A concurrent append of the same version blocks on the unique index here, then fails.
+        const inserted = await tx.query<EventRow>(
+          `INSERT INTO events (stream_id, version, event_type, data, metadata) VALUES ${rows.join(', ')} RETURNING *`,
+          values,
+        );
+        const stored = inserted.rows.map(toStored);
+        if (options.outbox) await enqueue(tx, options.outbox(stored), options.validate);
+        return stored;
       });
-      // A concurrent append of the same version blocks on the unique index here, then fails.
-      const inserted = await tx.query<EventRow>(
-        `INSERT INTO events (stream_id, version, event_type, data, metadata) VALUES ${rows.join(', ')} RETURNING *`,
-        values,
-      );
-      const stored = inserted.rows.map(toStored);
-      if (options.outbox) await enqueue(tx, options.outbox(stored), options.validate);
-      await tx.query('COMMIT');
-      return stored;
     } catch (error) {
-      await tx.query('ROLLBACK').catch(() => undefined);
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ConcurrencyError(streamId, expectedVersion);
       throw error;
-    } finally {
-      tx.release();
     }
   }
 

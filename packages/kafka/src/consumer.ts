@@ -49,6 +49,11 @@ export interface EventConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member (a killed process) before giving its partitions away. */
   sessionTimeoutMs?: number;
+  /**
+   * Prepended to every topic name on the broker (environments sharing a cluster, isolated tests);
+   * handlers see the catalog's names without it.
+   */
+  topicPrefix?: string;
 }
 
 const defaultRetry: RetryPolicy = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 10_000 };
@@ -67,8 +72,10 @@ export class EventConsumer {
   private joined = false;
   private crashed = false;
   private stopping = false;
+  private readonly prefix: string;
 
   constructor(private readonly options: EventConsumerOptions) {
+    this.prefix = options.topicPrefix ?? '';
     this.retry = { ...defaultRetry, ...options.retry };
     this.log = options.logger.child({ component: 'consumer', group: options.groupId });
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
@@ -96,7 +103,7 @@ export class EventConsumer {
   async start(): Promise<void> {
     await this.consumer.connect();
     for (const topic of this.options.topics) {
-      await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+      await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: this.options.fromBeginning ?? true });
     }
     await this.consumer.run({
       autoCommit: true,
@@ -135,7 +142,7 @@ export class EventConsumer {
   private async handleRecord(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.options.handler(await this.toEvent(topic, partition, message));
+        await this.options.handler(await this.toEvent(topic.slice(this.prefix.length), partition, message));
         eventsConsumed.inc({ topic, outcome: 'handled' });
         return;
       } catch (error) {

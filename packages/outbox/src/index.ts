@@ -1,3 +1,4 @@
 export { createOutboxSchema, LOCK_PARTITIONS } from './schema';
 export { enqueue, lockPartition, type OutboxEvent, type PayloadValidator } from './enqueue';
 export { OutboxRelay, type OutboxRelayOptions, type RecordEncoder } from './relay';
+export { withTransaction } from './transaction';

@@ -21,6 +21,8 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** How long published rows are kept before they are deleted. */
   retentionMinutes?: number;
+  /** Prepended to each row's (catalog) topic name on the broker; see EventConsumerOptions.topicPrefix. */
+  topicPrefix?: string;
 }
 
 interface OutboxRow {
@@ -131,6 +133,7 @@ export class OutboxRelay {
         return 0;
       }
       const topicMessages = await this.encode(rows);
+      failpoint('outbox.before-publish');
       await this.options.producer.sendBatch({ acks: -1, topicMessages });
       failpoint('outbox.after-publish');
       await tx.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1)', [rows.map((r) => r.id)]);
@@ -156,9 +159,10 @@ export class OutboxRelay {
         value = await encoder.encode(row.topic, row.record_name, row.payload as never);
         envelope = { ...envelope, schemaId: await encoder.schemaId(row.topic, row.record_name) };
       }
-      const messages = byTopic.get(row.topic) ?? [];
+      const topic = (this.options.topicPrefix ?? '') + row.topic;
+      const messages = byTopic.get(topic) ?? [];
       messages.push({ key: row.key, value, headers: buildHeaders(envelope) });
-      byTopic.set(row.topic, messages);
+      byTopic.set(topic, messages);
     }
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
   }

@@ -110,7 +110,9 @@ export async function startService<Shape extends z.ZodRawShape>(
     const admin = kafka.admin();
     await admin.connect();
     const existing = new Set(await admin.listTopics());
-    const missing = kafkaTopics(catalog).filter((t) => !existing.has(t.topic));
+    const missing = kafkaTopics(catalog)
+      .map((t) => ({ ...t, topic: settings.KAFKA_NAME_PREFIX + t.topic }))
+      .filter((t) => !existing.has(t.topic));
     if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
     await admin.disconnect();
   }
@@ -127,7 +129,7 @@ export async function startService<Shape extends z.ZodRawShape>(
   const context: ServiceContext<Settings<Shape>> = { name: definition.name, settings, logger, kafka, producer, codec, catalog, validatePayload, pool, mongo };
 
   if (pool) {
-    const relay = new OutboxRelay({ pool, producer, encoder: codec, logger });
+    const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, topicPrefix: settings.KAFKA_NAME_PREFIX });
     await relay.start();
     shutdown.push({ name: 'outbox relay', run: () => relay.stop() });
   }
@@ -139,12 +141,13 @@ export async function startService<Shape extends z.ZodRawShape>(
   for (const consumerDefinition of definition.consumers?.(context) ?? []) {
     const consumer = new EventConsumer({
       kafka, producer, logger, decode,
-      groupId: consumerDefinition.groupId,
+      groupId: settings.KAFKA_NAME_PREFIX + consumerDefinition.groupId,
       topics: consumerDefinition.topics,
       handler: consumerDefinition.handler,
       partitionsConsumedConcurrently: consumerDefinition.partitionsConsumedConcurrently,
       poisonErrors: [UndecodableRecordError],
       sessionTimeoutMs: settings.KAFKA_SESSION_TIMEOUT_MS,
+      topicPrefix: settings.KAFKA_NAME_PREFIX,
     });
     await consumer.start();
     shutdown.push({ name: `consumer ${consumerDefinition.groupId}`, run: () => consumer.stop() });

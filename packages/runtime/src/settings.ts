@@ -1,8 +1,9 @@
-import { bool, int, list, logLevel, port, str, url } from '@eventline/config';
+import { bool, int, list, logLevel, str, url } from '@eventline/config';
 
 /** Settings every service has; a service adds its own shape beside them. */
 export const baseSettings = {
-  PORT: port(),
+  /** 0 picks a free port (tests). */
+  PORT: int({ min: 0, max: 65535, default: 8080 }),
   LOG_LEVEL: logLevel(),
   KAFKA_BROKERS: list({ default: ['127.0.0.1:9092'] }),
   SCHEMA_REGISTRY_URL: url({ default: 'http://127.0.0.1:8085/apis/ccompat/v7' }),
@@ -11,6 +12,8 @@ export const baseSettings = {
   KAFKA_SASL_PASSWORD: str({ default: '' }),
   /** Create the catalog's topics at start. Locally yes; on Kubernetes Strimzi's KafkaTopics own them. */
   KAFKA_ENSURE_TOPICS: bool(true),
+  /** Prepended to every topic and consumer group: environments sharing one cluster, isolated test runs. */
+  KAFKA_NAME_PREFIX: str({ default: '' }),
   KAFKA_SESSION_TIMEOUT_MS: int({ min: 6000, max: 300000, default: 30000 }),
 };
 

@@ -3,4 +3,5 @@ export { eventually } from './eventually';
 export { localKafka, createTopic } from './kafka';
 export { createDatabase } from './postgres';
 export { startTsProcess, type RunningProcess } from './process';
+export { startServiceProcess, requestJson, type ServiceProcess, type JsonResponse } from './services';
 export { urls } from '@eventline/infra';

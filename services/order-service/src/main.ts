@@ -1,0 +1,4 @@
+import { runService } from '@eventline/runtime';
+import { orderService } from './service';
+
+runService(orderService);

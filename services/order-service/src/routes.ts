@@ -1,0 +1,42 @@
+import { ObjectId } from 'mongodb';
+import { z } from 'zod';
+import { intParam, notFound, validateBody, validateParams, validateQuery, type Router, type ServiceState } from '@eventline/http';
+import { Orders, toResource, UnknownReferenceError } from './orders';
+
+const newOrder = z.strictObject({
+  userId: z.number().int().positive(),
+  productId: z.number().int().positive(),
+  qty: z.number().int().positive().max(10_000),
+});
+const orderId = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hexadecimal order id') });
+const listQuery = z.object({ userId: intParam({ min: 1 }).optional() });
+
+export function orderRoutes(router: Router<ServiceState>, orders: Orders): void {
+  router.get('/order-service/all', async (ctx) => {
+    ctx.body = (await orders.list()).map(toResource);
+  });
+
+  router.get('/order-service/orders', async (ctx) => {
+    const { userId } = validateQuery(ctx, listQuery);
+    ctx.body = (await orders.list(userId)).map(toResource);
+  });
+
+  router.get('/order-service/orders/:id', async (ctx) => {
+    const { id } = validateParams(ctx, orderId);
+    const order = await orders.find(new ObjectId(id));
+    if (!order) throw notFound(`order ${id} does not exist`);
+    ctx.body = toResource(order);
+  });
+
+  router.post('/order-service/orders', async (ctx) => {
+    const { userId, productId, qty } = validateBody(ctx, newOrder);
+    try {
+      const order = await orders.place(userId, productId, qty);
+      ctx.status = 201;
+      ctx.body = toResource(order);
+    } catch (error) {
+      if (error instanceof UnknownReferenceError) throw notFound(error.message, [{ field: error.field, message: error.message }]);
+      throw error;
+    }
+  });
+}

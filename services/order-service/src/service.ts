@@ -1,0 +1,39 @@
+import type { ServiceDefinition } from '@eventline/runtime';
+import { applyProductEvent, applyUserEvent } from './copy-events';
+import { LocalCopies } from './local-copies';
+import { Orders } from './orders';
+import { orderRoutes } from './routes';
+
+export const USERS_GROUP = 'order-service.users';
+export const PRODUCTS_GROUP = 'order-service.products';
+
+export const orderService: ServiceDefinition<Record<string, never>> = {
+  name: 'order-service',
+  settings: {},
+  mongo: {
+    migrate: async (db) => {
+      await new LocalCopies(db).init();
+      await Orders.migrate(db);
+    },
+  },
+  consumers: ({ mongo }) => {
+    const copies = new LocalCopies(mongo!);
+    const orders = new Orders(mongo!, copies);
+    return [
+      {
+        groupId: USERS_GROUP,
+        topics: ['users'],
+        handler: async (event) => {
+          const user = await applyUserEvent(event, await copies.writeTargets());
+          if (user) await orders.embedUser(user);
+        },
+      },
+      {
+        groupId: PRODUCTS_GROUP,
+        topics: ['products'],
+        handler: async (event) => applyProductEvent(event, await copies.writeTargets()),
+      },
+    ];
+  },
+  routes: (router, { mongo }) => orderRoutes(router, new Orders(mongo!, new LocalCopies(mongo!))),
+};

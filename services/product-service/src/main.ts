@@ -1,0 +1,4 @@
+import { runService } from '@eventline/runtime';
+import { productService } from './service';
+
+runService(productService);

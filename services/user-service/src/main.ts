@@ -1,0 +1,4 @@
+import { runService } from '@eventline/runtime';
+import { userService } from './service';
+
+runService(userService);

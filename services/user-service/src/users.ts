@@ -1,0 +1,87 @@
+import type { Pool } from 'pg';
+import type { PayloadValidator } from '@eventline/outbox';
+import { publishChange, stateEvent } from '@eventline/runtime';
+
+export const USERS_TOPIC = 'users';
+export const USER_STATE = 'dev.eventline.users.UserState';
+
+export interface User {
+  id: number;
+  firstname: string;
+  lastname: string;
+  email: string;
+  version: number;
+}
+
+export type UserFields = Omit<User, 'id' | 'version'>;
+
+interface UserRow extends Omit<User, 'version'> {
+  version: string;
+}
+
+const toUser = (row: UserRow): User => ({ ...row, version: Number(row.version) });
+const columns = 'id, firstname, lastname, email, version';
+
+/**
+ * The users table and its events: each change writes the row and its UserState (or a tombstone) to
+ * the outbox in the same transaction. The UPDATE takes the row lock before the outbox insert, so the
+ * events of one user are queued in commit order.
+ */
+export class Users {
+  constructor(private readonly pool: Pool, private readonly source: string, private readonly validate: PayloadValidator) {}
+
+  async list(): Promise<User[]> {
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${columns} FROM users ORDER BY id`);
+    return rows.map(toUser);
+  }
+
+  async find(id: number): Promise<User | undefined> {
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${columns} FROM users WHERE id = $1`, [id]);
+    return rows[0] && toUser(rows[0]);
+  }
+
+  async create(fields: UserFields): Promise<User> {
+    const created = await publishChange(
+      this.pool,
+      async (tx) => toUser((await tx.query<UserRow>(
+        `INSERT INTO users (id, firstname, lastname, email) VALUES (nextval('users_id_seq'), $1, $2, $3) RETURNING ${columns}`,
+        [fields.firstname, fields.lastname, fields.email],
+      )).rows[0]!),
+      (user) => [this.event(user)],
+      this.validate,
+    );
+    return created!;
+  }
+
+  /** Replaces a user's fields; a new version and event only when something changed. Undefined when there is no such user. */
+  async update(id: number, fields: UserFields): Promise<User | undefined> {
+    const changed = await publishChange(
+      this.pool,
+      async (tx) => {
+        const { rows } = await tx.query<UserRow>(
+          `UPDATE users SET firstname = $2, lastname = $3, email = $4, version = version + 1
+           WHERE id = $1 AND (firstname, lastname, email) IS DISTINCT FROM ($2, $3, $4)
+           RETURNING ${columns}`,
+          [id, fields.firstname, fields.lastname, fields.email],
+        );
+        return rows[0] && toUser(rows[0]);
+      },
+      (user) => [this.event(user)],
+      this.validate,
+    );
+    return changed ?? this.find(id);
+  }
+
+  async remove(id: number): Promise<boolean> {
+    const removed = await publishChange(
+      this.pool,
+      async (tx) => ((await tx.query('DELETE FROM users WHERE id = $1', [id])).rowCount === 1 ? id : undefined),
+      (gone) => [stateEvent(this.source, USERS_TOPIC, USER_STATE, gone, null)],
+    );
+    return removed !== undefined;
+  }
+
+  private event(user: User) {
+    return stateEvent(this.source, USERS_TOPIC, USER_STATE, user.id, { ...user });
+  }
+}
