@@ -1,0 +1,53 @@
+import { Agent } from 'node:http';
+import { createHttpService, notFound, type HttpService } from '@eventline/http';
+import type { Logger } from '@eventline/observability';
+import { matchPublicRoute } from './matcher';
+import { forward } from './proxy';
+import type { RouteTable } from './routes';
+
+export interface GatewayOptions {
+  /** 0 picks a free port (tests). */
+  port: number;
+  host?: string;
+  logger?: Logger;
+  table: RouteTable;
+  /** Base URL of each service of the table. */
+  upstreams: ReadonlyMap<string, URL>;
+  upstreamTimeoutMs: number;
+}
+
+/**
+ * The local stand-in for the ingress: every public route of the table is forwarded unchanged to its
+ * service. Ready as soon as it listens; an upstream that is down answers 502 on its own routes only.
+ */
+export function createGateway(options: GatewayOptions): HttpService {
+  for (const { service } of options.table.routes) {
+    if (!options.upstreams.has(service)) throw new Error(`no upstream URL for ${service}`);
+  }
+  const agent = new Agent({ keepAlive: true });
+
+  const gateway = createHttpService({
+    name: 'gateway',
+    port: options.port,
+    host: options.host,
+    logger: options.logger,
+    routes: (router) => {
+      // After /healthz, /readyz and /metrics, which the skeleton registered first.
+      router.all('{/*path}', async (ctx) => {
+        const route = matchPublicRoute(options.table.routes, ctx.path);
+        if (!route) throw notFound(`no route for ${ctx.method} ${ctx.path}`);
+        // The access log and latency metric label requests with this; one label per table entry.
+        (ctx as { _matchedRoute?: string })._matchedRoute = route.match === 'prefix' ? `${route.path}*` : route.path;
+        const baseUrl = options.upstreams.get(route.service) as URL;
+        await forward(ctx, { service: route.service, baseUrl }, { agent, timeoutMs: options.upstreamTimeoutMs });
+      });
+    },
+  });
+
+  // Bodies are streamed through byte for byte, so the skeleton's JSON body parser must never read
+  // them: @koa/bodyparser skips a request whose ctx.disableBodyParser is set, and app.context is
+  // the prototype of every ctx.
+  (gateway.app.context as { disableBodyParser?: boolean }).disableBodyParser = true;
+  gateway.onShutdown('upstream connections', () => agent.destroy());
+  return gateway;
+}
