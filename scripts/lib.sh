@@ -10,4 +10,5 @@ build_typescript() {
   echo "[setup] compiling TypeScript (tsc -b) and type-checking tests and benchmarks" >&2
   npx tsc -b
   npx tsc -p tsconfig.typecheck.json
+  npx tsc -p scripts/dev
 }

@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
 # Brings the whole local system up: npm packages, the compiled workspaces, the real servers
-# (installed on first use into ~/.cache/eventline) and everything that runs on them; then prints
-# where each part answers. Idempotent: what already runs is left alone.
+# (installed on first use into ~/.cache/eventline), the Avro schemas in the registry and the
+# services on them; then prints where each part answers. Idempotent: what already runs is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_node_modules
 build_typescript
 npx tsx infra/src/cli.ts up
+npx tsx packages/avro/src/cli.ts register
+npx tsx scripts/dev/services.ts up
+cat <<'TEXT'
+
+Where things answer (seed 000's curl commands work as written):
+  gateway (the ingress's routes)  http://localhost:8080
+    curl localhost:8080/user-service/users
+    curl -X PUT localhost:8080/user-service/update -H 'content-type: application/json' \
+      -d '{"id":1,"firstname":"Neha","lastname":"Parate","email":"neha.parate@hotmail.com"}'
+    curl localhost:8080/product-service/products
+    curl -X POST localhost:8080/order-service/orders -H 'content-type: application/json' -d '{"userId":1,"productId":1,"qty":1}'
+    curl localhost:8080/order-service/all
+  order-service on its seed port  http://localhost:8081/order-service/all
+  status                          npm run infra -- status;  npm run services -- status
+TEXT
+echo "  logs                            ${EVENTLINE_STATE:-${EVENTLINE_CACHE:-$HOME/.cache/eventline}/state}/logs/<name>.log"

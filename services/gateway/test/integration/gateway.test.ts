@@ -188,6 +188,24 @@ describe('gateway', () => {
     expect(answer.body.toString()).toBe('{"error":{"code":"not_found","message":"cart 5"}}');
   });
 
+  it('passes a 204 through without a body or an added content type', async () => {
+    cartQuery.reply = { status: 204, headers: { 'x-upstream': 'empty' } };
+    const answer = await send('DELETE', '/api/v1/5');
+    expect(answer.status).toBe(204);
+    expect(answer.headers['x-upstream']).toBe('empty');
+    expect(answer.headers['content-type']).toBeUndefined();
+    expect(answer.body).toHaveLength(0);
+  });
+
+  it("answers HEAD with the upstream's headers and no body", async () => {
+    users.reply = { status: 200, headers: { 'content-type': 'application/json', 'content-length': 11 }, body: '{"ok":true}' };
+    const answer = await send('HEAD', '/user-service/users/1');
+    expect(answer.status).toBe(200);
+    expect(users.received.at(-1)!.method).toBe('HEAD');
+    expect(answer.headers['content-length']).toBe('11');
+    expect(answer.body).toHaveLength(0);
+  });
+
   it('adds a request id, echoed to the client, and x-forwarded-*', async () => {
     const answer = await send('GET', '/user-service/users', { headers: { host: 'shop.example:8080' } });
     const received = users.received.at(-1)!;

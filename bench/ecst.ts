@@ -1,0 +1,162 @@
+import { cpus, totalmem } from 'node:os';
+import { MongoClient, ObjectId } from 'mongodb';
+import { registerAll, loadCatalog } from '@eventline/avro';
+import { createDatabase, eventually, requestJson, startServiceProcess, uniqueName, urls, type ServiceProcess } from '@eventline/testkit';
+import { formatNumber, percentile } from './lib/table';
+
+/**
+ * Propagation latency of event-carried state transfer: from `PUT /user-service/update` returning to
+ * the new email being inside that user's purchase orders in order-service, at steady rates, with
+ * 10,000 users and 50,000 orders in place; then a ramp for the rate the pipeline keeps up with.
+ * Starts its own user-, product- and order-service processes (isolated databases and topic prefix)
+ * on the running infra. Visibility is checked in order-service's MongoDB every 10 ms (by the indexed
+ * user id, the same data GET /order-service/all serves), so latencies have a 10 ms resolution.
+ */
+const USERS = Number(process.env.BENCH_USERS ?? 10_000);
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 50_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const RATES = (process.env.BENCH_RATES ?? '100,500').split(',').map(Number);
+const RAMP = (process.env.BENCH_RAMP ?? '250,500,1000,2000').split(',').map(Number);
+
+interface Pending {
+  userId: number;
+  email: string;
+  returnedAt: number;
+}
+
+async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+async function main(): Promise<void> {
+  const report = await registerAll(loadCatalog(), urls.registry);
+  if (!report.ok) throw new Error('schemas could not be registered');
+  const prefix = `${uniqueName('bench')}.`;
+  const common = { KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, KAFKA_NAME_PREFIX: prefix, LOG_LEVEL: 'warn' };
+  const mongoDb = uniqueName('bench_orders');
+  const services: ServiceProcess[] = await Promise.all([
+    startServiceProcess('user-service', { ...common, LOG_LEVEL: 'info', DATABASE_URL: await createDatabase('bench_users') }),
+    startServiceProcess('product-service', { ...common, LOG_LEVEL: 'info', DATABASE_URL: await createDatabase('bench_product') }),
+    startServiceProcess('order-service', { ...common, LOG_LEVEL: 'info', MONGO_URL: urls.mongo, MONGO_DB: mongoDb }),
+  ]);
+  const [users] = services;
+  const client = await new MongoClient(urls.mongo).connect();
+  const db = client.db(mongoDb);
+  const orders = db.collection('purchase_order');
+
+  console.error(`creating ${USERS} users through the API`);
+  await inParallel(Array.from({ length: USERS - 4 }, (_, i) => i), 16, async (i) => {
+    const r = await requestJson(`${users!.url}/user-service/users`, 'POST', { firstname: `First${i}`, lastname: `Last${i}`, email: `user${i}@example.com` });
+    if (r.status !== 201) throw new Error(`create failed: ${JSON.stringify(r)}`);
+  });
+  await eventually(async () => db.collection('users_v1').countDocuments(), (n) => n >= USERS, { timeoutMs: 600_000, what: 'order-service copies of every user' });
+
+  console.error(`writing ${ORDERS} purchase orders (the shape POST /order-service/orders stores)`);
+  const copies = await db.collection<{ _id: number; firstname: string; lastname: string; email: string; version: number }>('users_v1').find().toArray();
+  for (let from = 0; from < ORDERS; from += 5000) {
+    await orders.insertMany(Array.from({ length: Math.min(5000, ORDERS - from) }, (_, i) => {
+      const u = copies[(from + i) % copies.length]!;
+      return {
+        _id: new ObjectId(),
+        user: { id: u._id, firstname: u.firstname, lastname: u.lastname, email: u.email },
+        product: { id: 1, description: 'IPad' }, qty: 1, price: 300, status: 'PENDING', userVersion: u.version, createdAt: new Date(),
+      };
+    }));
+  }
+
+  let sequence = 0;
+  const pending = new Map<string, Pending>();
+  const latencies: number[] = [];
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const batch = [...pending.values()];
+      if (batch.length > 0) {
+        const ids = [...new Set(batch.map((p) => p.userId))];
+        const seen = await orders.find({ 'user.id': { $in: ids } }, { projection: { 'user.email': 1 } }).toArray();
+        const emails = new Set(seen.map((o) => (o as unknown as { user: { email: string } }).user.email));
+        const now = Date.now();
+        for (const p of batch) {
+          if (emails.has(p.email)) {
+            latencies.push(now - p.returnedAt);
+            pending.delete(p.email);
+            // An older update of the same user that was never seen on its own was superseded, not lost.
+            for (const older of batch) if (older.userId === p.userId && older.returnedAt < p.returnedAt) pending.delete(older.email);
+          }
+        }
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+
+  /** Sends updates at `rate`/s for `seconds`; returns the achieved rate. */
+  async function load(rate: number, seconds: number): Promise<number> {
+    const start = Date.now();
+    const total = rate * seconds;
+    let sent = 0;
+    const inFlight: Promise<void>[] = [];
+    while (sent < total) {
+      const due = start + (sent * 1000) / rate;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      // Round-robin over the created users (1..4 are the seed), so one user's updates are far apart.
+      const userId = 5 + (sequence % (USERS - 4));
+      const email = `u${userId}-${++sequence}@example.com`;
+      inFlight.push(requestJson(`${users!.url}/user-service/update`, 'PUT', { id: userId, firstname: `First${userId - 5}`, lastname: `Last${userId - 5}`, email }).then((r) => {
+        if (r.status !== 200) throw new Error(`update failed: ${JSON.stringify(r)}`);
+        pending.set(email, { userId, email, returnedAt: Date.now() });
+      }));
+      sent++;
+      if (inFlight.length > 2000) await Promise.all(inFlight.splice(0, 1000));
+    }
+    await Promise.all(inFlight);
+    return total / ((Date.now() - start) / 1000);
+  }
+
+  async function drain(timeoutMs: number): Promise<number> {
+    const start = Date.now();
+    while (pending.size > 0 && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 50));
+    return pending.size;
+  }
+
+  const steady: string[] = [];
+  for (const rate of RATES) {
+    latencies.length = 0;
+    const achieved = await load(rate, SECONDS);
+    const left = await drain(120_000);
+    steady.push(`| ${rate} | ${formatNumber(achieved)} | ${latencies.length} | ${percentile(latencies, 50)} | ${percentile(latencies, 95)} | ${percentile(latencies, 99)} | ${percentile(latencies, 100)} | ${left} |`);
+  }
+
+  const ramp: string[] = [];
+  for (const rate of RAMP) {
+    latencies.length = 0;
+    const achieved = await load(rate, 20);
+    const backlogAtEnd = pending.size;
+    const drainStart = Date.now();
+    const left = await drain(60_000);
+    ramp.push(`| ${rate} | ${formatNumber(achieved)} | ${backlogAtEnd} | ${left === 0 ? ((Date.now() - drainStart) / 1000).toFixed(1) : `> 60 (${left} left)`} | ${percentile(latencies, 50)} | ${percentile(latencies, 99)} |`);
+  }
+  watching = false;
+  await watcher;
+
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka, PostgreSQL, MongoDB wire server, registry and the three services on the same machine`;
+  console.log(`\nECST propagation, PUT /user-service/update returned → new email in the user's orders (${USERS} users, ${ORDERS} orders, ${SECONDS} s per rate; ${machine})\n`);
+  console.log('| target updates/s | achieved | updates measured | p50 ms | p95 ms | p99 ms | max ms | not visible after 120 s |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const line of steady) console.log(line);
+  console.log('\nRamp, 20 s per step: the rate the pipeline absorbs is the highest step whose backlog drains at once\n');
+  console.log('| offered updates/s | achieved | invisible at end of step | drain s | p50 ms | p99 ms |');
+  console.log('|---|---|---|---|---|---|');
+  for (const line of ramp) console.log(line);
+
+  await client.close();
+  await Promise.all(services.map((s) => s.process.kill('SIGTERM')));
+}
+
+main().then(() => process.exit(0), (error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
