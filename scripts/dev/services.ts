@@ -35,6 +35,9 @@ const services: LocalService[] = [
   { name: 'user-service', port: 8091, postgresDatabase: 'users', env: { ...kafka, DATABASE_URL: postgresUrl('users') } },
   { name: 'product-service', port: 8092, postgresDatabase: 'product', env: { ...kafka, DATABASE_URL: postgresUrl('product') } },
   { name: 'order-service', port: 8081, env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'orders' } },
+  { name: 'cart-service', port: 8093, postgresDatabase: 'cart', env: { ...kafka, DATABASE_URL: postgresUrl('cart') } },
+  { name: 'cart-aggregator', port: 8095, env: { ...kafka, INSTANCE_ID: 'cart-aggregator-local-0' } },
+  { name: 'cart-query', port: 7000, env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'carts' } },
   { name: 'gateway', port: 8080, env: {} },
 ];
 

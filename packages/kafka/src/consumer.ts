@@ -1,8 +1,8 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { consumerLag, deadLettered, eventsConsumed, failpoint, type Logger } from '@eventline/observability';
 import { parseHeaders, type EventEnvelope } from './envelope';
-import { deadLetterTopic } from './topics';
-import { isTransient, PoisonRecordError } from './errors';
+import { deadLetterRecord } from './dead-letter';
+import { isTransient, PoisonRecordError, TransientError } from './errors';
 
 export interface ConsumedEvent<T = unknown> {
   topic: string;
@@ -171,8 +171,10 @@ export class EventConsumer {
       try {
         decoded = await this.options.decode(message.value, topic);
       } catch (error) {
-        const poison = this.options.poisonErrors?.some((kind) => error instanceof kind);
-        throw poison ? new PoisonRecordError((error as Error).message) : error;
+        const poison = error instanceof PoisonRecordError || this.options.poisonErrors?.some((kind) => error instanceof kind);
+        // The codec says which bytes can never be read; any other failure to decode is the
+        // registry or the network, and is waited out rather than dead-lettered.
+        throw poison ? new PoisonRecordError((error as Error).message) : new TransientError(`decoding failed: ${(error as Error).message}`);
       }
     }
     return {
@@ -196,27 +198,9 @@ export class EventConsumer {
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number): Promise<void> {
-    const reason = error instanceof Error ? error : new Error(String(error));
-    this.log.error({ err: reason, topic, partition, offset: message.offset, attempts }, 'dead-lettering record');
-    await this.options.producer.send({
-      topic: deadLetterTopic(topic),
-      acks: -1,
-      messages: [{
-        key: message.key,
-        value: message.value,
-        headers: {
-          ...message.headers,
-          'dlq-error': reason.message.slice(0, 2000),
-          'dlq-error-type': reason.name,
-          'dlq-source-topic': topic,
-          'dlq-source-partition': String(partition),
-          'dlq-source-offset': message.offset,
-          'dlq-consumer-group': this.options.groupId,
-          'dlq-attempts': String(attempts),
-          'dlq-failed-at': new Date().toISOString(),
-        },
-      }],
-    });
+    this.log.error({ err: error, topic, partition, offset: message.offset, attempts }, 'dead-lettering record');
+    const dead = deadLetterRecord(topic, partition, message, error, attempts, this.options.groupId);
+    await this.options.producer.send({ topic: dead.topic, acks: -1, messages: [dead.message] });
     deadLettered.inc({ topic });
     eventsConsumed.inc({ topic, outcome: 'dead_lettered' });
   }

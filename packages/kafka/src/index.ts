@@ -21,3 +21,4 @@ export {
   type DecodedValue,
   type RetryPolicy,
 } from './consumer';
+export { TransactionalProcessor, type TransactionalProcessorOptions, type ProcessedChunk } from './transactional-processor';

@@ -1,4 +1,4 @@
-export { startService, runService, type ServiceDefinition, type ServiceContext, type ConsumerDefinition, type RunningService, type Settings } from './service';
+export { startService, runService, type ServiceDefinition, type ServiceContext, type ConsumerDefinition, type Worker, type RunningService, type Settings } from './service';
 export { baseSettings, postgresSettings, mongoSettings } from './settings';
 export { stateEvent } from './state-event';
 export { publishChange } from './publish-change';

@@ -12,6 +12,14 @@ import type { Kafka } from 'kafkajs';
 import type { ServiceState } from '@eventline/http';
 import { baseSettings, mongoSettings, postgresSettings } from './settings';
 
+/** Something long-running beside the consumers (a stream processor, a table loader). */
+export interface Worker {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  isReady(): boolean;
+}
+
 export interface ConsumerDefinition {
   groupId: string;
   topics: string[];
@@ -43,6 +51,7 @@ export interface ServiceDefinition<Shape extends z.ZodRawShape> {
   /** A MongoDB database (MONGO_URL, MONGO_DB) and its migration (indexes). */
   mongo?: { migrate(db: Db): Promise<void> };
   consumers?: (context: ServiceContext<Settings<Shape>>) => ConsumerDefinition[];
+  workers?: (context: ServiceContext<Settings<Shape>>) => Worker[];
   routes: (router: Router<ServiceState>, context: ServiceContext<Settings<Shape>>) => void;
 }
 
@@ -152,6 +161,12 @@ export async function startService<Shape extends z.ZodRawShape>(
     await consumer.start();
     shutdown.push({ name: `consumer ${consumerDefinition.groupId}`, run: () => consumer.stop() });
     readiness.push({ name: `consumer ${consumerDefinition.groupId}`, check: () => consumer.isReady() });
+  }
+
+  for (const worker of definition.workers?.(context) ?? []) {
+    await worker.start();
+    shutdown.push({ name: worker.name, run: () => worker.stop() });
+    readiness.push({ name: worker.name, check: () => worker.isReady() });
   }
 
   const http = createHttpService({

@@ -1,0 +1,197 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
+import { consumerLag, deadLettered, eventsConsumed, eventsPublished, failpoint, type Logger } from '@eventline/observability';
+import { parseHeaders } from './envelope';
+import { PoisonRecordError } from './errors';
+import { deadLetterRecord } from './dead-letter';
+import type { ConsumedEvent, ValueDecoder } from './consumer';
+
+/** What one transaction's worth of input produced, and how to make the processor's state match once it commits. */
+export interface ProcessedChunk {
+  outputs: TopicMessages[];
+  /** Called only after the transaction committed: apply the staged state. */
+  commit(): void;
+}
+
+export interface TransactionalProcessorOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  /** Unique per running instance; Kafka fences an older producer with the same id. */
+  transactionalId: string;
+  decode: ValueDecoder;
+  logger: Logger;
+  /**
+   * Turns input events into outputs against staged state. Throwing aborts the transaction; the
+   * chunk is consumed again from the last committed offset.
+   */
+  process(events: ConsumedEvent[]): Promise<ProcessedChunk>;
+  /** Rebuilds the processor's state before it handles the partitions of a new assignment. */
+  restore(heartbeat: () => Promise<void>): Promise<void>;
+  /** Errors of these classes from `decode` make the record poison: dead-lettered in the same transaction. */
+  poisonErrors?: (new (...args: never[]) => Error)[];
+  maxRecordsPerTransaction?: number;
+  topicPrefix?: string;
+  sessionTimeoutMs?: number;
+}
+
+/**
+ * Consume → process → produce exactly once: the outputs and the input offsets are committed in one
+ * Kafka transaction; input is read with read_committed. After every rebalance the state is restored
+ * (from a changelog the outputs include) before any record of the new assignment is processed.
+ */
+export class TransactionalProcessor {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly log: Logger;
+  private readonly prefix: string;
+  private generation = 0;
+  private restoredGeneration = -1;
+  private joined = false;
+  private stopping = false;
+
+  constructor(private readonly options: TransactionalProcessorOptions) {
+    this.prefix = options.topicPrefix ?? '';
+    this.log = options.logger.child({ component: 'transactional-processor', group: options.groupId });
+    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 500,
+      sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+    });
+    this.producer = options.kafka.producer({
+      transactionalId: options.transactionalId,
+      // An instance killed mid-transaction blocks read_committed readers until this runs out or a
+      // successor with the same transactional id fences it.
+      transactionTimeout: 15_000,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.generation++;
+      this.joined = true;
+      this.log.info({ assignment: event.payload.memberAssignment }, 'joined group');
+    });
+  }
+
+  isReady(): boolean {
+    return this.joined && !this.stopping;
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    for (const topic of this.options.topics) await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
+    if (this.restoredGeneration !== this.generation) {
+      const generation = this.generation;
+      await this.options.restore(heartbeat);
+      this.restoredGeneration = generation;
+    }
+    const chunkSize = this.options.maxRecordsPerTransaction ?? 500;
+    for (let from = 0; from < batch.messages.length; from += chunkSize) {
+      if (!isRunning() || isStale() || this.stopping) return;
+      const messages = batch.messages.slice(from, from + chunkSize);
+      await this.transact(batch.topic, batch.partition, messages, isStale, heartbeat);
+      const last = messages[messages.length - 1]!;
+      resolveOffset(last.offset);
+      consumerLag.set({ group: this.options.groupId, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
+      await heartbeat();
+    }
+  }
+
+  private async transact(topic: string, partition: number, messages: KafkaMessage[], isStale: () => boolean, heartbeat: () => Promise<void>): Promise<void> {
+    const events: ConsumedEvent[] = [];
+    const deadLetters: TopicMessages[] = [];
+    for (const message of messages) {
+      try {
+        events.push(await this.toEvent(topic, partition, message));
+      } catch (error) {
+        // Only a record that can never be read is dead-lettered; anything else (the registry down)
+        // aborts, and the chunk is read again.
+        if (!(error instanceof PoisonRecordError)) throw error;
+        this.log.error({ err: error, topic, partition, offset: message.offset }, 'dead-lettering record');
+        const dead = deadLetterRecord(topic, partition, message, error, 1, this.options.groupId);
+        deadLetters.push({ topic: dead.topic, messages: [dead.message] });
+      }
+    }
+    const chunk = await this.processPatiently(events, isStale, heartbeat);
+    const transaction = await this.producer.transaction();
+    try {
+      const outputs = [...chunk.outputs.map((o) => ({ ...o, topic: this.prefix + o.topic })), ...deadLetters];
+      if (outputs.length > 0) await transaction.sendBatch({ topicMessages: outputs });
+      const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
+      await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+      failpoint('processor.before-commit');
+      // A member that lost the partition in a rebalance must not commit work its successor redoes.
+      if (isStale()) throw new Error('partition reassigned during the transaction');
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch((abortError: unknown) => this.log.warn({ err: abortError }, 'abort failed'));
+      throw error;
+    }
+    chunk.commit();
+    for (const dead of deadLetters) deadLettered.inc({ topic: dead.messages[0]?.headers?.['dlq-source-topic']?.toString() ?? topic });
+    eventsConsumed.inc({ topic: topic.slice(this.prefix.length), outcome: 'handled' }, messages.length);
+    for (const o of chunk.outputs) eventsPublished.inc({ topic: o.topic }, o.messages.length);
+  }
+
+  /** A chunk that cannot be processed yet (it waits for data) is retried with backoff, heartbeating, until it can. */
+  private async processPatiently(events: ConsumedEvent[], isStale: () => boolean, heartbeat: () => Promise<void>): Promise<ProcessedChunk> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.options.process(events);
+      } catch (error) {
+        if (isStale() || this.stopping) throw error;
+        const delay = Math.min(5_000, 50 * 2 ** Math.min(attempt, 10));
+        this.log.warn({ err: error, attempt, delayMs: delay }, 'chunk cannot be processed yet; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+        await heartbeat();
+      }
+    }
+  }
+
+  private async toEvent(topic: string, partition: number, message: KafkaMessage): Promise<ConsumedEvent> {
+    if (message.key === null) throw new PoisonRecordError(`record ${topic}/${partition}@${message.offset} has no key`);
+    let envelope;
+    try {
+      envelope = parseHeaders(message.headers);
+    } catch (error) {
+      throw new PoisonRecordError((error as Error).message);
+    }
+    let decoded;
+    try {
+      decoded = message.value === null ? undefined : await this.options.decode(message.value, topic);
+    } catch (error) {
+      if (error instanceof PoisonRecordError || this.options.poisonErrors?.some((kind) => error instanceof kind)) {
+        throw new PoisonRecordError((error as Error).message);
+      }
+      throw error;
+    }
+    return {
+      topic: topic.slice(this.prefix.length),
+      partition,
+      offset: message.offset,
+      key: message.key.toString(),
+      value: decoded?.value ?? null,
+      recordName: decoded?.recordName,
+      envelope,
+    };
+  }
+}

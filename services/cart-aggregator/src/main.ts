@@ -1,0 +1,4 @@
+import { runService } from '@eventline/runtime';
+import { cartAggregator } from './service';
+
+runService(cartAggregator);

@@ -1,0 +1,42 @@
+import { hostname } from 'node:os';
+import { UndecodableRecordError } from '@eventline/avro';
+import { str } from '@eventline/config';
+import { TransactionalProcessor, type ValueDecoder } from '@eventline/kafka';
+import type { ServiceDefinition } from '@eventline/runtime';
+import { CartAggregator } from './aggregator';
+import { ProductTable } from './product-table';
+
+export const settings = {
+  /**
+   * Names this instance's transactional producer. Keep it stable across restarts (a StatefulSet pod
+   * name) so that a restarted instance fences its own unfinished transaction at once.
+   */
+  INSTANCE_ID: str({ default: `cart-aggregator-${hostname()}` }),
+};
+
+export const cartAggregator: ServiceDefinition<typeof settings> = {
+  name: 'cart-aggregator',
+  settings,
+  workers: ({ kafka, producer, codec, logger, settings: config }) => {
+    const prefix = config.KAFKA_NAME_PREFIX;
+    const decode: ValueDecoder = async (value) => {
+      const decoded = await codec.decode(value);
+      return { value: decoded.value, recordName: decoded.writerRecordName };
+    };
+    const products = new ProductTable(kafka, producer, decode, logger, prefix, [UndecodableRecordError]);
+    const aggregator = new CartAggregator(kafka, codec, products, logger, prefix);
+    const processor = new TransactionalProcessor({
+      kafka, logger, decode,
+      groupId: `${prefix}cart-aggregator`,
+      topics: ['cart-events'],
+      topicPrefix: prefix,
+      transactionalId: `${prefix}${config.INSTANCE_ID}`,
+      poisonErrors: [UndecodableRecordError],
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      restore: (heartbeat) => aggregator.restore(heartbeat),
+      process: (events) => aggregator.process(events),
+    });
+    return [products, { name: 'cart aggregation', start: () => processor.start(), stop: () => processor.stop(), isReady: () => processor.isReady() }];
+  },
+  routes: () => undefined,
+};

@@ -1,0 +1,4 @@
+import { runService } from '@eventline/runtime';
+import { cartQuery } from './service';
+
+runService(cartQuery);

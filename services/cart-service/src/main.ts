@@ -1,0 +1,4 @@
+import { runService } from '@eventline/runtime';
+import { cartService } from './service';
+
+runService(cartService);
