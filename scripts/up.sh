@@ -12,7 +12,7 @@ npx tsx packages/avro/src/cli.ts register
 npx tsx scripts/dev/services.ts up
 cat <<'TEXT'
 
-Where things answer (seed 000's curl commands work as written):
+Where things answer (the seeds' curl commands work as written):
   gateway (the ingress's routes)  http://localhost:8080
     curl localhost:8080/user-service/users
     curl -X PUT localhost:8080/user-service/update -H 'content-type: application/json' \
@@ -20,7 +20,12 @@ Where things answer (seed 000's curl commands work as written):
     curl localhost:8080/product-service/products
     curl -X POST localhost:8080/order-service/orders -H 'content-type: application/json' -d '{"userId":1,"productId":1,"qty":1}'
     curl localhost:8080/order-service/all
-  order-service on its seed port  http://localhost:8081/order-service/all
+    curl -X POST localhost:8080/api/v1/add -H 'content-type: application/json' -d '{"customerId":"123","itemId":"1","qty":1}'
+    curl -X POST localhost:8080/api/v1/remove -H 'content-type: application/json' -d '{"customerId":"123","itemId":"1","qty":1}'
+    curl -X POST localhost:8080/api/v1/checkout -H 'content-type: application/json' -d '{"customerId":"123"}'
+    curl localhost:8080/api/v1/123
+  the seeds' own ports            order-service http://localhost:8081/order-service/all
+                                  cart-query http://localhost:7000/api/v1/123
   status                          npm run infra -- status;  npm run services -- status
 TEXT
 echo "  logs                            ${EVENTLINE_STATE:-${EVENTLINE_CACHE:-$HOME/.cache/eventline}/state}/logs/<name>.log"
