@@ -32,20 +32,21 @@ describe('the repository catalog', () => {
     ]);
   });
 
-  it('names subjects <topic>-<record full name>', () => {
-    expect(catalogSubjects(catalog).map((s) => s.subject)).toEqual([
-      'users-dev.eventline.users.UserState',
-      'products-dev.eventline.products.ProductState',
-    ]);
+  it('names subjects <topic>-<record full name>, one per record a topic carries', () => {
+    const expected = [...catalog.topics.values()].flatMap((t) => t.records.map((r) => `${t.name}-${r}`));
+    expect(catalogSubjects(catalog).map((s) => s.subject)).toEqual(expected);
+    expect(expected).toContain('users-dev.eventline.users.UserState');
+    expect(expected).toContain('cart-events-dev.eventline.carts.CartCheckedOut');
   });
 
   it('lists every topic and its dead-letter twin for the Kafka package', () => {
-    expect(kafkaTopics(catalog)).toEqual([
-      { topic: 'users', numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-      { topic: 'users.dlq', numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] },
-      { topic: 'products', numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-      { topic: 'products.dlq', numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] },
-    ]);
+    const configs = kafkaTopics(catalog);
+    for (const topic of catalog.topics.values()) {
+      expect(configs).toContainEqual({ topic: topic.name, numPartitions: topic.partitions, configEntries: [{ name: 'cleanup.policy', value: topic.compacted ? 'compact' : 'delete' }] });
+      expect(configs).toContainEqual({ topic: `${topic.name}.dlq`, numPartitions: topic.partitions, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] });
+    }
+    expect(configs).toHaveLength(catalog.topics.size * 2);
+    expect(configs.find((c) => c.topic === 'users')?.configEntries).toEqual([{ name: 'cleanup.policy', value: 'compact' }]);
   });
 });
 
