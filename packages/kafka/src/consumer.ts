@@ -1,8 +1,9 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { consumerLag, deadLettered, eventsConsumed, failpoint, type Logger } from '@eventline/observability';
-import { parseHeaders, type EventEnvelope } from './envelope';
+import type { EventEnvelope } from './envelope';
+import { toConsumedEvent, type ErrorClass } from './to-event';
 import { deadLetterRecord } from './dead-letter';
-import { isTransient, PoisonRecordError, TransientError } from './errors';
+import { isTransient, PoisonRecordError } from './errors';
 
 export interface ConsumedEvent<T = unknown> {
   topic: string;
@@ -43,7 +44,7 @@ export interface EventConsumerOptions {
   producer: Producer;
   logger: Logger;
   /** Errors of these classes are poison at once (for example the codec's undecodable-record error). */
-  poisonErrors?: (new (...args: never[]) => Error)[];
+  poisonErrors?: ErrorClass[];
   retry?: Partial<RetryPolicy>;
   fromBeginning?: boolean;
   partitionsConsumedConcurrently?: number;
@@ -142,7 +143,7 @@ export class EventConsumer {
   private async handleRecord(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.options.handler(await this.toEvent(topic.slice(this.prefix.length), partition, message));
+        await this.options.handler(await toConsumedEvent(topic.slice(this.prefix.length), partition, message, this.options.decode, this.options.poisonErrors));
         eventsConsumed.inc({ topic, outcome: 'handled' });
         return;
       } catch (error) {
@@ -156,36 +157,6 @@ export class EventConsumer {
         await this.pause(delay, heartbeat);
       }
     }
-  }
-
-  private async toEvent(topic: string, partition: number, message: KafkaMessage): Promise<ConsumedEvent> {
-    let envelope: EventEnvelope;
-    try {
-      envelope = parseHeaders(message.headers);
-    } catch (error) {
-      throw new PoisonRecordError((error as Error).message);
-    }
-    if (message.key === null) throw new PoisonRecordError('record has no key (the key must be the aggregate id)');
-    let decoded: DecodedValue | undefined;
-    if (message.value !== null) {
-      try {
-        decoded = await this.options.decode(message.value, topic);
-      } catch (error) {
-        const poison = error instanceof PoisonRecordError || this.options.poisonErrors?.some((kind) => error instanceof kind);
-        // The codec says which bytes can never be read; any other failure to decode is the
-        // registry or the network, and is waited out rather than dead-lettered.
-        throw poison ? new PoisonRecordError((error as Error).message) : new TransientError(`decoding failed: ${(error as Error).message}`);
-      }
-    }
-    return {
-      topic,
-      partition,
-      offset: message.offset,
-      key: message.key.toString(),
-      value: decoded?.value ?? null,
-      recordName: decoded?.recordName,
-      envelope,
-    };
   }
 
   private async pause(ms: number, heartbeat: () => Promise<void>): Promise<void> {

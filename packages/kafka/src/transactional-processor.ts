@@ -1,8 +1,8 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
 import { consumerLag, deadLettered, eventsConsumed, eventsPublished, failpoint, type Logger } from '@eventline/observability';
-import { parseHeaders } from './envelope';
 import { PoisonRecordError } from './errors';
 import { deadLetterRecord } from './dead-letter';
+import { toConsumedEvent, type ErrorClass } from './to-event';
 import type { ConsumedEvent, ValueDecoder } from './consumer';
 
 /** What one transaction's worth of input produced, and how to make the processor's state match once it commits. */
@@ -28,7 +28,7 @@ export interface TransactionalProcessorOptions {
   /** Rebuilds the processor's state before it handles the partitions of a new assignment. */
   restore(heartbeat: () => Promise<void>): Promise<void>;
   /** Errors of these classes from `decode` make the record poison: dead-lettered in the same transaction. */
-  poisonErrors?: (new (...args: never[]) => Error)[];
+  poisonErrors?: ErrorClass[];
   maxRecordsPerTransaction?: number;
   topicPrefix?: string;
   sessionTimeoutMs?: number;
@@ -121,7 +121,7 @@ export class TransactionalProcessor {
     const deadLetters: TopicMessages[] = [];
     for (const message of messages) {
       try {
-        events.push(await this.toEvent(topic, partition, message));
+        events.push(await toConsumedEvent(topic.slice(this.prefix.length), partition, message, this.options.decode, this.options.poisonErrors));
       } catch (error) {
         // Only a record that can never be read is dead-lettered; anything else (the registry down)
         // aborts, and the chunk is read again.
@@ -165,33 +165,5 @@ export class TransactionalProcessor {
         await heartbeat();
       }
     }
-  }
-
-  private async toEvent(topic: string, partition: number, message: KafkaMessage): Promise<ConsumedEvent> {
-    if (message.key === null) throw new PoisonRecordError(`record ${topic}/${partition}@${message.offset} has no key`);
-    let envelope;
-    try {
-      envelope = parseHeaders(message.headers);
-    } catch (error) {
-      throw new PoisonRecordError((error as Error).message);
-    }
-    let decoded;
-    try {
-      decoded = message.value === null ? undefined : await this.options.decode(message.value, topic);
-    } catch (error) {
-      if (error instanceof PoisonRecordError || this.options.poisonErrors?.some((kind) => error instanceof kind)) {
-        throw new PoisonRecordError((error as Error).message);
-      }
-      throw error;
-    }
-    return {
-      topic: topic.slice(this.prefix.length),
-      partition,
-      offset: message.offset,
-      key: message.key.toString(),
-      value: decoded?.value ?? null,
-      recordName: decoded?.recordName,
-      envelope,
-    };
   }
 }

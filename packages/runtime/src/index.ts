@@ -2,3 +2,4 @@ export { startService, runService, type ServiceDefinition, type ServiceContext, 
 export { baseSettings, postgresSettings, mongoSettings } from './settings';
 export { stateEvent } from './state-event';
 export { publishChange } from './publish-change';
+export { migrateWithSeed, type SeededMigration } from './seeded-migration';

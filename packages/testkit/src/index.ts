@@ -4,4 +4,5 @@ export { localKafka, createTopic } from './kafka';
 export { createDatabase } from './postgres';
 export { startTsProcess, type RunningProcess } from './process';
 export { startServiceProcess, requestJson, type ServiceProcess, type JsonResponse } from './services';
+export { isolatedKafkaEnvironment } from './environment';
 export { urls } from '@eventline/infra';

@@ -1,14 +1,11 @@
 import { Kafka, type KafkaMessage } from 'kafkajs';
-import { AvroCodec, loadCatalog, registerAll, type CartDetails } from '@eventline/avro';
+import { AvroCodec, type CartDetails } from '@eventline/avro';
 import { buildHeaders, newEnvelope } from '@eventline/kafka';
-import { createDatabase, eventually, localKafka, uniqueName, urls } from '@eventline/testkit';
+import { createDatabase, eventually, isolatedKafkaEnvironment, localKafka, uniqueName, urls } from '@eventline/testkit';
 
 /** One isolated cart environment: its own databases and Kafka name prefix. */
 export async function cartEnvironment() {
-  const report = await registerAll(loadCatalog(), urls.registry);
-  if (!report.ok) throw new Error(`schemas not registered: ${JSON.stringify(report)}`);
-  const prefix = `${uniqueName('t')}.`;
-  const common = { KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, KAFKA_NAME_PREFIX: prefix, KAFKA_SESSION_TIMEOUT_MS: '6000' };
+  const { prefix, common } = await isolatedKafkaEnvironment();
   return {
     prefix,
     common,

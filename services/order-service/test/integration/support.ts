@@ -1,6 +1,5 @@
 import { Kafka, type KafkaMessage } from 'kafkajs';
-import { registerAll, loadCatalog } from '@eventline/avro';
-import { createDatabase, eventually, localKafka, uniqueName, urls } from '@eventline/testkit';
+import { createDatabase, eventually, isolatedKafkaEnvironment, localKafka, uniqueName, urls } from '@eventline/testkit';
 
 /** Stores, Kafka names and schemas of one isolated ECST environment (its own databases and topic prefix). */
 export interface EcstEnvironment {
@@ -11,10 +10,7 @@ export interface EcstEnvironment {
 }
 
 export async function ecstEnvironment(): Promise<EcstEnvironment> {
-  const report = await registerAll(loadCatalog(), urls.registry);
-  if (!report.ok) throw new Error(`schemas not registered: ${JSON.stringify(report)}`);
-  const prefix = `${uniqueName('t')}.`;
-  const common = { KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, KAFKA_NAME_PREFIX: prefix, KAFKA_SESSION_TIMEOUT_MS: '6000' };
+  const { prefix, common } = await isolatedKafkaEnvironment();
   return {
     prefix,
     users: { ...common, DATABASE_URL: await createDatabase('users') },
