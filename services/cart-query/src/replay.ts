@@ -55,6 +55,9 @@ async function main(): Promise<void> {
     while (behind() && Date.now() - lastProgress < 5_000) await new Promise((r) => setTimeout(r, 100));
   };
   await consumer.start();
+  // The idle limit counts from the moment the group is joined, not from the start of the join.
+  while (!consumer.isReady()) await new Promise((r) => setTimeout(r, 100));
+  lastProgress = Date.now();
   await readTo(await endOffsets());
   await db.collection(rebuildName).rename('cart_view', { dropTarget: true });
   view = new CartView(db);
