@@ -1,4 +1,4 @@
-export { uniqueName } from './names';
+export { uniqueName, TEST_NAMES_FILE_VARIABLE } from './names';
 export { eventually } from './eventually';
 export { localKafka, createTopic } from './kafka';
 export { createDatabase } from './postgres';
