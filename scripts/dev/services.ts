@@ -38,6 +38,7 @@ const services: LocalService[] = [
   { name: 'cart-service', port: 8093, postgresDatabase: 'cart', env: { ...kafka, DATABASE_URL: postgresUrl('cart') } },
   { name: 'cart-aggregator', port: 8095, env: { ...kafka, INSTANCE_ID: 'cart-aggregator-local-0' } },
   { name: 'cart-query', port: 7000, env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'carts' } },
+  { name: 'fulfillment-service', port: 3000, env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'fulfillment' } },
   { name: 'gateway', port: 8080, env: {} },
 ];
 

@@ -7,7 +7,7 @@ import { loadConfigOrExit } from '@eventline/config';
 import { createHttpService, type HttpService, type ReadinessCheck, type Router } from '@eventline/http';
 import { createKafka, createProducer, EventConsumer, type EventHandler, type ValueDecoder } from '@eventline/kafka';
 import { createLogger, type Logger } from '@eventline/observability';
-import { OutboxRelay, type PayloadValidator } from '@eventline/outbox';
+import { MongoOutboxRelay, OutboxRelay, type PayloadValidator } from '@eventline/outbox';
 import type { Kafka } from 'kafkajs';
 import type { ServiceState } from '@eventline/http';
 import { baseSettings, mongoSettings, postgresSettings } from './settings';
@@ -48,8 +48,11 @@ export interface ServiceDefinition<Shape extends z.ZodRawShape> {
   settings: Shape;
   /** A PostgreSQL pool (DATABASE_URL), its migration, and the outbox relay. */
   postgres?: { migrate(pool: Pool): Promise<void> };
-  /** A MongoDB database (MONGO_URL, MONGO_DB) and its migration (indexes). */
-  mongo?: { migrate(db: Db): Promise<void> };
+  /**
+   * A MongoDB database (MONGO_URL, MONGO_DB) and its migration (indexes); `outbox` names the
+   * collections whose documents carry pending events, published by a MongoOutboxRelay.
+   */
+  mongo?: { migrate(db: Db): Promise<void>; outbox?: string[] };
   consumers?: (context: ServiceContext<Settings<Shape>>) => ConsumerDefinition[];
   workers?: (context: ServiceContext<Settings<Shape>>) => Worker[];
   routes: (router: Router<ServiceState>, context: ServiceContext<Settings<Shape>>) => void;
@@ -141,6 +144,12 @@ export async function startService<Shape extends z.ZodRawShape>(
     const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, topicPrefix: settings.KAFKA_NAME_PREFIX });
     await relay.start();
     shutdown.push({ name: 'outbox relay', run: () => relay.stop() });
+  }
+  if (mongo && definition.mongo?.outbox?.length) {
+    const db = mongo;
+    const relay = new MongoOutboxRelay({ collections: definition.mongo.outbox.map((name) => db.collection(name)), producer, encoder: codec, logger, topicPrefix: settings.KAFKA_NAME_PREFIX });
+    await relay.start();
+    shutdown.push({ name: 'mongo outbox relay', run: () => relay.stop() });
   }
 
   const decode: ValueDecoder = async (value) => {

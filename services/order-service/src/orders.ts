@@ -1,6 +1,11 @@
-import { ObjectId, type Collection, type Db, type WithId } from 'mongodb';
+import { createHash } from 'node:crypto';
+import { MongoServerError, ObjectId, type Collection, type Db, type WithId } from 'mongodb';
 import type { UserState } from '@eventline/avro';
+import { newEnvelope, type EventEnvelope } from '@eventline/kafka';
+import { pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
 import type { LocalCopies, UserCopy } from './local-copies';
+
+export const ORDERS_TOPIC = 'orders';
 
 export type OrderStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'CANCELLED';
 
@@ -11,18 +16,38 @@ interface EmbeddedUser {
   email: string;
 }
 
-/** A purchase_order document, shaped as in seed 000, plus its quantity, status and the user version it embeds. */
+export interface OrderLine {
+  productId: number;
+  description: string;
+  qty: number;
+  unitPrice: number;
+}
+
+/**
+ * A purchase_order document, shaped as in seed 000 (embedded user and product, price), plus its
+ * lines, status and the user version it embeds; `pendingEvents` is its outbox.
+ */
 export interface PurchaseOrder {
   _id: ObjectId;
   user: EmbeddedUser;
+  /** The first line's product, as seed 000 shows it. */
   product: { id: number; description: string };
   qty: number;
-  /** The order's amount: unit price × qty, fixed when the order was placed. */
+  /** The order's amount: the sum of unit price × qty, fixed when the order was placed. */
   price: number;
+  lines: OrderLine[];
   status: OrderStatus;
+  reason?: string;
+  cartId?: string;
   userVersion: number;
   createdAt: Date;
+  pendingEvents: PendingEvent[];
 }
+
+/** The one order of a checked-out cart has an id derived from the cart, so a second delivery finds it. */
+export const orderIdForCart = (cartId: string) => new ObjectId(createHash('sha1').update(`cart:${cartId}`).digest().subarray(0, 12));
+
+const DUPLICATE_KEY = 11000;
 
 export class UnknownReferenceError extends Error {
   constructor(readonly field: 'userId' | 'productId', id: number) {
@@ -40,7 +65,10 @@ export function toResource(order: WithId<PurchaseOrder>) {
     product: { id: order.product.id, productId: order.product.id, description: order.product.description },
     qty: order.qty,
     price: order.price,
+    lines: order.lines,
     status: order.status,
+    ...(order.reason ? { reason: order.reason } : {}),
+    ...(order.cartId ? { cartId: order.cartId } : {}),
     createdAt: order.createdAt.toISOString(),
   };
 }
@@ -48,7 +76,7 @@ export function toResource(order: WithId<PurchaseOrder>) {
 export class Orders {
   readonly collection: Collection<PurchaseOrder>;
 
-  constructor(db: Db, private readonly copies: LocalCopies) {
+  constructor(db: Db, private readonly copies: LocalCopies, private readonly source: string, private readonly validate: PayloadValidator) {
     this.collection = db.collection<PurchaseOrder>('purchase_order');
   }
 
@@ -58,25 +86,77 @@ export class Orders {
 
   /** Places an order against the local copies only: no call to another service. */
   async place(userId: number, productId: number, qty: number): Promise<WithId<PurchaseOrder>> {
-    const { users, products } = await this.copies.active();
-    const [user, product] = await Promise.all([users.findOne({ _id: userId }), products.findOne({ _id: productId })]);
-    if (!user) throw new UnknownReferenceError('userId', userId);
-    if (!product) throw new UnknownReferenceError('productId', productId);
-    const order: PurchaseOrder = {
-      _id: new ObjectId(),
-      user: embed(userId, user),
-      product: { id: productId, description: product.description },
-      qty,
-      price: product.price * qty,
-      status: 'PENDING',
-      userVersion: user.version,
-      createdAt: new Date(),
-    };
+    const { order, unknown } = await this.build(new ObjectId(), userId, [{ productId, qty }]);
+    if (unknown) throw new UnknownReferenceError(unknown.field, unknown.id);
     await this.collection.insertOne(order);
+    const { users } = await this.copies.active();
     // A UserState applied between our read and our insert missed this order; catch up with it here.
     const latest = await users.findOne({ _id: userId });
-    if (latest && latest.version > user.version) await this.embedUser({ id: userId, ...latest });
+    if (latest && latest.version > order.userVersion) await this.embedUser({ id: userId, ...latest });
     return (await this.collection.findOne({ _id: order._id }))!;
+  }
+
+  /**
+   * The order of a checked-out cart, placed once however often the checkout is delivered. A customer
+   * or product the copies do not know makes it REJECTED, so the checkout is never lost silently.
+   */
+  async placeFromCart(cartId: string, customerId: string, lines: { itemId: string; qty: number }[], cause: EventEnvelope): Promise<'placed' | 'duplicate'> {
+    const userId = /^[1-9][0-9]{0,15}$/.test(customerId) ? Number(customerId) : 0;
+    const { order } = await this.build(orderIdForCart(cartId), userId, lines.map((l) => ({ productId: Number(l.itemId), qty: l.qty })), cause);
+    order.cartId = cartId;
+    try {
+      await this.collection.insertOne(order);
+      return 'placed';
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return 'duplicate';
+      throw error;
+    }
+  }
+
+  /** The order document, PENDING with its OrderPlaced, or REJECTED with its OrderRejected when a reference is unknown. */
+  private async build(_id: ObjectId, userId: number, wanted: { productId: number; qty: number }[], cause?: EventEnvelope): Promise<{ order: PurchaseOrder; unknown?: { field: 'userId' | 'productId'; id: number } }> {
+    const { users, products } = await this.copies.active();
+    const user = await users.findOne({ _id: userId });
+    const found = await Promise.all(wanted.map((w) => products.findOne({ _id: w.productId })));
+    const lines: OrderLine[] = wanted.map((w, i) => ({ productId: w.productId, qty: w.qty, description: found[i]?.description ?? '', unitPrice: found[i]?.price ?? 0 }));
+    const orderId = _id.toHexString();
+    const missingProduct = wanted.find((_, i) => !found[i]);
+    const unknown = !user ? { field: 'userId' as const, id: userId } : missingProduct ? { field: 'productId' as const, id: missingProduct.productId } : undefined;
+    const missing = unknown && `${unknown.field === 'userId' ? 'customer' : 'product'} ${unknown.id} is unknown`;
+    const event = missing
+      ? { recordName: 'dev.eventline.orders.OrderRejected', payload: { orderId, reason: missing } }
+      : { recordName: 'dev.eventline.orders.OrderPlaced', payload: { orderId, userId, lines: wanted, cartId: null as string | null } };
+    this.validate(event.recordName, event.payload);
+    const type = event.recordName.slice(event.recordName.lastIndexOf('.') + 1);
+    const order: PurchaseOrder = {
+      _id,
+      user: user ? embed(userId, user) : { id: userId, firstname: '', lastname: '', email: '' },
+      product: { id: lines[0]!.productId, description: lines[0]!.description },
+      qty: lines.reduce((n, l) => n + l.qty, 0),
+      price: lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0),
+      lines,
+      status: missing ? 'REJECTED' : 'PENDING',
+      ...(missing ? { reason: missing } : {}),
+      userVersion: user?.version ?? 0,
+      createdAt: new Date(),
+      pendingEvents: [pendingEvent({ topic: ORDERS_TOPIC, key: orderId, recordName: event.recordName, payload: event.payload, envelope: newEnvelope(type, this.source, cause) })],
+    };
+    return { order, unknown };
+  }
+
+  /**
+   * Moves an order to its next status if it is in the one expected, with the event announcing it, in
+   * one single-document update; false when the order is not in that status (a repeat, or too late).
+   */
+  async transition(id: ObjectId, from: OrderStatus, to: OrderStatus, recordName: string, payload: Record<string, unknown>, cause?: EventEnvelope, reason?: string): Promise<boolean> {
+    this.validate(recordName, payload);
+    const type = recordName.slice(recordName.lastIndexOf('.') + 1);
+    const event = pendingEvent({ topic: ORDERS_TOPIC, key: id.toHexString(), recordName, payload, envelope: newEnvelope(type, this.source, cause) });
+    const result = await this.collection.updateOne(
+      { _id: id, status: from },
+      { $set: { status: to, ...(reason ? { reason } : {}) }, $push: { pendingEvents: event } },
+    );
+    return result.modifiedCount === 1;
   }
 
   async list(userId?: number): Promise<WithId<PurchaseOrder>[]> {

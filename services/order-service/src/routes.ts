@@ -1,6 +1,6 @@
 import { ObjectId } from 'mongodb';
 import { z } from 'zod';
-import { intParam, notFound, validateBody, validateParams, validateQuery, type Router, type ServiceState } from '@eventline/http';
+import { conflict, intParam, notFound, validateBody, validateParams, validateQuery, type Router, type ServiceState } from '@eventline/http';
 import { Orders, toResource, UnknownReferenceError } from './orders';
 
 const newOrder = z.strictObject({
@@ -26,6 +26,17 @@ export function orderRoutes(router: Router<ServiceState>, orders: Orders): void 
     const order = await orders.find(new ObjectId(id));
     if (!order) throw notFound(`order ${id} does not exist`);
     ctx.body = toResource(order);
+  });
+
+  router.post('/order-service/orders/:id/cancel', async (ctx) => {
+    const { id } = validateParams(ctx, orderId);
+    const _id = new ObjectId(id);
+    if (!(await orders.transition(_id, 'APPROVED', 'CANCELLED', 'dev.eventline.orders.OrderCancelled', { orderId: id }))) {
+      const order = await orders.find(_id);
+      if (!order) throw notFound(`order ${id} does not exist`);
+      throw conflict(`order ${id} is ${order.status}; only an APPROVED order can be cancelled`);
+    }
+    ctx.body = toResource((await orders.find(_id))!);
   });
 
   router.post('/order-service/orders', async (ctx) => {

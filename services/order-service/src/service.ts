@@ -3,6 +3,7 @@ import { applyProductEvent, applyUserEvent } from './copy-events';
 import { LocalCopies } from './local-copies';
 import { Orders } from './orders';
 import { orderRoutes } from './routes';
+import { applyCartEvent, applyInventoryEvent } from './saga';
 
 export const USERS_GROUP = 'order-service.users';
 export const PRODUCTS_GROUP = 'order-service.products';
@@ -15,10 +16,12 @@ export const orderService: ServiceDefinition<Record<string, never>> = {
       await new LocalCopies(db).init();
       await Orders.migrate(db);
     },
+    // Orders carry their own pending events (OrderPlaced, OrderApproved, …): the MongoDB outbox.
+    outbox: ['purchase_order'],
   },
-  consumers: ({ mongo }) => {
+  consumers: ({ mongo, name, validatePayload }) => {
     const copies = new LocalCopies(mongo!);
-    const orders = new Orders(mongo!, copies);
+    const orders = new Orders(mongo!, copies, name, validatePayload);
     return [
       {
         groupId: USERS_GROUP,
@@ -33,7 +36,9 @@ export const orderService: ServiceDefinition<Record<string, never>> = {
         topics: ['products'],
         handler: async (event) => applyProductEvent(event, await copies.writeTargets()),
       },
+      { groupId: 'order-service.inventory', topics: ['inventory'], handler: (event) => applyInventoryEvent(orders, event) },
+      { groupId: 'order-service.cart-events', topics: ['cart-events'], handler: (event) => applyCartEvent(orders, event) },
     ];
   },
-  routes: (router, { mongo }) => orderRoutes(router, new Orders(mongo!, new LocalCopies(mongo!))),
+  routes: (router, { mongo, name, validatePayload }) => orderRoutes(router, new Orders(mongo!, new LocalCopies(mongo!), name, validatePayload)),
 };

@@ -82,6 +82,92 @@ export interface CartItemRemoved {
   version: number;
 }
 
+/** Event notification: a field engineer checked in on a job. Thin on purpose (ids and status only); whoever needs more asks fulfillment-service. Keyed by order number on `job-checkins`. */
+export interface JobCheckedIn {
+  /** The check-in's id at fulfillment-service. */
+  checkinId: string;
+  /** The job's order number; also the record key. */
+  orderNo: string;
+  /** The customer's internet (line) number. */
+  internetNo: string;
+  /** Who checked in. */
+  staffCode: string;
+  /** The job's status at this check-in, e.g. homecheckedin. */
+  jobStatus: string;
+}
+
+/** product-service could not reserve the order's units; nothing was taken. Keyed by order id on `inventory`. */
+export interface StockRejected {
+  /** The order; also the record key. */
+  orderId: string;
+  /** Why, e.g. which product is short. */
+  reason: string;
+}
+
+/** product-service put a cancelled order's units back into qty_available. Keyed by order id on `inventory`. */
+export interface StockReleased {
+  /** The order; also the record key. */
+  orderId: string;
+  /** The units, per product. */
+  lines: StockLine[];
+}
+
+/** Units of one product. */
+export interface StockLine {
+  /** The product. */
+  productId: number;
+  /** Units. */
+  qty: number;
+}
+
+/** product-service took the order's units out of qty_available. Keyed by order id on `inventory`. */
+export interface StockReserved {
+  /** The order; also the record key. */
+  orderId: string;
+  /** The units, per product. */
+  lines: StockLine[];
+}
+
+/** Stock was reserved for the order: it is approved. Keyed by order id on `orders`. */
+export interface OrderApproved {
+  /** The order; also the record key. */
+  orderId: string;
+}
+
+/** An approved order was cancelled; its stock is to be released. Keyed by order id on `orders`. */
+export interface OrderCancelled {
+  /** The order; also the record key. */
+  orderId: string;
+}
+
+/** An order was placed and waits for stock (the saga's first step). Keyed by order id on `orders`. */
+export interface OrderPlaced {
+  /** The order's id at order-service; also the record key. */
+  orderId: string;
+  /** Who ordered. */
+  userId: number;
+  /** What to reserve: every line or none. */
+  lines: OrderLine[];
+  /** The checked-out cart the order came from, if any. */
+  cartId: string | null;
+}
+
+/** Units of one product. */
+export interface OrderLine {
+  /** The product. */
+  productId: number;
+  /** Units, at least 1. */
+  qty: number;
+}
+
+/** The order could not be fulfilled (not enough stock, unknown product). Keyed by order id on `orders`. */
+export interface OrderRejected {
+  /** The order; also the record key. */
+  orderId: string;
+  /** Why, for people. */
+  reason: string;
+}
+
 /** The full current state of one product (event-carried state transfer). Keyed by product id on the compacted `products` topic; a deleted product is a tombstone (null value), so it has no schema. */
 export interface ProductState {
   /** The product's id, also the record key. */
@@ -111,9 +197,9 @@ export interface UserState {
 }
 
 /** Full name of every record type in the catalog. */
-export type RecordName = 'dev.eventline.carts.CartCheckedOut' | 'dev.eventline.carts.CartDetails' | 'dev.eventline.carts.CartItemAdded' | 'dev.eventline.carts.CartItemRemoved' | 'dev.eventline.products.ProductState' | 'dev.eventline.users.UserState';
+export type RecordName = 'dev.eventline.carts.CartCheckedOut' | 'dev.eventline.carts.CartDetails' | 'dev.eventline.carts.CartItemAdded' | 'dev.eventline.carts.CartItemRemoved' | 'dev.eventline.fulfillment.JobCheckedIn' | 'dev.eventline.inventory.StockRejected' | 'dev.eventline.inventory.StockReleased' | 'dev.eventline.inventory.StockReserved' | 'dev.eventline.orders.OrderApproved' | 'dev.eventline.orders.OrderCancelled' | 'dev.eventline.orders.OrderPlaced' | 'dev.eventline.orders.OrderRejected' | 'dev.eventline.products.ProductState' | 'dev.eventline.users.UserState';
 
-export const recordNames: readonly RecordName[] = ['dev.eventline.carts.CartCheckedOut', 'dev.eventline.carts.CartDetails', 'dev.eventline.carts.CartItemAdded', 'dev.eventline.carts.CartItemRemoved', 'dev.eventline.products.ProductState', 'dev.eventline.users.UserState'];
+export const recordNames: readonly RecordName[] = ['dev.eventline.carts.CartCheckedOut', 'dev.eventline.carts.CartDetails', 'dev.eventline.carts.CartItemAdded', 'dev.eventline.carts.CartItemRemoved', 'dev.eventline.fulfillment.JobCheckedIn', 'dev.eventline.inventory.StockRejected', 'dev.eventline.inventory.StockReleased', 'dev.eventline.inventory.StockReserved', 'dev.eventline.orders.OrderApproved', 'dev.eventline.orders.OrderCancelled', 'dev.eventline.orders.OrderPlaced', 'dev.eventline.orders.OrderRejected', 'dev.eventline.products.ProductState', 'dev.eventline.users.UserState'];
 
 /** The TypeScript type of each record, by full name. */
 export interface EventTypes {
@@ -121,18 +207,29 @@ export interface EventTypes {
   'dev.eventline.carts.CartDetails': CartDetails;
   'dev.eventline.carts.CartItemAdded': CartItemAdded;
   'dev.eventline.carts.CartItemRemoved': CartItemRemoved;
+  'dev.eventline.fulfillment.JobCheckedIn': JobCheckedIn;
+  'dev.eventline.inventory.StockRejected': StockRejected;
+  'dev.eventline.inventory.StockReleased': StockReleased;
+  'dev.eventline.inventory.StockReserved': StockReserved;
+  'dev.eventline.orders.OrderApproved': OrderApproved;
+  'dev.eventline.orders.OrderCancelled': OrderCancelled;
+  'dev.eventline.orders.OrderPlaced': OrderPlaced;
+  'dev.eventline.orders.OrderRejected': OrderRejected;
   'dev.eventline.products.ProductState': ProductState;
   'dev.eventline.users.UserState': UserState;
 }
 
 /** Every topic of the catalog (each also has a dead-letter twin `<topic>.dlq`). */
-export type TopicName = 'cart-aggregator.changelog' | 'cart-details' | 'cart-events' | 'products' | 'users';
+export type TopicName = 'cart-aggregator.changelog' | 'cart-details' | 'cart-events' | 'inventory' | 'job-checkins' | 'orders' | 'products' | 'users';
 
 /** The record types allowed on each topic. */
 export interface TopicRecords {
   'cart-aggregator.changelog': 'dev.eventline.carts.CartDetails';
   'cart-details': 'dev.eventline.carts.CartDetails';
   'cart-events': 'dev.eventline.carts.CartItemAdded' | 'dev.eventline.carts.CartItemRemoved' | 'dev.eventline.carts.CartCheckedOut';
+  'inventory': 'dev.eventline.inventory.StockReserved' | 'dev.eventline.inventory.StockRejected' | 'dev.eventline.inventory.StockReleased';
+  'job-checkins': 'dev.eventline.fulfillment.JobCheckedIn';
+  'orders': 'dev.eventline.orders.OrderPlaced' | 'dev.eventline.orders.OrderApproved' | 'dev.eventline.orders.OrderRejected' | 'dev.eventline.orders.OrderCancelled';
   'products': 'dev.eventline.products.ProductState';
   'users': 'dev.eventline.users.UserState';
 }

@@ -1,0 +1,116 @@
+import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import type { Message, Producer, TopicMessages } from 'kafkajs';
+import { buildHeaders, type EventEnvelope } from '@eventline/kafka';
+import { eventsPublished, failpoint, outboxDepth, type Logger } from '@eventline/observability';
+import type { OutboxEvent } from './enqueue';
+import type { RecordEncoder } from './relay';
+
+/**
+ * The transactional outbox for MongoDB without multi-document transactions: a document carries the
+ * events of its own changes in `pendingEvents`, written by the same single-document write as the
+ * change. A relay publishes them in array order and then pulls exactly those it published.
+ */
+export const PENDING_EVENTS = 'pendingEvents';
+
+export interface PendingEvent {
+  eventId: string;
+  topic: string;
+  key: string;
+  recordName: string | null;
+  payload: Record<string, unknown> | null;
+  envelope: EventEnvelope;
+}
+
+export function pendingEvent(event: OutboxEvent): PendingEvent {
+  return { eventId: event.envelope.eventId, topic: event.topic, key: event.key, recordName: event.recordName, payload: event.payload, envelope: event.envelope };
+}
+
+export interface MongoOutboxRelayOptions {
+  collections: Collection<Document>[];
+  producer: Producer;
+  encoder: RecordEncoder;
+  logger: Logger;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  topicPrefix?: string;
+}
+
+/**
+ * At least once: a crash after the publish and before the pull publishes those events again.
+ * Several relays on one collection may publish an event twice, never lose or reorder one.
+ */
+export class MongoOutboxRelay {
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly options: MongoOutboxRelayOptions) {
+    this.log = options.logger.child({ component: 'mongo-outbox-relay' });
+  }
+
+  start(): Promise<void> {
+    this.running = this.loop();
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        let published = 0;
+        for (const collection of this.options.collections) published += await this.publishRound(collection);
+        failures = 0;
+        if (published === 0) await this.sleep(this.options.pollIntervalMs ?? 200);
+      } catch (error) {
+        failures++;
+        this.log.warn({ err: error }, 'mongo outbox round failed; events stay pending and are retried');
+        await this.sleep(Math.min(10_000, 100 * 2 ** Math.min(failures, 7)));
+      }
+    }
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.stopping && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(50, until - Date.now())));
+  }
+
+  /** Publishes the pending events of up to `batchSize` documents; returns how many events. */
+  async publishRound(collection: Collection<Document>): Promise<number> {
+    const documents = await collection
+      .find({ [`${PENDING_EVENTS}.0`]: { $exists: true } } as Filter<Document>, { projection: { [PENDING_EVENTS]: 1 } })
+      .sort({ _id: 1 })
+      .limit(this.options.batchSize ?? 100)
+      .toArray();
+    outboxDepth.set({ table: collection.collectionName }, documents.length);
+    if (documents.length === 0) return 0;
+    const byTopic = new Map<string, Message[]>();
+    let count = 0;
+    for (const document of documents) {
+      for (const event of document[PENDING_EVENTS] as PendingEvent[]) {
+        let value: Buffer | null = null;
+        let envelope = event.envelope;
+        if (event.recordName !== null) {
+          value = await this.options.encoder.encode(event.topic, event.recordName, event.payload as never);
+          envelope = { ...envelope, schemaId: await this.options.encoder.schemaId(event.topic, event.recordName) };
+        }
+        const topic = (this.options.topicPrefix ?? '') + event.topic;
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), { key: event.key, value, headers: buildHeaders(envelope) }]);
+        count++;
+      }
+    }
+    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    await this.options.producer.sendBatch({ acks: -1, topicMessages });
+    failpoint('mongo-outbox.after-publish');
+    for (const document of documents) {
+      const ids = (document[PENDING_EVENTS] as PendingEvent[]).map((e) => e.eventId);
+      await collection.updateOne({ _id: document._id }, { $pull: { [PENDING_EVENTS]: { eventId: { $in: ids } } } } as unknown as UpdateFilter<Document>);
+    }
+    for (const { topic, messages } of topicMessages) eventsPublished.inc({ topic }, messages.length);
+    return count;
+  }
+}

@@ -1,0 +1,70 @@
+import { ObjectId, type Collection, type Db, type WithId } from 'mongodb';
+import { newEnvelope } from '@eventline/kafka';
+import { pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
+import { parseCheckinDate, type CheckinBody } from './checkin';
+
+export const JOB_CHECKINS_TOPIC = 'job-checkins';
+const JOB_CHECKED_IN = 'dev.eventline.fulfillment.JobCheckedIn';
+
+interface CheckinDocument {
+  _id: ObjectId;
+  orderNo: string;
+  internetNo: string;
+  staffCode: string;
+  jobStatus: string;
+  location: { latitude: number; longitude: number };
+  checkinDate: string;
+  checkinAt: Date;
+  receivedAt: Date;
+  pendingEvents: PendingEvent[];
+}
+
+const toResource = ({ _id, pendingEvents: _pending, ...checkin }: WithId<CheckinDocument>) => ({ id: _id.toHexString(), ...checkin });
+
+/**
+ * Check-ins in MongoDB. The JobCheckedIn notification is written into the check-in's own document in
+ * the same insert (the MongoDB outbox), and published from there.
+ */
+export class Checkins {
+  readonly collection: Collection<CheckinDocument>;
+
+  constructor(db: Db, private readonly source: string, private readonly validate: PayloadValidator) {
+    this.collection = db.collection<CheckinDocument>('job_checkins');
+  }
+
+  static async migrate(db: Db): Promise<void> {
+    await db.collection('job_checkins').createIndex({ orderNo: 1, checkinAt: 1 });
+  }
+
+  async record(body: CheckinBody) {
+    const _id = new ObjectId();
+    const notification = {
+      topic: JOB_CHECKINS_TOPIC,
+      key: body.orderNo,
+      recordName: JOB_CHECKED_IN,
+      payload: { checkinId: _id.toHexString(), orderNo: body.orderNo, internetNo: body.internetNo, staffCode: body.staffCode, jobStatus: body.jobStatus },
+      envelope: newEnvelope('JobCheckedIn', this.source),
+    };
+    this.validate(JOB_CHECKED_IN, notification.payload);
+    const document: CheckinDocument = {
+      _id,
+      orderNo: body.orderNo,
+      internetNo: body.internetNo,
+      staffCode: body.staffCode,
+      jobStatus: body.jobStatus,
+      location: { latitude: body.checkinLatitude, longitude: body.checkinLongitude },
+      checkinDate: body.checkinDate,
+      checkinAt: parseCheckinDate(body.checkinDate)!,
+      receivedAt: new Date(),
+      pendingEvents: [pendingEvent(notification)],
+    };
+    await this.collection.insertOne(document);
+    return toResource(document);
+  }
+
+  /** A job's check-ins in the order they happened. */
+  async timeline(orderNo: string) {
+    const checkins = await this.collection.find({ orderNo }).sort({ checkinAt: 1, _id: 1 }).toArray();
+    return checkins.map(toResource);
+  }
+}

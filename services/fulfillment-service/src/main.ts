@@ -1,0 +1,4 @@
+import { runService } from '@eventline/runtime';
+import { fulfillmentService } from './service';
+
+runService(fulfillmentService);
