@@ -24,8 +24,11 @@ Where things answer (the seeds' curl commands work as written):
     curl -X POST localhost:8080/api/v1/remove -H 'content-type: application/json' -d '{"customerId":"123","itemId":"1","qty":1}'
     curl -X POST localhost:8080/api/v1/checkout -H 'content-type: application/json' -d '{"customerId":"123"}'
     curl localhost:8080/api/v1/123
+    curl -X POST localhost:8080/api/SOA/home/checkin -H 'Content-Type: application/json' -d '{"internetNo":"8850049302","orderNo":"5960915_106347524.2","staffCode":"cs_eng_ftth","jobStatus":"homecheckedin","checkinLatitude":13.7827811,"checkinLongitude":100.5465937,"checkinDate":"2021-03-18 10:13:43"}'
+    curl -X POST localhost:8080/order-service/orders/<id>/cancel
   the seeds' own ports            order-service http://localhost:8081/order-service/all
                                   cart-query http://localhost:7000/api/v1/123
+                                  fulfillment-service http://localhost:3000/api/SOA/home/checkin
   status                          npm run infra -- status;  npm run services -- status
 TEXT
 echo "  logs                            ${EVENTLINE_STATE:-${EVENTLINE_CACHE:-$HOME/.cache/eventline}/state}/logs/<name>.log"
