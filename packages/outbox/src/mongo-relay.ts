@@ -48,9 +48,12 @@ export class MongoOutboxRelay {
     this.log = options.logger.child({ component: 'mongo-outbox-relay' });
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
+    // Lets MongoDB find the few documents with pending events without scanning the collection.
+    for (const collection of this.options.collections) {
+      await collection.createIndex({ [`${PENDING_EVENTS}.eventId`]: 1 }, { sparse: true, name: 'pending_events' });
+    }
     this.running = this.loop();
-    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
@@ -82,7 +85,7 @@ export class MongoOutboxRelay {
   /** Publishes the pending events of up to `batchSize` documents; returns how many events. */
   async publishRound(collection: Collection<Document>): Promise<number> {
     const documents = await collection
-      .find({ [`${PENDING_EVENTS}.0`]: { $exists: true } } as Filter<Document>, { projection: { [PENDING_EVENTS]: 1 } })
+      .find({ [`${PENDING_EVENTS}.eventId`]: { $exists: true } } as Filter<Document>, { projection: { [PENDING_EVENTS]: 1 } })
       .sort({ _id: 1 })
       .limit(this.options.batchSize ?? 100)
       .toArray();
