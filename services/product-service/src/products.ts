@@ -15,7 +15,7 @@ export interface Product {
 
 export type ProductFields = Omit<Product, 'id' | 'version'>;
 
-interface ProductRow {
+export interface ProductRow {
   id: number;
   description: string;
   price: number;
@@ -23,7 +23,7 @@ interface ProductRow {
   version: string;
 }
 
-const toProduct = (row: ProductRow): Product => ({
+export const toProduct = (row: ProductRow): Product => ({
   id: row.id,
   description: row.description,
   price: row.price,

@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { newEnvelope, type ConsumedEvent, type EventEnvelope } from '@eventline/kafka';
 import { enqueue, withTransaction, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
 import { stateEvent } from '@eventline/runtime';
-import { PRODUCTS_TOPIC, PRODUCT_STATE } from './products';
+import { PRODUCTS_TOPIC, PRODUCT_STATE, toProduct, type ProductRow } from './products';
 
 export const INVENTORY_TOPIC = 'inventory';
 const ORDER_PLACED = 'dev.eventline.orders.OrderPlaced';
@@ -11,14 +11,6 @@ const ORDER_CANCELLED = 'dev.eventline.orders.OrderCancelled';
 interface Line {
   productId: number;
   qty: number;
-}
-
-interface ProductRow {
-  id: number;
-  description: string;
-  price: number;
-  qty_available: number;
-  version: string;
 }
 
 /**
@@ -94,8 +86,8 @@ export class Reservations {
         'UPDATE product SET qty_available = qty_available + $2, version = version + 1 WHERE id = $1 RETURNING *',
         [id, sign * qty],
       );
-      const p = rows[0]!;
-      events.push(stateEvent(this.source, PRODUCTS_TOPIC, PRODUCT_STATE, p.id, { id: p.id, description: p.description, price: p.price, qtyAvailable: p.qty_available, version: Number(p.version) }));
+      const product = toProduct(rows[0]!);
+      events.push(stateEvent(this.source, PRODUCTS_TOPIC, PRODUCT_STATE, product.id, { ...product }));
     }
     return events;
   }
