@@ -1,0 +1,81 @@
+{{/* Labels every object of the release carries. */}}
+{{- define "eventline.labels" -}}
+app.kubernetes.io/part-of: eventline
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end }}
+
+{{/* The labels that select one component's pods: pass (dict "root" $ "name" "user-service"). */}}
+{{- define "eventline.selectorLabels" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- end }}
+
+{{/* An eventline image: the service's own `image`, else <registry>/eventline-<name>:<tag>. */}}
+{{- define "eventline.image" -}}
+{{- $svc := .svc | default dict -}}
+{{- if $svc.image -}}
+{{ $svc.image }}
+{{- else -}}
+{{- $registry := .root.Values.image.registry -}}
+{{ if $registry }}{{ $registry }}/{{ end }}eventline-{{ .name }}:{{ .root.Values.image.tag }}
+{{- end -}}
+{{- end }}
+
+{{/* The Confluent-compatible URL of the schema registry. */}}
+{{- define "eventline.registryUrl" -}}
+{{- if .Values.schemaRegistry.deploy -}}
+http://schema-registry:{{ .Values.schemaRegistry.port }}/apis/ccompat/v7
+{{- else -}}
+{{ required "schemaRegistry.url is required when schemaRegistry.deploy is false" .Values.schemaRegistry.url }}
+{{- end -}}
+{{- end }}
+
+{{/* Kafka's bootstrap address, by the Service Strimzi creates for the cluster. */}}
+{{- define "eventline.kafkaBootstrap" -}}
+{{ .Values.kafka.cluster }}-kafka-bootstrap:{{ .Values.kafka.listener.port }}
+{{- end }}
+
+{{/* The pod and container security settings of the `restricted` Pod Security Standard. */}}
+{{- define "eventline.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+fsGroup: 1000
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "eventline.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: [ALL]
+{{- end }}
+
+{{/* NetworkPolicy egress to the cluster DNS. */}}
+{{- define "eventline.dnsEgress" -}}
+- to:
+    - namespaceSelector: {}
+      podSelector:
+        matchLabels:
+          k8s-app: kube-dns
+  ports:
+    - { protocol: UDP, port: 53 }
+    - { protocol: TCP, port: 53 }
+{{- end }}
+
+{{/* NetworkPolicy egress to servers outside the cluster, from networkPolicy.externalEgress. */}}
+{{- define "eventline.externalEgress" -}}
+{{- range .Values.networkPolicy.externalEgress }}
+- to:
+    - ipBlock:
+        cidr: {{ .cidr }}
+  ports:
+    {{- range .ports }}
+    - { protocol: TCP, port: {{ . }} }
+    {{- end }}
+{{- end }}
+{{- end }}

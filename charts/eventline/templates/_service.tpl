@@ -1,0 +1,308 @@
+{{/*
+The one template for an eventline Koa service: ServiceAccount, Deployment (or StatefulSet), Service,
+PodDisruptionBudget, optional HorizontalPodAutoscaler, NetworkPolicy, its ConfigMap for config-service
+and, when it uses Kafka, its KafkaUser. Call with (dict "root" $ "name" <service> "svc" <merged values>).
+*/}}
+{{- define "eventline.service" -}}
+{{- $root := .root -}}
+{{- $name := .name -}}
+{{- $svc := .svc -}}
+{{- $routes := $root.Files.Get "files/routes.json" | fromJson -}}
+{{- $public := false -}}
+{{- range $routes.routes -}}
+{{- if and (eq .service $name) (ne (toString .public) "false") }}{{ $public = true }}{{ end -}}
+{{- end -}}
+{{- $selector := include "eventline.selectorLabels" (dict "root" $root "name" $name) -}}
+{{- $kind := ternary "StatefulSet" "Deployment" (default false $svc.statefulSet) -}}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "eventline.labels" $root | nindent 4 }}
+    app.kubernetes.io/name: {{ $name }}
+automountServiceAccountToken: {{ default false $svc.kubernetesApi }}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "eventline.labels" $root | nindent 4 }}
+    app.kubernetes.io/name: {{ $name }}
+spec:
+  selector:
+    {{- $selector | nindent 4 }}
+  ports:
+    - name: http
+      port: {{ $svc.port }}
+      targetPort: http
+---
+apiVersion: apps/v1
+kind: {{ $kind }}
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "eventline.labels" $root | nindent 4 }}
+    app.kubernetes.io/name: {{ $name }}
+    app.kubernetes.io/component: service
+spec:
+  {{- if not $svc.autoscaling.enabled }}
+  replicas: {{ $svc.replicas }}
+  {{- end }}
+  {{- if eq $kind "StatefulSet" }}
+  serviceName: {{ $name }}
+  podManagementPolicy: Parallel
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- $selector | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "eventline.labels" $root | nindent 8 }}
+        {{- $selector | nindent 8 }}
+        app.kubernetes.io/component: service
+      annotations:
+        prometheus.io/scrape: "true"
+        prometheus.io/port: {{ $svc.port | quote }}
+        prometheus.io/path: /metrics
+    spec:
+      serviceAccountName: {{ $name }}
+      automountServiceAccountToken: {{ default false $svc.kubernetesApi }}
+      terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds }}
+      securityContext:
+        {{- include "eventline.podSecurityContext" $root | nindent 8 }}
+      containers:
+        - name: {{ $name }}
+          image: {{ include "eventline.image" (dict "root" $root "name" $name "svc" $svc) }}
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          ports:
+            - name: http
+              containerPort: {{ $svc.port }}
+          env:
+            - { name: PORT, value: {{ $svc.port | quote }} }
+            - { name: LOG_LEVEL, value: {{ $svc.logLevel | quote }} }
+            - name: POD_NAME
+              valueFrom: { fieldRef: { fieldPath: metadata.name } }
+            {{- if ne $name "config-service" }}
+            - { name: CONFIG_SERVICE_URL, value: "http://config-service:{{ (index $root.Values.services "config-service").port }}" }
+            {{- end }}
+            {{- if $svc.kafka }}
+            - { name: KAFKA_BROKERS, value: {{ include "eventline.kafkaBootstrap" $root | quote }} }
+            - { name: KAFKA_ENSURE_TOPICS, value: "false" }
+            - { name: KAFKA_SASL_USERNAME, value: {{ $name | quote }} }
+            - name: KAFKA_SASL_PASSWORD
+              valueFrom: { secretKeyRef: { name: {{ $name }}, key: password } }
+            {{- if $root.Values.kafka.listener.tls }}
+            - { name: KAFKA_TLS_CA_FILE, value: /etc/eventline/kafka-ca/ca.crt }
+            {{- end }}
+            - { name: SCHEMA_REGISTRY_URL, value: {{ include "eventline.registryUrl" $root | quote }} }
+            {{- end }}
+            {{- with $svc.postgres }}
+            - name: PGPASSWORD
+              valueFrom: { secretKeyRef: { name: {{ $root.Values.postgres.passwordSecret }}, key: {{ $root.Values.postgres.passwordKey }} } }
+            - name: DATABASE_URL
+              value: "postgresql://{{ $root.Values.postgres.username }}@{{ $root.Values.postgres.host }}:{{ $root.Values.postgres.port }}/{{ .database }}?sslmode={{ $root.Values.postgres.sslMode }}"
+            {{- end }}
+            {{- with $svc.mongo }}
+            - name: MONGO_URL
+              valueFrom: { secretKeyRef: { name: {{ $root.Values.mongo.urlSecret }}, key: {{ $root.Values.mongo.urlKey }} } }
+            - { name: MONGO_DB, value: {{ .database | quote }} }
+            {{- end }}
+            {{- if $svc.statefulSet }}
+            - name: INSTANCE_ID
+              valueFrom: { fieldRef: { fieldPath: metadata.name } }
+            {{- end }}
+            {{- range $key, $value := $svc.env }}
+            - { name: {{ $key }}, value: {{ $value | quote }} }
+            {{- end }}
+          startupProbe:
+            httpGet: { path: /healthz, port: http }
+            periodSeconds: 2
+            failureThreshold: 60
+          livenessProbe:
+            httpGet: { path: /healthz, port: http }
+            periodSeconds: 10
+            failureThreshold: 3
+          readinessProbe:
+            httpGet: { path: /readyz, port: http }
+            periodSeconds: 5
+            failureThreshold: 2
+          resources:
+            {{- toYaml $svc.resources | nindent 12 }}
+          securityContext:
+            {{- include "eventline.containerSecurityContext" $root | nindent 12 }}
+          volumeMounts:
+            - { name: tmp, mountPath: /tmp }
+            {{- if and $svc.kafka $root.Values.kafka.listener.tls }}
+            - { name: kafka-ca, mountPath: /etc/eventline/kafka-ca, readOnly: true }
+            {{- end }}
+      volumes:
+        - name: tmp
+          emptyDir: { sizeLimit: 64Mi }
+        {{- if and $svc.kafka $root.Values.kafka.listener.tls }}
+        - name: kafka-ca
+          secret: { secretName: {{ $root.Values.kafka.cluster }}-cluster-ca-cert, items: [{ key: ca.crt, path: ca.crt }] }
+        {{- end }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "eventline.labels" $root | nindent 4 }}
+    app.kubernetes.io/name: {{ $name }}
+spec:
+  {{- toYaml $svc.podDisruptionBudget | nindent 2 }}
+  selector:
+    matchLabels:
+      {{- $selector | nindent 6 }}
+{{- if $svc.autoscaling.enabled }}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "eventline.labels" $root | nindent 4 }}
+    app.kubernetes.io/name: {{ $name }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: {{ $kind }}
+    name: {{ $name }}
+  minReplicas: {{ $svc.autoscaling.minReplicas }}
+  maxReplicas: {{ $svc.autoscaling.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target: { type: Utilization, averageUtilization: {{ $svc.autoscaling.targetCPUUtilizationPercentage }} }
+{{- end }}
+{{- if $root.Values.networkPolicy.enabled }}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "eventline.labels" $root | nindent 4 }}
+    app.kubernetes.io/name: {{ $name }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- $selector | nindent 6 }}
+  policyTypes: [Ingress, Egress]
+  ingress:
+    {{- if $public }}
+    - from:
+        - namespaceSelector:
+            matchLabels: { kubernetes.io/metadata.name: {{ $root.Values.ingress.controllerNamespace }} }
+      ports: [{ protocol: TCP, port: {{ $svc.port }} }]
+    {{- end }}
+    {{- if eq $name "config-service" }}
+    - from:
+        - podSelector:
+            matchLabels: { app.kubernetes.io/part-of: eventline, app.kubernetes.io/component: service }
+      ports: [{ protocol: TCP, port: {{ $svc.port }} }]
+    {{- end }}
+    {{- with $root.Values.networkPolicy.metricsNamespaces }}
+    - from:
+        {{- range . }}
+        - namespaceSelector:
+            matchLabels: { kubernetes.io/metadata.name: {{ . }} }
+        {{- end }}
+      ports: [{ protocol: TCP, port: {{ $svc.port }} }]
+    {{- end }}
+  egress:
+    {{- include "eventline.dnsEgress" $root | nindent 4 }}
+    {{- if ne $name "config-service" }}
+    - to:
+        - podSelector:
+            matchLabels: { app.kubernetes.io/name: config-service, app.kubernetes.io/instance: {{ $root.Release.Name }} }
+      ports: [{ protocol: TCP, port: {{ (index $root.Values.services "config-service").port }} }]
+    {{- else }}
+    {{- range $root.Values.networkPolicy.apiServerEgress }}
+    - to:
+        - ipBlock: { cidr: {{ .cidr }} }
+      ports:
+        {{- range .ports }}
+        - { protocol: TCP, port: {{ . }} }
+        {{- end }}
+    {{- end }}
+    {{- end }}
+    {{- if $svc.kafka }}
+    - to:
+        - podSelector:
+            matchLabels: { strimzi.io/cluster: {{ $root.Values.kafka.cluster }}, strimzi.io/kind: Kafka }
+      ports: [{ protocol: TCP, port: {{ $root.Values.kafka.listener.port }} }]
+    {{- if $root.Values.schemaRegistry.deploy }}
+    - to:
+        - podSelector:
+            matchLabels: { app.kubernetes.io/name: schema-registry, app.kubernetes.io/instance: {{ $root.Release.Name }} }
+      ports: [{ protocol: TCP, port: {{ $root.Values.schemaRegistry.port }} }]
+    {{- end }}
+    {{- end }}
+    {{- if and $svc.postgres $root.Values.postgres.deploy }}
+    - to:
+        - podSelector:
+            matchLabels: { app.kubernetes.io/name: postgres, app.kubernetes.io/instance: {{ $root.Release.Name }} }
+      ports: [{ protocol: TCP, port: {{ $root.Values.postgres.port }} }]
+    {{- end }}
+    {{- if and $svc.mongo $root.Values.mongo.deploy }}
+    - to:
+        - podSelector:
+            matchLabels: { app.kubernetes.io/name: mongo, app.kubernetes.io/instance: {{ $root.Release.Name }} }
+      ports: [{ protocol: TCP, port: {{ $root.Values.mongo.port }} }]
+    {{- end }}
+    {{- include "eventline.externalEgress" $root | nindent 4 }}
+{{- end }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ $name }}-config
+  labels:
+    {{- include "eventline.labels" $root | nindent 4 }}
+    app.kubernetes.io/name: {{ $name }}
+    eventline.dev/config-for: {{ $name }}
+data:
+  {{- range $key, $value := $svc.config }}
+  {{ $key }}: {{ $value | toString | quote }}
+  {{- end }}
+{{- with $svc.kafka }}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaUser
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "eventline.labels" $root | nindent 4 }}
+    strimzi.io/cluster: {{ $root.Values.kafka.cluster }}
+spec:
+  authentication:
+    type: scram-sha-512
+  authorization:
+    type: simple
+    acls:
+      {{- range .produces }}
+      - resource: { type: topic, name: {{ . | quote }}, patternType: literal }
+        operations: [Write, Describe]
+      {{- end }}
+      {{- range .consumes }}
+      - resource: { type: topic, name: {{ . | quote }}, patternType: literal }
+        operations: [Read, Describe]
+      - resource: { type: topic, name: {{ printf "%s.dlq" . | quote }}, patternType: literal }
+        operations: [Write, Describe]
+      {{- end }}
+      {{- range .groups }}
+      - resource: { type: group, name: {{ . | quote }}, patternType: prefix }
+        operations: [Read, Describe]
+      {{- end }}
+      {{- range .transactionalIds }}
+      - resource: { type: transactionalId, name: {{ . | quote }}, patternType: prefix }
+        operations: [Write, Describe]
+      {{- end }}
+{{- end }}
+{{- end }}
