@@ -10,7 +10,8 @@ const usage = `usage: schemas register|check [--registry URL]
 
   --registry URL   default: $SCHEMA_REGISTRY_URL, else http://127.0.0.1:8085/apis/ccompat/v7
   schemas/ is found above this file, or given by $SCHEMAS_DIR.
-  Exit status: 0 all compatible/registered, 1 incompatible or refused, 2 usage or catalog error.`;
+  Exit status: 0 all compatible/registered, 1 incompatible or refused, 2 usage or catalog error,
+  3 the registry could not be reached or failed (worth retrying: the chart's hook Job retries only this).`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -47,8 +48,8 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
+      console.error(`registry unreachable or failing: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 3;
     },
   );
 }

@@ -20,8 +20,8 @@ describe('the schemas command as a child process', () => {
     writeFileSync(join(dir, 'topics.json'), topicsJson(topic, [payment]));
   }
 
-  function run(command: string) {
-    const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), cli, command, '--registry', urls.registry], {
+  function run(command: string, registry = urls.registry) {
+    const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), cli, command, '--registry', registry], {
       env: { ...process.env, SCHEMAS_DIR: dir },
       encoding: 'utf8',
     });
@@ -56,6 +56,13 @@ describe('the schemas command as a child process', () => {
     const register = run('register');
     expect(register.status).toBe(0);
     expect(register.stdout).toMatch(/: version 2, id \d+ \(registered, BACKWARD\)\n$/);
+  });
+
+  it('exits 3 when the registry cannot be reached (the hook Job retries only that)', () => {
+    writeSchemas(paymentV1);
+    const result = run('register', 'http://127.0.0.1:1/apis/ccompat/v7');
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('registry unreachable or failing: fetch failed');
   });
 
   it('exits 2 with the catalog problem for an invalid catalog', () => {
