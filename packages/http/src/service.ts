@@ -38,6 +38,11 @@ export interface HttpService {
   stop(): Promise<void>;
   /** Registers a hook for stop(); hooks run in reverse registration order. */
   onShutdown(name: string, hook: ShutdownHook): void;
+  /**
+   * Registers a hook that runs when stop() begins, before the drain: it ends responses that would
+   * otherwise never finish (server-sent event streams), so that the drain can complete.
+   */
+  onDrain(name: string, hook: ShutdownHook): void;
   /** SIGTERM and SIGINT → stop() → exit 0 (exit 1 if it fails or outlasts shutdownTimeoutMs). */
   installSignalHandlers(): void;
 }
@@ -46,6 +51,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   const log = options.logger ?? createLogger(options.name);
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 25_000;
   const hooks = new ShutdownHooks(log);
+  const drainHooks = new ShutdownHooks(log);
   let shuttingDown = false;
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
@@ -103,6 +109,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
 
   async function drainAndRunHooks(): Promise<void> {
     shuttingDown = true;
+    await drainHooks.runAll().catch(() => undefined); // each failure is logged; the drain goes on
     if (server?.listening) {
       log.info('draining connections');
       await closeServer(server);
@@ -121,6 +128,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     start,
     stop,
     onShutdown: (name, hook) => hooks.add(name, hook),
+    onDrain: (name, hook) => drainHooks.add(name, hook),
     installSignalHandlers: () => installSignalHandlers(stop, shutdownTimeoutMs, log),
   };
 }
