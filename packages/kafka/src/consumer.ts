@@ -73,11 +73,16 @@ export class EventConsumer {
   private joined = false;
   private crashed = false;
   private stopping = false;
+  /** Set while the consumer rejoins with a new concurrency: batches break off as on stop. */
+  private restarting = false;
+  private concurrency: number;
+  private reconfiguring: Promise<void> = Promise.resolve();
   private readonly prefix: string;
 
   constructor(private readonly options: EventConsumerOptions) {
     this.prefix = options.topicPrefix ?? '';
     this.retry = { ...defaultRetry, ...options.retry };
+    this.concurrency = options.partitionsConsumedConcurrently ?? 1;
     this.log = options.logger.child({ component: 'consumer', group: options.groupId });
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     this.consumer = options.kafka.consumer({
@@ -106,23 +111,60 @@ export class EventConsumer {
     for (const topic of this.options.topics) {
       await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: this.options.fromBeginning ?? true });
     }
-    await this.consumer.run({
+    await this.run();
+  }
+
+  private run(): Promise<void> {
+    return this.consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      partitionsConsumedConcurrently: this.concurrency,
       eachBatch: (payload) => this.handleBatch(payload),
     });
+  }
+
+  /** How many partitions are handled at once. */
+  partitionsConsumedConcurrently(): number {
+    return this.concurrency;
+  }
+
+  /**
+   * A new number of partitions handled at once, without a restart of the process: the records in
+   * hand finish and are committed, the consumer leaves its group and joins again with the new value.
+   */
+  setConcurrency(concurrency: number): Promise<void> {
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+    this.reconfiguring = this.reconfiguring.then(async () => {
+      if (concurrency === this.concurrency || this.stopping) return;
+      this.restarting = true;
+      try {
+        await this.consumer.stop();
+      } finally {
+        this.restarting = false;
+      }
+      this.joined = false;
+      this.concurrency = concurrency;
+      if (this.stopping) return;
+      await this.run();
+      this.log.info({ concurrency }, 'consumer concurrency changed');
+    });
+    return this.reconfiguring;
   }
 
   /** Stops fetching, lets the record in hand finish, commits what was handled, leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.reconfiguring.catch(() => undefined);
     await this.consumer.disconnect();
+  }
+
+  private interrupted(): boolean {
+    return this.stopping || this.restarting;
   }
 
   private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping) break;
+      if (!isRunning() || isStale() || this.interrupted()) break;
       try {
         await this.handleRecord(batch.topic, batch.partition, message, heartbeat);
       } catch (error) {
@@ -162,7 +204,7 @@ export class EventConsumer {
   private async pause(ms: number, heartbeat: () => Promise<void>): Promise<void> {
     const until = Date.now() + ms;
     while (Date.now() < until) {
-      if (this.stopping) throw new ConsumerStopping();
+      if (this.interrupted()) throw new ConsumerStopping();
       await new Promise((r) => setTimeout(r, Math.min(500, until - Date.now())));
       await heartbeat().catch(() => undefined);
     }
