@@ -1,0 +1,121 @@
+import * as k8s from '@kubernetes/client-node';
+import type { Logger } from '@eventline/observability';
+import { SERVICE_NAME, type ConfigStore, type SourceEntry } from '../config-store';
+import type { ConfigSource } from './source';
+
+export interface ConfigMapSourceOptions {
+  namespace: string;
+  /** ConfigMaps carrying this label are read; its value names the service. */
+  label: string;
+  store: ConfigStore;
+  logger: Logger;
+  /** How often the informer's cache is re-delivered to the store. */
+  resyncMs: number;
+  /** Credentials: KUBECONFIG, else the pod's service account. */
+  kubeConfig?: k8s.KubeConfig;
+}
+
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 15_000;
+
+/**
+ * An informer (list, then watch from the list's resourceVersion) on the labelled ConfigMaps of one
+ * namespace. A watch that ends is resumed from the last resourceVersion; an expired one (410 Gone)
+ * makes the informer list again, and objects gone meanwhile are reported deleted. An error (the API
+ * server down, a refused request) stops client-node's informer: it is restarted with backoff.
+ */
+export class ConfigMapSource implements ConfigSource {
+  readonly name = 'kubernetes';
+  private readonly informer: k8s.Informer<k8s.V1ConfigMap> & k8s.ObjectCache<k8s.V1ConfigMap>;
+  private connected = false;
+  private listed = false;
+  private stopped = false;
+  private retryMs = RETRY_MIN_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ConfigMapSourceOptions) {
+    const kubeConfig = options.kubeConfig ?? ConfigMapSource.defaultKubeConfig();
+    const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const { namespace, label } = options;
+    this.informer = k8s.makeInformer(
+      kubeConfig,
+      `/api/v1/namespaces/${namespace}/configmaps`,
+      async () => {
+        const list = await core.listNamespacedConfigMap({ namespace, labelSelector: label });
+        this.listed = true;
+        return list;
+      },
+      label,
+    );
+    this.informer.on('add', (configMap) => this.apply(configMap));
+    this.informer.on('update', (configMap) => this.apply(configMap));
+    this.informer.on('delete', (configMap) => options.store.remove(ConfigMapSource.id(configMap)));
+    this.informer.on('connect', () => {
+      this.connected = true;
+    });
+    this.informer.on('error', (error: unknown) => this.onError(error));
+  }
+
+  static defaultKubeConfig(): k8s.KubeConfig {
+    const kubeConfig = new k8s.KubeConfig();
+    kubeConfig.loadFromDefault();
+    return kubeConfig;
+  }
+
+  static id(configMap: k8s.V1ConfigMap): string {
+    return `configmap/${configMap.metadata?.namespace ?? ''}/${configMap.metadata?.name ?? ''}`;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.informer.start();
+    this.resyncTimer = setInterval(() => this.resync(), this.options.resyncMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.resyncTimer);
+    await this.informer.stop();
+  }
+
+  isSynced(): boolean {
+    return this.listed && this.connected;
+  }
+
+  private entry(configMap: k8s.V1ConfigMap): SourceEntry | undefined {
+    const service = configMap.metadata?.labels?.[this.options.label];
+    if (!service || !SERVICE_NAME.test(service)) {
+      this.options.logger.warn({ configMap: ConfigMapSource.id(configMap), service }, `ignoring a ConfigMap whose ${this.options.label} label is not a service name`);
+      return undefined;
+    }
+    return { id: ConfigMapSource.id(configMap), service, settings: { ...(configMap.data ?? {}) } };
+  }
+
+  private apply(configMap: k8s.V1ConfigMap): void {
+    this.retryMs = RETRY_MIN_MS;
+    const entry = this.entry(configMap);
+    if (entry) this.options.store.upsert(entry);
+    else this.options.store.remove(ConfigMapSource.id(configMap));
+  }
+
+  /** client-go's resync: the cached objects delivered again; the store ignores what did not change. */
+  private resync(): void {
+    if (!this.isSynced()) return;
+    const entries = this.informer.list(this.options.namespace).map((cm) => this.entry(cm)).filter((e): e is SourceEntry => e !== undefined);
+    this.options.store.replaceAll(entries);
+  }
+
+  private onError(error: unknown): void {
+    this.connected = false;
+    if (this.stopped) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+    this.options.logger.warn({ err: error, retryInMs: delay }, 'ConfigMap watch failed; restarting the informer');
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.informer.start().catch((startError: unknown) => this.onError(startError));
+    }, delay);
+  }
+}
