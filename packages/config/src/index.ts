@@ -15,3 +15,11 @@ export {
   type UrlOptions,
   type ListOptions,
 } from './settings';
+export {
+  RemoteConfig,
+  EventStreamParser,
+  type RemoteConfigOptions,
+  type RemoteConfigLogger,
+  type RemoteSettings,
+  type RemoteChangeListener,
+} from './remote';

@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { z } from 'zod';
 import type { Producer } from 'kafkajs';
 import { AvroCodec, assertValid, kafkaTopics, loadCatalog, recordSchema, UndecodableRecordError, type Catalog } from '@eventline/avro';
-import { loadConfigOrExit } from '@eventline/config';
+import { loadConfigOrExit, RemoteConfig } from '@eventline/config';
 import { createHttpService, type HttpService, type ReadinessCheck, type Router } from '@eventline/http';
 import { createKafka, createProducer, EventConsumer, type EventHandler, type ValueDecoder } from '@eventline/kafka';
 import { createLogger, type Logger } from '@eventline/observability';
@@ -11,6 +11,7 @@ import { MongoOutboxRelay, OutboxRelay, type PayloadValidator } from '@eventline
 import type { Kafka } from 'kafkajs';
 import type { ServiceState } from '@eventline/http';
 import { baseSettings, mongoSettings, postgresSettings } from './settings';
+import { applyHotSettings, FeatureFlags } from './hot-settings';
 
 /** Something long-running beside the consumers (a stream processor, a table loader). */
 export interface Worker {
@@ -40,6 +41,8 @@ export interface ServiceContext<Settings> {
   validatePayload: PayloadValidator;
   pool: Pool | undefined;
   mongo: Db | undefined;
+  /** Switched at runtime through config-service's FEATURE_FLAGS. */
+  flags: FeatureFlags;
 }
 
 export interface ServiceDefinition<Shape extends z.ZodRawShape> {
@@ -87,9 +90,15 @@ export async function startService<Shape extends z.ZodRawShape>(
     ...(definition.mongo ? mongoSettings : {}),
     ...definition.settings,
   };
+  const logger = createLogger(definition.name, 'info');
+  // config-service's settings overlay the environment: at start for every setting, later for the hot ones.
+  const remote = env.CONFIG_SERVICE_URL ? new RemoteConfig({ baseUrl: env.CONFIG_SERVICE_URL, service: definition.name, logger }) : undefined;
+  await remote?.start();
+  const effectiveEnv = (): NodeJS.ProcessEnv => ({ ...env, ...remote?.settings() });
   // One parse of everything, so that every bad setting is named at once.
-  const settings = loadConfigOrExit(z.object(shape), { env }) as unknown as Settings<Shape>;
-  const logger = createLogger(definition.name, settings.LOG_LEVEL);
+  const settings = loadConfigOrExit(z.object(shape), { env: effectiveEnv() }) as unknown as Settings<Shape>;
+  logger.level = settings.LOG_LEVEL;
+  const flags = new FeatureFlags(settings.FEATURE_FLAGS);
   const catalog = loadCatalog();
   const codec = new AvroCodec({ catalog, registryUrl: settings.SCHEMA_REGISTRY_URL });
   const sasl = settings.KAFKA_SASL_USERNAME
@@ -138,7 +147,7 @@ export async function startService<Shape extends z.ZodRawShape>(
   readiness.push({ name: 'kafka', check: () => producerConnected });
 
   const validatePayload: PayloadValidator = (recordName, payload) => assertValid(recordSchema(catalog, recordName).type, payload);
-  const context: ServiceContext<Settings<Shape>> = { name: definition.name, settings, logger, kafka, producer, codec, catalog, validatePayload, pool, mongo };
+  const context: ServiceContext<Settings<Shape>> = { name: definition.name, settings, logger, kafka, producer, codec, catalog, validatePayload, pool, mongo, flags };
 
   if (pool) {
     const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, topicPrefix: settings.KAFKA_NAME_PREFIX });
@@ -156,18 +165,22 @@ export async function startService<Shape extends z.ZodRawShape>(
     const decoded = await codec.decode(value);
     return { value: decoded.value, recordName: decoded.writerRecordName };
   };
+  const consumers: EventConsumer[] = [];
+  const defaultConcurrency: number[] = [];
   for (const consumerDefinition of definition.consumers?.(context) ?? []) {
+    defaultConcurrency.push(consumerDefinition.partitionsConsumedConcurrently ?? 1);
     const consumer = new EventConsumer({
       kafka, producer, logger, decode,
       groupId: settings.KAFKA_NAME_PREFIX + consumerDefinition.groupId,
       topics: consumerDefinition.topics,
       handler: consumerDefinition.handler,
-      partitionsConsumedConcurrently: consumerDefinition.partitionsConsumedConcurrently,
+      partitionsConsumedConcurrently: settings.CONSUMER_CONCURRENCY ?? consumerDefinition.partitionsConsumedConcurrently,
       poisonErrors: [UndecodableRecordError],
       sessionTimeoutMs: settings.KAFKA_SESSION_TIMEOUT_MS,
       topicPrefix: settings.KAFKA_NAME_PREFIX,
     });
     await consumer.start();
+    consumers.push(consumer);
     shutdown.push({ name: `consumer ${consumerDefinition.groupId}`, run: () => consumer.stop() });
     readiness.push({ name: `consumer ${consumerDefinition.groupId}`, check: () => consumer.isReady() });
   }
@@ -185,6 +198,16 @@ export async function startService<Shape extends z.ZodRawShape>(
     readiness,
     routes: (router) => definition.routes(router, context),
   });
+  if (remote) {
+    const hot = { logger, flags, consumers, defaultConcurrency };
+    let applying = Promise.resolve();
+    remote.onChange(() => {
+      applying = applying.then(async () => {
+        await applyHotSettings(effectiveEnv(), hot);
+      }).catch((error: unknown) => logger.error({ err: error }, 'applying settings from config-service failed'));
+    });
+    shutdown.unshift({ name: 'config-service watch', run: () => remote.stop() });
+  }
   for (const step of shutdown) http.onShutdown(step.name, step.run);
   const { port } = await http.start();
   logger.info({ port }, `${definition.name} listening`);

@@ -1,4 +1,5 @@
 import { bool, int, list, logLevel, str, url } from '@eventline/config';
+import { hotSettings } from './hot-settings';
 
 /** Settings every service has; a service adds its own shape beside them. */
 export const baseSettings = {
@@ -15,6 +16,10 @@ export const baseSettings = {
   /** Prepended to every topic and consumer group: environments sharing one cluster, isolated test runs. */
   KAFKA_NAME_PREFIX: str({ default: '' }),
   KAFKA_SESSION_TIMEOUT_MS: int({ min: 6000, max: 300000, default: 30000 }),
+  /** config-service (http://config-service:8094 on Kubernetes); unset: settings from the environment only. */
+  CONFIG_SERVICE_URL: url({ protocols: ['http:', 'https:'] }).optional(),
+  FEATURE_FLAGS: hotSettings.FEATURE_FLAGS,
+  CONSUMER_CONCURRENCY: hotSettings.CONSUMER_CONCURRENCY,
 };
 
 export const postgresSettings = {
