@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+# One image per service from one file: `docker build --build-arg SERVICE=user-service .`
+# (skaffold.yaml builds all of them). Stages: build (all dependencies, TypeScript compile) →
+# production-dependencies (only what the service needs at runtime) → runtime (non-root, no
+# compiler, no sources, no shell needed at runtime; read-only root filesystem friendly).
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+ARG SERVICE
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY infra/package.json infra/
+COPY packages/ packages/
+COPY services/ services/
+COPY schemas/ schemas/
+RUN test -n "${SERVICE}" && test -d "services/${SERVICE}" \
+ && npm ci --ignore-scripts --no-audit --no-fund \
+ && npx tsc -b packages/avro "services/${SERVICE}"
+# Only package.json and dist/ of the workspaces, the Avro schemas, and the entry point. Every image
+# can also run `node packages/avro/dist/cli.js` (the chart's schemas hook).
+RUN mkdir -p /out \
+ && for dir in packages/* "services/${SERVICE}"; do \
+      mkdir -p "/out/${dir}" && cp "${dir}/package.json" "/out/${dir}/" \
+      && if [ -d "${dir}/dist" ]; then cp -r "${dir}/dist" "/out/${dir}/"; fi; \
+    done \
+ && cp -r schemas package.json /out/ \
+ && ln -s "services/${SERVICE}/dist/main.js" /out/main.js
+
+FROM ${NODE_IMAGE} AS production-dependencies
+ARG SERVICE
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY infra/package.json infra/
+COPY packages/ packages/
+COPY services/ services/
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace packages/avro --workspace "services/${SERVICE}" \
+ && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+ARG SERVICE
+LABEL org.opencontainers.image.title="eventline-${SERVICE}" \
+      org.opencontainers.image.source="https://github.com/eventline/eventline"
+ENV NODE_ENV=production \
+    SCHEMAS_DIR=/app/schemas \
+    NODE_OPTIONS="--disable-warning=ExperimentalWarning"
+WORKDIR /app
+COPY --from=production-dependencies /app/node_modules/ node_modules/
+COPY --from=build /out/ ./
+# The `node` user of the base image (uid 1000); the chart's securityContext expects that uid.
+USER 1000:1000
+EXPOSE 8080
+CMD ["node", "main.js"]
