@@ -18,12 +18,12 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{packages,services,infra}/**/test/unit/**/*.test.ts'],
+      testMatch: ['<rootDir>/{packages,services,infra,charts}/**/test/unit/**/*.test.ts'],
     },
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{packages,services,infra}/**/test/integration/**/*.test.ts'],
+      testMatch: ['<rootDir>/{packages,services,infra,charts}/**/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/infra/test/global-setup.ts',
       globalTeardown: '<rootDir>/infra/test/global-teardown.ts',
       slowTestThreshold: 30,

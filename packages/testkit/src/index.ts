@@ -6,3 +6,4 @@ export { startTsProcess, type RunningProcess } from './process';
 export { startServiceProcess, requestJson, type ServiceProcess, type JsonResponse } from './services';
 export { isolatedKafkaEnvironment } from './environment';
 export { urls } from '@eventline/infra';
+export { runTool, runToolOk, kubeTools, startTestApiServer, type TestApiServer, type CommandResult } from './kube';

@@ -46,3 +46,32 @@ export function openEventStream(ctx: Context, heartbeatMs: number): EventStream 
     closed,
   };
 }
+
+/**
+ * The open streams of a service. closeAll() ends them and refuses new ones: a client reconnecting
+ * over a kept-alive connection while the service drains would otherwise hold the drain open.
+ */
+export class EventStreams {
+  private readonly open = new Set<EventStream>();
+  private closing = false;
+
+  constructor(private readonly heartbeatMs: number) {}
+
+  /** Undefined once closeAll() has run. */
+  start(ctx: Context): EventStream | undefined {
+    if (this.closing) return undefined;
+    const stream = openEventStream(ctx, this.heartbeatMs);
+    this.open.add(stream);
+    void stream.closed.then(() => this.open.delete(stream));
+    return stream;
+  }
+
+  closeAll(): void {
+    this.closing = true;
+    for (const stream of this.open) stream.close();
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+}

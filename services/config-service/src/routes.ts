@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { notFound, validateParams, type Router } from '@eventline/http';
+import { notFound, serviceUnavailable, validateParams, type Router } from '@eventline/http';
 import type { ServiceState } from '@eventline/http';
 import { SERVICE_NAME, type ConfigStore, type ServiceConfig } from './config-store';
-import { openEventStream, type EventStream } from './event-stream';
+import type { EventStreams } from './event-stream';
 
 const serviceParams = z.object({
   service: z.string().max(63).regex(SERVICE_NAME, 'must be a service name: lower-case letters, digits and -'),
@@ -18,12 +18,11 @@ export function matchesEntityTag(ifNoneMatch: string | undefined, etag: string):
 
 export interface ConfigRoutesOptions {
   store: ConfigStore;
-  heartbeatMs: number;
   /** Open watch streams, ended by the service's drain hook. */
-  streams: Set<EventStream>;
+  streams: EventStreams;
 }
 
-export function registerConfigRoutes(router: Router<ServiceState>, { store, heartbeatMs, streams }: ConfigRoutesOptions): void {
+export function registerConfigRoutes(router: Router<ServiceState>, { store, streams }: ConfigRoutesOptions): void {
   router.get('/config', (ctx) => {
     ctx.body = store.services().map((service) => ({ service, version: store.get(service)!.etag }));
   });
@@ -44,17 +43,14 @@ export function registerConfigRoutes(router: Router<ServiceState>, { store, hear
   // Server-sent events: the current state at once (`config`, or `absent`), then every change.
   router.get('/config/:service/watch', (ctx) => {
     const { service } = validateParams(ctx, serviceParams);
-    const stream = openEventStream(ctx, heartbeatMs);
-    streams.add(stream);
+    const stream = streams.start(ctx);
+    if (!stream) throw serviceUnavailable('config-service is shutting down; reconnect to another instance');
     const publish = (config: ServiceConfig | undefined) => {
       if (config) stream.send('config', view(config), config.etag);
       else stream.send('absent', { service });
     };
     const unsubscribe = store.subscribe(service, publish);
     publish(store.get(service));
-    void stream.closed.then(() => {
-      unsubscribe();
-      streams.delete(stream);
-    });
+    void stream.closed.then(unsubscribe);
   });
 }

@@ -1,7 +1,7 @@
 import { createHttpService, type HttpService } from '@eventline/http';
 import type { Logger } from '@eventline/observability';
 import { ConfigStore } from './config-store';
-import type { EventStream } from './event-stream';
+import { EventStreams } from './event-stream';
 import { registerConfigRoutes } from './routes';
 import type { ConfigServiceSettings } from './settings';
 import type { ConfigSource } from './sources/source';
@@ -17,17 +17,15 @@ export interface ConfigService {
 export function createConfigService(settings: ConfigServiceSettings, logger: Logger, makeSource: (store: ConfigStore) => ConfigSource): ConfigService {
   const store = new ConfigStore();
   const source = makeSource(store);
-  const streams = new Set<EventStream>();
+  const streams = new EventStreams(settings.HEARTBEAT_SECONDS * 1000);
   const http = createHttpService({
     name: 'config-service',
     port: settings.PORT,
     logger,
     readiness: [{ name: `${source.name} source`, check: () => source.isSynced() }],
-    routes: (router) => registerConfigRoutes(router, { store, heartbeatMs: settings.HEARTBEAT_SECONDS * 1000, streams }),
+    routes: (router) => registerConfigRoutes(router, { store, streams }),
   });
-  http.onDrain('watch streams', () => {
-    for (const stream of streams) stream.close();
-  });
+  http.onDrain('watch streams', () => streams.closeAll());
   http.onShutdown(`${source.name} source`, () => source.stop());
   return {
     http,

@@ -1,0 +1,259 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { kubeTools, runTool, runToolOk, startTestApiServer, type TestApiServer } from '@eventline/testkit';
+
+const repoRoot = join(__dirname, '..', '..', '..', '..');
+const chart = join(repoRoot, 'charts', 'eventline');
+const environments = ['kind', 'staging'] as const;
+type Environment = (typeof environments)[number];
+const valuesFile = (env: Environment) => join(chart, `values-${env}.yaml`);
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+}
+
+const catalog = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'topics.json'), 'utf8')) as { topics: { name: string; compacted: boolean }[] };
+const routeTable = JSON.parse(readFileSync(join(chart, 'files', 'routes.json'), 'utf8')) as {
+  routes: { path: string; match: 'exact' | 'prefix'; service: string; public?: boolean }[];
+  services: Record<string, { port: number }>;
+};
+const serviceDirs = ['config-service', 'user-service', 'product-service', 'order-service', 'cart-service', 'cart-aggregator', 'cart-query', 'fulfillment-service'];
+
+function template(env: Environment, extra: string[] = []): string {
+  return runToolOk(kubeTools().helm, ['template', 'eventline', chart, '-f', valuesFile(env), '--namespace', `eventline-${env}`, ...extra]);
+}
+
+function parse(manifest: string): K8sObject[] {
+  return parseAllDocuments(manifest).map((doc) => doc.toJS() as K8sObject).filter((o) => o && o.kind);
+}
+
+const isHook = (o: K8sObject) => Boolean(o.metadata.annotations?.['helm.sh/hook']);
+const ofKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
+const named = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
+  const objects = parse(template(env));
+
+  it('passes helm lint --strict', () => {
+    const result = runTool(kubeTools().helm, ['lint', chart, '--strict', '-f', valuesFile(env)]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(result.status).toBe(0);
+  });
+
+  it('has a KafkaTopic per catalog topic and per .dlq twin, compacted exactly where the catalog says', () => {
+    const topics = ofKind(objects, 'KafkaTopic');
+    const expected = catalog.topics.flatMap((t) => [t.name, `${t.name}.dlq`]).sort();
+    expect(topics.map((t) => t.spec.topicName).sort()).toEqual(expected);
+    for (const topic of catalog.topics) {
+      expect(named(objects, 'KafkaTopic', topic.name)!.spec.config['cleanup.policy']).toBe(topic.compacted ? 'compact' : 'delete');
+      expect(named(objects, 'KafkaTopic', `${topic.name}.dlq`)!.spec.config['cleanup.policy']).toBe('delete');
+    }
+    const replicas = env === 'kind' ? 1 : 3;
+    expect(new Set(topics.map((t) => t.spec.replicas))).toEqual(new Set([replicas]));
+    expect(topics.every((t) => t.metadata.labels!['strimzi.io/cluster'] === 'eventline')).toBe(true);
+  });
+
+  it('runs Kafka in KRaft mode on a KafkaNodePool of the environment size, with SCRAM-SHA-512 and ACLs', () => {
+    const pool = ofKind(objects, 'KafkaNodePool');
+    expect(pool).toHaveLength(1);
+    expect(pool[0]!.spec).toMatchObject({ replicas: env === 'kind' ? 1 : 3, roles: ['controller', 'broker'] });
+    const kafka = named(objects, 'Kafka', 'eventline')!;
+    expect(kafka.apiVersion).toBe('kafka.strimzi.io/v1');
+    expect(kafka.spec.kafka.listeners).toEqual([
+      { name: 'scram', port: env === 'kind' ? 9092 : 9093, type: 'internal', tls: env === 'staging', authentication: { type: 'scram-sha-512' } },
+    ]);
+    expect(kafka.spec.kafka.authorization).toEqual({ type: 'simple' });
+    expect(kafka.spec.kafka.config['auto.create.topics.enable']).toBe(false);
+    expect(kafka.spec.entityOperator).toEqual({ topicOperator: {}, userOperator: {} });
+  });
+
+  it('renders every service through the one template: probes, restricted security, PDB, ServiceAccount, NetworkPolicy', () => {
+    const workloads = objects.filter((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.metadata.labels?.['app.kubernetes.io/component'] === 'service');
+    expect(workloads.map((w) => w.metadata.name).sort()).toEqual([...serviceDirs].sort());
+    for (const workload of workloads) {
+      const name = workload.metadata.name;
+      const pod = workload.spec.template.spec;
+      const container = pod.containers[0];
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+      expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(container.resources.requests).toBeDefined();
+      expect(container.resources.limits.memory).toBeDefined();
+      expect(pod.serviceAccountName).toBe(name);
+      expect(pod.automountServiceAccountToken).toBe(name === 'config-service');
+      expect(named(objects, 'ServiceAccount', name)).toBeDefined();
+      expect(named(objects, 'PodDisruptionBudget', name)!.spec.selector.matchLabels['app.kubernetes.io/name']).toBe(name);
+      expect(named(objects, 'NetworkPolicy', name)!.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      const configMap = named(objects, 'ConfigMap', `${name}-config`)!;
+      expect(configMap.metadata.labels!['eventline.dev/config-for']).toBe(name);
+      const env = Object.fromEntries(container.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+      if (name !== 'config-service') expect(env.CONFIG_SERVICE_URL).toBe('http://config-service:8094');
+    }
+    expect(named(objects, 'StatefulSet', 'cart-aggregator')).toBeDefined();
+  });
+
+  it('finds Kafka, the registry and config-service by Kubernetes DNS names only', () => {
+    const addresses = ofKind(objects, 'Deployment').concat(ofKind(objects, 'StatefulSet'))
+      .flatMap((w) => w.spec.template.spec.containers.flatMap((c: { env?: { value?: string }[] }) => (c.env ?? []).map((e) => e.value ?? '')));
+    expect(addresses.filter((value) => /\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/.test(value))).toEqual([]);
+    const userService = named(objects, 'Deployment', 'user-service')!.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    const value = (name: string) => userService.find((e) => e.name === name)?.value;
+    expect(value('KAFKA_BROKERS')).toBe(env === 'kind' ? 'eventline-kafka-bootstrap:9092' : 'eventline-kafka-bootstrap:9093');
+    expect(value('SCHEMA_REGISTRY_URL')).toBe(env === 'kind' ? 'http://schema-registry:8080/apis/ccompat/v7' : 'https://schema-registry.staging.example.com/apis/ccompat/v7');
+    expect(value('KAFKA_ENSURE_TOPICS')).toBe('false');
+  });
+
+  it('gives each Kafka service a KafkaUser limited to its own topics, groups and transactional ids', () => {
+    const users = ofKind(objects, 'KafkaUser');
+    expect(users.map((u) => u.metadata.name).sort()).toEqual(serviceDirs.filter((s) => s !== 'config-service').sort());
+    const topicNames = new Set(ofKind(objects, 'KafkaTopic').map((t) => t.spec.topicName));
+    for (const user of users) {
+      expect(user.spec.authentication).toEqual({ type: 'scram-sha-512' });
+      for (const acl of user.spec.authorization.acls as { resource: { type: string; name: string; patternType: string }; operations: string[] }[]) {
+        expect(acl.resource.name).not.toContain('*');
+        if (acl.resource.type === 'topic') expect(topicNames).toContain(acl.resource.name);
+        if (acl.resource.type === 'group') expect(acl.resource).toEqual({ type: 'group', name: user.metadata.name, patternType: 'prefix' });
+      }
+    }
+    const acls = (name: string) => named(objects, 'KafkaUser', name)!.spec.authorization.acls as { resource: { type: string; name: string }; operations: string[] }[];
+    const topicOps = (name: string) => Object.fromEntries(acls(name).filter((a) => a.resource.type === 'topic').map((a) => [a.resource.name, a.operations]));
+    expect(topicOps('user-service')).toEqual({ users: ['Write', 'Describe'] });
+    expect(topicOps('cart-query')).toEqual({ 'cart-details': ['Read', 'Describe'], 'cart-details.dlq': ['Write', 'Describe'] });
+    expect(acls('cart-aggregator').filter((a) => a.resource.type === 'transactionalId')).toEqual([
+      { resource: { type: 'transactionalId', name: 'cart-aggregator', patternType: 'prefix' }, operations: ['Write', 'Describe'] },
+    ]);
+    // Services read their password from the Secret the User Operator creates for their KafkaUser.
+    const password = named(objects, 'Deployment', 'order-service')!.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'KAFKA_SASL_PASSWORD');
+    expect(password.valueFrom).toEqual({ secretKeyRef: { name: 'order-service', key: 'password' } });
+  });
+
+  it('routes exactly the public paths of routes.json on the ingress, with their path types', () => {
+    const ingress = named(objects, 'Ingress', 'eventline')!;
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    const paths = ingress.spec.rules[0].http.paths.map((p: any) => ({ path: p.path, pathType: p.pathType, service: p.backend.service.name, port: p.backend.service.port.number }));
+    const expected = routeTable.routes
+      .filter((r) => r.public !== false)
+      .map((r) => ({ path: r.path, pathType: r.match === 'exact' ? 'Exact' : 'Prefix', service: r.service, port: routeTable.services[r.service]!.port }));
+    expect(paths).toEqual(expected);
+    expect(paths.some((p: { path: string }) => p.path.startsWith('/config'))).toBe(false);
+    for (const path of expected) expect(named(objects, 'Service', path.service)!.spec.ports[0].port).toBe(path.port);
+  });
+
+  it('runs the schemas command in a hook Job that fails the release at once on an incompatible schema', () => {
+    const job = named(objects, 'Job', 'eventline-schemas')!;
+    expect(job.metadata.annotations!['helm.sh/hook']).toBe(env === 'kind' ? 'post-install,pre-upgrade' : 'pre-install,pre-upgrade');
+    const container = job.spec.template.spec.containers[0];
+    expect(container.command).toEqual(['node', 'packages/avro/dist/cli.js', 'register']);
+    expect(job.spec.podFailurePolicy.rules[0]).toEqual({ action: 'FailJob', onExitCodes: { containerName: 'schemas', operator: 'In', values: [1, 2] } });
+  });
+});
+
+describe('kind and staging differ where they should', () => {
+  const kind = parse(template('kind'));
+  const staging = parse(template('staging'));
+  const statefulSets = (objects: K8sObject[]) => ofKind(objects, 'StatefulSet').map((s) => s.metadata.name).sort();
+
+  it('runs PostgreSQL, MongoDB and Apicurio in the kind release and none of them in staging', () => {
+    expect(statefulSets(kind)).toEqual(['cart-aggregator', 'mongo', 'postgres']);
+    expect(named(kind, 'Deployment', 'schema-registry')!.spec.template.spec.containers[0].image).toMatch(/apicurio-registry:3\./);
+    expect(statefulSets(staging)).toEqual(['cart-aggregator']);
+    expect(named(staging, 'Deployment', 'schema-registry')).toBeUndefined();
+    const dbUrl = named(staging, 'Deployment', 'user-service')!.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'DATABASE_URL');
+    expect(dbUrl.value).toBe('postgresql://eventline@eventline-pg.staging.example.com:5432/users?sslmode=require');
+  });
+
+  it('mounts the cluster CA for TLS in staging only, and scales staging services behind PDBs', () => {
+    const volumes = (objects: K8sObject[]) => named(objects, 'Deployment', 'user-service')!.spec.template.spec.volumes.map((v: { name: string }) => v.name);
+    expect(volumes(kind)).toEqual(['tmp']);
+    expect(volumes(staging)).toEqual(['tmp', 'kafka-ca']);
+    expect(named(staging, 'PodDisruptionBudget', 'order-service')!.spec).toMatchObject({ minAvailable: 1 });
+    expect(named(staging, 'PodDisruptionBudget', 'order-service')!.spec.maxUnavailable).toBeUndefined();
+    expect(named(staging, 'HorizontalPodAutoscaler', 'cart-service')!.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+    expect(named(staging, 'Deployment', 'cart-service')!.spec.replicas).toBeUndefined();
+    expect(ofKind(kind, 'HorizontalPodAutoscaler')).toEqual([]);
+  });
+});
+
+describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, admission, Strimzi CRD schemas)', () => {
+  let server: TestApiServer;
+
+  beforeAll(async () => {
+    server = await startTestApiServer();
+    const crds = server.kubectl(['apply', '--server-side', '-f', join(repoRoot, 'k8s', 'strimzi-crds')]);
+    expect(crds.stderr).toBe('');
+    const established = server.kubectl(['wait', '--for', 'condition=Established', '--timeout=60s', 'crd', '--all']);
+    expect(established.status).toBe(0);
+  });
+
+  afterAll(() => server?.dispose());
+
+  it.each(environments)('accepts every object of a helm install with values-%s.yaml, none warned by the restricted Pod Security Standard', (env) => {
+    const namespace = `eventline-${env}`;
+    // Pod Security Admission warns (and would refuse pods) for anything below `restricted`.
+    const created = server.kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Namespace',
+      metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' } },
+    }));
+    expect(created.status).toBe(0);
+    const manifest = template(env);
+    const dryRun = server.kubectl(['apply', '--dry-run=server', '--warnings-as-errors', '-n', namespace, '-f', '-'], manifest);
+    expect(dryRun.stderr).toBe('');
+    expect(dryRun.status).toBe(0);
+
+    // Hooks (the schemas Job) would wait for a pod that cannot run here: created separately below.
+    const install = server.helm(['install', 'eventline', chart, '-f', valuesFile(env), '--namespace', namespace, '--no-hooks']);
+    expect(install.stderr).toBe('');
+    expect(install.stdout).toContain('STATUS: deployed');
+
+    const rendered = parse(manifest);
+    for (const kind of new Set(rendered.filter((o) => !isHook(o)).map((o) => o.kind))) {
+      const expected = rendered.filter((o) => o.kind === kind && !isHook(o)).map((o) => o.metadata.name).sort();
+      const listed = server.kubectl(['get', kind.toLowerCase(), '-n', namespace, '-l', 'app.kubernetes.io/instance=eventline', '-o', 'jsonpath={.items[*].metadata.name}']);
+      expect({ kind, names: listed.stdout.split(' ').filter(Boolean).sort() }).toEqual({ kind, names: expected });
+    }
+
+    const hook = server.kubectl(['create', '-n', namespace, '-f', '-'], template(env, ['--show-only', 'templates/schemas-hook.yaml']));
+    expect(hook.stdout).toContain('job.batch/eventline-schemas created');
+    const job = JSON.parse(server.kubectl(['get', 'job', 'eventline-schemas', '-n', namespace, '-o', 'json']).stdout);
+    expect(job.spec.podFailurePolicy.rules[0].action).toBe('FailJob');
+
+    const upgrade = server.helm(['upgrade', 'eventline', chart, '-f', valuesFile(env), '--namespace', namespace, '--no-hooks', '--set', 'services.user-service.replicas=2']);
+    expect(upgrade.stdout).toContain('STATUS: deployed');
+  });
+
+  it('refuses what the Strimzi schemas forbid, so the acceptance above means something', () => {
+    const refused = server.kubectl(['apply', '--dry-run=server', '-n', 'default', '-f', '-'], JSON.stringify({
+      apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaUser',
+      metadata: { name: 'bad', labels: { 'strimzi.io/cluster': 'eventline' } },
+      spec: { authentication: { type: 'scram-sha-256' }, authorization: { type: 'simple', acls: [{ resource: { type: 'topic', name: 'users' }, operations: ['Read'] }] } },
+    }));
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('spec.authentication.type: Unsupported value: "scram-sha-256"');
+
+    server.kubectl(['create', 'namespace', 'psa-check']);
+    server.kubectl(['label', 'namespace', 'psa-check', 'pod-security.kubernetes.io/warn=restricted']);
+    const loose = server.kubectl(['apply', '--dry-run=server', '--warnings-as-errors', '-n', 'psa-check', '-f', '-'], JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'loose' },
+      spec: { selector: { matchLabels: { app: 'loose' } }, template: { metadata: { labels: { app: 'loose' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    }));
+    expect(loose.status).not.toBe(0);
+    expect(loose.stderr).toContain('would violate PodSecurity "restricted:latest"');
+  });
+
+  it('lets config-service read ConfigMaps of its own namespace only', async () => {
+    const kubeconfig = await server.serviceAccountKubeconfig('eventline-kind', 'config-service');
+    const can = (args: string[]) => runTool(kubeTools().kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', ...args]).stdout.trim();
+    expect(can(['watch', 'configmaps', '-n', 'eventline-kind'])).toBe('yes');
+    expect(can(['list', 'configmaps', '-n', 'eventline-kind'])).toBe('yes');
+    expect(can(['update', 'configmaps', '-n', 'eventline-kind'])).toBe('no');
+    expect(can(['list', 'secrets', '-n', 'eventline-kind'])).toBe('no');
+    expect(can(['list', 'configmaps', '-n', 'eventline-staging'])).toBe('no');
+  });
+});

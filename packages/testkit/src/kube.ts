@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kubeToolPaths, startKubeApiServer, type KubeApiServer } from '@eventline/infra';
+
+export interface CommandResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a tool to completion (helm, kubectl, skaffold, hadolint); never throws on a non-zero exit. */
+export function runTool(command: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): CommandResult {
+  const result = spawnSync(command, args, {
+    input: options.input,
+    env: { ...process.env, ...options.env },
+    cwd: options.cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 110_000,
+  });
+  return { status: result.status, stdout: result.stdout ?? '', stderr: `${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
+}
+
+/** Like runTool, but a non-zero exit throws with the command's output. */
+export function runToolOk(command: string, args: string[], options: Parameters<typeof runTool>[2] = {}): string {
+  const result = runTool(command, args, options);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}:\n${result.stderr}\n${result.stdout}`.slice(0, 6000));
+  return result.stdout;
+}
+
+export const kubeTools = kubeToolPaths;
+
+
+export interface TestApiServer extends KubeApiServer {
+  kubectl(args: string[], input?: string): CommandResult;
+  helm(args: string[]): CommandResult;
+  dispose(): Promise<void>;
+}
+
+/** A real kube-apiserver + etcd in a fresh temporary folder, with kubectl and helm bound to it. */
+export async function startTestApiServer(): Promise<TestApiServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'eventline-kube-'));
+  const server = await startKubeApiServer(dir);
+  const { helm } = kubeToolPaths();
+  return {
+    ...server,
+    kubectl: (args, input) => runTool(kubeToolPaths().kubectl, ['--kubeconfig', server.kubeconfig, ...args], { input }),
+    // helm keeps its cache and config under HOME-derived paths: give it the test's folder.
+    helm: (args) => runTool(helm, ['--kubeconfig', server.kubeconfig, ...args], {
+      env: { HELM_CACHE_HOME: join(dir, 'helm', 'cache'), HELM_CONFIG_HOME: join(dir, 'helm', 'config'), HELM_DATA_HOME: join(dir, 'helm', 'data') },
+    }),
+    async dispose() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
