@@ -2,4 +2,4 @@ export { up, down, install, status, formatTable } from './infra';
 export { urls, ports, host, versions, cacheDir, stateDir } from './settings';
 export { kafkaClasspath } from './kafka';
 export { ensureKubeTools, kubeToolPaths, kubeVersions, type KubeTools } from './kube-tools';
-export { startKubeApiServer, freePort, type KubeApiServer } from './kube-apiserver';
+export { startKubeApiServer, freePort, type KubeApiServer, type KubeApiServerOptions } from './kube-apiserver';

@@ -78,7 +78,15 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startKubeApiServer(dir: string): Promise<KubeApiServer> {
+export interface KubeApiServerOptions {
+  /**
+   * Watches end after this many seconds (up to twice as long; the server's default is 30 minutes)
+   * and etcd history is compacted as often, so that clients meet watch expiry and 410 Gone in a test.
+   */
+  watchExpirySeconds?: number;
+}
+
+export async function startKubeApiServer(dir: string, options: KubeApiServerOptions = {}): Promise<KubeApiServer> {
   const tools = ensureKubeTools();
   mkdirSync(dir, { recursive: true });
   const [etcdClientPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
@@ -119,6 +127,9 @@ export async function startKubeApiServer(dir: string): Promise<KubeApiServer> {
       '--allow-privileged=true',
       // No controllers run: nothing would answer the flow-control objects it keeps asking about.
       '--enable-priority-and-fairness=false',
+      ...(options.watchExpirySeconds
+        ? [`--min-request-timeout=${options.watchExpirySeconds}`, `--etcd-compaction-interval=${options.watchExpirySeconds}s`]
+        : []),
     ], join(dir, 'kube-apiserver.log'));
     const deadline = Date.now() + 90_000;
     const child = apiServer;

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubeToolPaths, startKubeApiServer, type KubeApiServer } from '@eventline/infra';
+import { kubeToolPaths, startKubeApiServer, type KubeApiServer, type KubeApiServerOptions } from '@eventline/infra';
 
 export interface CommandResult {
   status: number | null;
@@ -40,9 +40,9 @@ export interface TestApiServer extends KubeApiServer {
 }
 
 /** A real kube-apiserver + etcd in a fresh temporary folder, with kubectl and helm bound to it. */
-export async function startTestApiServer(): Promise<TestApiServer> {
+export async function startTestApiServer(options: KubeApiServerOptions = {}): Promise<TestApiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'eventline-kube-'));
-  const server = await startKubeApiServer(dir);
+  const server = await startKubeApiServer(dir, options);
   const { helm } = kubeToolPaths();
   return {
     ...server,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { int, loadConfigOrExit, logLevel, oneOf, port, str } from '@eventline/config';
+import { int, loadConfigOrExit, logLevel, oneOf, str } from '@eventline/config';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 export const DEFAULT_CONFIG_DIR = resolve(__dirname, '..', '..', '..', 'config');
@@ -12,7 +12,8 @@ export const DEFAULT_CONFIG_DIR = resolve(__dirname, '..', '..', '..', 'config')
  * Default: kubernetes inside a pod, folder elsewhere.
  */
 export const configServiceSettings = {
-  PORT: port(8094),
+  /** 0 picks a free port (tests). */
+  PORT: int({ min: 0, max: 65535, default: 8094 }),
   LOG_LEVEL: logLevel('info'),
   CONFIG_SOURCE: oneOf(['kubernetes', 'folder'] as const, existsSync(SERVICE_ACCOUNT_NAMESPACE) ? 'kubernetes' : 'folder'),
   CONFIG_DIR: str({ default: DEFAULT_CONFIG_DIR }),
