@@ -29,6 +29,8 @@ Where things answer (the seeds' curl commands work as written):
   the seeds' own ports            order-service http://localhost:8081/order-service/all
                                   cart-query http://localhost:7000/api/v1/123
                                   fulfillment-service http://localhost:3000/api/SOA/home/checkin
+  config-service (cluster-internal; not on the gateway)  http://localhost:8094/config/<service>
+                                  serves config/<service>.json; edits apply live (config/README.md)
   status                          npm run infra -- status;  npm run services -- status
 TEXT
 echo "  logs                            ${EVENTLINE_STATE:-${EVENTLINE_CACHE:-$HOME/.cache/eventline}/state}/logs/<name>.log"

@@ -22,7 +22,9 @@ interface LocalService {
   env: Record<string, string>;
 }
 
-const kafka = { KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry };
+const CONFIG_SERVICE_PORT = 8094;
+/** Every Kafka service loads its settings from config-service (which serves config/) and follows them. */
+const kafka = { KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, CONFIG_SERVICE_URL: `http://127.0.0.1:${CONFIG_SERVICE_PORT}` };
 
 function postgresUrl(database: string): string {
   const url = new URL(urls.postgres);
@@ -32,6 +34,7 @@ function postgresUrl(database: string): string {
 
 /** In start order; `down` goes in reverse, so the gateway (last) stops taking requests first. */
 const services: LocalService[] = [
+  { name: 'config-service', port: CONFIG_SERVICE_PORT, env: { CONFIG_SOURCE: 'folder', CONFIG_DIR: join(repoRoot, 'config') } },
   { name: 'user-service', port: 8091, postgresDatabase: 'users', env: { ...kafka, DATABASE_URL: postgresUrl('users') } },
   { name: 'product-service', port: 8092, postgresDatabase: 'product', env: { ...kafka, DATABASE_URL: postgresUrl('product') } },
   { name: 'order-service', port: 8081, env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'orders' } },
