@@ -258,6 +258,7 @@ spec:
     {{- end }}
     {{- include "eventline.externalEgress" $root | nindent 4 }}
 {{- end }}
+{{- if ne $name "config-service" }}
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -268,9 +269,10 @@ metadata:
     app.kubernetes.io/name: {{ $name }}
     eventline.dev/config-for: {{ $name }}
 data:
-  {{- range $key, $value := $svc.config }}
+  {{- range $key, $value := merge (deepCopy ($svc.config | default dict)) (dict "LOG_LEVEL" $svc.logLevel) }}
   {{ $key }}: {{ $value | toString | quote }}
   {{- end }}
+{{- end }}
 {{- with $svc.kafka }}
 ---
 apiVersion: kafka.strimzi.io/v1

@@ -91,10 +91,12 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
       expect(named(objects, 'ServiceAccount', name)).toBeDefined();
       expect(named(objects, 'PodDisruptionBudget', name)!.spec.selector.matchLabels['app.kubernetes.io/name']).toBe(name);
       expect(named(objects, 'NetworkPolicy', name)!.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      const env = Object.fromEntries(container.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+      if (name === 'config-service') continue;
+      expect(env.CONFIG_SERVICE_URL).toBe('http://config-service:8094');
       const configMap = named(objects, 'ConfigMap', `${name}-config`)!;
       expect(configMap.metadata.labels!['eventline.dev/config-for']).toBe(name);
-      const env = Object.fromEntries(container.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
-      if (name !== 'config-service') expect(env.CONFIG_SERVICE_URL).toBe('http://config-service:8094');
+      expect(configMap.data).toEqual({ LOG_LEVEL: 'info' });
     }
     expect(named(objects, 'StatefulSet', 'cart-aggregator')).toBeDefined();
   });
