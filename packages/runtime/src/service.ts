@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { MongoClient, type Db } from 'mongodb';
 import { Pool } from 'pg';
 import { z } from 'zod';
@@ -104,7 +105,8 @@ export async function startService<Shape extends z.ZodRawShape>(
   const sasl = settings.KAFKA_SASL_USERNAME
     ? { mechanism: 'scram-sha-512' as const, username: settings.KAFKA_SASL_USERNAME, password: settings.KAFKA_SASL_PASSWORD }
     : undefined;
-  const kafka = createKafka({ brokers: settings.KAFKA_BROKERS, clientId: definition.name, logger, sasl });
+  const ssl = settings.KAFKA_TLS_CA_FILE ? { ca: [readFileSync(settings.KAFKA_TLS_CA_FILE, 'utf8')] } : undefined;
+  const kafka = createKafka({ brokers: settings.KAFKA_BROKERS, clientId: definition.name, logger, sasl, ssl });
   const readiness: ReadinessCheck[] = [];
   const shutdown: { name: string; run: () => Promise<void> }[] = [];
 

@@ -11,6 +11,11 @@ export const baseSettings = {
   /** SCRAM credentials (Strimzi KafkaUser secrets); both or neither. */
   KAFKA_SASL_USERNAME: str({ default: '' }),
   KAFKA_SASL_PASSWORD: str({ default: '' }),
+  /**
+   * TLS to the brokers, trusting this CA bundle (Strimzi's `<cluster>-cluster-ca-cert` Secret, mounted
+   * by the chart in staging); unset: plaintext.
+   */
+  KAFKA_TLS_CA_FILE: str({ default: '' }),
   /** Create the catalog's topics at start. Locally yes; on Kubernetes Strimzi's KafkaTopics own them. */
   KAFKA_ENSURE_TOPICS: bool(true),
   /** Prepended to every topic and consumer group: environments sharing one cluster, isolated test runs. */
