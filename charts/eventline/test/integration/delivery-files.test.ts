@@ -68,3 +68,17 @@ describe('skaffold.yaml', () => {
     expect(config.portForward).toContainEqual({ resourceType: 'service', resourceName: 'ingress-nginx-controller', namespace: 'ingress-nginx', port: 80, localPort: 8080 });
   });
 });
+
+describe('k8s/kind-cluster.yaml', () => {
+  it('is a kind v1alpha4 cluster whose node runs the ingress on the host ports 80 and 443', () => {
+    const cluster = parse(readFileSync(join(repoRoot, 'k8s', 'kind-cluster.yaml'), 'utf8'));
+    expect(cluster).toMatchObject({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4', name: 'eventline' });
+    const node = cluster.nodes[0];
+    expect(node.role).toBe('control-plane');
+    expect(node.kubeadmConfigPatches[0]).toContain('node-labels: "ingress-ready=true"');
+    expect(node.extraPortMappings).toEqual([
+      { containerPort: 80, hostPort: 80, protocol: 'TCP' },
+      { containerPort: 443, hostPort: 443, protocol: 'TCP' },
+    ]);
+  });
+});
