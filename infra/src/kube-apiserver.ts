@@ -13,6 +13,8 @@ import { ensureKubeTools } from './kube-tools';
  */
 export interface KubeApiServer {
   url: string;
+  /** The CA bundle that verifies the server's certificate. */
+  caFile: string;
   /** A kubeconfig whose user is in system:masters. */
   kubeconfig: string;
   adminToken: string;
@@ -181,6 +183,7 @@ export async function startKubeApiServer(dir: string, options: KubeApiServerOpti
 
   return {
     url,
+    caFile,
     kubeconfig,
     adminToken,
     async serviceAccountKubeconfig(namespace, name) {
