@@ -8,7 +8,7 @@ import { startTestApiServer, startTsProcess } from '@eventline/testkit';
 import { formatNumber, percentile } from './lib/table';
 
 /**
- * Settings propagation on a real kube-apiserver + etcd: from a ConfigMap PATCH being answered by the
+ * Settings propagation on a real kube-apiserver + etcd: from a ConfigMap PATCH being sent to the
  * API server to each watching client (the kit's RemoteConfig, as every service runs it) holding the
  * new settings — informer → config-service's store → server-sent event → client. Fan-outs of 1, 50
  * and 200 clients on one config-service process; CHANGES sequential changes each.
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     await Promise.all(clients.map((c) => c.start()));
     while (!clients.every((c) => c.isConnected())) await new Promise((r) => setTimeout(r, 20));
     const latencies: number[] = [];
+    const patchMs: number[] = [];
     for (let i = 0; i < CHANGES; i++) {
       round++;
       const target = String(round);
@@ -57,20 +58,21 @@ async function main(): Promise<void> {
         slot.round = target;
         slot.arrived = resolve;
       }));
+      const sent = performance.now();
       const status = await api('PATCH', `/api/v1/namespaces/${namespace}/configmaps/bench-config`, { data: { ROUND: target } }, 'application/merge-patch+json');
       if (status !== 200) throw new Error(`PATCH answered ${status}`);
-      const answered = performance.now();
-      for (const at of await Promise.all(arrived)) latencies.push(Math.max(0, at - answered));
+      patchMs.push(performance.now() - sent);
+      for (const at of await Promise.all(arrived)) latencies.push(at - sent);
     }
     await Promise.all(clients.map((c) => c.stop()));
-    rows.push(`| ${fanout} | ${CHANGES} | ${formatNumber(percentile(latencies, 50))} | ${formatNumber(percentile(latencies, 95))} | ${formatNumber(percentile(latencies, 99))} | ${formatNumber(Math.max(...latencies))} |`);
+    rows.push(`| ${fanout} | ${CHANGES} | ${formatNumber(percentile(patchMs, 50))} | ${formatNumber(percentile(latencies, 50))} | ${formatNumber(percentile(latencies, 95))} | ${formatNumber(percentile(latencies, 99))} | ${formatNumber(Math.max(...latencies))} |`);
   }
   await configService.kill('SIGTERM');
   await server.dispose();
 
-  console.log(`\nSettings propagation, ConfigMap PATCH answered → client holds the new settings (${cpus().length} cores, ${cpus()[0]?.model ?? ''})\n`);
-  console.log('| watching clients | changes | p50 ms | p95 ms | p99 ms | max ms |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(`\nSettings propagation, ConfigMap PATCH sent → each client holds the new settings (${cpus().length} cores, ${cpus()[0]?.model ?? ''})\n`);
+  console.log('| watching clients | changes | PATCH round trip p50 ms | propagation p50 ms | p95 ms | p99 ms | max ms |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
 }
 
