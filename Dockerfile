@@ -2,7 +2,8 @@
 # One image per service from one file: `docker build --build-arg SERVICE=user-service .`
 # (skaffold.yaml builds all of them). Stages: build (all dependencies, TypeScript compile) →
 # production-dependencies (only what the service needs at runtime) → runtime (non-root, no
-# compiler, no sources, no shell needed at runtime; read-only root filesystem friendly).
+# compiler, no sources; read-only root filesystem friendly). The two scripts in scripts/image/ are
+# also run by the test suite, which starts each service from the layout they produce.
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -13,18 +14,12 @@ COPY infra/package.json infra/
 COPY packages/ packages/
 COPY services/ services/
 COPY schemas/ schemas/
-RUN test -n "${SERVICE}" && test -d "services/${SERVICE}" \
+COPY scripts/image/ scripts/image/
+# Every image can also run `node packages/avro/dist/cli.js` (the chart's schemas hook).
+RUN test -n "${SERVICE}" \
  && npm ci --ignore-scripts --no-audit --no-fund \
- && npx tsc -b packages/avro "services/${SERVICE}"
-# Only package.json and dist/ of the workspaces, the Avro schemas, and the entry point. Every image
-# can also run `node packages/avro/dist/cli.js` (the chart's schemas hook).
-RUN mkdir -p /out \
- && for dir in packages/* "services/${SERVICE}"; do \
-      mkdir -p "/out/${dir}" && cp "${dir}/package.json" "/out/${dir}/" \
-      && if [ -d "${dir}/dist" ]; then cp -r "${dir}/dist" "/out/${dir}/"; fi; \
-    done \
- && cp -r schemas package.json /out/ \
- && ln -s "services/${SERVICE}/dist/main.js" /out/main.js
+ && npx tsc -b packages/avro "services/${SERVICE}" \
+ && sh scripts/image/assemble.sh "${SERVICE}" /out
 
 FROM ${NODE_IMAGE} AS production-dependencies
 ARG SERVICE
@@ -33,7 +28,8 @@ COPY package.json package-lock.json ./
 COPY infra/package.json infra/
 COPY packages/ packages/
 COPY services/ services/
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace packages/avro --workspace "services/${SERVICE}" \
+COPY scripts/image/ scripts/image/
+RUN sh scripts/image/production-dependencies.sh "${SERVICE}" \
  && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime

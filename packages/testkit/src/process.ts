@@ -13,8 +13,14 @@ export interface RunningProcess {
 
 /** Starts a TypeScript entry point as a real child process (node with tsx's loader), as a test fixture. */
 export function startTsProcess(entry: string, env: NodeJS.ProcessEnv = {}): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  return startNodeProcess(['--import', 'tsx', entry], env);
+}
+
+/** Starts plain `node <args>` (compiled JavaScript, as in an image) in `cwd`, as a test fixture. */
+export function startNodeProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): RunningProcess {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -27,7 +27,8 @@ describe('the Dockerfile', () => {
 
   it('is multi-stage, installs production dependencies only, runs as a non-root uid, and has no HEALTHCHECK', () => {
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(3);
-    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^RUN sh scripts\/image\/production-dependencies.sh "\$\{SERVICE\}"/m);
+    expect(readFileSync(join(repoRoot, 'scripts', 'image', 'production-dependencies.sh'), 'utf8')).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
     expect(dockerfile).not.toMatch(/^HEALTHCHECK/m);
     expect(dockerfile).toMatch(/^CMD \["node", "main.js"\]$/m);
@@ -36,6 +37,8 @@ describe('the Dockerfile', () => {
   it('gets a build context without dependencies, builds, tests or VCS data', () => {
     const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
     for (const pattern of ['**/node_modules', '**/dist', '**/test', '.git']) expect(ignored).toContain(pattern);
+    // scripts/ stays out, but for the image scripts the Dockerfile runs.
+    expect(ignored.indexOf('!scripts/image')).toBeGreaterThan(ignored.indexOf('scripts/*'));
   });
 });
 
