@@ -3,3 +3,5 @@ export { baseSettings, postgresSettings, mongoSettings } from './settings';
 export { stateEvent } from './state-event';
 export { publishChange } from './publish-change';
 export { migrateWithSeed, type SeededMigration } from './seeded-migration';
+export { kafkaFromSettings, type KafkaConnectionSettings } from './kafka-client';
+export { FeatureFlags, hotSettings, type HotSettings } from './hot-settings';

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { MongoClient, type Db } from 'mongodb';
 import { Pool } from 'pg';
 import { z } from 'zod';
@@ -6,13 +5,14 @@ import type { Producer } from 'kafkajs';
 import { AvroCodec, assertValid, kafkaTopics, loadCatalog, recordSchema, UndecodableRecordError, type Catalog } from '@eventline/avro';
 import { loadConfigOrExit, RemoteConfig } from '@eventline/config';
 import { createHttpService, type HttpService, type ReadinessCheck, type Router } from '@eventline/http';
-import { createKafka, createProducer, EventConsumer, type EventHandler, type ValueDecoder } from '@eventline/kafka';
+import { createProducer, EventConsumer, type EventHandler, type ValueDecoder } from '@eventline/kafka';
 import { createLogger, type Logger } from '@eventline/observability';
 import { MongoOutboxRelay, OutboxRelay, type PayloadValidator } from '@eventline/outbox';
 import type { Kafka } from 'kafkajs';
 import type { ServiceState } from '@eventline/http';
 import { baseSettings, mongoSettings, postgresSettings } from './settings';
 import { applyHotSettings, FeatureFlags } from './hot-settings';
+import { kafkaFromSettings } from './kafka-client';
 
 /** Something long-running beside the consumers (a stream processor, a table loader). */
 export interface Worker {
@@ -102,11 +102,7 @@ export async function startService<Shape extends z.ZodRawShape>(
   const flags = new FeatureFlags(settings.FEATURE_FLAGS);
   const catalog = loadCatalog();
   const codec = new AvroCodec({ catalog, registryUrl: settings.SCHEMA_REGISTRY_URL });
-  const sasl = settings.KAFKA_SASL_USERNAME
-    ? { mechanism: 'scram-sha-512' as const, username: settings.KAFKA_SASL_USERNAME, password: settings.KAFKA_SASL_PASSWORD }
-    : undefined;
-  const ssl = settings.KAFKA_TLS_CA_FILE ? { ca: [readFileSync(settings.KAFKA_TLS_CA_FILE, 'utf8')] } : undefined;
-  const kafka = createKafka({ brokers: settings.KAFKA_BROKERS, clientId: definition.name, logger, sasl, ssl });
+  const kafka = kafkaFromSettings(settings, definition.name, logger);
   const readiness: ReadinessCheck[] = [];
   const shutdown: { name: string; run: () => Promise<void> }[] = [];
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AvroCodec, UndecodableRecordError, type CartDetails } from '@eventline/avro';
 import { loadConfigOrExit } from '@eventline/config';
-import { createKafka, createProducer, EventConsumer, type ValueDecoder } from '@eventline/kafka';
+import { createProducer, EventConsumer, type ValueDecoder } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
-import { baseSettings } from '@eventline/runtime';
+import { baseSettings, kafkaFromSettings } from '@eventline/runtime';
 import { foldCartEvent, type CartEvent } from './cart-fold';
 import { restoreCarts } from './changelog';
 import { ProductTable } from './product-table';
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const settings = loadConfigOrExit(z.object(baseSettings));
   const logger = createLogger('cart-aggregator-replay', settings.LOG_LEVEL);
   const prefix = settings.KAFKA_NAME_PREFIX;
-  const kafka = createKafka({ brokers: settings.KAFKA_BROKERS, clientId: 'cart-aggregator-replay', logger });
+  const kafka = kafkaFromSettings(settings, 'cart-aggregator-replay', logger);
   const codec = new AvroCodec({ registryUrl: settings.SCHEMA_REGISTRY_URL });
   const decode: ValueDecoder = async (value) => {
     const decoded = await codec.decode(value);

@@ -3,9 +3,9 @@ import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { AvroCodec, UndecodableRecordError } from '@eventline/avro';
 import { loadConfigOrExit } from '@eventline/config';
-import { createKafka, createProducer, EventConsumer } from '@eventline/kafka';
+import { createProducer, EventConsumer } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
-import { baseSettings, mongoSettings } from '@eventline/runtime';
+import { baseSettings, mongoSettings, kafkaFromSettings } from '@eventline/runtime';
 import { CartView } from './cart-view';
 
 /**
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const prefix = settings.KAFKA_NAME_PREFIX;
   const client = await new MongoClient(settings.MONGO_URL).connect();
   const db = client.db(settings.MONGO_DB);
-  const kafka = createKafka({ brokers: settings.KAFKA_BROKERS, clientId: 'cart-query-replay', logger });
+  const kafka = kafkaFromSettings(settings, 'cart-query-replay', logger);
   const codec = new AvroCodec({ registryUrl: settings.SCHEMA_REGISTRY_URL });
   const admin = kafka.admin();
   await admin.connect();

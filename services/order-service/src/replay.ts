@@ -2,9 +2,9 @@ import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { AvroCodec, UndecodableRecordError } from '@eventline/avro';
 import { loadConfigOrExit } from '@eventline/config';
-import { createKafka, createProducer, EventConsumer, type ConsumedEvent } from '@eventline/kafka';
+import { createProducer, EventConsumer, type ConsumedEvent } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
-import { baseSettings, mongoSettings } from '@eventline/runtime';
+import { baseSettings, mongoSettings, kafkaFromSettings } from '@eventline/runtime';
 import { applyProductEvent, applyUserEvent } from './copy-events';
 import { LocalCopies } from './local-copies';
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const logger = createLogger('order-service-replay', settings.LOG_LEVEL);
   const client = await new MongoClient(settings.MONGO_URL).connect();
   const copies = new LocalCopies(client.db(settings.MONGO_DB));
-  const kafka = createKafka({ brokers: settings.KAFKA_BROKERS, clientId: 'order-service-replay', logger });
+  const kafka = kafkaFromSettings(settings, 'order-service-replay', logger);
   const codec = new AvroCodec({ registryUrl: settings.SCHEMA_REGISTRY_URL });
   const prefix = settings.KAFKA_NAME_PREFIX;
   const topics = ['users', 'products'];
