@@ -7,3 +7,4 @@ export { startServiceProcess, requestJson, type ServiceProcess, type JsonRespons
 export { isolatedKafkaEnvironment } from './environment';
 export { urls } from '@eventline/infra';
 export { runTool, runToolOk, kubeTools, startTestApiServer, type TestApiServer, type CommandResult } from './kube';
+export { startSecuredKafka, type SecuredKafka } from './secured-kafka';
