@@ -46,11 +46,13 @@ export function startNodeProcess(args: string[], env: NodeJS.ProcessEnv = {}, cw
       const seen = lines.find((l) => pattern.test(l));
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stderr: ${stderr.join('').slice(-2000)}`)), timeoutMs);
+        // Services log to stdout (pino): the last lines say why a start failed.
+        const output = () => `stdout (last lines): ${lines.slice(-8).join('\n').slice(-3000)}; stderr: ${stderr.join('').slice(-2000)}`;
+        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; ${output()}`)), timeoutMs);
         waiters.push({ pattern, resolve: (line) => { clearTimeout(timer); resolve(line); } });
         void exited.then((code) => {
           clearTimeout(timer);
-          reject(new Error(`process exited (${code}) before a line matching ${pattern}; stderr: ${stderr.join('').slice(-2000)}`));
+          reject(new Error(`process exited (${code}) before a line matching ${pattern}; ${output()}`));
         });
       });
     },
