@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { int, list, LOG_LEVELS } from '@eventline/config';
+import { int, list, logLevel } from '@eventline/config';
 import type { Logger } from '@eventline/observability';
 
 /** The settings a running service takes from config-service without a restart. */
 export const hotSettings = {
-  LOG_LEVEL: z.enum(LOG_LEVELS),
+  LOG_LEVEL: logLevel('info'),
   /** Comma-separated names of the features switched on. */
   FEATURE_FLAGS: list({ min: 0, default: [] }),
   /** Partitions each of the service's consumers handles at once; unset: each consumer's own default. */
@@ -50,11 +50,9 @@ export interface HotTargets {
  * not take a running service down.
  */
 export async function applyHotSettings(source: Record<string, string | undefined>, targets: HotTargets): Promise<HotSettings | undefined> {
-  const parsed = hotShape.safeParse({
-    LOG_LEVEL: source.LOG_LEVEL || 'info',
-    FEATURE_FLAGS: source.FEATURE_FLAGS,
-    CONSUMER_CONCURRENCY: source.CONSUMER_CONCURRENCY || undefined,
-  });
+  // As at start-up (loadConfig): an empty value counts as unset.
+  const given = Object.fromEntries(HOT_SETTING_NAMES.filter((name) => source[name]).map((name) => [name, source[name]]));
+  const parsed = hotShape.safeParse(given);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), problem: issue.message }));
     targets.logger.error({ problems }, 'config-service sent invalid settings; keeping the current ones');
