@@ -1,5 +1,5 @@
 export { up, down, install, status, formatTable } from './infra';
 export { urls, ports, host, versions, cacheDir, stateDir } from './settings';
-export { kafkaClasspath } from './kafka';
+export { kafkaClasspath, singleNodeProperties, writeKafkaLog4j, formatKafkaStorage } from './kafka';
 export { ensureKubeTools, kubeToolPaths, kubeVersions, type KubeTools } from './kube-tools';
 export { startKubeApiServer, freePort, type KubeApiServer, type KubeApiServerOptions } from './kube-apiserver';

@@ -25,6 +25,46 @@ function install(): void {
   ]);
 }
 
+/**
+ * What every single-node broker run here shares (infra's, and the tests' SCRAM broker): explicit
+ * topic creation as Strimzi's KafkaTopics do, replication 1 for the internal topics, no join delay.
+ */
+export function singleNodeProperties(dataDir: string): string[] {
+  return [
+    `log.dirs=${dataDir}`,
+    // Topics are created explicitly, as Strimzi KafkaTopic resources create them in the cluster.
+    'auto.create.topics.enable=false',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=10',
+    'group.initial.rebalance.delay.ms=0',
+  ];
+}
+
+/** log4j2 configuration for a broker: console output at `rootLevel`, state changes at WARN. */
+export function writeKafkaLog4j(file: string, rootLevel: 'INFO' | 'WARN'): void {
+  writeFileSync(file, [
+    'status = warn',
+    'appender.out.type = Console',
+    'appender.out.name = OUT',
+    'appender.out.layout.type = PatternLayout',
+    'appender.out.layout.pattern = [%d] %p %m (%c)%n',
+    `rootLogger.level = ${rootLevel}`,
+    'rootLogger.appenderRef.out.ref = OUT',
+    'logger.statechange.name = state.change.logger',
+    'logger.statechange.level = WARN',
+    '',
+  ].join('\n'));
+}
+
+/** Formats KRaft storage for a single node (`extraArgs`: e.g. `--add-scram` users). */
+export function formatKafkaStorage(propertiesPath: string, log4jPath: string, clusterId: string, extraArgs: string[] = []): void {
+  run('java', ['-cp', kafkaClasspath, `-Dlog4j2.configurationFile=${log4jPath}`, 'kafka.tools.StorageTool', 'format',
+    '-t', clusterId, '-c', propertiesPath, '--standalone', ...extraArgs]);
+}
+
 function writeConfig(): void {
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(propertiesFile, [
@@ -36,32 +76,13 @@ function writeConfig(): void {
     'controller.listener.names=CONTROLLER',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name=PLAINTEXT',
-    `log.dirs=${dataDir}`,
-    // Topics are created explicitly, as Strimzi KafkaTopic resources create them in the cluster.
-    'auto.create.topics.enable=false',
+    ...singleNodeProperties(dataDir),
     'num.partitions=3',
-    'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=10',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'transaction.state.log.num.partitions=10',
-    'group.initial.rebalance.delay.ms=0',
     'log.retention.hours=168',
     'log.cleaner.min.compaction.lag.ms=0',
     '',
   ].join('\n'));
-  writeFileSync(log4jFile, [
-    'status = warn',
-    'appender.out.type = Console',
-    'appender.out.name = OUT',
-    'appender.out.layout.type = PatternLayout',
-    'appender.out.layout.pattern = [%d] %p %m (%c)%n',
-    'rootLogger.level = INFO',
-    'rootLogger.appenderRef.out.ref = OUT',
-    'logger.statechange.name = state.change.logger',
-    'logger.statechange.level = WARN',
-    '',
-  ].join('\n'));
+  writeKafkaLog4j(log4jFile, 'INFO');
 }
 
 function java(args: string[]): string {
@@ -72,7 +93,7 @@ function formatStorageOnce(): void {
   if (existsSync(join(dataDir, 'meta.properties'))) return;
   const clusterId = java(['kafka.tools.StorageTool', 'random-uuid']).trim().split('\n').pop() ?? '';
   log(`formatting KRaft storage (cluster ${clusterId})`);
-  java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propertiesFile, '--standalone']);
+  formatKafkaStorage(propertiesFile, log4jFile, clusterId);
 }
 
 async function healthy(): Promise<boolean> {

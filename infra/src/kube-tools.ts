@@ -40,28 +40,26 @@ interface GoTool {
 }
 
 const [kubeMajor, kubeMinor] = kubeVersions.kubernetes.split('.');
+// As Kubernetes' own build sets them: without these the binaries report v0.0.0-master, and charts'
+// kubeVersion checks refuse such a server.
+const kubernetesVersionLdflags = [
+  `-X k8s.io/component-base/version.gitVersion=v${kubeVersions.kubernetes}`,
+  `-X k8s.io/client-go/pkg/version.gitVersion=v${kubeVersions.kubernetes}`,
+  `-X k8s.io/component-base/version.gitMajor=${kubeMajor}`,
+  `-X k8s.io/component-base/version.gitMinor=${kubeMinor}`,
+  '-X k8s.io/component-base/version.gitTreeState=clean',
+].join(' ');
 const goTools: GoTool[] = [
   {
     name: 'kubeApiserver', binary: 'kube-apiserver', version: kubeVersions.kubernetes, module: 'apiserver',
     pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
-    // Without these the server reports v0.0.0-master, and charts' kubeVersion checks refuse it.
-    ldflags: [
-      `-X k8s.io/component-base/version.gitVersion=v${kubeVersions.kubernetes}`,
-      `-X k8s.io/component-base/version.gitMajor=${kubeMajor}`,
-      `-X k8s.io/component-base/version.gitMinor=${kubeMinor}`,
-      '-X k8s.io/component-base/version.gitTreeState=clean',
-    ].join(' '),
+    ldflags: kubernetesVersionLdflags,
   },
   // kubectl is on some machines, not all: the same module builds it, sharing the compiled packages.
   {
     name: 'kubectl', binary: 'kubectl', version: kubeVersions.kubernetes, module: 'apiserver',
     pkg: 'k8s.io/kubernetes/cmd/kubectl',
-    ldflags: [
-      `-X k8s.io/component-base/version.gitVersion=v${kubeVersions.kubernetes}`,
-      `-X k8s.io/client-go/pkg/version.gitVersion=v${kubeVersions.kubernetes}`,
-      `-X k8s.io/component-base/version.gitMajor=${kubeMajor}`,
-      `-X k8s.io/component-base/version.gitMinor=${kubeMinor}`,
-    ].join(' '),
+    ldflags: kubernetesVersionLdflags,
   },
   { name: 'etcd', binary: 'etcd', version: kubeVersions.etcd, module: 'etcd', pkg: 'go.etcd.io/etcd/server/v3' },
   {

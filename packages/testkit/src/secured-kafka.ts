@@ -1,8 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { freePort, kafkaClasspath } from '@eventline/infra';
+import { formatKafkaStorage, freePort, kafkaClasspath, singleNodeProperties, writeKafkaLog4j } from '@eventline/infra';
 
 /**
  * A second, separate Kafka broker (the same 4.3.1 jars as infra's) configured as the chart's Strimzi
@@ -38,24 +38,13 @@ export async function startSecuredKafka(dir: string, users: Record<string, strin
     // ANONYMOUS is the broker talking to its own controller over the local PLAINTEXT controller listener.
     'super.users=User:admin;User:ANONYMOUS',
     'allow.everyone.if.no.acl.found=false',
-    `log.dirs=${join(dir, 'data')}`,
-    'auto.create.topics.enable=false',
-    'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=3',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'transaction.state.log.num.partitions=3',
-    'group.initial.rebalance.delay.ms=0',
+    ...singleNodeProperties(join(dir, 'data')),
     '',
   ].join('\n'));
   const log4j = join(dir, 'log4j2.properties');
-  writeFileSync(log4j, ['status = warn', 'appender.out.type = Console', 'appender.out.name = OUT', 'appender.out.layout.type = PatternLayout',
-    'appender.out.layout.pattern = [%d] %p %m (%c)%n', 'rootLogger.level = WARN', 'rootLogger.appenderRef.out.ref = OUT', ''].join('\n'));
-
+  writeKafkaLog4j(log4j, 'WARN');
   const scram = Object.entries({ admin: adminPassword, ...users }).flatMap(([name, password]) => ['--add-scram', `SCRAM-SHA-512=[name=${name},password=${password}]`]);
-  const format = spawnSync('java', ['-cp', kafkaClasspath, `-Dlog4j2.configurationFile=${log4j}`, 'kafka.tools.StorageTool', 'format',
-    '-t', 'eventline-secured-test', '-c', properties, '--standalone', ...scram], { encoding: 'utf8' });
-  if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr}${format.stdout}`);
+  formatKafkaStorage(properties, log4j, 'eventline-secured-test', scram);
 
   const logFile = openSync(join(dir, 'kafka.log'), 'a');
   const broker: ChildProcess = spawn('java', ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${log4j}`, '-cp', kafkaClasspath, 'kafka.Kafka', properties], {
