@@ -4,6 +4,7 @@ import type { EventEnvelope } from './envelope';
 import { toConsumedEvent, type ErrorClass } from './to-event';
 import { deadLetterRecord } from './dead-letter';
 import { isTransient, PoisonRecordError } from './errors';
+import { retryKafka } from './retry';
 
 export interface ConsumedEvent<T = unknown> {
   topic: string;
@@ -55,6 +56,8 @@ export interface EventConsumerOptions {
    * handlers see the catalog's names without it.
    */
   topicPrefix?: string;
+  /** How long start() retries retriable broker errors (leader elections, a restarting broker). */
+  retryDeadlineMs?: number;
 }
 
 const defaultRetry: RetryPolicy = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 10_000 };
@@ -107,10 +110,12 @@ export class EventConsumer {
   }
 
   async start(): Promise<void> {
-    await this.consumer.connect();
-    for (const topic of this.options.topics) {
-      await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: this.options.fromBeginning ?? true });
-    }
+    await retryKafka(`joining consumer group ${this.options.groupId}`, async () => {
+      await this.consumer.connect();
+      for (const topic of this.options.topics) {
+        await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: this.options.fromBeginning ?? true });
+      }
+    }, { logger: this.log, deadlineMs: this.options.retryDeadlineMs });
     await this.run();
   }
 

@@ -13,6 +13,15 @@ export { createProducer } from './producer';
 export { type TopicSpec, deadLetterTopic, topicConfigs, ensureTopics } from './topics';
 export { PoisonRecordError, TransientError, isTransient } from './errors';
 export {
+  retryKafka,
+  withAdmin,
+  nonEmptyEndOffsets,
+  isRetriableKafkaError,
+  KafkaRetryDeadlineError,
+  DEFAULT_KAFKA_RETRY_DEADLINE_MS,
+  type KafkaRetryOptions,
+} from './retry';
+export {
   EventConsumer,
   type EventConsumerOptions,
   type ConsumedEvent,

@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMe
 import { consumerLag, deadLettered, eventsConsumed, eventsPublished, failpoint, type Logger } from '@eventline/observability';
 import { PoisonRecordError } from './errors';
 import { deadLetterRecord } from './dead-letter';
+import { retryKafka } from './retry';
 import { toConsumedEvent, type ErrorClass } from './to-event';
 import type { ConsumedEvent, ValueDecoder } from './consumer';
 
@@ -32,6 +33,8 @@ export interface TransactionalProcessorOptions {
   maxRecordsPerTransaction?: number;
   topicPrefix?: string;
   sessionTimeoutMs?: number;
+  /** How long start() retries retriable broker errors (leader elections, a restarting broker). */
+  retryDeadlineMs?: number;
 }
 
 /**
@@ -81,9 +84,11 @@ export class TransactionalProcessor {
   }
 
   async start(): Promise<void> {
-    await this.producer.connect();
-    await this.consumer.connect();
-    for (const topic of this.options.topics) await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: true });
+    await retryKafka(`starting transactional processor ${this.options.groupId}`, async () => {
+      await this.producer.connect();
+      await this.consumer.connect();
+      for (const topic of this.options.topics) await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: true });
+    }, { logger: this.log, deadlineMs: this.options.retryDeadlineMs });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

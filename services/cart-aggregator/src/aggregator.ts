@@ -23,10 +23,11 @@ export class CartAggregator {
     private readonly products: ProductTable,
     private readonly logger: Logger,
     private readonly prefix: string,
+    private readonly retryDeadlineMs?: number,
   ) {}
 
   async restore(heartbeat: () => Promise<void>): Promise<void> {
-    this.carts = await restoreCarts(this.kafka, this.codec, this.logger, this.prefix, heartbeat);
+    this.carts = await restoreCarts(this.kafka, this.codec, this.logger, this.prefix, heartbeat, this.retryDeadlineMs);
   }
 
   async process(events: ConsumedEvent[]): Promise<ProcessedChunk> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { AvroCodec, CartDetails } from '@eventline/avro';
+import { nonEmptyEndOffsets, retryKafka, withAdmin, type KafkaRetryOptions } from '@eventline/kafka';
 import type { Logger } from '@eventline/observability';
 
 export const CHANGELOG_TOPIC = 'cart-aggregator.changelog';
@@ -10,17 +11,18 @@ export const CHANGELOG_TOPIC = 'cart-aggregator.changelog';
  * offsets) from the start to the end offsets it has now, read_committed: the state as of the last
  * committed transaction, whoever committed it.
  */
-export async function restoreCarts(kafka: Kafka, codec: AvroCodec, logger: Logger, prefix: string, heartbeat: () => Promise<void>): Promise<Map<string, CartDetails>> {
+export async function restoreCarts(kafka: Kafka, codec: AvroCodec, logger: Logger, prefix: string, heartbeat: () => Promise<void>, retryDeadlineMs?: number): Promise<Map<string, CartDetails>> {
   const topic = prefix + CHANGELOG_TOPIC;
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+  const retry: KafkaRetryOptions = { logger, deadlineMs: retryDeadlineMs };
+  const ends = await nonEmptyEndOffsets(kafka, topic, retry);
   const carts = new Map<string, CartDetails>();
   const groupId = `${prefix}cart-aggregator.restore-${randomUUID()}`;
   if (ends.size > 0) {
     const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await retryKafka('subscribing to the changelog', async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+    }, retry);
     let lastProgress = Date.now();
     const done = new Promise<void>((resolve) => {
       void consumer.run({
@@ -49,9 +51,8 @@ export async function restoreCarts(kafka: Kafka, codec: AvroCodec, logger: Logge
       }
     }
     await consumer.disconnect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await withAdmin(kafka, `deleting group ${groupId}`, (admin) => admin.deleteGroups([groupId]), { ...retry, deadlineMs: 10_000 }).catch(() => undefined);
   }
-  await admin.disconnect();
   logger.info({ carts: carts.size }, 'restored cart state from the changelog');
   return carts;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import type { ProductState } from '@eventline/avro';
-import { EventConsumer, type ValueDecoder } from '@eventline/kafka';
+import { EventConsumer, nonEmptyEndOffsets, withAdmin, type KafkaRetryOptions, type ValueDecoder } from '@eventline/kafka';
 import type { Logger } from '@eventline/observability';
 import type { PricedProduct } from './cart-fold';
 
@@ -18,10 +18,13 @@ export class ProductTable {
   private behind: Map<number, bigint> | undefined;
   readonly name = 'products table';
 
-  constructor(private readonly kafka: Kafka, producer: Producer, decode: ValueDecoder, logger: Logger, private readonly prefix: string, poisonErrors: (new (...args: never[]) => Error)[]) {
+  private readonly retry: KafkaRetryOptions;
+
+  constructor(private readonly kafka: Kafka, producer: Producer, decode: ValueDecoder, logger: Logger, private readonly prefix: string, poisonErrors: (new (...args: never[]) => Error)[], retryDeadlineMs?: number) {
     this.groupId = `${prefix}cart-aggregator.products-${randomUUID()}`;
+    this.retry = { logger, deadlineMs: retryDeadlineMs };
     this.consumer = new EventConsumer({
-      kafka, producer, logger, decode, topicPrefix: prefix, poisonErrors,
+      kafka, producer, logger, decode, topicPrefix: prefix, poisonErrors, retryDeadlineMs,
       groupId: this.groupId,
       topics: ['products'],
       handler: async (event) => {
@@ -42,11 +45,7 @@ export class ProductTable {
   }
 
   async start(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    const offsets = await admin.fetchTopicOffsets(`${this.prefix}products`);
-    await admin.disconnect();
-    this.behind = new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+    this.behind = await nonEmptyEndOffsets(this.kafka, `${this.prefix}products`, this.retry);
     await this.consumer.start();
     // As Kafka Streams bootstraps a GlobalKTable: carts are priced only once the table has caught up.
     const deadline = Date.now() + 300_000;
@@ -63,10 +62,8 @@ export class ProductTable {
 
   async stop(): Promise<void> {
     await this.consumer.stop();
-    const admin = this.kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([this.groupId]).catch(() => undefined);
-    await admin.disconnect();
+    // The group is this instance's alone; a leftover one only costs the broker a little until it expires.
+    await withAdmin(this.kafka, `deleting group ${this.groupId}`, (admin) => admin.deleteGroups([this.groupId]), { ...this.retry, deadlineMs: 10_000 }).catch(() => undefined);
   }
 
   /** Like a GlobalKTable: ready once it holds everything the topic had when it started. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AvroCodec, UndecodableRecordError, type CartDetails } from '@eventline/avro';
 import { loadConfigOrExit } from '@eventline/config';
-import { createProducer, EventConsumer, type ValueDecoder } from '@eventline/kafka';
+import { createProducer, EventConsumer, nonEmptyEndOffsets, withAdmin, type ValueDecoder } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
 import { baseSettings, kafkaFromSettings } from '@eventline/runtime';
 import { foldCartEvent, type CartEvent } from './cart-fold';
@@ -29,12 +29,10 @@ async function main(): Promise<void> {
   };
   const producer = createProducer(kafka);
   await producer.connect();
-  const products = new ProductTable(kafka, producer, decode, logger, prefix, [UndecodableRecordError]);
+  const products = new ProductTable(kafka, producer, decode, logger, prefix, [UndecodableRecordError], settings.KAFKA_RETRY_DEADLINE_MS);
   await products.start();
 
-  const admin = kafka.admin();
-  await admin.connect();
-  const remaining = new Map((await admin.fetchTopicOffsets(`${prefix}cart-events`)).filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+  const remaining = await nonEmptyEndOffsets(kafka, `${prefix}cart-events`, { logger, deadlineMs: settings.KAFKA_RETRY_DEADLINE_MS });
   const rebuilt = new Map<string, CartDetails>();
   let caughtUp: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (caughtUp = resolve));
@@ -57,8 +55,7 @@ async function main(): Promise<void> {
   await done;
   await consumer.stop();
   await products.stop();
-  await admin.deleteGroups([groupId]).catch(() => undefined);
-  await admin.disconnect();
+  await withAdmin(kafka, `deleting group ${groupId}`, (admin) => admin.deleteGroups([groupId]), { logger, deadlineMs: 10_000 }).catch(() => undefined);
 
   const live = await restoreCarts(kafka, codec, logger, prefix, async () => undefined);
   const differing = [...new Set([...rebuilt.keys(), ...live.keys()])].filter((id) => JSON.stringify(rebuilt.get(id)) !== JSON.stringify(live.get(id)));

@@ -23,8 +23,9 @@ export const cartAggregator: ServiceDefinition<typeof settings> = {
       const decoded = await codec.decode(value);
       return { value: decoded.value, recordName: decoded.writerRecordName };
     };
-    const products = new ProductTable(kafka, producer, decode, logger, prefix, [UndecodableRecordError]);
-    const aggregator = new CartAggregator(kafka, codec, products, logger, prefix);
+    const retryDeadlineMs = config.KAFKA_RETRY_DEADLINE_MS;
+    const products = new ProductTable(kafka, producer, decode, logger, prefix, [UndecodableRecordError], retryDeadlineMs);
+    const aggregator = new CartAggregator(kafka, codec, products, logger, prefix, retryDeadlineMs);
     const processor = new TransactionalProcessor({
       kafka, logger, decode,
       groupId: `${prefix}cart-aggregator`,
@@ -33,6 +34,7 @@ export const cartAggregator: ServiceDefinition<typeof settings> = {
       transactionalId: `${prefix}${config.INSTANCE_ID}`,
       poisonErrors: [UndecodableRecordError],
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      retryDeadlineMs,
       restore: (heartbeat) => aggregator.restore(heartbeat),
       process: (events) => aggregator.process(events),
     });

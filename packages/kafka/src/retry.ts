@@ -1,0 +1,80 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { Logger } from '@eventline/observability';
+import { isTransient } from './errors';
+
+export interface KafkaRetryOptions {
+  logger: Logger;
+  /** Give up this long after the first attempt; the error then says what was tried and for how long. */
+  deadlineMs?: number;
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** How long start-up and rebalance paths keep retrying a broker that is electing leaders or restarting. */
+export const DEFAULT_KAFKA_RETRY_DEADLINE_MS = 120_000;
+
+/**
+ * True for what a broker says while it is still starting, restarting or moving leadership
+ * (NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS, a refused
+ * connection, …): kafkajs marks those `retriable`, and wraps them once its own few retries run out.
+ */
+export function isRetriableKafkaError(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    // KafkaJSTimeout: createTopics' wait for the new partitions' leaders ran out.
+    if (isTransient(current) || current.name === 'KafkaJSTimeout') return true;
+    const { originalError, cause } = current as { originalError?: unknown; cause?: unknown };
+    current = originalError ?? cause;
+  }
+  return false;
+}
+
+export class KafkaRetryDeadlineError extends Error {
+  override readonly name = 'KafkaRetryDeadlineError';
+  constructor(what: string, attempts: number, elapsedMs: number, override readonly cause: unknown) {
+    super(`${what} still failed after ${attempts} attempts over ${Math.round(elapsedMs / 1000)} s: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/**
+ * Runs `operation` until it succeeds, retrying retriable Kafka errors with capped exponential backoff
+ * (and jitter) until the deadline. Any other error is thrown at once: a wrong topic name or missing
+ * ACL does not get better by waiting.
+ */
+export async function retryKafka<T>(what: string, operation: () => Promise<T>, options: KafkaRetryOptions): Promise<T> {
+  const { logger, deadlineMs = DEFAULT_KAFKA_RETRY_DEADLINE_MS, initialDelayMs = 200, maxDelayMs = 5_000 } = options;
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      const elapsed = Date.now() - started;
+      if (!isRetriableKafkaError(error)) throw error;
+      if (elapsed >= deadlineMs) throw new KafkaRetryDeadlineError(what, attempt, elapsed, error);
+      const backoff = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt - 1, 10));
+      const delay = Math.min(Math.round(backoff * (0.5 + Math.random() / 2)), Math.max(0, deadlineMs - elapsed));
+      logger.warn({ err: error, attempt, delayMs: delay }, `${what} failed with a retriable Kafka error; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** Runs `use` with a connected admin client, retried as a whole on retriable errors, always disconnected after. */
+export function withAdmin<T>(kafka: Kafka, what: string, use: (admin: Admin) => Promise<T>, options: KafkaRetryOptions): Promise<T> {
+  return retryKafka(what, async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      return await use(admin);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }, options);
+}
+
+/** The end offset of each partition of `topic` that holds records (high watermark above the low one). */
+export function nonEmptyEndOffsets(kafka: Kafka, topic: string, options: KafkaRetryOptions): Promise<Map<number, bigint>> {
+  return withAdmin(kafka, `reading the end offsets of ${topic}`, async (admin) => {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+  }, options);
+}
