@@ -1,6 +1,6 @@
 export { uniqueName, TEST_NAMES_FILE_VARIABLE } from './names';
 export { eventually } from './eventually';
-export { localKafka, createTopic } from './kafka';
+export { localKafka, createTopic, readWholeTopic } from './kafka';
 export { createDatabase } from './postgres';
 export { startTsProcess, startNodeProcess, type RunningProcess } from './process';
 export { startServiceProcess, requestJson, type ServiceProcess, type JsonResponse } from './services';
@@ -8,3 +8,4 @@ export { isolatedKafkaEnvironment } from './environment';
 export { urls } from '@eventline/infra';
 export { runTool, runToolOk, kubeTools, startTestApiServer, type TestApiServer, type CommandResult } from './kube';
 export { startSecuredKafka, type SecuredKafka } from './secured-kafka';
+export { startPrivateKafka, type PrivateKafka, type PrivateKafkaOptions } from './private-kafka';

@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import { formatKafkaStorage, freePort, kafkaClasspath, singleNodeProperties, writeKafkaLog4j } from '@eventline/infra';
+
+/**
+ * A Kafka broker of a test's own (the same 4.3.1 jars as infra's), on free ports with its data in
+ * `dir`: for what a test may not do to the shared broker, such as restarting it.
+ */
+export interface PrivateKafka {
+  broker: string;
+  /** SIGTERM, then the same broker again on the same ports and data; resolves once the process is spawned, not healthy. */
+  restart(): Promise<void>;
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface PrivateKafkaOptions {
+  /** Listener and authorizer lines beside the single-node ones (a SCRAM listener); default: one PLAINTEXT listener. */
+  listenerProperties?: (port: number, controllerPort: number) => string[];
+  /** Extra arguments of `kafka-storage format` (SCRAM users). */
+  formatArgs?: string[];
+  /** How the health check authenticates. */
+  sasl?: SASLOptions;
+  clusterId?: string;
+}
+
+export async function startPrivateKafka(dir: string, options: PrivateKafkaOptions = {}): Promise<PrivateKafka> {
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const listeners = options.listenerProperties?.(port, controllerPort) ?? [
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+  ];
+  const properties = join(dir, 'server.properties');
+  writeFileSync(properties, [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}`,
+    'controller.listener.names=CONTROLLER',
+    ...listeners,
+    ...singleNodeProperties(join(dir, 'data')),
+    '',
+  ].join('\n'));
+  const log4j = join(dir, 'log4j2.properties');
+  writeKafkaLog4j(log4j, 'WARN');
+  formatKafkaStorage(properties, log4j, options.clusterId ?? 'eventline-private-test', options.formatArgs ?? []);
+
+  const logPath = join(dir, 'kafka.log');
+  const address = `127.0.0.1:${port}`;
+  let process: ChildProcess = launch();
+
+  function launch(): ChildProcess {
+    const logFile = openSync(logPath, 'a');
+    return spawn('java', ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${log4j}`, '-cp', kafkaClasspath, 'kafka.Kafka', properties], {
+      stdio: ['ignore', logFile, logFile],
+    });
+  }
+
+  async function stop(): Promise<void> {
+    if (process.exitCode !== null || process.signalCode !== null) return;
+    const exited = new Promise((resolve) => process.once('exit', resolve));
+    process.kill('SIGTERM');
+    const timer = setTimeout(() => process.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async function waitHealthy(timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const client = new Kafka({ brokers: [address], clientId: 'private-kafka-health', logLevel: logLevel.NOTHING, sasl: options.sasl, retry: { retries: 0 } });
+    for (;;) {
+      if (process.exitCode !== null) throw new Error(`private kafka exited (${process.exitCode}): ${readFileSync(logPath, 'utf8').slice(-3000)}`);
+      const admin = client.admin();
+      try {
+        await admin.connect();
+        // The group coordinator answering is what services need first (infra's health check too).
+        await admin.describeGroups(['health']);
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`private kafka not healthy in ${timeoutMs} ms: ${String(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    }
+  }
+
+  await waitHealthy();
+  return {
+    broker: address,
+    waitHealthy,
+    stop,
+    async restart() {
+      await stop();
+      process = launch();
+    },
+  };
+}
