@@ -22,8 +22,13 @@ export {
   validateQuery,
   validationFailed,
   intParam,
+  int32,
+  int32PathId,
+  text,
+  INT32_MAX,
   type FieldProblem,
 } from './validation';
+export { acceptsQuery } from './query-guard';
 export { runReadinessChecks, type ReadinessCheck } from './health';
 export { requestIdFrom, REQUEST_ID_HEADER } from './request-id';
 export type { ShutdownHook } from './shutdown';

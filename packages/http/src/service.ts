@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { createLogger, type Logger } from '@eventline/observability';
 import { accessLog } from './access-log';
 import { errorHandler } from './error-handler';
 import { registerHealthRoutes, type ReadinessCheck } from './health';
+import { guardQueries } from './query-guard';
 import { requestId } from './request-id';
 import { closeServer, installSignalHandlers, ShutdownHooks, type ShutdownHook } from './shutdown';
 import type { ServiceState } from './state';
@@ -25,6 +26,8 @@ export interface HttpServiceOptions {
   readiness?: ReadinessCheck[];
   /** A readiness check not answering within this counts as failed. Defaults to 2000. */
   readinessTimeoutMs?: number;
+  /** Middleware run after the body is parsed and before the routes (idempotency keys). */
+  middleware?: Middleware<ServiceState>[];
   /** Largest JSON body accepted, in bytes or as '64kb'. Defaults to '64kb'. */
   bodyLimit?: string | number;
   /** How long a signal-triggered stop may take before the process exits 1. Defaults to 25000. */
@@ -57,6 +60,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   let stopping: Promise<void> | undefined;
 
   const router = new Router<ServiceState>();
+  guardQueries(router);
   registerHealthRoutes(router, {
     readiness: options.readiness ?? [],
     readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
@@ -88,6 +92,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
       jsonStrict: true,
     }),
   );
+  for (const middleware of options.middleware ?? []) app.use(middleware);
   app.use(router.routes());
   app.use(router.allowedMethods());
 

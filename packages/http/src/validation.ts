@@ -51,8 +51,16 @@ export function validateParams<S extends z.ZodType>(ctx: AnyContext, schema: S):
   return validate(schema, (ctx as { params?: unknown }).params ?? {});
 }
 
-/** Validates the query string. Repeated keys arrive as arrays; nothing is nested. */
-export function validateQuery<S extends z.ZodType>(ctx: AnyContext, schema: S): z.output<S> {
+/**
+ * Validates the query string of a route that declared `acceptsQuery`: a key the schema does not name is
+ * refused with 400 `unknown_query_parameter`. Repeated keys arrive as arrays; nothing is nested.
+ */
+export function validateQuery<S extends z.ZodObject>(ctx: AnyContext, schema: S): z.output<S> {
+  const unknown = Object.keys(ctx.query as object).filter((key) => !Object.hasOwn(schema.shape, key));
+  if (unknown.length > 0) {
+    throw new HttpError(400, 'unknown_query_parameter', `unknown query parameter(s): ${unknown.join(', ')}`,
+      unknown.map((key) => ({ field: `query.${key}`, message: 'unknown query parameter' })));
+  }
   return validate(schema, ctx.query);
 }
 
@@ -74,4 +82,42 @@ export function intParam(options: { min?: number; max?: number } = {}) {
     .regex(/^-?\d+$/, 'must be a whole number')
     .transform(Number)
     .pipe(number);
+}
+
+/** The largest value of a PostgreSQL `integer` (and an Avro `int`). */
+export const INT32_MAX = 2_147_483_647;
+
+/** A whole JSON number that fits an `integer` column. */
+export function int32(options: { min?: number } = {}) {
+  return z.number().int().min(options.min ?? -INT32_MAX - 1).max(INT32_MAX);
+}
+
+/**
+ * Text as the stores hold it: at most `max` characters, no NUL (PostgreSQL text cannot hold it) and no
+ * lone UTF-16 surrogate (it has no UTF-8 form, so it would be stored as U+FFFD: silently changed).
+ */
+export function text(options: { min?: number; max: number; trim?: boolean }) {
+  const base = options.trim === false ? z.string() : z.string().trim();
+  return base
+    .min(options.min ?? 0)
+    .max(options.max)
+    .refine((value) => !value.includes('\u0000'), 'must not contain the NUL character')
+    .refine((value) => value.isWellFormed(), 'must be well-formed Unicode (no lone surrogate)');
+}
+
+/**
+ * The numeric id of a path (`/users/:id`) for an `integer` column. Not a positive whole number → 400;
+ * a well-formed number beyond the column's range → 404 `what` does not exist, because no such resource
+ * can exist (the request itself is fine, like any id nobody has).
+ */
+export function int32PathId(ctx: AnyContext, what: string, param = 'id'): number {
+  const { [param]: id } = validateParams(ctx, z.object({ [param]: z.string().regex(/^[0-9]{1,30}$/, 'must be a positive whole number') }));
+  const value = Number(id);
+  if (value < 1) throw validationFailedFor(param, 'must be a positive whole number');
+  if (value > INT32_MAX) throw new HttpError(404, 'not_found', `${what} ${id} does not exist`);
+  return value;
+}
+
+function validationFailedFor(field: string, message: string): HttpError {
+  return new HttpError(400, 'validation_failed', 'request validation failed', [{ field, message }]);
 }

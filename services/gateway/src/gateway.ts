@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import { createHttpService, notFound, type HttpService } from '@eventline/http';
+import { acceptsQuery, createHttpService, notFound, type HttpService } from '@eventline/http';
 import type { Logger } from '@eventline/observability';
 import { matchPublicRoute } from './matcher';
 import { forward } from './proxy';
@@ -33,7 +33,8 @@ export function createGateway(options: GatewayOptions): HttpService {
     logger: options.logger,
     routes: (router) => {
       // After /healthz, /readyz and /metrics, which the skeleton registered first.
-      router.all('{/*path}', async (ctx) => {
+      // Query strings go through to the services, which judge them.
+      router.all('{/*path}', acceptsQuery, async (ctx) => {
         const route = matchPublicRoute(options.table.routes, ctx.path);
         if (!route) throw notFound(`no route for ${ctx.method} ${ctx.path}`);
         // The access log and latency metric label requests with this; one label per table entry.

@@ -1,22 +1,22 @@
 import { ObjectId } from 'mongodb';
 import { z } from 'zod';
-import { conflict, intParam, notFound, validateBody, validateParams, validateQuery, type Router, type ServiceState } from '@eventline/http';
+import { acceptsQuery, conflict, int32, INT32_MAX, intParam, notFound, validateBody, validateParams, validateQuery, type Router, type ServiceState } from '@eventline/http';
 import { Orders, toResource, UnknownReferenceError } from './orders';
 
 const newOrder = z.strictObject({
-  userId: z.number().int().positive(),
-  productId: z.number().int().positive(),
+  userId: int32({ min: 1 }),
+  productId: int32({ min: 1 }),
   qty: z.number().int().positive().max(10_000),
 });
 const orderId = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hexadecimal order id') });
-const listQuery = z.object({ userId: intParam({ min: 1 }).optional() });
+const listQuery = z.object({ userId: intParam({ min: 1, max: INT32_MAX }).optional() });
 
 export function orderRoutes(router: Router<ServiceState>, orders: Orders): void {
   router.get('/order-service/all', async (ctx) => {
     ctx.body = (await orders.list()).map(toResource);
   });
 
-  router.get('/order-service/orders', async (ctx) => {
+  router.get('/order-service/orders', acceptsQuery, async (ctx) => {
     const { userId } = validateQuery(ctx, listQuery);
     ctx.body = (await orders.list(userId)).map(toResource);
   });

@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { intParam, notFound, validateBody, validateParams, type Router, type ServiceState } from '@eventline/http';
+import { int32, int32PathId, notFound, text, validateBody, type Router, type ServiceState } from '@eventline/http';
 import type { Products } from './products';
 
 const productFields = z.strictObject({
-  description: z.string().trim().min(1).max(500),
-  price: z.number().int().min(0).max(2_147_483_647),
-  qtyAvailable: z.number().int().min(0).max(2_147_483_647),
+  description: text({ min: 1, max: 500 }),
+  price: int32({ min: 0 }),
+  qtyAvailable: int32({ min: 0 }),
 });
-const productId = z.object({ id: intParam({ min: 1 }) });
 
 export function productRoutes(router: Router<ServiceState>, products: Products): void {
   router.get('/product-service/products', async (ctx) => {
@@ -15,7 +14,7 @@ export function productRoutes(router: Router<ServiceState>, products: Products):
   });
 
   router.get('/product-service/products/:id', async (ctx) => {
-    const { id } = validateParams(ctx, productId);
+    const id = int32PathId(ctx, 'product');
     const product = await products.find(id);
     if (!product) throw notFound(`product ${id} does not exist`);
     ctx.body = product;
@@ -28,14 +27,14 @@ export function productRoutes(router: Router<ServiceState>, products: Products):
   });
 
   router.put('/product-service/products/:id', async (ctx) => {
-    const { id } = validateParams(ctx, productId);
+    const id = int32PathId(ctx, 'product');
     const product = await products.update(id, validateBody(ctx, productFields));
     if (!product) throw notFound(`product ${id} does not exist`);
     ctx.body = product;
   });
 
   router.delete('/product-service/products/:id', async (ctx) => {
-    const { id } = validateParams(ctx, productId);
+    const id = int32PathId(ctx, 'product');
     if (!(await products.remove(id))) throw notFound(`product ${id} does not exist`);
     ctx.status = 204;
   });

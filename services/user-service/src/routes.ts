@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { intParam, notFound, validateBody, validateParams, type Router, type ServiceState } from '@eventline/http';
+import { int32, int32PathId, notFound, text, validateBody, type Router, type ServiceState } from '@eventline/http';
 import type { Users } from './users';
 
-const name = z.string().trim().min(1).max(45);
+/** As the users table holds them: varchar(45), integer id. */
+const name = text({ min: 1, max: 45 });
 const userFields = { firstname: name, lastname: name, email: z.email().max(45) };
 const newUser = z.strictObject(userFields);
 /** The seed's PUT body: the whole user, id included. */
-const updatedUser = z.strictObject({ id: z.number().int().positive(), ...userFields });
-const userId = z.object({ id: intParam({ min: 1 }) });
+const updatedUser = z.strictObject({ id: int32({ min: 1 }), ...userFields });
 
 export function userRoutes(router: Router<ServiceState>, users: Users): void {
   router.get('/user-service/users', async (ctx) => {
@@ -15,7 +15,7 @@ export function userRoutes(router: Router<ServiceState>, users: Users): void {
   });
 
   router.get('/user-service/users/:id', async (ctx) => {
-    const { id } = validateParams(ctx, userId);
+    const id = int32PathId(ctx, 'user');
     const user = await users.find(id);
     if (!user) throw notFound(`user ${id} does not exist`);
     ctx.body = user;
@@ -35,7 +35,7 @@ export function userRoutes(router: Router<ServiceState>, users: Users): void {
   });
 
   router.delete('/user-service/users/:id', async (ctx) => {
-    const { id } = validateParams(ctx, userId);
+    const id = int32PathId(ctx, 'user');
     if (!(await users.remove(id))) throw notFound(`user ${id} does not exist`);
     ctx.status = 204;
   });

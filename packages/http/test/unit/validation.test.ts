@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpError, intParam, validate } from '@eventline/http';
+import { HttpError, int32, INT32_MAX, intParam, text, validate } from '@eventline/http';
 
 function validationErrorOf(run: () => unknown): HttpError {
   try {
@@ -63,5 +63,20 @@ describe('intParam', () => {
     for (const id of ['', ' 1', '1e3', '0x10', '1.5', '0', '99999999999999999999']) {
       expect(validationErrorOf(() => validate(params, { id })).code).toBe('validation_failed');
     }
+  });
+});
+
+describe('text and int32 (what the stores hold)', () => {
+  const body = z.strictObject({ name: text({ min: 1, max: 5 }), count: int32({ min: 0 }) });
+
+  it('takes text within the length and whole numbers within an integer column', () => {
+    expect(validate(body, { name: ' héllo ', count: INT32_MAX })).toEqual({ name: 'héllo', count: INT32_MAX });
+  });
+
+  it('names NUL, a lone surrogate, an over-long text and a number beyond the column', () => {
+    const problems = (value: unknown) => (validationErrorOf(() => validate(body, value)).details as { field: string; message: string }[]).map((p) => `${p.field}: ${p.message}`);
+    expect(problems({ name: 'a\u0000b', count: 1 })).toEqual(['name: must not contain the NUL character']);
+    expect(problems({ name: 'a\ud800', count: 1 })).toEqual(['name: must be well-formed Unicode (no lone surrogate)']);
+    expect(problems({ name: 'toolong', count: INT32_MAX + 1 })).toHaveLength(2);
   });
 });
