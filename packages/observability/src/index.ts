@@ -8,4 +8,4 @@ export {
   outboxDepth,
   deadLettered,
 } from './metrics';
-export { failpoint } from './failpoint';
+export { failpoint, delaypoint } from './failpoint';

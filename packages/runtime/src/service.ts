@@ -5,7 +5,8 @@ import type { Producer } from 'kafkajs';
 import { AvroCodec, assertValid, kafkaTopics, loadCatalog, recordSchema, UndecodableRecordError, type Catalog } from '@eventline/avro';
 import { loadConfigOrExit, RemoteConfig } from '@eventline/config';
 import { createHttpService, type HttpService, type ReadinessCheck, type Router } from '@eventline/http';
-import { createProducer, EventConsumer, type EventHandler, type ValueDecoder } from '@eventline/kafka';
+import { createProducer, EventConsumer, retryKafka, withAdmin, type EventHandler, type KafkaRetryOptions, type ValueDecoder } from '@eventline/kafka';
+import { idempotencyKeys, MongoIdempotencyStore, PostgresIdempotencyStore, type IdempotencyStore } from '@eventline/idempotency';
 import { createLogger, type Logger } from '@eventline/observability';
 import { MongoOutboxRelay, OutboxRelay, type PayloadValidator } from '@eventline/outbox';
 import type { Kafka } from 'kafkajs';
@@ -111,6 +112,7 @@ export async function startService<Shape extends z.ZodRawShape>(
     const connected = new Pool({ connectionString: settings.DATABASE_URL, max: 20 });
     pool = connected;
     await definition.postgres.migrate(connected);
+    await PostgresIdempotencyStore.migrate(connected);
     shutdown.push({ name: 'postgres pool', run: () => connected.end() });
     readiness.push({ name: 'postgres', check: async () => (await connected.query('SELECT 1')).rowCount === 1 });
   }
@@ -120,27 +122,29 @@ export async function startService<Shape extends z.ZodRawShape>(
     const client = await new MongoClient(settings.MONGO_URL ?? '').connect();
     mongo = client.db(settings.MONGO_DB);
     await definition.mongo.migrate(mongo);
+    await MongoIdempotencyStore.migrate(mongo);
     shutdown.push({ name: 'mongo client', run: () => client.close() });
     const db = mongo;
     readiness.push({ name: 'mongo', check: async () => (await db.command({ ping: 1 })).ok === 1 });
   }
 
+  const kafkaRetry: KafkaRetryOptions = { logger, deadlineMs: settings.KAFKA_RETRY_DEADLINE_MS };
   if (settings.KAFKA_ENSURE_TOPICS) {
-    const admin = kafka.admin();
-    await admin.connect();
-    const existing = new Set(await admin.listTopics());
-    const missing = kafkaTopics(catalog)
-      .map((t) => ({ ...t, topic: settings.KAFKA_NAME_PREFIX + t.topic }))
-      .filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-    await admin.disconnect();
+    await withAdmin(kafka, 'creating the catalog topics', async (admin) => {
+      const existing = new Set(await admin.listTopics());
+      const missing = kafkaTopics(catalog)
+        .map((t) => ({ ...t, topic: settings.KAFKA_NAME_PREFIX + t.topic }))
+        .filter((t) => !existing.has(t.topic));
+      // Another instance may create the same topics at the same moment: then they exist, which is the aim.
+      if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    }, kafkaRetry);
   }
 
   const producer = createProducer(kafka);
   let producerConnected = false;
   producer.on(producer.events.CONNECT, () => (producerConnected = true));
   producer.on(producer.events.DISCONNECT, () => (producerConnected = false));
-  await producer.connect();
+  await retryKafka('connecting the producer', () => producer.connect(), kafkaRetry);
   shutdown.push({ name: 'kafka producer', run: () => producer.disconnect() });
   readiness.push({ name: 'kafka', check: () => producerConnected });
 
@@ -176,6 +180,7 @@ export async function startService<Shape extends z.ZodRawShape>(
       poisonErrors: [UndecodableRecordError],
       sessionTimeoutMs: settings.KAFKA_SESSION_TIMEOUT_MS,
       topicPrefix: settings.KAFKA_NAME_PREFIX,
+      retryDeadlineMs: settings.KAFKA_RETRY_DEADLINE_MS,
     });
     await consumer.start();
     consumers.push(consumer);
@@ -189,11 +194,21 @@ export async function startService<Shape extends z.ZodRawShape>(
     readiness.push({ name: worker.name, check: () => worker.isReady() });
   }
 
+  // Command routes' Idempotency-Key lives in the service's own database, seen by all its instances.
+  const idempotency: IdempotencyStore | undefined = pool ? new PostgresIdempotencyStore(pool) : mongo ? new MongoIdempotencyStore(mongo) : undefined;
+  if (idempotency) {
+    const purge = setInterval(() => {
+      idempotency.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'purging expired idempotency keys failed'));
+    }, 10 * 60_000);
+    purge.unref();
+    shutdown.push({ name: 'idempotency key purge', run: async () => clearInterval(purge) });
+  }
   const http = createHttpService({
     name: definition.name,
     port: settings.PORT,
     logger,
     readiness,
+    middleware: idempotency ? [idempotencyKeys({ store: idempotency, timings: { ttlMs: settings.IDEMPOTENCY_KEY_TTL_MS, lockMs: settings.IDEMPOTENCY_LOCK_MS } })] : [],
     routes: (router) => definition.routes(router, context),
   });
   if (remote) {
