@@ -22,6 +22,20 @@ export class CartView {
     await applyIfNewer(this.collection, customerId, version, { $set: cart });
   }
 
+  /**
+   * The cart once the view holds `minVersion` of it or newer, or what it holds when `timeoutMs` runs
+   * out. Polls the store rather than listening to this process's consumer: with several instances,
+   * another one may own the customer's partition.
+   */
+  async findAtLeast(customerId: string, minVersion: number, timeoutMs: number, pollMs = 25): Promise<CartDetails | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const cart = await this.find(customerId);
+      if ((cart && cart.version >= minVersion) || Date.now() >= deadline) return cart;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+    }
+  }
+
   async find(customerId: string): Promise<CartDetails | undefined> {
     const document = await this.collection.findOne({ _id: customerId });
     if (!document) return undefined;

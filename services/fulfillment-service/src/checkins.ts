@@ -1,4 +1,4 @@
-import { ObjectId, type Collection, type Db, type WithId } from 'mongodb';
+import { MongoServerError, ObjectId, type Collection, type Db, type WithId } from 'mongodb';
 import { newEnvelope } from '@eventline/kafka';
 import { pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
 import { parseCheckinDate, type CheckinBody } from './checkin';
@@ -19,6 +19,16 @@ interface CheckinDocument {
   pendingEvents: PendingEvent[];
 }
 
+const DUPLICATE_KEY = 11000;
+
+/** The same job reported in the same status at the same moment: a check-in already recorded. */
+export class DuplicateCheckinError extends Error {
+  override readonly name = 'DuplicateCheckinError';
+  constructor(readonly existingId: string, body: CheckinBody) {
+    super(`job ${body.orderNo} was already checked in as ${body.jobStatus} at ${body.checkinDate}`);
+  }
+}
+
 const toResource = ({ _id, pendingEvents: _pending, ...checkin }: WithId<CheckinDocument>) => ({ id: _id.toHexString(), ...checkin });
 
 /**
@@ -34,6 +44,8 @@ export class Checkins {
 
   static async migrate(db: Db): Promise<void> {
     await db.collection('job_checkins').createIndex({ orderNo: 1, checkinAt: 1 });
+    // A check-in's natural key: one job, one status, one moment. A second POST of it is a duplicate.
+    await db.collection('job_checkins').createIndex({ orderNo: 1, jobStatus: 1, checkinDate: 1 }, { unique: true, name: 'checkin_natural_key' });
   }
 
   async record(body: CheckinBody) {
@@ -58,7 +70,13 @@ export class Checkins {
       receivedAt: new Date(),
       pendingEvents: [pendingEvent(notification)],
     };
-    await this.collection.insertOne(document);
+    try {
+      await this.collection.insertOne(document);
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      const existing = await this.collection.findOne({ orderNo: body.orderNo, jobStatus: body.jobStatus, checkinDate: body.checkinDate }, { projection: { _id: 1 } });
+      throw new DuplicateCheckinError(existing?._id.toHexString() ?? 'unknown', body);
+    }
     return toResource(document);
   }
 

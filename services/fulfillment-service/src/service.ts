@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { notFound, validateBody, validateParams } from '@eventline/http';
+import { HttpError, notFound, validateBody, validateParams } from '@eventline/http';
 import type { ServiceDefinition } from '@eventline/runtime';
 import { checkinBody } from './checkin';
-import { Checkins } from './checkins';
+import { Checkins, DuplicateCheckinError } from './checkins';
 
 const orderNo = z.object({ orderNo: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, _ or -') });
 
@@ -14,8 +14,13 @@ export const fulfillmentService: ServiceDefinition<Record<string, never>> = {
     const checkins = new Checkins(mongo!, name, validatePayload);
     router.post('/api/SOA/home/checkin', async (ctx) => {
       const body = validateBody(ctx, checkinBody);
-      ctx.status = 201;
-      ctx.body = await checkins.record(body);
+      try {
+        ctx.body = await checkins.record(body);
+        ctx.status = 201;
+      } catch (error) {
+        if (error instanceof DuplicateCheckinError) throw new HttpError(409, 'duplicate_checkin', error.message, { existingId: error.existingId });
+        throw error;
+      }
     });
     router.get('/api/SOA/jobs/:orderNo', async (ctx) => {
       const { orderNo: id } = validateParams(ctx, orderNo);
