@@ -1,0 +1,254 @@
+import fc from 'fast-check';
+import { eventually, readWholeTopic, requestJson } from '@eventline/testkit';
+import { settled, startPlatform, stateDigest, type Platform } from './platform';
+
+/** The first response to a keyed command is held this long after its effect, so that a client times out. */
+const HELD_MS = 800;
+const CLIENT_TIMEOUT_MS = 300;
+
+let platform: Platform;
+
+beforeAll(async () => {
+  platform = await startPlatform({ EVENTLINE_DELAYS: `idempotency.before-complete=${HELD_MS}`, READ_YOUR_WRITES_TIMEOUT_MS: '1000' });
+}, 300_000);
+
+afterAll(() => platform?.stop());
+
+interface Sent {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+async function send(method: string, path: string, options: { body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<Sent> {
+  const response = await fetch(`${platform.gatewayUrl}${path}`, {
+    method,
+    headers: options.headers,
+    body: options.body,
+    signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // kept as text: the assertion that reads it says what was expected
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+/**
+ * A client as they are written: it gives up on a response after 300 ms and sends the same request
+ * again with the same Idempotency-Key, three times; then it waits for the answer.
+ */
+async function postWithRetries(path: string, payload: unknown, key: string): Promise<{ timedOut: number; answers: Sent[] }> {
+  const request = { body: JSON.stringify(payload), headers: { 'content-type': 'application/json', 'idempotency-key': key } };
+  let timedOut = 0;
+  const answers: Sent[] = [];
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      answers.push(await send('POST', path, { ...request, timeoutMs: attempt < 3 ? CLIENT_TIMEOUT_MS : undefined }));
+    } catch (error) {
+      if ((error as Error).name !== 'TimeoutError') throw error;
+      timedOut++;
+    }
+  }
+  answers.push(await eventually(() => send('POST', path, request), (r) => r.status !== 409, { what: 'the keyed request completed', timeoutMs: 10_000 }));
+  return { timedOut, answers };
+}
+
+describe('Idempotency-Key: a client that times out and retries applies its command once', () => {
+  const run = Date.now().toString(36);
+
+  it('one cart line and one CartItemAdded for four sends of one add', async () => {
+    const customerId = `idem-cart-${run}`;
+    const { timedOut, answers } = await postWithRetries('/api/v1/add', { customerId, itemId: '1', qty: 1 }, `cart-${run}`);
+    expect(timedOut).toBeGreaterThan(0);
+    const last = answers[answers.length - 1]!;
+    expect(last.status).toBe(200);
+    expect(last.headers.get('idempotent-replayed')).toBe('true');
+    expect(last.body).toMatchObject({ customerId, items: [{ itemId: '1', qty: 1 }], version: 1 });
+    // Every answer that was not a "still in progress" is the same first response.
+    for (const answer of answers.filter((a) => a.status !== 409)) expect(answer.body).toEqual(last.body);
+    const events = (await readWholeTopic(`${platform.prefix}cart-events`)).filter((m) => m.key?.toString() === customerId);
+    expect(events).toHaveLength(1);
+  });
+
+  it('one purchase order and one OrderPlaced for four sends of one order', async () => {
+    const before = (await requestJson<unknown[]>(`${platform.gatewayUrl}/order-service/orders?userId=2`)).body.length;
+    const { timedOut, answers } = await postWithRetries('/order-service/orders', { userId: 2, productId: 1, qty: 1 }, `order-${run}`);
+    expect(timedOut).toBeGreaterThan(0);
+    const last = answers[answers.length - 1]!;
+    expect(last.status).toBe(201);
+    const orders = (await requestJson<{ id: string }[]>(`${platform.gatewayUrl}/order-service/orders?userId=2`)).body;
+    expect(orders).toHaveLength(before + 1);
+    expect(orders.map((o) => o.id)).toContain(last.body.id);
+    await eventually(async () => (await readWholeTopic(`${platform.prefix}orders`)).filter((m) => m.key?.toString() === last.body.id && m.headers?.['event-type']?.toString() === 'OrderPlaced'), (placed) => placed.length >= 1, { what: 'OrderPlaced published' });
+    await settled(platform);
+    const placed = (await readWholeTopic(`${platform.prefix}orders`)).filter((m) => m.key?.toString() === last.body.id && m.headers?.['event-type']?.toString() === 'OrderPlaced');
+    expect(placed).toHaveLength(1);
+  });
+
+  it('one check-in and one JobCheckedIn for four sends of one check-in; the same check-in without a key is a 409', async () => {
+    const orderNo = `5960915_${run}.2`;
+    const checkin = { internetNo: '8850049302', orderNo, staffCode: 'cs_eng_ftth', jobStatus: 'homecheckedin', checkinLatitude: 13.7827811, checkinLongitude: 100.5465937, checkinDate: '2021-03-18 10:13:43' };
+    const { timedOut, answers } = await postWithRetries('/api/SOA/home/checkin', checkin, `checkin-${run}`);
+    expect(timedOut).toBeGreaterThan(0);
+    const last = answers[answers.length - 1]!;
+    expect(last.status).toBe(201);
+    const timeline = await requestJson(`${platform.gatewayUrl}/api/SOA/jobs/${orderNo}`);
+    expect(timeline.body.checkins).toHaveLength(1);
+
+    const duplicate = await requestJson(`${platform.gatewayUrl}/api/SOA/home/checkin`, 'POST', checkin);
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.error).toMatchObject({ code: 'duplicate_checkin', details: { existingId: last.body.id } });
+    await settled(platform);
+    const notifications = (await readWholeTopic(`${platform.prefix}job-checkins`)).filter((m) => m.key?.toString() === orderNo);
+    expect(notifications).toHaveLength(1);
+  });
+
+  it('refuses the same key with another body (422), and a malformed key (400), applying nothing', async () => {
+    const key = `reuse-${run}`;
+    const first = await send('POST', '/api/v1/add', { body: JSON.stringify({ customerId: `reuse-${run}`, itemId: '1', qty: 1 }), headers: { 'content-type': 'application/json', 'idempotency-key': key } });
+    expect(first.status).toBe(200);
+    await settled(platform);
+    const digest = await stateDigest(platform);
+    const other = await send('POST', '/api/v1/add', { body: JSON.stringify({ customerId: `reuse-${run}`, itemId: '1', qty: 2 }), headers: { 'content-type': 'application/json', 'idempotency-key': key } });
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+    const malformed = await send('POST', '/api/v1/add', { body: JSON.stringify({ customerId: `reuse-${run}`, itemId: '1', qty: 1 }), headers: { 'content-type': 'application/json', 'idempotency-key': '"unterminated' } });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('invalid_idempotency_key');
+    expect(await stateDigest(platform)).toBe(digest);
+  });
+});
+
+describe('read-your-writes on the cart read side', () => {
+  it('a read asking for the version a write returned gets that version at once, never a 404', async () => {
+    for (let i = 0; i < 5; i++) {
+      const customerId = `ryw-${Date.now().toString(36)}-${i}`;
+      const written = await requestJson(`${platform.gatewayUrl}/api/v1/add`, 'POST', { customerId, itemId: '2', qty: 1 });
+      expect(written.status).toBe(200);
+      const read = await requestJson(`${platform.gatewayUrl}/api/v1/${customerId}?minVersion=${written.body.version}`);
+      expect(read.status).toBe(200);
+      expect(read.body).toMatchObject({ customerId, version: written.body.version, lines: [{ itemId: '2', qty: 1 }] });
+    }
+  });
+
+  it('answers 412 naming both versions when the view does not get there within the bound', async () => {
+    const customerId = `ryw-late-${Date.now().toString(36)}`;
+    const written = await requestJson(`${platform.gatewayUrl}/api/v1/add`, 'POST', { customerId, itemId: '2', qty: 1 });
+    const read = await requestJson(`${platform.gatewayUrl}/api/v1/${customerId}?minVersion=${written.body.version + 5}`);
+    expect(read.status).toBe(412);
+    expect(read.body.error).toMatchObject({ code: 'version_not_reached', details: { minVersion: written.body.version + 5, version: written.body.version } });
+  });
+});
+
+describe('every public route refuses bad input with a 4xx and writes nothing (property-based)', () => {
+  /** The endpoints behind each public route of routes.json, with their parameters as placeholders. */
+  const endpoints: Record<string, { method: string; path: string }[]> = {
+    'user-service': [
+      { method: 'GET', path: '/user-service/users' }, { method: 'GET', path: '/user-service/users/:id' }, { method: 'POST', path: '/user-service/users' },
+      { method: 'PUT', path: '/user-service/update' }, { method: 'DELETE', path: '/user-service/users/:id' },
+    ],
+    'product-service': [
+      { method: 'GET', path: '/product-service/products' }, { method: 'GET', path: '/product-service/products/:id' }, { method: 'POST', path: '/product-service/products' },
+      { method: 'PUT', path: '/product-service/products/:id' }, { method: 'DELETE', path: '/product-service/products/:id' },
+    ],
+    'order-service': [
+      { method: 'GET', path: '/order-service/all' }, { method: 'GET', path: '/order-service/orders' }, { method: 'GET', path: '/order-service/orders/:id' },
+      { method: 'POST', path: '/order-service/orders' }, { method: 'POST', path: '/order-service/orders/:id/cancel' },
+    ],
+    'cart-service': [{ method: 'POST', path: '/api/v1/add' }, { method: 'POST', path: '/api/v1/remove' }, { method: 'POST', path: '/api/v1/checkout' }],
+    'cart-query': [{ method: 'GET', path: '/api/v1/:customerId' }],
+    'fulfillment-service': [{ method: 'POST', path: '/api/SOA/home/checkin' }, { method: 'GET', path: '/api/SOA/jobs/:orderNo' }],
+  };
+
+  it('covers every public route of the table', () => {
+    for (const route of platform.table.routes.filter((r) => r.public)) {
+      const paths = (endpoints[route.service] ?? []).map((e) => e.path);
+      expect(paths.some((p) => (route.match === 'exact' ? p === route.path : p.startsWith(route.path)))).toBe(true);
+    }
+  });
+
+  const nasty = fc.constantFrom(
+    '\u0000', 'a\u0000b', '\ud800', '\uffff', '99999999999', '2147483648', '-1', '0', '1e3', '0x10', ' 1', '1.5', 'NaN', '%00', '..', '$ne', '__proto__',
+    'constructor', "'; DROP TABLE users; --", 'x'.repeat(600), '١٢', '🙂'.repeat(30), '', ' ', 'null', 'true', '[]', '{}',
+  );
+  const scalar = fc.oneof(nasty, fc.string({ unit: 'binary', maxLength: 60 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null),
+    fc.constantFrom(2_147_483_647, 2_147_483_648, -2_147_483_649, Number.MAX_SAFE_INTEGER, 1e300, -0, 0.5, 1));
+  const jsonish: fc.Arbitrary<unknown> = fc.oneof(scalar, fc.array(scalar, { maxLength: 4 }), fc.dictionary(fc.oneof(nasty, fc.string({ maxLength: 12 })), scalar, { maxKeys: 4 }));
+  /** Bodies shaped like the real ones with some fields spoiled, or anything at all. */
+  const realFields = ['id', 'firstname', 'lastname', 'email', 'description', 'price', 'qtyAvailable', 'userId', 'productId', 'qty', 'customerId', 'itemId',
+    'internetNo', 'orderNo', 'staffCode', 'jobStatus', 'checkinLatitude', 'checkinLongitude', 'checkinDate'];
+  const good: Record<string, unknown> = { id: 1, firstname: 'Neha', lastname: 'Parate', email: 'neha@example.com', description: 'IPad', price: 300, qtyAvailable: 10, userId: 1,
+    productId: 1, qty: 1, customerId: 'fuzz', itemId: '1', internetNo: '8850049302', orderNo: 'fuzz.1', staffCode: 'cs_eng_ftth', jobStatus: 'homecheckedin',
+    checkinLatitude: 13.78, checkinLongitude: 100.54, checkinDate: '2021-03-18 10:13:43' };
+  const spoiledBody = fc.tuple(fc.subarray(realFields, { minLength: 1 }), fc.dictionary(fc.constantFrom(...realFields), jsonish, { maxKeys: 3 }))
+    .map(([fields, spoiled]) => JSON.stringify({ ...Object.fromEntries(fields.map((f) => [f, good[f]])), ...spoiled }));
+  const rawBody = fc.oneof(
+    spoiledBody,
+    jsonish.map((value) => JSON.stringify(value) ?? ''),
+    fc.constantFrom('{"__proto__":{"admin":true},"customerId":"x"}', '{"constructor":{"prototype":{"polluted":1}}}', '{"a":', '[[[[[[[[[[]]]]]]]]]]', 'not json', '', '{"qty":1}{"qty":2}'),
+    fc.string({ unit: 'binary', maxLength: 200 }),
+  );
+  const queryString = fc.option(fc.dictionary(fc.oneof(fc.constantFrom('userId', 'minVersion', 'id[$ne]', '__proto__', 'q'), fc.string({ maxLength: 8 })), nasty, { maxKeys: 3 })
+    .map((q) => new URLSearchParams(q as Record<string, string>).toString()), { nil: '' });
+  const pathParam = fc.oneof(nasty, fc.string({ maxLength: 30 }), fc.constantFrom('1', '2', '123', '000000000000000000000000', 'fuzz', 'fuzz.1'));
+  const endpoint = fc.constantFrom(...Object.values(endpoints).flat());
+  const method = fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH') });
+  const contentType = fc.constantFrom('application/json', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', undefined);
+  const idempotencyKey = fc.option(fc.oneof(fc.uuid(), fc.string({ maxLength: 20 }), fc.constant('"quoted"')), { nil: undefined, freq: 5 });
+
+  it('answers below 500 and, when it refuses (4xx), changes no table, collection or topic', async () => {
+    let accepted = 0;
+    let refused = 0;
+    // After a refusal the state is the settled one it was compared with; after an acceptance, wait for its consequences.
+    let settledDigest: string | undefined;
+    await fc.assert(
+      fc.asyncProperty(endpoint, method, fc.array(pathParam, { minLength: 2, maxLength: 2 }), queryString, rawBody, contentType, idempotencyKey,
+        async (target, overrideMethod, params, query, body, type, key) => {
+          let i = 0;
+          const path = target.path.replace(/:[A-Za-z]+/g, () => encodeURIComponent(params[i++]!));
+          const verb = overrideMethod ?? target.method;
+          const headers: Record<string, string> = {};
+          if (type) headers['content-type'] = type;
+          if (key !== undefined && /^[\x20-\x7e]*$/.test(key)) headers['idempotency-key'] = key;
+          const hasBody = verb !== 'GET' && verb !== 'DELETE';
+          const before = settledDigest ?? (await settled(platform));
+          const answer = await send(verb, `${path}${query ? `?${query}` : ''}`, { body: hasBody ? body : undefined, headers });
+          const what = `${verb} ${path}?${query} ${hasBody ? body.slice(0, 200) : ''} → ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`;
+          if (answer.status >= 500) throw new Error(`5xx: ${what}`);
+          if (answer.status >= 400) {
+            refused++;
+            if (!(answer.body?.error?.code && answer.body.error.message)) throw new Error(`4xx without the error body: ${what}`);
+            const after = await stateDigest(platform);
+            if (after !== before) throw new Error(`a refused request changed stored state: ${what}`);
+            settledDigest = after;
+          } else {
+            accepted++;
+            settledDigest = undefined;
+          }
+        }),
+      { numRuns: 250, endOnFailure: true },
+    );
+    // The generators reach both sides: the property is not checked on refusals alone.
+    expect(refused).toBeGreaterThan(100);
+    expect(accepted).toBeGreaterThan(5);
+  }, 900_000);
+
+  it('names unknown query parameters and prototype keys precisely', async () => {
+    const unknownQuery = await send('GET', '/user-service/users?id[$ne]=1&sort=email');
+    expect(unknownQuery.status).toBe(400);
+    expect(unknownQuery.body.error).toMatchObject({ code: 'unknown_query_parameter', details: [{ field: 'query.id[$ne]' }, { field: 'query.sort' }] });
+    const filtered = await send('GET', '/order-service/orders?userId=1&status=PENDING');
+    expect(filtered.body.error).toMatchObject({ code: 'unknown_query_parameter', details: [{ field: 'query.status', message: 'unknown query parameter' }] });
+    const proto = await send('POST', '/api/v1/add', { body: '{"__proto__":{"isAdmin":true},"customerId":"p","itemId":"1","qty":1}', headers: { 'content-type': 'application/json' } });
+    expect(proto.status).toBe(400);
+    expect(proto.body.error.code).toBe('forbidden_key');
+    const beyond = await send('GET', '/user-service/users/99999999999');
+    expect(beyond.status).toBe(404);
+    const nul = await send('POST', '/user-service/users', { body: JSON.stringify({ firstname: 'a\u0000b', lastname: 'x', email: 'a@b.co' }), headers: { 'content-type': 'application/json' } });
+    expect(nul.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'firstname', message: 'must not contain the NUL character' }] });
+  });
+});
