@@ -117,10 +117,12 @@ spec:
             {{- range $key, $value := $svc.env }}
             - { name: {{ $key }}, value: {{ $value | quote }} }
             {{- end }}
+          # 180 s: longer than the 120 s a service retries a broker that elects leaders or restarts
+          # (KAFKA_RETRY_DEADLINE_MS), so that the pod's own message says why a start failed.
           startupProbe:
             httpGet: { path: /healthz, port: http }
             periodSeconds: 2
-            failureThreshold: 60
+            failureThreshold: 90
           livenessProbe:
             httpGet: { path: /healthz, port: http }
             periodSeconds: 10
