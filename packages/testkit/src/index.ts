@@ -8,3 +8,4 @@ export { isolatedKafkaEnvironment } from './environment';
 export { urls } from '@eventline/infra';
 export { runTool, runToolOk, kubeTools, startTestApiServer, type TestApiServer, type CommandResult } from './kube';
 export { startSecuredKafka, type SecuredKafka } from './secured-kafka';
+export { explainFind, readPlan, recordCommands, type QueryPlan } from './mongo-plan';
