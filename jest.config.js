@@ -1,6 +1,6 @@
 /**
  * Two projects: `unit` (pure logic, no I/O) and `integration` (real Kafka, registry, PostgreSQL and
- * MongoDB-wire servers; the global setup starts `infra` when it is not running and stops what it started).
+ * FerretDB (MongoDB wire) servers; the global setup starts `infra` when it is not running and stops what it started).
  */
 const shared = {
   testEnvironment: 'node',

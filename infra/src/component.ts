@@ -14,6 +14,8 @@ export interface Component {
   waitHealthy(): Promise<void>;
   /** Extra steps after the server is healthy (databases, users); idempotent. */
   prepare?(): Promise<void>;
+  /** A server the user runs elsewhere (EVENTLINE_MONGO_URL): never started or stopped, only checked. */
+  external?: boolean;
   /** The signal that shuts the server down cleanly and promptly (SIGTERM unless said). */
   stopSignal?: NodeJS.Signals;
 }

@@ -3,13 +3,13 @@ import type { Component } from './component';
 import { kafkaComponent } from './kafka';
 import { postgresComponent } from './postgres';
 import { registryComponent } from './registry';
-import { mongoComponent } from './mongo';
+import { mongoComponents } from './mongo';
 import { logFile, runningPid, stop } from './processes';
 import { portInUse } from './ports';
 import { log } from './shell';
 
-/** In start order: the registry keeps its schemas in PostgreSQL. */
-export const components: Component[] = [postgresComponent, kafkaComponent, registryComponent, mongoComponent];
+/** In start order: the registry keeps its schemas in PostgreSQL; FerretDB its documents in a PostgreSQL of its own. */
+export const components: Component[] = [postgresComponent, kafkaComponent, registryComponent, ...mongoComponents];
 
 function select(names: string[]): Component[] {
   if (names.length === 0) return components;
@@ -57,6 +57,7 @@ export async function up(names: string[] = []): Promise<string[]> {
 export async function down(names: string[] = []): Promise<string[]> {
   const stopped: string[] = [];
   for (const component of [...select(names)].reverse()) {
+    if (component.external) continue;
     if (await stop(component.name, component.stopSignal)) stopped.push(component.name);
   }
   return stopped;
@@ -72,9 +73,9 @@ export interface StatusRow {
 
 export async function status(): Promise<StatusRow[]> {
   return Promise.all(components.map(async (c) => {
-    const pid = runningPid(c.name);
+    const pid = c.external ? undefined : runningPid(c.name);
     let health = 'stopped';
-    if (pid !== undefined) health = await c.healthy().then((ok) => (ok ? 'healthy' : 'unhealthy'), () => 'unhealthy');
+    if (pid !== undefined || c.external) health = await c.healthy().then((ok) => (ok ? 'healthy' : 'unhealthy'), () => 'unhealthy');
     return { name: c.name, version: c.version, address: c.address, pid: pid === undefined ? '-' : String(pid), health };
   }));
 }

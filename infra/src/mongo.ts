@@ -1,63 +1,146 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { Client } from 'pg';
 import { runningPid, start, waitFor } from './processes';
-import { log, mvn, run } from './shell';
-import { cacheDir, host, ports, repoRoot, stateDir, urls, versions } from './settings';
+import { binDir, clusterDataDir, initClusterOnce, serverUser } from './postgres';
+import { ensureFerretdbStack, ferretdbStackPaths } from './ferretdb-build';
+import { externalMongoUrl, host, ports, stateDir, urls, versions } from './settings';
 import type { Component } from './component';
 
 /**
- * A MongoDB wire-protocol server: mongo-java-server on its H2 file backend. FerretDB 1.x, the first
- * choice, is not served by the Go module proxy here (see infra/README.md); real MongoDB 7 runs in
- * the Helm chart, so the services use only what both support.
+ * The MongoDB the services use locally: FerretDB 2.5.0 over PostgreSQL 15 with the DocumentDB
+ * extension, built from the vendored sources (see ferretdb-build.ts). DocumentDB needs preload
+ * libraries and background workers of its own, so it gets a PostgreSQL cluster of its own
+ * (`mongo-postgres`, port MONGO_PG_PORT) rather than infra's shared one. FerretDB speaks the wire
+ * protocol and stores each collection as a PostgreSQL table with real (RUM/B-tree) indexes.
  */
-const installDir = join(cacheDir, `mongo-wire-${versions.mongoWire}`);
-const libDir = join(installDir, 'libs');
-const classesDir = join(installDir, 'classes');
-const launcherSource = join(repoRoot, 'infra', 'mongo', 'MongoWireServer.java');
-const dataFile = join(stateDir, 'mongo', 'data.mv.db');
+const pgDataDir = process.env.MONGO_PG_DATA ?? clusterDataDir('mongo-postgres', ports.mongoPostgres);
+const ferretStateDir = join(stateDir, 'ferretdb');
 
-function install(): void {
-  if (!existsSync(libDir) || !readdirSync(libDir).some((f) => f.startsWith('mongo-java-server-core'))) {
-    log(`resolving mongo-java-server ${versions.mongoWire} from Maven Central into ${libDir}`);
-    mvn([
-      '-f', join(repoRoot, 'infra', 'mongo', 'pom.xml'),
-      `-Dmongo-java-server.version=${versions.mongoWire}`,
-      'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libDir}`,
-    ]);
-  }
-  if (!existsSync(join(classesDir, 'MongoWireServer.class'))) {
-    mkdirSync(classesDir, { recursive: true });
-    run('javac', ['-cp', `${libDir}/*`, '-d', classesDir, launcherSource]);
+/** What DocumentDB needs loaded at start, and the settings FerretDB's own images give it. */
+const documentdbSettings = [
+  "shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'",
+  "cron.database_name = 'postgres'",
+  'documentdb.enableCompact = true',
+  'documentdb.enableLetAndCollationForQueryMatch = true',
+  'documentdb.enableNowSystemVariable = true',
+  'documentdb.enableSortbyIdPushDownToPrimaryKey = true',
+  'documentdb.enableSchemaValidation = true',
+  'documentdb.enableBypassDocumentValidation = true',
+  'documentdb.enableUserCrud = true',
+  'documentdb.maxUserLimit = 100',
+];
+
+async function withPg<T>(body: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ host, port: ports.mongoPostgres, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+  await client.connect();
+  try {
+    return await body(client);
+  } finally {
+    await client.end();
   }
 }
 
-async function healthy(): Promise<boolean> {
+export const mongoPostgresComponent: Component = {
+  name: 'mongo-postgres',
+  version: `PostgreSQL 15 + DocumentDB ${versions.documentdb}`,
+  address: urls.mongoPostgres,
+  ports: [ports.mongoPostgres],
+  async install() {
+    await ensureFerretdbStack();
+  },
+  start() {
+    const bin = binDir();
+    if (!bin) throw new Error('PostgreSQL is not installed');
+    initClusterOnce(bin, pgDataDir, ports.mongoPostgres, documentdbSettings);
+    start({ name: 'mongo-postgres', command: join(bin, 'postgres'), args: ['-D', pgDataDir], ...serverUser() });
+  },
+  isRunning: () => runningPid('mongo-postgres') !== undefined,
+  healthy: () => withPg(async (client) => (await client.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one === 1),
+  waitHealthy() {
+    return waitFor('PostgreSQL for FerretDB', () => mongoPostgresComponent.healthy(), 60_000, 'mongo-postgres');
+  },
+  async prepare() {
+    // Pulls in documentdb_core, pg_cron, tsm_system_rows, vector, postgis and rum.
+    await withPg((client) => client.query('CREATE EXTENSION IF NOT EXISTS documentdb CASCADE'));
+  },
+  stopSignal: 'SIGINT',
+};
+
+/** A ping, then a query by an indexed field on a tiny collection (index and document made idempotently). */
+async function mongoHealthy(): Promise<boolean> {
   const client = new MongoClient(urls.mongo, { serverSelectionTimeoutMS: 2000, connectTimeoutMS: 2000 });
   try {
     await client.connect();
-    const result = await client.db('admin').command({ ping: 1 });
-    return result.ok === 1;
+    const ping = await client.db('admin').command({ ping: 1 });
+    if (ping.ok !== 1) return false;
+    const probe = client.db('eventline_health').collection<{ _id: string; key: string }>('probe');
+    await probe.createIndex({ key: 1 }, { name: 'key_1' });
+    await probe.updateOne({ _id: 'probe' }, { $set: { key: 'health' } }, { upsert: true });
+    const found = await probe.findOne({ key: 'health' }, { hint: 'key_1' });
+    return found?._id === 'probe';
   } finally {
     await client.close();
   }
 }
 
-export const mongoComponent: Component = {
+const ferretdbComponent: Component = {
   name: 'mongo',
-  version: `mongo-java-server ${versions.mongoWire} (H2 backend, MongoDB wire protocol 4.0)`,
+  version: `FerretDB ${versions.ferretdb} (DocumentDB ${versions.documentdb})`,
   address: urls.mongo,
   ports: [ports.mongo],
-  install,
+  requires: ['mongo-postgres'],
+  async install() {
+    await ensureFerretdbStack();
+  },
   start() {
-    mkdirSync(join(stateDir, 'mongo'), { recursive: true });
+    mkdirSync(ferretStateDir, { recursive: true });
     start({
       name: 'mongo',
-      command: 'java',
-      args: ['-Xmx384m', '-XX:+UseSerialGC', '-cp', `${classesDir}:${libDir}/*`, 'MongoWireServer', host, String(ports.mongo), dataFile],
+      command: ferretdbStackPaths().ferretdb,
+      args: [
+        `--listen-addr=${host}:${ports.mongo}`,
+        `--postgresql-url=postgres://postgres@${host}:${ports.mongoPostgres}/postgres`,
+        // As the services connect to the chart's MongoDB: without credentials on a local port.
+        '--no-auth',
+        '--telemetry=disable',
+        // Its debug/metrics listener would take 8088 on every instance.
+        '--debug-addr=',
+        '--log-level=warn',
+        `--state-dir=${ferretStateDir}`,
+      ],
     });
   },
   isRunning: () => runningPid('mongo') !== undefined,
-  healthy,
-  waitHealthy: () => waitFor('MongoDB-wire server', healthy, 60_000, 'mongo'),
+  healthy: mongoHealthy,
+  waitHealthy: () => waitFor('FerretDB', mongoHealthy, 60_000, 'mongo'),
 };
+
+/**
+ * EVENTLINE_MONGO_URL: a MongoDB the user runs. infra starts, stops and builds nothing for it;
+ * `up` waits for it and `status` pings it.
+ */
+const externalMongoComponent: Component = {
+  name: 'mongo',
+  version: 'external (EVENTLINE_MONGO_URL)',
+  address: urls.mongo.replace(/\/\/[^@/]*@/, '//***@'),
+  ports: [],
+  install() {},
+  start() {},
+  isRunning: () => true,
+  async healthy() {
+    const client = new MongoClient(urls.mongo, { serverSelectionTimeoutMS: 2000, connectTimeoutMS: 2000 });
+    try {
+      await client.connect();
+      return (await client.db('admin').command({ ping: 1 })).ok === 1;
+    } finally {
+      await client.close();
+    }
+  },
+  waitHealthy: () => waitFor('the MongoDB of EVENTLINE_MONGO_URL', () => externalMongoComponent.healthy(), 30_000),
+  external: true,
+};
+
+/** In start order: FerretDB's PostgreSQL before FerretDB (and `down` stops them the other way round). */
+export const mongoComponents: Component[] = externalMongoUrl ? [externalMongoComponent] : [mongoPostgresComponent, ferretdbComponent];

@@ -13,16 +13,20 @@ import type { Component } from './component';
  * as root it runs as the `postgres` system user the package creates, with its data outside /root.
  */
 const asRoot = userInfo().uid === 0;
-const dataDir = process.env.PG_DATA ?? (asRoot ? `/var/lib/eventline/postgres-${ports.postgres}` : join(stateDir, 'postgres'));
+/** Where a cluster of ours keeps its data: as root outside /root, which the `postgres` user cannot enter. */
+export function clusterDataDir(name: string, port: number): string {
+  return asRoot ? `/var/lib/eventline/${name}-${port}` : join(stateDir, name);
+}
+const dataDir = process.env.PG_DATA ?? clusterDataDir('postgres', ports.postgres);
 
-function binDir(): string | undefined {
+export function binDir(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
   const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'postgres'))).sort((a, b) => Number(b) - Number(a));
   return versions[0] ? join(base, versions[0], 'bin') : undefined;
 }
 
-function serverUser(): { uid: number; gid: number } | undefined {
+export function serverUser(): { uid: number; gid: number } | undefined {
   if (!asRoot) return undefined;
   const id = (flag: string) => Number(run('id', [flag, 'postgres']).trim());
   return { uid: id('-u'), gid: id('-g') };
@@ -38,7 +42,8 @@ function install(): void {
   });
 }
 
-function initClusterOnce(bin: string): void {
+/** initdb once, trust auth on 127.0.0.1, and the settings given (appended to ours). */
+export function initClusterOnce(bin: string, dataDir: string, port: number, settings: string[] = []): void {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return;
   const user = serverUser();
   mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
@@ -53,11 +58,12 @@ function initClusterOnce(bin: string): void {
   if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr}`);
   writeFileSync(join(dataDir, 'postgresql.auto.conf'), [
     `listen_addresses = '${host}'`,
-    `port = ${ports.postgres}`,
+    `port = ${port}`,
     `unix_socket_directories = '${dataDir}'`,
     'max_connections = 300',
     'shared_buffers = 256MB',
     'max_prepared_transactions = 0',
+    ...settings,
     '',
   ].join('\n'));
   if (user) chownSync(join(dataDir, 'postgresql.auto.conf'), user.uid, user.gid);
@@ -96,7 +102,7 @@ export const postgresComponent: Component = {
   start() {
     const bin = binDir();
     if (!bin) throw new Error('PostgreSQL is not installed');
-    initClusterOnce(bin);
+    initClusterOnce(bin, dataDir, ports.postgres);
     start({ name: 'postgres', command: join(bin, 'postgres'), args: ['-D', dataDir], ...serverUser() });
   },
   isRunning: () => runningPid('postgres') !== undefined,

@@ -16,11 +16,22 @@ export const repoRoot = resolve(__dirname, '..', '..');
 export const cacheDir = process.env.EVENTLINE_CACHE ?? join(homedir(), '.cache', 'eventline');
 export const stateDir = process.env.EVENTLINE_STATE ?? join(cacheDir, 'state');
 export const host = '127.0.0.1';
+/**
+ * Vendored source archives (FerretDB, DocumentDB and what it links): `../shared/vendor` next to the
+ * repository, as CI clones it beside a copy of shared/.
+ */
+export const vendorDir = process.env.EVENTLINE_VENDOR_DIR || resolve(repoRoot, '..', 'shared', 'vendor');
+/** A MongoDB the user already runs: then the whole system uses it and infra starts no Mongo server. */
+export const externalMongoUrl = process.env.EVENTLINE_MONGO_URL || undefined;
 
 export const versions = {
   kafka: '4.3.1',
   apicurio: '3.3.3',
-  mongoWire: '1.46.0',
+  ferretdb: '2.5.0',
+  documentdb: '0.106.0',
+  libbson: '1.28.0',
+  pgvector: '0.8.0',
+  pgCron: '1.6.3',
 } as const;
 
 export const ports = {
@@ -29,11 +40,14 @@ export const ports = {
   registry: intEnv('REGISTRY_PORT', 8085),
   postgres: intEnv('PG_PORT', 5433),
   mongo: intEnv('MONGO_PORT', 27017),
+  /** FerretDB's own PostgreSQL cluster (DocumentDB's preload libraries do not belong in the shared one). */
+  mongoPostgres: intEnv('MONGO_PG_PORT', 5434),
 };
 
 export const urls = {
   kafka: `${host}:${ports.kafka}`,
   registry: `http://${host}:${ports.registry}/apis/ccompat/v7`,
   postgres: `postgres://eventline:eventline@${host}:${ports.postgres}/eventline`,
-  mongo: `mongodb://${host}:${ports.mongo}`,
+  mongo: externalMongoUrl ?? `mongodb://${host}:${ports.mongo}`,
+  mongoPostgres: `postgres://postgres@${host}:${ports.mongoPostgres}/postgres`,
 };

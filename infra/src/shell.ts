@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from './settings';
 
@@ -25,4 +26,33 @@ export function log(message: string): void {
 /** Maven with its local repository inside our cache, so that a cold install is one folder to delete. */
 export function mvn(args: string[]): string {
   return run('mvn', ['-q', '-B', `-Dmaven.repo.local=${join(cacheDir, 'm2')}`, ...args]);
+}
+
+/**
+ * One command of a build, niced (the machine has other work), its output appended to `logPath`.
+ * A failure names the step and the log, with the log's last lines.
+ */
+export function buildCommand(step: string, logPath: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+  const out = openSync(logPath, 'a');
+  writeSync(out, `\n$ ${command} ${args.join(' ')}${options.cwd ? `   (in ${options.cwd})` : ''}\n`);
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn('nice', ['-n', '10', command, ...args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', out, out],
+    });
+    child.once('error', (error) => {
+      closeSync(out);
+      reject(new Error(`build step "${step}" could not run ${command}: ${error.message}; log: ${logPath}`));
+    });
+    child.once('exit', (code, signal) => {
+      closeSync(out);
+      if (code === 0) return resolve();
+      // Parallel compilers interleave: the error lines first, then the last lines, each cut short.
+      const lines = readFileSync(logPath, 'utf8').trim().split('\n').map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l));
+      const errors = lines.filter((l) => /\berror\b/i.test(l)).slice(-8);
+      const tail = [...errors, '…', ...lines.slice(-12)].join('\n');
+      reject(new Error(`build step "${step}" failed (${command} exit ${code ?? signal}); full log: ${logPath}\n${tail}`));
+    });
+  });
 }

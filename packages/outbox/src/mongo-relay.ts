@@ -12,6 +12,16 @@ import type { RecordEncoder } from './relay';
  */
 export const PENDING_EVENTS = 'pendingEvents';
 
+/**
+ * The relay's query: documents that carry pending events, in `_id` order. Served by the sparse
+ * `pending_events` index (documents whose events were all pulled hold an empty array and drop out of it).
+ */
+export const pendingEventsQuery = {
+  filter: { [`${PENDING_EVENTS}.eventId`]: { $exists: true } } as Filter<Document>,
+  projection: { [PENDING_EVENTS]: 1 },
+  sort: { _id: 1 } as const,
+};
+
 export interface PendingEvent {
   eventId: string;
   topic: string;
@@ -85,8 +95,8 @@ export class MongoOutboxRelay {
   /** Publishes the pending events of up to `batchSize` documents; returns how many events. */
   async publishRound(collection: Collection<Document>): Promise<number> {
     const documents = await collection
-      .find({ [`${PENDING_EVENTS}.eventId`]: { $exists: true } } as Filter<Document>, { projection: { [PENDING_EVENTS]: 1 } })
-      .sort({ _id: 1 })
+      .find(pendingEventsQuery.filter, { projection: pendingEventsQuery.projection })
+      .sort(pendingEventsQuery.sort)
       .limit(this.options.batchSize ?? 100)
       .toArray();
     outboxDepth.set({ table: collection.collectionName }, documents.length);

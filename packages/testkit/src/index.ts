@@ -9,3 +9,4 @@ export { urls } from '@eventline/infra';
 export { runTool, runToolOk, kubeTools, startTestApiServer, type TestApiServer, type CommandResult } from './kube';
 export { startSecuredKafka, type SecuredKafka } from './secured-kafka';
 export { startPrivateKafka, type PrivateKafka, type PrivateKafkaOptions } from './private-kafka';
+export { explainFind, readPlan, recordCommands, type QueryPlan } from './mongo-plan';
