@@ -51,7 +51,7 @@ export async function startPrivateKafka(dir: string, options: PrivateKafkaOption
 
   const logPath = join(dir, 'kafka.log');
   const address = `127.0.0.1:${port}`;
-  let process: ChildProcess = launch();
+  let broker: ChildProcess = launch();
 
   function launch(): ChildProcess {
     const logFile = openSync(logPath, 'a');
@@ -61,20 +61,20 @@ export async function startPrivateKafka(dir: string, options: PrivateKafkaOption
   }
 
   async function stop(): Promise<void> {
-    if (process.exitCode !== null || process.signalCode !== null) return;
-    const exited = new Promise((resolve) => process.once('exit', resolve));
-    process.kill('SIGTERM');
-    const timer = setTimeout(() => process.kill('SIGKILL'), 20_000);
+    if (broker.exitCode !== null || broker.signalCode !== null) return;
+    const exited = new Promise((resolve) => broker.once('exit', resolve));
+    broker.kill('SIGTERM');
+    const timer = setTimeout(() => broker.kill('SIGKILL'), 20_000);
     await exited;
     clearTimeout(timer);
   }
 
   async function waitHealthy(timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const client = new Kafka({ brokers: [address], clientId: 'private-kafka-health', logLevel: logLevel.NOTHING, sasl: options.sasl, retry: { retries: 0 } });
     for (;;) {
-      if (process.exitCode !== null) throw new Error(`private kafka exited (${process.exitCode}): ${readFileSync(logPath, 'utf8').slice(-3000)}`);
-      const admin = client.admin();
+      if (broker.exitCode !== null) throw new Error(`private kafka exited (${broker.exitCode}): ${readFileSync(logPath, 'utf8').slice(-3000)}`);
+      // A new client each time: one whose first connection was refused keeps failing with "No brokers in the broker pool".
+      const admin = new Kafka({ brokers: [address], clientId: 'private-kafka-health', logLevel: logLevel.NOTHING, sasl: options.sasl, retry: { retries: 3 } }).admin();
       try {
         await admin.connect();
         // The group coordinator answering is what services need first (infra's health check too).
@@ -96,7 +96,7 @@ export async function startPrivateKafka(dir: string, options: PrivateKafkaOption
     stop,
     async restart() {
       await stop();
-      process = launch();
+      broker = launch();
     },
   };
 }

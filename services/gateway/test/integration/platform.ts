@@ -104,12 +104,12 @@ export async function stateDigest(platform: Platform): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Waits until nothing moves any more (outboxes published, consumers caught up): two equal digests 400 ms apart. */
+/** Waits until nothing moves any more (outboxes published, consumers caught up): two equal digests 300 ms apart. */
 export async function settled(platform: Platform, timeoutMs = 30_000): Promise<string> {
   let previous = await stateDigest(platform);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const current = await stateDigest(platform);
     if (current === previous) return current;
     if (Date.now() > deadline) throw new Error(`the platform did not settle within ${timeoutMs} ms`);
