@@ -90,9 +90,9 @@ export function toHttpError(thrown: unknown): HttpError {
     return new HttpError(415, 'unsupported_media_type', error.message);
   }
   if (status === 400 && error instanceof SyntaxError) {
-    // co-body parses with bourne, which refuses these keys rather than let them reach an object's prototype.
+    // co-body parses with bourne, which refuses the key rather than let it reach an object's prototype.
     if (/forbidden prototype property/.test(error.message)) {
-      return new HttpError(400, 'forbidden_key', 'request body has a "__proto__" or "constructor.prototype" key, which is never accepted');
+      return new HttpError(400, 'forbidden_key', 'request body has a "__proto__" key, which is never accepted');
     }
     return new HttpError(400, 'malformed_json', 'request body is not valid JSON');
   }

@@ -43,6 +43,8 @@ export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeade
 }
 
 class UpstreamTimeout extends Error {}
+/** The client went away first: not the upstream's fault, and nobody is left to answer. */
+class ClientClosed extends Error {}
 
 /**
  * Streams the request (method, path and query, headers, body) to the upstream and its answer
@@ -88,12 +90,14 @@ export function forward(ctx: ParameterizedContext<ServiceState>, upstream: Upstr
     outgoing.on('error', (error: Error) => {
       // After the headers, a failure surfaces on the response stream, which Koa handles.
       if (answered) return;
-      reject(upstreamError(service, options.timeoutMs, error));
+      // nginx's 499: logged as the client's doing, not as an upstream failure.
+      if (error instanceof ClientClosed) reject(new HttpError(499, 'client_closed_request', 'the client closed the connection before the answer'));
+      else reject(upstreamError(service, options.timeoutMs, error));
     });
 
     // A client that goes away takes its upstream request with it.
     ctx.res.once('close', () => {
-      if (!ctx.res.writableFinished) outgoing.destroy();
+      if (!ctx.res.writableFinished) outgoing.destroy(new ClientClosed());
     });
     incoming.pipe(outgoing);
   });

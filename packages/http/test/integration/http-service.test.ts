@@ -131,11 +131,20 @@ describe('createHttpService over HTTP', () => {
       expect(await response.json()).toEqual({ error: { code: 'malformed_json', message: 'request body is not valid JSON' } });
     });
 
-    it('refuses a __proto__ key in a JSON body as malformed', async () => {
-      const response = await postJson('/users', '{"__proto__": {"admin": true}}');
+    it('refuses a __proto__ key in a JSON body, naming it, before anything reads the body', async () => {
+      const response = await postJson('/users', '{"user": {"email": "a@b.co"}, "age": 3, "__proto__": {"admin": true}}');
 
       expect(response.status).toBe(400);
-      expect((await errorOf(response)).error.code).toBe('malformed_json');
+      expect((await errorOf(response)).error).toEqual({ code: 'forbidden_key', message: 'request body has a "__proto__" key, which is never accepted' });
+      expect(({} as { admin?: unknown }).admin).toBeUndefined();
+    });
+
+    it('reads a "constructor" key as plain data: an own property the schema drops, no prototype touched', async () => {
+      const response = await postJson('/users', '{"user": {"name": "A", "email": "a@b.co"}, "age": 3, "constructor": {"prototype": {"admin": true}}}');
+
+      expect(response.status).toBe(201);
+      expect(await response.json()).toEqual({ user: { name: 'A', email: 'a@b.co' }, age: 3 });
+      expect(({} as { admin?: unknown }).admin).toBeUndefined();
     });
 
     it('answers a body over the limit with 413 payload_too_large', async () => {
