@@ -246,7 +246,7 @@ async function rebuild(prefix: string, expected: Map<string, ExpectedCart>): Pro
   const wrong = docs.filter((d) => expected.get(d._id)?.total !== d.total || expected.get(d._id)?.version !== d.version).length;
   const records = await endOffsets(`${prefix}cart-details`);
   table.push({
-    measure: 'cart_view rebuild from cart-details (cart-query replay, MongoDB wire server)',
+    measure: 'cart_view rebuild from cart-details (cart-query replay, FerretDB)',
     value: elapsed.toFixed(1),
     unit: 's',
     detail: `from replay process start to "cart_view rebuilt"; ${carts.toLocaleString('en-US')} carts from ${records.toLocaleString('en-US')} cart-details offsets (incl. transaction markers, ≈ ${formatNumber(records / elapsed)} records/s); ${carts === expected.size && wrong === 0 ? 'every cart equals the expected one' : `CHECK: ${expected.size} expected carts, ${wrong} differ`}`,
@@ -395,7 +395,7 @@ async function main(): Promise<void> {
     for (const threads of STREAMS_THREADS) await streamsRun(source.prefix, threads, source.expected);
   }
 
-  const machine = `${cpus().length} cores × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${javaVersion()}; everything on one machine: Kafka, registry, PostgreSQL, MongoDB wire server, the services and this load generator`;
+  const machine = `${cpus().length} cores × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${javaVersion()}; everything on one machine: Kafka, registry, PostgreSQL, FerretDB on DocumentDB, the services and this load generator`;
   const backlogText = `${SIZE.events.toLocaleString('en-US')} cart-events over ${SIZE.customers.toLocaleString('en-US')} customers and ${SIZE.products.toLocaleString('en-US')} products, 3 partitions`;
   console.log(`\nEvent-sourced cart: write API, aggregation (backlog of ${backlogText}), read-model rebuild\n`);
   console.log(`Machine: ${machine}\n`);

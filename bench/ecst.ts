@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   watching = false;
   await watcher;
 
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka, PostgreSQL, MongoDB wire server, registry and the three services on the same machine`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka, PostgreSQL, FerretDB on DocumentDB, registry and the three services on the same machine`;
   console.log(`\nECST propagation, PUT /user-service/update returned → new email in the user's orders (${USERS} users, ${ORDERS} orders, ${SECONDS} s per rate; ${machine})\n`);
   console.log(`| target updates/s | achieved | updates measured | p50 ms | p95 ms | p99 ms | max ms | not visible ${DRAIN_SECONDS} s after the last update |`);
   console.log('|---|---|---|---|---|---|---|---|');

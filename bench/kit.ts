@@ -144,7 +144,7 @@ async function consumerThroughput(target: 'postgres' | 'mongo'): Promise<Row> {
   await producer.disconnect();
   await mongo.close();
   await pool.end();
-  const into = target === 'postgres' ? 'PostgreSQL (inbox + upsert in one transaction)' : 'MongoDB wire server (version-guarded update)';
+  const into = target === 'postgres' ? 'PostgreSQL (inbox + upsert in one transaction)' : 'FerretDB on DocumentDB (version-guarded update)';
   return row(`Idempotent consumer into ${into}, 3 partitions`, 'events/s', runs);
 }
 function javaTool(mainClass: string, args: string[]): string {

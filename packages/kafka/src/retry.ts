@@ -22,6 +22,11 @@ export function isRetriableKafkaError(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
     // KafkaJSTimeout: createTopics' wait for the new partitions' leaders ran out.
     if (isTransient(current) || current.name === 'KafkaJSTimeout') return true;
+    // createTopics racing another instance: some topics exist now, the next try creates only the rest.
+    const { errors } = current as { errors?: unknown };
+    if (current.name === 'KafkaJSAggregateError' && Array.isArray(errors) && errors.length > 0) {
+      return errors.every((inner) => (inner as { type?: unknown }).type === 'TOPIC_ALREADY_EXISTS' || isRetriableKafkaError(inner));
+    }
     const { originalError, cause } = current as { originalError?: unknown; cause?: unknown };
     current = originalError ?? cause;
   }

@@ -135,7 +135,7 @@ export async function startService<Shape extends z.ZodRawShape>(
       const missing = kafkaTopics(catalog)
         .map((t) => ({ ...t, topic: settings.KAFKA_NAME_PREFIX + t.topic }))
         .filter((t) => !existing.has(t.topic));
-      // Another instance may create the same topics at the same moment: then they exist, which is the aim.
+      // Another instance creating the same topics at once makes this fail retriably; the retry lists again.
       if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
     }, kafkaRetry);
   }

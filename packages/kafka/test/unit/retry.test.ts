@@ -1,4 +1,4 @@
-import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import { KafkaJSAggregateError, KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import { createLogger } from '@eventline/observability';
 import { isRetriableKafkaError, KafkaRetryDeadlineError, retryKafka } from '@eventline/kafka';
 
@@ -14,6 +14,13 @@ describe('isRetriableKafkaError', () => {
     const loading = protocolError('COORDINATOR_LOAD_IN_PROGRESS', 14, true, 'The coordinator is loading');
     const wrapped = new KafkaJSNumberOfRetriesExceeded(notLeader(), { retryCount: 5, retryTime: 4000 });
     expect([notLeader(), loading, new KafkaJSConnectionError('Connection error: ECONNREFUSED'), wrapped].map(isRetriableKafkaError)).toEqual([true, true, true, true]);
+  });
+
+  it('is true for createTopics losing a race to another instance, false when a topic is refused for good', () => {
+    const exists = protocolError('TOPIC_ALREADY_EXISTS', 36, false, 'Topic with this name already exists');
+    const invalid = protocolError('INVALID_REPLICATION_FACTOR', 38, false, 'Replication factor is invalid');
+    expect(isRetriableKafkaError(new KafkaJSAggregateError('Topic creation errors', [exists, notLeader()]))).toBe(true);
+    expect(isRetriableKafkaError(new KafkaJSAggregateError('Topic creation errors', [exists, invalid]))).toBe(false);
   });
 
   it('is false for errors that waiting does not mend', () => {
