@@ -1,7 +1,8 @@
 import { kubeconfigPath } from './settings';
 import { clusterDown, clusterStatus, clusterUp, formatTable } from './cluster';
+import { buildServiceImages } from './service-images';
 
-const usage = 'usage: npm run cluster -- up|down|status';
+const usage = 'usage: npm run cluster -- up|down|status|images';
 
 async function main(): Promise<number> {
   const [command] = process.argv.slice(2);
@@ -30,6 +31,11 @@ async function main(): Promise<number> {
       console.log(formatTable(rows));
       console.log(`node: ${node}`);
       return rows.every((r) => r.health === 'healthy') ? 0 : 3;
+    }
+    case 'images': {
+      // The Node base and the eight service images, pushed to the cluster's registry (needs `up`).
+      for (const t of await buildServiceImages()) console.log(`${String(t.seconds).padStart(5)} s  ${t.image}`);
+      return 0;
     }
     default:
       console.error(usage);
