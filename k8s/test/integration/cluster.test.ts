@@ -8,7 +8,12 @@ import { repoRoot } from '../../../infra/src/settings';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
 import { nodeRef } from '../../../infra/src/cluster/base-images';
 import { buildServiceImages } from '../../../infra/src/cluster/service-images';
-import { kubeconfigPath, nodeName } from '../../../infra/src/cluster/settings';
+import { kubeconfigPath, nodeName, registryHost } from '../../../infra/src/cluster/settings';
+import { dockerEnv } from '../../../infra/src/cluster/components';
+import { inRegistry } from '../../../infra/src/cluster/docker-images';
+import { dirname } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { kubectl, portForward, runPod, until } from './kube';
 
 /**
@@ -26,21 +31,27 @@ interface K8sObject {
   metadata: { name: string; labels?: Record<string, string> };
 }
 
-/** The chart's objects of config-service (and every ConfigMap it serves), rendered with values-local.yaml. */
-function configServiceObjects(): K8sObject[] {
+/** The chart's objects, rendered with values-local.yaml, that `keep` selects. */
+function chartObjects(keep: (o: K8sObject) => boolean): K8sObject[] {
   const result = spawnSync(kubeToolPaths().helm, [
     'template', 'eventline', join(repoRoot, 'charts', 'eventline'), '-n', namespace, '-f', join(repoRoot, 'charts', 'eventline', 'values-local.yaml'),
   ], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`helm template: ${result.stderr}`);
   const objects = parseAllDocuments(result.stdout).map((d) => d.toJSON() as K8sObject | null).filter((o): o is K8sObject => o !== null);
-  return objects.filter((o) => o.metadata.name === 'config-service' || (o.kind === 'ConfigMap' && o.metadata.labels?.['eventline.dev/config-for'] !== undefined));
+  return objects.filter(keep);
 }
+
+/** config-service's objects and every ConfigMap it serves. */
+const configServiceObjects = () => chartObjects((o) => o.metadata.name === 'config-service' || (o.kind === 'ConfigMap' && o.metadata.labels?.['eventline.dev/config-for'] !== undefined));
+/** PostgreSQL's StatefulSet, Service, init ConfigMap and password Secret. */
+const postgresObjects = () => chartObjects((o) => ['postgres', 'postgres-init', 'eventline-postgres'].includes(o.metadata.name));
 
 suite('the local cluster (npm run cluster)', () => {
   let startedHere = false;
 
   beforeAll(async () => {
-    startedHere = !(await clusterStatus()).rows.every((r) => r.health === 'healthy');
+    // Left running if any part of it ran before (up completes it); stopped again only if nothing did.
+    startedHere = (await clusterStatus()).rows.every((r) => r.pid === '-');
     await clusterUp();
     await buildServiceImages();
     kubectl(['create', 'namespace', namespace]);
@@ -53,6 +64,19 @@ suite('the local cluster (npm run cluster)', () => {
       if (startedHere) await clusterDown();
     }
   }, minutes(5));
+
+  it('skaffold build -p local builds the eight images with the legacy builder and pushes them to the cluster\'s registry', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'eventline-skaffold-')), 'builds.json');
+    const tools = kubeToolPaths();
+    const result = spawnSync(tools.skaffold, ['build', '-p', 'local', `--default-repo=${registryHost}`, `--file-output=${out}`, '--update-check=false', '--interactive=false'], {
+      cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+      env: { ...dockerEnv, KUBECONFIG: kubeconfigPath, SKAFFOLD_COLLECT_METRICS: 'false', PATH: `${dirname(tools.helm)}:${process.env.PATH ?? ''}` },
+    });
+    if (result.status !== 0) throw new Error(`skaffold build -p local: ${(result.stdout + result.stderr).slice(-3000)}`);
+    const builds = (JSON.parse(readFileSync(out, 'utf8')) as { builds: { imageName: string; tag: string }[] }).builds;
+    expect(builds.map((b) => b.imageName).sort()).toHaveLength(8);
+    for (const b of builds) expect(inRegistry(b.tag.split('@')[0]!)).toBe(true);
+  }, minutes(15));
 
   it('has a Ready node and every component healthy', async () => {
     const { rows } = await clusterStatus();
@@ -136,6 +160,26 @@ suite('the local cluster (npm run cluster)', () => {
     } finally {
       await again.stop();
     }
+  }, minutes(6));
+
+  it('runs the chart\'s PostgreSQL (eventline-local/postgres) and keeps its rows when the pod is deleted (PVC of the StatefulSet)', async () => {
+    kubectl(['-n', namespace, 'apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: postgresObjects() }));
+    kubectl(['-n', namespace, 'rollout', 'status', 'statefulset/postgres', '--timeout=180s']);
+    const psql = (sql: string) => kubectl(['-n', namespace, 'exec', 'postgres-0', '--', 'psql', '-U', 'eventline', '-d', 'users', '-tA', '-c', sql]).trim();
+    // The init ConfigMap made the services' databases on the first start (pg_isready already
+    // answers from the socket-only server the first start runs the init scripts on).
+    const databases = "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname IN ('users','product','cart','apicurio')";
+    const expected = 'apicurio,cart,product,users';
+    expect(await until('the databases of the init ConfigMap', () => (psql(databases) === expected ? expected : undefined), 60_000)).toBe(expected);
+    const token = randomBytes(8).toString('hex');
+    psql(`CREATE TABLE IF NOT EXISTS kept (token text); INSERT INTO kept VALUES ('${token}')`);
+    const uid = kubectl(['-n', namespace, 'get', 'pod', 'postgres-0', '-o', 'jsonpath={.metadata.uid}']);
+    kubectl(['-n', namespace, 'delete', 'pod', 'postgres-0', '--wait=true']);
+    await until('postgres-0 back and Ready', () => {
+      const pod = JSON.parse(kubectl(['-n', namespace, 'get', 'pod', 'postgres-0', '-o', 'json'])) as { metadata: { uid: string }; status: { containerStatuses?: { ready: boolean }[] } };
+      return pod.metadata.uid !== uid && pod.status.containerStatuses?.[0]?.ready ? true : undefined;
+    }, 180_000);
+    expect(await until('PostgreSQL after the restart', () => psql('SELECT token FROM kept'), 60_000)).toBe(token);
   }, minutes(6));
 
   it('keeps a PersistentVolumeClaim\'s data across a pod restart (local-path, the default StorageClass)', async () => {
