@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { kubeToolPaths } from '../kube-tools';
 import { repoRoot } from '../settings';
 import { paths } from './node-config';
-import { clusterVersions, kubeconfigPath, registryHost } from './settings';
+import { clusterVersions, kubeconfigPath, nodeName, registryHost } from './settings';
 
 /** kubectl against the cluster as its admin; throws with kubectl's output when it fails. */
 export function kubectl(args: string[], input?: string): string {
@@ -26,8 +26,25 @@ export function applyAddons(): void {
   }
 }
 
-export function waitForAddons(): void {
-  kubectl(['wait', '--for=condition=Ready', `node/${'eventline-node'}`, '--timeout=180s']);
-  kubectl(['-n', 'kube-system', 'rollout', 'status', 'deployment/coredns', '--timeout=180s']);
-  kubectl(['-n', 'local-path-storage', 'rollout', 'status', 'deployment/local-path-provisioner', '--timeout=180s']);
+interface PodList {
+  items: { metadata: { deletionTimestamp?: string }; status: { conditions?: { type: string; status: string }[] } }[];
+}
+
+/** At least one pod of `selector`, every live one Ready (a Deployment's status may still be the one before `down`). */
+function podsReady(namespace: string, selector: string): boolean {
+  const pods = (JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-l', selector, '-o', 'json'])) as PodList).items
+    .filter((p) => !p.metadata.deletionTimestamp);
+  return pods.length > 0 && pods.every((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+}
+
+export async function waitForAddons(timeoutMs = 180_000): Promise<void> {
+  kubectl(['wait', '--for=condition=Ready', `node/${nodeName}`, `--timeout=${timeoutMs / 1000}s`]);
+  const deadline = Date.now() + timeoutMs;
+  const waiting = [['kube-system', 'k8s-app=kube-dns'], ['local-path-storage', 'app=local-path-provisioner']] as const;
+  for (const [namespace, selector] of waiting) {
+    while (!podsReady(namespace, selector)) {
+      if (Date.now() > deadline) throw new Error(`pods ${selector} in ${namespace} not Ready within ${timeoutMs / 1000} s (kubectl -n ${namespace} describe pods -l ${selector})`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
