@@ -89,7 +89,7 @@ export function removeBridge(): void {
 const ourChain = (name: string) => /^(KUBE|CNI)-/.test(name);
 const podRangePrefix = `${network.podCidr.split('.').slice(0, 2).join('.')}.`;
 /** A rule jumping into one of our chains or naming our pod range (the CNI bridge's masquerade). */
-const ruleIsOurs = (line: string) => / -j (KUBE|CNI)-/.test(line) || line.includes(podRangePrefix) || line.includes(` ${network.bridge} `);
+export const ruleIsOurs = (line: string) => / -j (KUBE|CNI)-/.test(line) || line.includes(podRangePrefix) || line.includes(` ${network.bridge} `);
 
 /** iptables rules and chains of kube-proxy, the kubelet and the CNI plugins, in every table, IPv4 and IPv6. */
 export function ourIptablesRules(): string[] {
@@ -133,7 +133,7 @@ export function removeIptables(): void {
 }
 
 /** iptables-save quotes comments; split a rule into arguments as a shell would. */
-function splitRule(rule: string): string[] {
+export function splitRule(rule: string): string[] {
   const args: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
   for (let m = re.exec(rule); m; m = re.exec(rule)) args.push(m[1] !== undefined ? m[1].replace(/\\"/g, '"') : m[2]!);
