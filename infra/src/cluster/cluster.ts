@@ -128,6 +128,7 @@ export async function clusterDown(): Promise<{ stopped: string[]; left: string[]
 }
 
 export async function clusterStatus(): Promise<{ rows: StatusRow[]; node: string }> {
+  setNodeIp(nodeIp());
   const rows = await Promise.all(clusterComponents.map(async (c) => {
     const pid = runningPid(processName(c.name));
     let health = 'stopped';
