@@ -23,7 +23,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{packages,services,infra,charts}/**/test/integration/**/*.test.ts'],
+      testMatch: ['<rootDir>/{packages,services,infra,charts,k8s}/**/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/infra/test/global-setup.ts',
       globalTeardown: '<rootDir>/infra/test/global-teardown.ts',
       slowTestThreshold: 30,

@@ -42,7 +42,7 @@ interface GoTool {
 const [kubeMajor, kubeMinor] = kubeVersions.kubernetes.split('.');
 // As Kubernetes' own build sets them: without these the binaries report v0.0.0-master, and charts'
 // kubeVersion checks refuse such a server.
-const kubernetesVersionLdflags = [
+export const kubernetesVersionLdflags = [
   `-X k8s.io/component-base/version.gitVersion=v${kubeVersions.kubernetes}`,
   `-X k8s.io/client-go/pkg/version.gitVersion=v${kubeVersions.kubernetes}`,
   `-X k8s.io/component-base/version.gitMajor=${kubeMajor}`,

@@ -32,11 +32,11 @@ export function mvn(args: string[]): string {
  * One command of a build, niced (the machine has other work), its output appended to `logPath`.
  * A failure names the step and the log, with the log's last lines.
  */
-export function buildCommand(step: string, logPath: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+export function buildCommand(step: string, logPath: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; niceness?: number } = {}): Promise<void> {
   const out = openSync(logPath, 'a');
   writeSync(out, `\n$ ${command} ${args.join(' ')}${options.cwd ? `   (in ${options.cwd})` : ''}\n`);
   return new Promise<void>((resolve, reject) => {
-    const child = spawn('nice', ['-n', '10', command, ...args], {
+    const child = spawn('nice', ['-n', String(options.niceness ?? 10), command, ...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', out, out],

@@ -1,0 +1,49 @@
+import { kubeconfigPath } from './settings';
+import { clusterDown, clusterStatus, clusterUp, formatTable } from './cluster';
+import { buildServiceImages } from './service-images';
+
+const usage = 'usage: npm run cluster -- up|down|status|images';
+
+async function main(): Promise<number> {
+  const [command] = process.argv.slice(2);
+  switch (command) {
+    case 'up': {
+      const times = await clusterUp();
+      for (const t of times) console.log(`${String(t.seconds).padStart(7)} s  ${t.step}`);
+      const { rows, node } = await clusterStatus();
+      console.log(formatTable(rows));
+      console.log(`node: ${node}`);
+      console.log(`export KUBECONFIG=${kubeconfigPath}`);
+      return 0;
+    }
+    case 'down': {
+      const { stopped, left } = await clusterDown();
+      console.log(stopped.length > 0 ? `stopped: ${stopped.join(', ')}` : 'nothing of the cluster was running');
+      if (left.length > 0) {
+        console.log(`left behind:\n  ${left.join('\n  ')}`);
+        return 1;
+      }
+      console.log('no process, mount, network namespace, bridge, iptables rule or cgroup of the cluster is left');
+      return 0;
+    }
+    case 'status': {
+      const { rows, node } = await clusterStatus();
+      console.log(formatTable(rows));
+      console.log(`node: ${node}`);
+      return rows.every((r) => r.health === 'healthy') ? 0 : 3;
+    }
+    case 'images': {
+      // The Node base and the eight service images, pushed to the cluster's registry (needs `up`).
+      for (const t of await buildServiceImages()) console.log(`${String(t.seconds).padStart(5)} s  ${t.image}`);
+      return 0;
+    }
+    default:
+      console.error(usage);
+      return 2;
+  }
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  console.error(`cluster: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
