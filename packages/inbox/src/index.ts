@@ -1,2 +1,2 @@
 export { createInboxSchema, handleOnce, type InboxOutcome } from './postgres-inbox';
-export { applyIfNewer, type VersionedOutcome } from './versioned-document';
+export { applyIfNewer, applyNewestInBulk, type VersionedOutcome, type VersionedWrite } from './versioned-document';

@@ -26,6 +26,7 @@ export {
   type EventConsumerOptions,
   type ConsumedEvent,
   type EventHandler,
+  type BatchEventHandler,
   type ValueDecoder,
   type DecodedValue,
   type RetryPolicy,

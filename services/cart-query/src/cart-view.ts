@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { CartDetails } from '@eventline/avro';
-import { applyIfNewer } from '@eventline/inbox';
+import { applyIfNewer, applyNewestInBulk } from '@eventline/inbox';
 import type { ConsumedEvent } from '@eventline/kafka';
 
 type CartViewDocument = Omit<CartDetails, 'customerId'> & { _id: string };
@@ -34,6 +34,15 @@ export class CartView {
       if ((cart && cart.version >= minVersion) || Date.now() >= deadline) return cart;
       await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
     }
+  }
+
+  /** A run of CartDetails in one round trip: per customer the newest wins, as `apply` one by one would leave it. */
+  async applyBatch(events: ConsumedEvent[]): Promise<void> {
+    await applyNewestInBulk(this.collection, events.map((event) => {
+      if (event.value === null) return { id: event.key, version: 0, update: null };
+      const { customerId, version, ...cart } = event.value as CartDetails;
+      return { id: customerId, version, update: { $set: cart } };
+    }));
   }
 
   async find(customerId: string): Promise<CartDetails | undefined> {

@@ -46,6 +46,12 @@ async function main(): Promise<void> {
       position.set(event.partition, BigInt(event.offset) + 1n);
       lastProgress = Date.now();
     },
+    batchHandler: async (events) => {
+      await view.applyBatch(events);
+      const last = events[events.length - 1]!;
+      position.set(last.partition, BigInt(last.offset) + 1n);
+      lastProgress = Date.now();
+    },
   });
   let lastProgress = Date.now();
   const readTo = async (ends: Map<number, bigint>) => {

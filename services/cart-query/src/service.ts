@@ -19,7 +19,7 @@ export const cartQuery: ServiceDefinition<typeof settings> = {
   mongo: { migrate: async () => undefined },
   consumers: ({ mongo }) => {
     const view = new CartView(mongo!);
-    return [{ groupId: 'cart-query.cart-details', topics: ['cart-details'], handler: (event) => view.apply(event) }];
+    return [{ groupId: 'cart-query.cart-details', topics: ['cart-details'], handler: (event) => view.apply(event), batchHandler: (events) => view.applyBatch(events) }];
   },
   routes: (router, { mongo, settings: config }) => {
     const view = new CartView(mongo!);

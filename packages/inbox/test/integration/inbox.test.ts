@@ -1,7 +1,7 @@
 import { MongoClient, type Collection } from 'mongodb';
 import { Pool } from 'pg';
 import { createDatabase, uniqueName, urls } from '@eventline/testkit';
-import { applyIfNewer, createInboxSchema, handleOnce } from '@eventline/inbox';
+import { applyIfNewer, applyNewestInBulk, createInboxSchema, handleOnce } from '@eventline/inbox';
 
 describe('PostgreSQL inbox', () => {
   let pool: Pool;
@@ -55,6 +55,23 @@ describe('version-guarded MongoDB documents', () => {
     expect(await applyIfNewer(users, 1, 2, { $set: { email: 'v2-again@example.com' } })).toBe('stale');
     expect(await applyIfNewer(users, 1, 3, { $set: { email: 'v3@example.com' } })).toBe('applied');
     expect(await users.findOne({ _id: 1 })).toEqual({ _id: 1, email: 'v3@example.com', version: 3 });
+  });
+
+  it('applies a run of events in one round trip: per document the last one, version-guarded, tombstones deleting', async () => {
+    await applyIfNewer(users, 10, 9, { $set: { email: 'v9@example.com' } });
+    await applyIfNewer(users, 12, 1, { $set: { email: 'gone@example.com' } });
+    await applyNewestInBulk(users, [
+      { id: 10, version: 5, update: { $set: { email: 'v5@example.com' } } },
+      { id: 11, version: 1, update: { $set: { email: 'a1@example.com' } } },
+      { id: 11, version: 2, update: { $set: { email: 'a2@example.com' } } },
+      { id: 12, version: 2, update: null },
+      { id: 13, version: 4, update: { $set: { email: 'b4@example.com' } } },
+    ]);
+    expect(await users.find({ _id: { $in: [10, 11, 12, 13] } }).sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 10, email: 'v9@example.com', version: 9 },
+      { _id: 11, email: 'a2@example.com', version: 2 },
+      { _id: 13, email: 'b4@example.com', version: 4 },
+    ]);
   });
 
   it('converges to the newest version whatever the delivery order', async () => {

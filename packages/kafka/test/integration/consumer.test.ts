@@ -58,6 +58,29 @@ describe('EventConsumer', () => {
 
   const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
 
+  it('with a batch handler: takes runs of records in one call, and a run holding a poison record record by record', async () => {
+    const topic = await newTopic();
+    const batches: string[][] = [];
+    const oneByOne: string[] = [];
+    const consumer = new EventConsumer({
+      kafka, groupId: uniqueName('group'), topics: [topic], decode: decodeJson, producer, logger, retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 }, maxBatchSize: 50,
+      handler: async (e) => void oneByOne.push(e.key),
+      batchHandler: async (events) => void batches.push(events.map((e) => e.key)),
+    });
+    running.push(consumer);
+    await producer.send({ topic, messages: Array.from({ length: 120 }, (_, i) => event(`k${i}`, { i })) });
+    void consumer.start();
+    await eventually(async () => batches.flat().length, (n) => n === 120, { what: '120 records in batches' });
+    expect(batches.flat()).toEqual(Array.from({ length: 120 }, (_, i) => `k${i}`));
+    expect(batches.every((b) => b.length <= 50)).toBe(true);
+    expect(batches.length).toBeLessThan(10);
+
+    await producer.send({ topic, messages: [event('p1', { ok: true }), event('poison', '\u0000not json'), event('p2', { ok: true })] });
+    await eventually(async () => oneByOne, (keys) => keys.includes('p2'), { what: 'the run with a poison record handled one by one' });
+    expect(oneByOne).toEqual(['p1', 'p2']);
+    expect((await readDeadLetters(topic, 1))[0]!.key?.toString()).toBe('poison');
+  });
+
   it('dead-letters an undecodable record with the error and its origin, and moves on', async () => {
     const topic = await newTopic();
     const handled: ConsumedEvent[] = [];
