@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { catalogSubjects, loadCatalog } from '@eventline/avro';
 import { startSecuredKafka, type SecuredKafka } from '@eventline/testkit';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
 import { nodeIp } from '../../../infra/src/cluster/host';
@@ -95,8 +96,16 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     for (const name of [...services, 'postgres-0', 'mongo-0', 'schema-registry']) {
       expect(ready.some((pod) => pod === name || pod.startsWith(`${name}-`))).toBe(true);
     }
-    const hook = JSON.parse(kubectl(['-n', namespace, 'get', 'jobs', '-o', 'json'])) as { items: { metadata: { name: string }; status: { succeeded?: number } }[] };
-    expect(hook.items.filter((j) => j.metadata.name.includes('schemas')).map((j) => j.status.succeeded)).toEqual([1]);
+    // The schemas hook Job ran (helm deletes it once it succeeded; a failed one fails the install):
+    // the in-cluster registry holds every subject of schemas/.
+    const registry = await portForward(namespace, 'svc/schema-registry', 8080);
+    try {
+      const subjects = await (await fetch(`http://127.0.0.1:${registry.port}/apis/ccompat/v7/subjects`)).json() as string[];
+      expect(subjects.sort()).toEqual(catalogSubjects(loadCatalog()).map((s) => s.subject).sort());
+    } finally {
+      await registry.stop();
+    }
+    expect(kubectl(['-n', namespace, 'get', 'jobs', '-o', 'name'])).not.toContain('schemas');
     const specs = JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-l', 'app.kubernetes.io/component=service', '-o', 'json'])) as {
       items: { spec: { securityContext: { runAsUser: number }; containers: { image: string; securityContext: { readOnlyRootFilesystem: boolean } }[] } }[];
     };
@@ -172,7 +181,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       return r.status === 200 && r.body.version >= adds ? r.body : undefined;
     }, 120_000);
     expect(view.version).toBe(adds);
-    const qty = Object.fromEntries((view.items as { itemId: string; qty: number }[]).map((item) => [item.itemId, item.qty]));
+    const qty = Object.fromEntries((view.lines as { itemId: string; qty: number }[]).map((line) => [line.itemId, line.qty]));
     expect(qty).toEqual({ 1: adds / 2, 2: adds / 2 });
   }, minutes(10));
 
