@@ -43,10 +43,11 @@ const routeTable = JSON.parse(readFileSync(join(repoRoot, 'charts', 'eventline',
 };
 const publicServices = [...new Set(routeTable.routes.filter((r) => r.public !== false).map((r) => r.service))];
 
-/** The chart rendered with values-local.yaml into the test namespace, the objects `keep` selects. */
-function chartObjects(keep: (o: K8sObject) => boolean): K8sObject[] {
+/** The chart rendered with values-local.yaml (and `set`) into the test namespace, the objects `keep` selects. */
+function chartObjects(keep: (o: K8sObject) => boolean, set: string[] = []): K8sObject[] {
   const result = spawnSync(kubeToolPaths().helm, [
     'template', 'eventline', join(repoRoot, 'charts', 'eventline'), '-n', namespace, '-f', join(repoRoot, 'charts', 'eventline', 'values-local.yaml'),
+    ...set.flatMap((s) => ['--set', s]),
   ], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`helm template: ${result.stderr}`);
   return parseAllDocuments(result.stdout).map((d) => d.toJSON() as K8sObject | null).filter((o): o is K8sObject => o !== null && keep(o));
@@ -109,6 +110,23 @@ const missingBackendRoute = {
     rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/nobody-here/' } }], backendRefs: [{ name: 'no-such-service', port: 80 }] }],
   },
 };
+
+/** For each path: the backend that answered (it names itself) or the status when none did. */
+async function answersTo(base: string, paths: string[]): Promise<[string, string | number][]> {
+  const seen: [string, string | number][] = [];
+  for (const path of paths) {
+    const response = await fetch(`${base}${path}`);
+    const body = await response.text();
+    if (response.status !== 200) {
+      seen.push([path, response.status]);
+      continue;
+    }
+    const answer = JSON.parse(body) as { service: string; path: string };
+    expect(answer.path).toBe(path); // forwarded unchanged, no prefix stripped
+    seen.push([path, answer.service]);
+  }
+  return seen;
+}
 
 suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
   let forward: PortForward | undefined;
@@ -223,19 +241,7 @@ suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
     ];
     // Traefik applies a configuration change asynchronously: the first route may need a moment.
     await until('the gateway routing /api/v1/add', async () => ((await fetch(`${base}/api/v1/add`)).status === 200 ? true : undefined), 60_000);
-    const seen: [string, string | number][] = [];
-    for (const [path] of cases) {
-      const response = await fetch(`${base}${path}`);
-      const body = await response.text();
-      if (response.status !== 200) {
-        seen.push([path, response.status]);
-        continue;
-      }
-      const answer = JSON.parse(body) as { service: string; path: string };
-      expect(answer.path).toBe(path); // forwarded unchanged, no prefix stripped
-      seen.push([path, answer.service]);
-    }
-    expect(seen).toEqual(cases);
+    expect(await answersTo(base, cases.map(([path]) => path))).toEqual(cases);
   }, minutes(4));
 
   it('reaches config-service (the eventline image) through the gateway on its test route', async () => {
@@ -250,4 +256,28 @@ suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
     // Only the exact path is routed: its neighbour is not.
     expect((await fetch(`${base}/config/user-service/watch`)).status).toBe(404);
   }, minutes(4));
+
+  it('also serves the chart\'s optional Ingress of class nginx (Traefik\'s Ingress NGINX provider) once the Gateway is gone', async () => {
+    kubectl(['-n', namespace, 'delete', 'gateway,httproute', '--all', '--wait=true']);
+    const base = `http://127.0.0.1:${forward!.port}`;
+    await until('the Gateway\'s routes gone', async () => ((await fetch(`${base}/api/v1/add`)).status === 404 ? true : undefined), 60_000);
+    apply(chartObjects((o) => o.kind === 'Ingress', ['ingress.enabled=true', 'gateway.enabled=false']));
+    expect(kubectl(['-n', namespace, 'get', 'ingress', 'eventline', '-o', 'jsonpath={.spec.ingressClassName}'])).toBe('nginx');
+    await until('the Ingress routing /user-service/users', async () => ((await fetch(`${base}/user-service/users`)).status === 200 ? true : undefined), 60_000);
+    const cases: [string, string | 404][] = [
+      ['/api/v1/123', 'cart-query'],
+      ['/api/v12', 404],
+      ['/user-service/users', 'user-service'],
+      ['/order-service/orders', 'order-service'],
+      ['/api/SOA/checkin', 'fulfillment-service'],
+      ['/config/user-service', 404],
+    ];
+    expect(await answersTo(base, cases.map(([path]) => path))).toEqual(cases);
+    // Where Traefik 3.6.12's Ingress NGINX provider departs from Ingress semantics (an Exact path
+    // must win over any Prefix): its routers are ranked by the length of their rule, and the Prefix
+    // rule `(Path("/api/v1") || PathPrefix("/api/v1/"))` is longer than the Exact `Path("/api/v1/add")`,
+    // so cart-query answers the cart's commands. The Gateway's HTTPRoutes route them right (above):
+    // the reason the chart's default is the Gateway. Pinned here so that a fixed Traefik shows up.
+    expect(await answersTo(base, ['/api/v1/add', '/api/v1/checkout'])).toEqual([['/api/v1/add', 'cart-query'], ['/api/v1/checkout', 'cart-query']]);
+  }, minutes(3));
 });
