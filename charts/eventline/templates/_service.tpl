@@ -199,10 +199,16 @@ spec:
       {{- $selector | nindent 6 }}
   policyTypes: [Ingress, Egress]
   ingress:
-    {{- if $public }}
+    {{- if and $public (or $root.Values.gateway.enabled $root.Values.ingress.enabled) }}
     - from:
+        {{- if $root.Values.gateway.enabled }}
+        - namespaceSelector:
+            matchLabels: { kubernetes.io/metadata.name: {{ $root.Values.gateway.controllerNamespace }} }
+        {{- end }}
+        {{- if $root.Values.ingress.enabled }}
         - namespaceSelector:
             matchLabels: { kubernetes.io/metadata.name: {{ $root.Values.ingress.controllerNamespace }} }
+        {{- end }}
       ports: [{ protocol: TCP, port: {{ $svc.port }} }]
     {{- end }}
     {{- if eq $name "config-service" }}

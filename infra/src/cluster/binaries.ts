@@ -53,7 +53,8 @@ export function clusterBinaryPaths(): ClusterBinaries {
   return { ...paths, pause: pathOf('pause', k8s) };
 }
 
-async function timedBuild(what: string, target: string, body: (logPath: string, partial: string) => Promise<void>): Promise<void> {
+/** Runs `body` to make `target` (through `<target>.partial`) unless it exists; logs the time taken. */
+export async function timedBuild(what: string, target: string, body: (logPath: string, partial: string) => Promise<void>): Promise<void> {
   if (existsSync(target)) return;
   const dir = join(target, '..');
   mkdirSync(dir, { recursive: true });

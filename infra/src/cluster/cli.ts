@@ -1,8 +1,9 @@
 import { kubeconfigPath } from './settings';
 import { clusterDown, clusterStatus, clusterUp, formatTable } from './cluster';
 import { buildServiceImages } from './service-images';
+import { installGateway } from './gateway';
 
-const usage = 'usage: npm run cluster -- up|down|status|images';
+const usage = 'usage: npm run cluster -- up|down|status|images|gateway';
 
 async function main(): Promise<number> {
   const [command] = process.argv.slice(2);
@@ -35,6 +36,12 @@ async function main(): Promise<number> {
     case 'images': {
       // The Node base and the eight service images, pushed to the cluster's registry (needs `up`).
       for (const t of await buildServiceImages()) console.log(`${String(t.seconds).padStart(5)} s  ${t.image}`);
+      return 0;
+    }
+    case 'gateway': {
+      // The Gateway API CRDs and Traefik on a running cluster, without the rest of `up`.
+      const times = await installGateway();
+      console.log(`traefik image ${times.image} s, apply ${times.apply} s, pod Ready ${times.ready} s`);
       return 0;
     }
     default:

@@ -15,6 +15,7 @@ import { paths, sandboxImage, writeKubeletConfig, writeNodeConfig } from './node
 import { ensurePki, writeKubeconfig } from './pki';
 import { clusterStateDir, clusterVersions, kubeconfigPath, nodeName, processName } from './settings';
 import { killContainers, sweep } from './teardown';
+import { ensureTraefikBinary, ensureTraefikImage } from './traefik-image';
 
 /**
  * `npm run cluster -- up|down|status`: a single-node Kubernetes on this machine (see k8s/README.md).
@@ -93,9 +94,11 @@ export async function clusterUp(): Promise<StepTime[]> {
   await step('image local-path-provisioner', '~/.cache/eventline/cluster-images/local-path-provisioner-*.log', times,
     () => ensureScratchImage('local-path-provisioner', clusterVersions.localPathProvisioner, bins.localPathProvisioner));
   await step('image debian (mmdebstrap)', '~/.cache/eventline/cluster-images/debian-bookworm/build.log', times, ensureDebianBase);
+  await step(`traefik ${clusterVersions.traefik} (Go build)`, `~/.cache/eventline/cluster-bin/traefik-${clusterVersions.traefik}/build.log`, times, ensureTraefikBinary);
+  await step('image traefik', `~/.cache/eventline/cluster-images/traefik-${clusterVersions.traefik}.log`, times, ensureTraefikImage);
   await startNamed(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy']);
-  await step('addons (CoreDNS, local-path StorageClass)', undefined, times, applyAddons);
-  await step('node Ready, CoreDNS and the provisioner available', logFile(processName('kubelet')), times, waitForAddons);
+  await step('addons (CoreDNS, local-path StorageClass, Gateway API CRDs, Traefik and GatewayClass traefik)', undefined, times, applyAddons);
+  await step('node Ready, CoreDNS, the provisioner and Traefik available', logFile(processName('kubelet')), times, waitForAddons);
   log(started.length > 0 ? `started: ${started.join(', ')}` : 'already running: nothing started');
   log(`kubeconfig: ${kubeconfigPath} (sandbox image ${sandboxImage})`);
   return times;

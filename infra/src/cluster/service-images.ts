@@ -25,6 +25,22 @@ export interface ImageTime {
   seconds: number;
 }
 
+/** Builds and pushes one service image on the local Node base. */
+export async function buildServiceImage(service: (typeof services)[number], tag = localServiceTag): Promise<ImageTime> {
+  const nodeBase = await ensureNodeBase();
+  mkdirSync(imageCacheDir, { recursive: true });
+  const ref = serviceImageRef(service, tag);
+  const seconds = await buildAndPush({
+    ref,
+    context: repoRoot,
+    dockerfile: join(repoRoot, 'Dockerfile'),
+    buildArgs: { SERVICE: service, NODE_IMAGE: nodeBase },
+    logPath: join(imageCacheDir, `eventline-${service}.log`),
+  });
+  log(`image ${ref} in ${seconds} s`);
+  return { image: ref, seconds };
+}
+
 /** Builds and pushes every service image (the layer cache makes an unchanged rebuild quick), then the chart's third-party images. */
 export async function buildServiceImages(tag = localServiceTag): Promise<ImageTime[]> {
   const times: ImageTime[] = [];
@@ -32,18 +48,7 @@ export async function buildServiceImages(tag = localServiceTag): Promise<ImageTi
   const nodeBase = await ensureNodeBase();
   times.push({ image: nodeBase, seconds: Math.round((Date.now() - started) / 1000) });
   mkdirSync(imageCacheDir, { recursive: true });
-  for (const service of services) {
-    const ref = serviceImageRef(service, tag);
-    const seconds = await buildAndPush({
-      ref,
-      context: repoRoot,
-      dockerfile: join(repoRoot, 'Dockerfile'),
-      buildArgs: { SERVICE: service, NODE_IMAGE: nodeBase },
-      logPath: join(imageCacheDir, `eventline-${service}.log`),
-    });
-    log(`image ${ref} in ${seconds} s`);
-    times.push({ image: ref, seconds });
-  }
+  for (const service of services) times.push(await buildServiceImage(service, tag));
   times.push(...await buildThirdPartyImages());
   return times;
 }

@@ -18,6 +18,13 @@ export const clusterVersions = {
   npm: '11.21.2',
   pause: '3.10',
   debian: 'bookworm',
+  /**
+   * The Gateway API controller: Traefik's newest v3 release whose whole module graph the Go proxy
+   * serves (v3.7.x needs lego DNS providers and a go-http-auth fork version it refuses with 403).
+   */
+  traefik: '3.6.12',
+  /** The Gateway API CRDs: the `sigs.k8s.io/gateway-api` version Traefik's go.mod requires. */
+  gatewayApi: '1.4.0',
 } as const;
 
 export const nodeName = 'eventline-node';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubeTools, runTool, runToolOk, startTestApiServer, type TestApiServer } from '@eventline/testkit';
+import { gatewayApiCrdManifest } from '../../../../infra/src/cluster/gateway-api-crds';
 
 const repoRoot = join(__dirname, '..', '..', '..', '..');
 const chart = join(repoRoot, 'charts', 'eventline');
@@ -140,8 +141,9 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
     expect(password.valueFrom).toEqual({ secretKeyRef: { name: 'order-service', key: 'password' } });
   });
 
-  it('routes exactly the public paths of routes.json on the ingress, with their path types', () => {
-    const ingress = named(objects, 'Ingress', 'eventline')!;
+  it('routes exactly the public paths of routes.json on the ingress (ingress.enabled, for clusters that still run an Ingress controller), with their path types', () => {
+    expect(named(objects, 'Ingress', 'eventline')).toBeUndefined();
+    const ingress = named(parse(template(env, ['--set', 'ingress.enabled=true'])), 'Ingress', 'eventline')!;
     expect(ingress.spec.ingressClassName).toBe('nginx');
     const paths = ingress.spec.rules[0].http.paths.map((p: any) => ({ path: p.path, pathType: p.pathType, service: p.backend.service.name, port: p.backend.service.port.number }));
     const expected = routeTable.routes
@@ -236,6 +238,9 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
     server = await startTestApiServer();
     const crds = server.kubectl(['apply', '--server-side', '-f', join(repoRoot, 'k8s', 'strimzi-crds')]);
     expect(crds.stderr).toBe('');
+    // The Gateway and HTTPRoutes are checked against the Gateway API CRDs the local cluster installs.
+    const gatewayApi = server.kubectl(['apply', '--server-side', '-f', '-'], gatewayApiCrdManifest());
+    expect(gatewayApi.stderr).toBe('');
     const established = server.kubectl(['wait', '--for', 'condition=Established', '--timeout=60s', 'crd', '--all']);
     expect(established.status).toBe(0);
   });

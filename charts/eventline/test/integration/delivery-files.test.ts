@@ -68,7 +68,7 @@ describe('skaffold.yaml', () => {
     for (const service of deployable) {
       expect(release.setValueTemplates[`services.${service}.image`]).toBe(`{{.IMAGE_FULLY_QUALIFIED_eventline_${service.replace(/-/g, '_')}}}`);
     }
-    expect(config.portForward).toContainEqual({ resourceType: 'service', resourceName: 'ingress-nginx-controller', namespace: 'ingress-nginx', port: 80, localPort: 8080 });
+    expect(config.portForward).toContainEqual({ resourceType: 'service', resourceName: 'traefik', namespace: 'traefik', port: 80, localPort: 8080 });
   });
 });
 
