@@ -116,11 +116,17 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       expect(pod.spec.containers[0]!.image).toMatch(/^127\.0\.0\.1:\d+\/eventline-[a-z-]+:/);
     }
     // The Kafka services joined the broker outside the cluster with their own SCRAM users.
-    const groups = (await kafka.client('admin', kafka.adminPassword).admin().listGroups()).groups.map((g) => g.groupId);
-    expect(groups).toEqual(expect.arrayContaining(['order-service', 'cart-query', 'cart-aggregator']));
+    const admin = kafka.client('admin', kafka.adminPassword).admin();
+    await admin.connect();
+    try {
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+      expect(groups).toEqual(expect.arrayContaining(['order-service.users', 'cart-query.cart-details', 'cart-aggregator', 'product-service.orders']));
+    } finally {
+      await admin.disconnect();
+    }
   }, minutes(30));
 
-  it('answers seed 000 through kubectl port-forward: a PUT /user-service/update reaches the order in FerretDB', async () => {
+  it('answers seed 000 through kubectl port-forward, to the services and to the Gateway: a PUT /user-service/update reaches the order in FerretDB', async () => {
     const user = await forwardTo('user-service', 8091);
     const order = await forwardTo('order-service', 8081);
     forwards.push(user, order);
@@ -139,6 +145,23 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       return r.body.find((o: { id: string; user: { email: string } }) => o.id === created.id)?.user.email === 'neha.parate@hotmail.com' ? r.body : undefined;
     }, 60_000);
     expect(orders.find((o: { id: string }) => o.id === created.id)).toMatchObject({ user: { id: 1, firstname: 'Neha', email: 'neha.parate@hotmail.com' }, product: { productId: 1 }, price: 300 });
+    // The same calls through the release's Gateway (Traefik, namespace traefik), as the seed writes them on :8080.
+    const gateway = await portForward('traefik', 'svc/traefik', 80);
+    try {
+      const viaGateway = `http://127.0.0.1:${gateway.port}`;
+      const put = await until('the release\'s HTTPRoutes programmed', async () => {
+        const r = await call(viaGateway, 'PUT', '/user-service/update', { id: 1, firstname: 'Neha', lastname: 'Parate', email: 'neha.parate-updated@vinsguru.com' });
+        return r.status === 200 ? r : undefined;
+      }, 60_000);
+      expect(put.body).toMatchObject({ id: 1, email: 'neha.parate-updated@vinsguru.com' });
+      const seen = await until('the update in GET /order-service/all through the gateway', async () => {
+        const r = await call(viaGateway, 'GET', '/order-service/all');
+        return r.body.find((o: { id: string; user: { email: string } }) => o.id === created.id)?.user.email === 'neha.parate-updated@vinsguru.com' ? true : undefined;
+      }, 60_000);
+      expect(seen).toBe(true);
+    } finally {
+      await gateway.stop();
+    }
   }, minutes(6));
 
   it('loses and doubles nothing when the consumers\' pods are deleted mid-stream (order-service, cart-aggregator)', async () => {
