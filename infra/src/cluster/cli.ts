@@ -1,8 +1,9 @@
 import { kubeconfigPath } from './settings';
 import { clusterDown, clusterStatus, clusterUp, formatTable } from './cluster';
 import { buildServiceImages } from './service-images';
+import { ensureStrimziBuild } from './strimzi-build';
 
-const usage = 'usage: npm run cluster -- up|down|status|images';
+const usage = 'usage: npm run cluster -- up|down|status|images|strimzi-build';
 
 async function main(): Promise<number> {
   const [command] = process.argv.slice(2);
@@ -35,6 +36,12 @@ async function main(): Promise<number> {
     case 'images': {
       // The Node base and the eight service images, pushed to the cluster's registry (needs `up`).
       for (const t of await buildServiceImages()) console.log(`${String(t.seconds).padStart(5)} s  ${t.image}`);
+      return 0;
+    }
+    case 'strimzi-build': {
+      // Strimzi's operators and Kafka agents from the vendored source (cached; see strimzi-build.ts).
+      const build = await ensureStrimziBuild();
+      console.log(build.dir);
       return 0;
     }
     default:
