@@ -2,8 +2,9 @@ import { kubeconfigPath } from './settings';
 import { clusterDown, clusterStatus, clusterUp, formatTable } from './cluster';
 import { buildServiceImages } from './service-images';
 import { ensureStrimziBuild } from './strimzi-build';
+import { ensureStrimziImages } from './strimzi-images';
 
-const usage = 'usage: npm run cluster -- up|down|status|images|strimzi-build';
+const usage = 'usage: npm run cluster -- up|down|status|images|strimzi-build|strimzi-images';
 
 async function main(): Promise<number> {
   const [command] = process.argv.slice(2);
@@ -42,6 +43,11 @@ async function main(): Promise<number> {
       // Strimzi's operators and Kafka agents from the vendored source (cached; see strimzi-build.ts).
       const build = await ensureStrimziBuild();
       console.log(build.dir);
+      return 0;
+    }
+    case 'strimzi-images': {
+      // strimzi-base, strimzi-operator and strimzi-kafka, pushed to the cluster's registry (needs `up`).
+      for (const t of await ensureStrimziImages()) console.log(`${String(t.seconds).padStart(5)} s  ${t.image}`);
       return 0;
     }
     default:
