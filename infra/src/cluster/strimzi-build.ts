@@ -17,6 +17,8 @@ import { buildStep, extractIntoStep, timedBuildStep, vendoredArchiveSha, type Bu
 export const strimziVersion = '1.2.0';
 const archive = `strimzi-kafka-operator-${strimziVersion}.tar.gz`;
 const buildRoot = join(cacheDir, 'strimzi');
+/** Part of the cached folder's name: raise it when the build below changes, so that a cache made by the old one is not taken. */
+const buildRevision = 2;
 
 /** What the operator image (the four dists) and the Kafka image (the two agents) are made of. */
 const operatorModules = ['cluster-operator', 'user-operator', 'topic-operator', 'kafka-init'] as const;
@@ -183,6 +185,23 @@ function copyResults(src: string, out: StrimziBuild, thirdPartyDir: string): voi
   if (readdirSync(out.thirdPartyLibs).length === 0) throw new Error(`no third-party libraries in ${out.thirdPartyLibs}`);
 }
 
+/**
+ * The cluster operator validates a Kafka's `config` against `kafka-<version>-config-model.json` in
+ * its resources, which Strimzi's config-model-generator/build-config-models.sh writes for every Kafka
+ * version of kafka-versions.yaml (through yq and a nested Maven, not part of `-pl … -am`). The same
+ * Maven call here, for Kafka `versions.kafka`, the one version the local Kafka image has; the
+ * generator needs `config-model` installed in the local repository first.
+ */
+async function generateConfigModel(s: BuildStep, src: string): Promise<void> {
+  await maven(s, 'config-model (install)', ['install', '-pl', 'config-model', '-am', ...mavenFlags], src);
+  await maven(s, `config model of Kafka ${versions.kafka}`, [
+    'verify', 'exec:java', '-Pgenerate-model', `-Dkafka-metadata-version=${versions.kafka}`,
+    `-Dconfig-model-file=../cluster-operator/src/main/resources/kafka-${versions.kafka}-config-model.json`, ...mavenFlags,
+  ], join(src, 'config-model-generator'));
+  const model = join(src, 'cluster-operator', 'src', 'main', 'resources', `kafka-${versions.kafka}-config-model.json`);
+  if (!existsSync(model)) throw new Error(`Strimzi's config model generator wrote no ${model} (log: ${s.logPath})`);
+}
+
 let building: Promise<StrimziBuild> | undefined;
 
 /** Builds Strimzi once (memoised within a process, cached across processes). */
@@ -193,7 +212,7 @@ export function ensureStrimziBuild(): Promise<StrimziBuild> {
 }
 
 async function build(): Promise<StrimziBuild> {
-  const s = buildStep(buildRoot, 'strimzi', strimziVersion, vendoredArchiveSha(archive).slice(0, 12));
+  const s = buildStep(buildRoot, 'strimzi', `${strimziVersion}-r${buildRevision}`, vendoredArchiveSha(archive).slice(0, 12));
   const out = paths(s.dir);
   if (s.done) return out;
   await timedBuildStep(s, `Strimzi ${strimziVersion} (${[...operatorModules, ...agentModules].join(', ')}; Maven repository ${mavenRepoDir})`, async () => {
@@ -202,6 +221,7 @@ async function build(): Promise<StrimziBuild> {
     const thirdPartyDir = join(src, 'docker-images', 'artifacts', 'kafka-thirdparty-libs', thirdPartyLibsFolder(src));
     applyBuildTweaks(src, join(thirdPartyDir, 'pom.xml'));
     log(`strimzi extract + build tweaks: ${Math.round((Date.now() - extractStarted) / 1000)} s`);
+    await generateConfigModel(s, src);
     await maven(s, 'modules', ['package', '-pl', [...operatorModules, ...agentModules].join(','), '-am', ...mavenFlags], src);
     // As Strimzi's docker-images/artifacts/build.sh does: the libraries its Kafka image adds to Kafka's.
     await maven(s, `kafka-thirdparty-libs ${thirdPartyLibsFolder(src)}`, ['dependency:copy-dependencies'], thirdPartyDir);

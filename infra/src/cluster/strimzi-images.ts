@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ensureKafkaJars } from '../kafka';
 import { log, run } from '../shell';
@@ -37,20 +37,34 @@ function context(name: string): string {
 
 const dockerfile = (name: string): string => join(repoRoot, 'k8s', 'images', name, 'Dockerfile');
 
+/**
+ * The tags carry Strimzi's and Kafka's versions, not the build's: a marker beside the image cache
+ * records which Strimzi build (its cached folder) and recipe an image was made from, so a rebuilt
+ * Strimzi or a changed Dockerfile makes the image again under the same tag.
+ */
+const markerOf = (ref: string): string => join(imageCacheDir, `${ref.slice(ref.lastIndexOf('/') + 1).replace(':', '-')}.built-from`);
+const sourceOf = (build: StrimziBuild, recipe: string): string => `${build.dir}\n${readFileSync(dockerfile(recipe), 'utf8')}`;
+const upToDate = (ref: string, source: string): boolean =>
+  inRegistry(ref) && existsSync(markerOf(ref)) && readFileSync(markerOf(ref), 'utf8') === source;
+const markBuilt = (ref: string, source: string): void => writeFileSync(markerOf(ref), source);
+
 async function ensureBase(): Promise<{ ref: string; seconds: number }> {
   const started = Date.now();
   const java = await ensureJavaBase();
   const ref = imageRef('strimzi-base', `${strimziVersion}-java${java.slice(java.lastIndexOf(':') + 1)}`);
-  if (inRegistry(ref)) return { ref, seconds: 0 };
+  const source = `${java}\n${readFileSync(dockerfile('strimzi-base'), 'utf8')}`;
+  if (upToDate(ref, source)) return { ref, seconds: 0 };
   await buildAndPush({
     ref, context: context(`strimzi-base-${strimziVersion}`), dockerfile: dockerfile('strimzi-base'),
     buildArgs: { BASE_IMAGE: java }, logPath: join(imageCacheDir, `strimzi-base-${strimziVersion}.log`),
   });
+  markBuilt(ref, source);
   return { ref, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
 async function ensureOperator(base: string, build: StrimziBuild): Promise<number> {
-  if (inRegistry(strimziOperatorRef)) return 0;
+  const source = `${base}\n${sourceOf(build, 'strimzi-operator')}`;
+  if (upToDate(strimziOperatorRef, source)) return 0;
   const started = Date.now();
   const dir = context(`strimzi-operator-${strimziVersion}`);
   // As Strimzi's docker-images/operator/Makefile: the four -dist.zip unpacked into tmp/.
@@ -60,6 +74,7 @@ async function ensureOperator(base: string, build: StrimziBuild): Promise<number
     ref: strimziOperatorRef, context: dir, dockerfile: dockerfile('strimzi-operator'),
     buildArgs: { BASE_IMAGE: base, STRIMZI_VERSION: strimziVersion }, logPath: join(imageCacheDir, `strimzi-operator-${strimziVersion}.log`),
   });
+  markBuilt(strimziOperatorRef, source);
   return Math.round((Date.now() - started) / 1000);
 }
 
@@ -110,7 +125,8 @@ function kafkaHome(dir: string, libDir: string): string[] {
 }
 
 async function ensureKafka(base: string, build: StrimziBuild): Promise<number> {
-  if (inRegistry(strimziKafkaRef)) return 0;
+  const source = `${base}\n${sourceOf(build, 'strimzi-kafka')}`;
+  if (upToDate(strimziKafkaRef, source)) return 0;
   const started = Date.now();
   vendoredArchiveSha(kafkaBinConfigArchive);
   const dir = context(`strimzi-kafka-${strimziVersion}-kafka-${versions.kafka}`);
@@ -129,6 +145,7 @@ async function ensureKafka(base: string, build: StrimziBuild): Promise<number> {
     buildArgs: { BASE_IMAGE: base, KAFKA_VERSION: versions.kafka, STRIMZI_VERSION: strimziVersion },
     logPath: join(imageCacheDir, `strimzi-kafka-${strimziVersion}-kafka-${versions.kafka}.log`),
   });
+  markBuilt(strimziKafkaRef, source);
   return Math.round((Date.now() - started) / 1000);
 }
 
