@@ -2,14 +2,14 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync,
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { findJava } from '../java';
-import { buildCommand, log, mavenRepoDir } from '../shell';
+import { buildCommand, log, mavenRepoDir, run } from '../shell';
 import { cacheDir, versions } from '../settings';
 import { buildStep, extractIntoStep, timedBuildStep, vendoredArchiveSha, type BuildStep } from '../vendored-archives';
 
 /**
  * Strimzi's operators and Kafka agents built with Maven from the vendored source
  * (`strimzi-kafka-operator-<version>.tar.gz`, see the vendored README) into
- * `~/.cache/eventline/strimzi/strimzi-<version>-<sha12>/`, with what the images and the install need
+ * `~/.cache/eventline/strimzi/strimzi-<version>-r<build revision>-<archive sha12>/`, with what the images and the install need
  * copied beside them: the `-dist.zip` of each operator (Strimzi's `docker-images/operator` recipe
  * unzips exactly these), the agent jars and third-party libraries of its Kafka image, Strimzi's image
  * scripts and its Helm chart. A second call finds the `done` marker and builds nothing.
@@ -152,9 +152,14 @@ function moduleTimes(logText: string): string[] {
   return [...summary.matchAll(/\[INFO\] (.+?) \.+ (SUCCESS|FAILURE|SKIPPED)(?: \[\s*([^\]]+?)\s*\])?/g)].map((m) => `${m[1]} ${m[3] ?? m[2]}`);
 }
 
+/** The JDK 21+ the build runs on (JAVA_HOME, PATH or /usr/lib/jvm, as infra's findJava looks). */
+function jdkHome(): string {
+  const java = findJava(21);
+  return dirname(dirname(realpathSync(java.startsWith('/') ? java : run('sh', ['-c', 'command -v java']).trim())));
+}
+
 async function maven(s: BuildStep, what: string, args: string[], cwd: string): Promise<void> {
-  const java = realpathSync(findJava(21).replace(/^java$/, '/usr/bin/java'));
-  const javaHome = dirname(dirname(java));
+  const javaHome = jdkHome();
   const env = { ...process.env, JAVA_HOME: javaHome, PATH: `${join(javaHome, 'bin')}:${process.env.PATH ?? ''}` };
   const started = Date.now();
   const logStart = existsSync(s.logPath) ? readFileSync(s.logPath, 'utf8').length : 0;
