@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { buildCommand, log, run } from './shell';
-import { cacheDir, vendorDir, versions } from './settings';
+import { cacheDir, versions } from './settings';
+import { buildStep, extractIntoStep, timedBuildStep, vendoredArchiveSha, type BuildStep } from './vendored-archives';
 
 /**
  * FerretDB 2 and the PostgreSQL extensions under it (DocumentDB, and what DocumentDB needs that
@@ -40,53 +40,11 @@ const archives = {
 } as const;
 type ArchiveName = keyof typeof archives;
 
-/** The archive's checksum as SHA256SUMS lists it, after checking the file against it. */
-function archiveSha(name: ArchiveName): string {
-  const file = join(vendorDir, archives[name]);
-  if (!existsSync(file)) {
-    throw new Error(`vendored archive ${file} is missing: clone the repository next to shared/ or set EVENTLINE_VENDOR_DIR`);
-  }
-  const sums = readFileSync(join(vendorDir, 'SHA256SUMS'), 'utf8');
-  const listed = sums.split('\n').map((l) => l.trim().split(/\s+/)).find(([, f]) => f === archives[name])?.[0];
-  if (!listed) throw new Error(`${archives[name]} is not listed in ${join(vendorDir, 'SHA256SUMS')}`);
-  const actual = createHash('sha256').update(readFileSync(file)).digest('hex');
-  if (actual !== listed) throw new Error(`${file}: sha256 ${actual} differs from SHA256SUMS (${listed})`);
-  return listed;
-}
-
-/** One build step's folder: `<name>-<version>-<sha12>` holding build.log, the result and a `done` marker. */
-interface Step {
-  name: string;
-  dir: string;
-  logPath: string;
-  done: boolean;
-}
-
-function step(name: string, version: string, key: string): Step {
-  const dir = join(buildRoot, `${name}-${version}-${key}`);
-  return { name, dir, logPath: join(dir, 'build.log'), done: existsSync(join(dir, 'done')) };
-}
-
-/** A fresh copy of the archive's tree in `<step>/src` (the archives hold one top folder). */
-function extract(s: Step, archive: ArchiveName): string {
-  const src = join(s.dir, 'src');
-  rmSync(src, { recursive: true, force: true });
-  mkdirSync(src, { recursive: true });
-  run('tar', ['-xzf', join(vendorDir, archives[archive]), '-C', src, '--strip-components=1']);
-  return src;
-}
-
-async function timed(s: Step, what: string, body: () => Promise<void>): Promise<void> {
-  log(`building ${what} (log: ${s.logPath})`);
-  const started = Date.now();
-  rmSync(s.dir, { recursive: true, force: true });
-  mkdirSync(s.dir, { recursive: true });
-  await body();
-  rmSync(join(s.dir, 'src'), { recursive: true, force: true });
-  const seconds = Math.round((Date.now() - started) / 1000);
-  writeFileSync(join(s.dir, 'done'), `built in ${seconds} s\n`);
-  log(`built ${what} in ${seconds} s`);
-}
+const archiveSha = (name: ArchiveName): string => vendoredArchiveSha(archives[name]);
+type Step = BuildStep;
+const step = (name: string, version: string, key: string): Step => buildStep(buildRoot, name, version, key);
+const extract = (s: Step, archive: ArchiveName): string => extractIntoStep(s, archives[archive]);
+const timed = async (s: Step, what: string, body: () => Promise<void>): Promise<void> => { await timedBuildStep(s, what, body); };
 
 function missingDebianPackages(): string[] {
   return debianPackages.filter((pkg) => {

@@ -16,13 +16,19 @@ const log4jFile = join(configDir, 'log4j2.properties');
 export const kafkaClasspath = `${libDir}/*`;
 
 function install(): void {
-  if (existsSync(libDir) && readdirSync(libDir).some((f) => f.startsWith('kafka_2.13-'))) return;
+  ensureKafkaJars();
+}
+
+/** Kafka `versions.kafka`'s jars (broker, tools, Streams) from Maven Central, resolved once into the cache; returns their folder. */
+export function ensureKafkaJars(): string {
+  if (existsSync(libDir) && readdirSync(libDir).some((f) => f.startsWith('kafka_2.13-'))) return libDir;
   log(`resolving Apache Kafka ${versions.kafka} from Maven Central into ${libDir}`);
   mvn([
     '-f', join(repoRoot, 'infra', 'kafka', 'pom.xml'),
     `-Dkafka.version=${versions.kafka}`,
     'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libDir}`,
   ]);
+  return libDir;
 }
 
 /**

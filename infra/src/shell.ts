@@ -23,9 +23,14 @@ export function log(message: string): void {
   process.stderr.write(`[infra] ${message}\n`);
 }
 
-/** Maven with its local repository inside our cache, so that a cold install is one folder to delete. */
+/**
+ * Maven's local repository inside our cache, so that a cold install is one folder to delete;
+ * EVENTLINE_MAVEN_REPO points it elsewhere (an empty folder measures a cold build).
+ */
+export const mavenRepoDir = process.env.EVENTLINE_MAVEN_REPO || join(cacheDir, 'm2');
+
 export function mvn(args: string[]): string {
-  return run('mvn', ['-q', '-B', `-Dmaven.repo.local=${join(cacheDir, 'm2')}`, ...args]);
+  return run('mvn', ['-q', '-B', `-Dmaven.repo.local=${mavenRepoDir}`, ...args]);
 }
 
 /**

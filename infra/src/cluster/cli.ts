@@ -2,11 +2,14 @@ import { kubeconfigPath } from './settings';
 import { clusterDown, clusterStatus, clusterUp, formatTable } from './cluster';
 import { buildServiceImages } from './service-images';
 import { installGateway } from './gateway';
+import { ensureStrimziBuild } from './strimzi-build';
+import { ensureStrimziImages } from './strimzi-images';
+import { installStrimziOperator } from './strimzi-install';
 
-const usage = 'usage: npm run cluster -- up|down|status|images|gateway';
+const usage = 'usage: npm run cluster -- up|down|status|images|gateway|strimzi-build|strimzi-images|strimzi-install NAMESPACE [WATCHED_NAMESPACE…]';
 
 async function main(): Promise<number> {
-  const [command] = process.argv.slice(2);
+  const [command, ...rest] = process.argv.slice(2);
   switch (command) {
     case 'up': {
       const times = await clusterUp();
@@ -44,10 +47,29 @@ async function main(): Promise<number> {
       console.log(`traefik image ${times.image} s, apply ${times.apply} s, pod Ready ${times.ready} s`);
       return 0;
     }
+    case 'strimzi-build': {
+      // Strimzi's operators and Kafka agents from the vendored source (cached; see strimzi-build.ts).
+      const build = await ensureStrimziBuild();
+      console.log(build.dir);
+      return 0;
+    }
+    case 'strimzi-images': {
+      // strimzi-base, strimzi-operator and strimzi-kafka, pushed to the cluster's registry (needs `up`).
+      for (const t of await ensureStrimziImages()) console.log(`${String(t.seconds).padStart(5)} s  ${t.image}`);
+      return 0;
+    }
+    case 'strimzi-install': {
+      // Strimzi's Helm chart into NAMESPACE (created if missing), watching it and the others named.
+      const [namespace, ...watched] = rest;
+      if (!namespace) break;
+      console.log(`installed in ${await installStrimziOperator(namespace, watched)} s`);
+      return 0;
+    }
     default:
-      console.error(usage);
-      return 2;
+      break;
   }
+  console.error(usage);
+  return 2;
 }
 
 main().then((code) => process.exit(code), (error: unknown) => {
