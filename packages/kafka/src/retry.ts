@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { Logger } from '@eventline/observability';
+import { RetryDeadlineError, retryWithDeadline, type Logger } from '@eventline/observability';
 import { isTransient } from './errors';
 
 export interface KafkaRetryOptions {
@@ -33,34 +33,17 @@ export function isRetriableKafkaError(error: unknown): boolean {
   return false;
 }
 
-export class KafkaRetryDeadlineError extends Error {
+export class KafkaRetryDeadlineError extends RetryDeadlineError {
   override readonly name = 'KafkaRetryDeadlineError';
-  constructor(what: string, attempts: number, elapsedMs: number, override readonly cause: unknown) {
-    super(`${what} still failed after ${attempts} attempts over ${Math.round(elapsedMs / 1000)} s: ${cause instanceof Error ? cause.message : String(cause)}`);
-  }
 }
 
-/**
- * Runs `operation` until it succeeds, retrying retriable Kafka errors with capped exponential backoff
- * (and jitter) until the deadline. Any other error is thrown at once: a wrong topic name or missing
- * ACL does not get better by waiting.
- */
-export async function retryKafka<T>(what: string, operation: () => Promise<T>, options: KafkaRetryOptions): Promise<T> {
-  const { logger, deadlineMs = DEFAULT_KAFKA_RETRY_DEADLINE_MS, initialDelayMs = 200, maxDelayMs = 5_000 } = options;
-  const started = Date.now();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      const elapsed = Date.now() - started;
-      if (!isRetriableKafkaError(error)) throw error;
-      if (elapsed >= deadlineMs) throw new KafkaRetryDeadlineError(what, attempt, elapsed, error);
-      const backoff = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt - 1, 10));
-      const delay = Math.min(Math.round(backoff * (0.5 + Math.random() / 2)), Math.max(0, deadlineMs - elapsed));
-      logger.warn({ err: error, attempt, delayMs: delay }, `${what} failed with a retriable Kafka error; retrying`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+/** `retryWithDeadline` for Kafka: what kafkajs marks retriable (see isRetriableKafkaError). */
+export function retryKafka<T>(what: string, operation: () => Promise<T>, options: KafkaRetryOptions): Promise<T> {
+  return retryWithDeadline(what, operation, isRetriableKafkaError, {
+    ...options,
+    deadlineMs: options.deadlineMs ?? DEFAULT_KAFKA_RETRY_DEADLINE_MS,
+    deadlineError: (attempts, elapsedMs, cause) => new KafkaRetryDeadlineError(what, attempts, elapsedMs, cause),
+  });
 }
 
 /** Runs `use` with a connected admin client, retried as a whole on retriable errors, always disconnected after. */

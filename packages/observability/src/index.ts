@@ -9,3 +9,4 @@ export {
   deadLettered,
 } from './metrics';
 export { failpoint, delaypoint } from './failpoint';
+export { retryWithDeadline, RetryDeadlineError, type RetryOptions } from './retry';

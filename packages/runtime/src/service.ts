@@ -7,13 +7,14 @@ import { loadConfigOrExit, RemoteConfig } from '@eventline/config';
 import { createHttpService, type HttpService, type ReadinessCheck, type Router } from '@eventline/http';
 import { createProducer, EventConsumer, retryKafka, withAdmin, type BatchEventHandler, type EventHandler, type KafkaRetryOptions, type ValueDecoder } from '@eventline/kafka';
 import { idempotencyKeys, MongoIdempotencyStore, PostgresIdempotencyStore, type IdempotencyStore } from '@eventline/idempotency';
-import { createLogger, type Logger } from '@eventline/observability';
+import { createLogger, retryWithDeadline, type Logger } from '@eventline/observability';
 import { MongoOutboxRelay, OutboxRelay, type PayloadValidator } from '@eventline/outbox';
 import type { Kafka } from 'kafkajs';
 import type { ServiceState } from '@eventline/http';
 import { baseSettings, mongoSettings, postgresSettings } from './settings';
 import { applyHotSettings, FeatureFlags } from './hot-settings';
 import { kafkaFromSettings } from './kafka-client';
+import { isMongoStarting, isPostgresStarting } from './database-startup';
 
 /** Something long-running beside the consumers (a stream processor, a table loader). */
 export interface Worker {
@@ -109,24 +110,31 @@ export async function startService<Shape extends z.ZodRawShape>(
   const readiness: ReadinessCheck[] = [];
   const shutdown: { name: string; run: () => Promise<void> }[] = [];
 
+  const databaseRetry = { logger, deadlineMs: settings.DATABASE_RETRY_DEADLINE_MS };
   let pool: Pool | undefined;
   if (definition.postgres) {
     const connected = new Pool({ connectionString: settings.DATABASE_URL, max: 20 });
     pool = connected;
-    await definition.postgres.migrate(connected);
-    await PostgresIdempotencyStore.migrate(connected);
+    // A pod may start before its database answers: the migrations wait for it (and are idempotent).
+    await retryWithDeadline('migrating PostgreSQL', async () => {
+      await definition.postgres!.migrate(connected);
+      await PostgresIdempotencyStore.migrate(connected);
+    }, isPostgresStarting, databaseRetry);
     shutdown.push({ name: 'postgres pool', run: () => connected.end() });
     readiness.push({ name: 'postgres', check: async () => (await connected.query('SELECT 1')).rowCount === 1 });
   }
 
   let mongo: Db | undefined;
   if (definition.mongo) {
-    const client = await new MongoClient(settings.MONGO_URL ?? '').connect();
-    mongo = client.db(settings.MONGO_DB);
-    await definition.mongo.migrate(mongo);
-    await MongoIdempotencyStore.migrate(mongo);
+    const client = new MongoClient(settings.MONGO_URL ?? '');
+    const db = client.db(settings.MONGO_DB);
+    mongo = db;
+    await retryWithDeadline('migrating MongoDB', async () => {
+      await client.connect();
+      await definition.mongo!.migrate(db);
+      await MongoIdempotencyStore.migrate(db);
+    }, isMongoStarting, databaseRetry);
     shutdown.push({ name: 'mongo client', run: () => client.close() });
-    const db = mongo;
     readiness.push({ name: 'mongo', check: async () => (await db.command({ ping: 1 })).ok === 1 });
   }
 

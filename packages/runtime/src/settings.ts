@@ -26,6 +26,8 @@ export const baseSettings = {
    * restarts (not leader, coordinator loading, connection refused) before the service gives up.
    */
   KAFKA_RETRY_DEADLINE_MS: int({ min: 1000, max: 3_600_000, default: 120_000 }),
+  /** How long start-up waits for PostgreSQL or MongoDB to accept connections (a pod beside its database). */
+  DATABASE_RETRY_DEADLINE_MS: int({ min: 1000, max: 3_600_000, default: 120_000 }),
   /** config-service (http://config-service:8094 on Kubernetes); unset: settings from the environment only. */
   /** How long a command's Idempotency-Key is remembered and its response replayed (default 24 h). */
   IDEMPOTENCY_KEY_TTL_MS: int({ min: 60_000, max: 30 * 86_400_000, default: 86_400_000 }),
