@@ -1,28 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { kubeToolPaths } from '../../../infra/src/kube-tools';
+import { kubeconfigPath } from '../../../infra/src/cluster/settings';
 import { catalogSubjects, loadCatalog } from '@eventline/avro';
-import { startSecuredKafka, type SecuredKafka } from '@eventline/testkit';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
-import { nodeIp } from '../../../infra/src/cluster/host';
+import { installStrimziOperator, uninstallStrimziOperator } from '../../../infra/src/cluster/strimzi-install';
 import { services } from '../../../infra/src/cluster/service-images';
 import { buildThirdPartyImages } from '../../../infra/src/cluster/third-party-images';
 import { isReady, kubectl, pods, portForward, skaffold, until, type PortForward } from './kube';
 
 /**
- * The whole chart on the local cluster (issue 13), installed as a user does: `skaffold run -p local`
+ * The whole chart on the local cluster (issues 13 and 14), installed as a user does: the Strimzi
+ * operator from Strimzi's chart (built from the vendored source), then `skaffold run -p local`, which
  * builds the eight images, pushes them to the cluster's registry and installs the chart with
- * values-local.yaml. Every server is real and built here: PostgreSQL, FerretDB on DocumentDB and
- * Apicurio in pods, and, until Strimzi runs on this cluster, a SCRAM Kafka of the test's own on the
- * node's address, which the pods reach like any external Kafka. Seed 000 through kubectl
- * port-forward; pods deleted mid-stream lose nothing and double nothing.
+ * values-local.yaml. Every server is real and built here: Kafka reconciled by Strimzi (KRaft, SCRAM,
+ * ACLs per service), PostgreSQL, FerretDB on DocumentDB, Apicurio, Traefik as the Gateway. Seed 000
+ * through kubectl port-forward and through the Gateway; the broker pod and the consumers' pods deleted
+ * mid-stream lose nothing and double nothing.
  */
 const asRoot = userInfo().uid === 0;
 const suite = asRoot ? describe : describe.skip;
 const namespace = `eventline-chart-${randomBytes(3).toString('hex')}`;
 const minutes = (n: number) => n * 60_000;
-const kafkaServices = services.filter((s) => s !== 'config-service');
 
 interface HttpResult { status: number; body: any }
 
@@ -59,8 +59,6 @@ function waitAllReady(timeoutMs: number): Promise<string[]> {
 
 suite('the whole chart on the local cluster (skaffold run -p local)', () => {
   let startedHere = false;
-  let kafka: SecuredKafka;
-  let kafkaDir: string;
   const forwards: PortForward[] = [];
   const base = { user: '', order: '', cart: '' };
 
@@ -69,31 +67,29 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     await clusterUp();
     await buildThirdPartyImages();
     kubectl(['create', 'namespace', namespace]);
-    // Each Kafka service's SCRAM user, and its password in the Secret the chart reads (Strimzi's
-    // User Operator makes these; for an external Kafka its owner does).
-    const passwords = Object.fromEntries(kafkaServices.map((s) => [s, randomBytes(12).toString('hex')]));
-    kafkaDir = mkdtempSync(join(tmpdir(), 'eventline-chart-kafka-'));
-    kafka = await startSecuredKafka(kafkaDir, passwords, { host: nodeIp(), superUsers: kafkaServices });
-    for (const [service, password] of Object.entries(passwords)) {
-      kubectl(['-n', namespace, 'create', 'secret', 'generic', service, `--from-literal=password=${password}`]);
-    }
-  }, minutes(30));
+    // The operator in the release's namespace, watching it (Strimzi's chart, local images).
+    await installStrimziOperator(namespace);
+  }, minutes(45));
 
   afterAll(async () => {
     await Promise.all(forwards.map((f) => f.stop()));
+    // KafkaTopics and KafkaUsers carry the entity operator's finalizers: they go while it still runs,
+    // then the Kafka, then the operator (its ClusterRoles are cluster-wide), then the namespace.
+    const remove = (what: string[]) => spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'delete', ...what, '--wait=true', '--timeout=120s'], { stdio: 'ignore' });
     try {
-      kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s']);
+      remove(['kafkatopics,kafkausers', '--all']);
+      remove(['kafkas,kafkanodepools', '--all']);
+      uninstallStrimziOperator(namespace);
     } finally {
-      await kafka?.stop();
-      if (kafkaDir) rmSync(kafkaDir, { recursive: true, force: true });
+      kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s']);
       if (startedHere) await clusterDown();
     }
-  }, minutes(5));
+  }, minutes(8));
 
-  it('installs with skaffold run -p local: every pod Ready under the restricted security context, the schemas hook Job succeeded', async () => {
-    skaffold(['run', '-p', 'local', '-n', namespace, '--status-check=true'], { EVENTLINE_KAFKA_BOOTSTRAP: kafka.broker });
+  it('installs with skaffold run -p local on Strimzi: every pod Ready under the restricted security context, the schemas hook Job succeeded', async () => {
+    skaffold(['run', '-p', 'local', '-n', namespace, '--status-check=true']);
     const ready = await waitAllReady(minutes(5));
-    for (const name of [...services, 'postgres-0', 'mongo-0', 'schema-registry']) {
+    for (const name of [...services, 'postgres-0', 'mongo-0', 'schema-registry', 'eventline-dual-role-0', 'eventline-entity-operator', 'strimzi-cluster-operator']) {
       expect(ready.some((pod) => pod === name || pod.startsWith(`${name}-`))).toBe(true);
     }
     // The schemas hook Job ran (helm deletes it once it succeeded; a failed one fails the install):
@@ -110,20 +106,20 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       items: { spec: { securityContext: { runAsUser: number }; containers: { image: string; securityContext: { readOnlyRootFilesystem: boolean } }[] } }[];
     };
     expect(specs.items).toHaveLength(services.length);
+    // Started beside their databases and a Kafka still coming up, they waited rather than crashed.
+    const restarts = pods(namespace, 'app.kubernetes.io/component=service').map((p) => [p.metadata.name, p.status.containerStatuses?.[0]?.restartCount]);
+    expect(restarts.filter(([, count]) => count !== 0)).toEqual([]);
     for (const pod of specs.items) {
       expect(pod.spec.securityContext.runAsUser).toBe(1000);
       expect(pod.spec.containers[0]!.securityContext.readOnlyRootFilesystem).toBe(true);
       expect(pod.spec.containers[0]!.image).toMatch(/^127\.0\.0\.1:\d+\/eventline-[a-z-]+:/);
     }
-    // The Kafka services joined the broker outside the cluster with their own SCRAM users.
-    const admin = kafka.client('admin', kafka.adminPassword).admin();
-    await admin.connect();
-    try {
-      const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
-      expect(groups).toEqual(expect.arrayContaining(['order-service.users', 'cart-query.cart-details', 'cart-aggregator', 'product-service.orders']));
-    } finally {
-      await admin.disconnect();
-    }
+    // Strimzi reconciled the release's Kafka and made each Kafka service's user and Secret.
+    const strimzi = (kind: string) => (JSON.parse(kubectl(['-n', namespace, 'get', kind, '-o', 'json'])) as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }).items;
+    const notReady = (kind: string) => strimzi(kind).filter((o) => o.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True').map((o) => o.metadata.name);
+    expect(notReady('kafkas')).toEqual([]);
+    expect(notReady('kafkausers')).toEqual([]);
+    expect(strimzi('kafkausers').map((u) => u.metadata.name).sort()).toEqual(services.filter((s) => s !== 'config-service').sort());
   }, minutes(30));
 
   it('answers seed 000 through kubectl port-forward, to the services and to the Gateway: a PUT /user-service/update reaches the order in FerretDB', async () => {
@@ -164,10 +160,64 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     }
   }, minutes(6));
 
-  it('loses and doubles nothing when the consumers\' pods are deleted mid-stream (order-service, cart-aggregator)', async () => {
+  it('keeps every accepted command when the Kafka broker pod is deleted during 200 user updates and 500 cart adds (counted)', async () => {
     const cart = await forwardTo('cart-service', 8093);
     forwards.push(cart);
     base.cart = `http://127.0.0.1:${cart.port}`;
+    const users = [1, 2, 3, 4];
+    const before = new Map<number, number>();
+    for (const id of users) {
+      before.set(id, (await call(base.user, 'GET', `/user-service/users/${id}`)).body.version);
+      // An order per user, so that order-service's copy of each shows in GET /order-service/all.
+      expect((await call(base.order, 'POST', '/order-service/orders', { userId: id, productId: 2, qty: 1 })).status).toBe(201);
+    }
+    const customers = ['broker-a', 'broker-b', 'broker-c', 'broker-d', 'broker-e'].map((c) => `${c}-${randomBytes(3).toString('hex')}`);
+    const accepted = { updates: new Map<number, number>(), lastEmail: new Map<number, string>(), adds: new Map<string, number>() };
+    const brokerUid = kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.metadata.uid}']);
+    for (let i = 0; i < 500; i += 1) {
+      if (i === 50) kubectl(['-n', namespace, 'delete', 'pod', 'eventline-dual-role-0', '--wait=false']);
+      if (i < 200) {
+        const id = users[i % users.length]!;
+        const email = `user${id}.update${i}@example.com`;
+        const r = await call(base.user, 'PUT', '/user-service/update', { id, firstname: 'Fault', lastname: `Test${id}`, email });
+        if (r.status === 200) {
+          accepted.updates.set(id, (accepted.updates.get(id) ?? 0) + 1);
+          accepted.lastEmail.set(id, email);
+        }
+      }
+      const customerId = customers[i % customers.length]!;
+      const add = await call(base.cart, 'POST', '/api/v1/add', { customerId, itemId: '1', qty: 1 });
+      if (add.status === 200) accepted.adds.set(customerId, (accepted.adds.get(customerId) ?? 0) + 1);
+    }
+    // Writes land in PostgreSQL and the outbox whether or not the broker is there: all accepted.
+    expect([...accepted.updates.values()].reduce((a, b) => a + b, 0)).toBe(200);
+    expect([...accepted.adds.values()].reduce((a, b) => a + b, 0)).toBe(500);
+    await until('Strimzi brought the broker back', () => {
+      const pod = pods(namespace).find((p) => p.metadata.name === 'eventline-dual-role-0');
+      return pod && isReady(pod) && kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.metadata.uid}']) !== brokerUid ? true : undefined;
+    }, minutes(6));
+    for (const id of users) {
+      const user = (await call(base.user, 'GET', `/user-service/users/${id}`)).body;
+      expect(user.version).toBe(before.get(id)! + accepted.updates.get(id)!);
+    }
+    const order = await forwardTo('order-service', 8081);
+    const cartQuery = await forwardTo('cart-query', 7000);
+    forwards.push(order, cartQuery);
+    await until('every user\'s last accepted email in order-service\'s orders', async () => {
+      const all = (await call(`http://127.0.0.1:${order.port}`, 'GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
+      return users.every((id) => all.filter((o) => o.user.id === id).every((o) => o.user.email === accepted.lastEmail.get(id))) ? true : undefined;
+    }, minutes(4));
+    for (const customerId of customers) {
+      const view = await until(`cart ${customerId} with every accepted add`, async () => {
+        const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
+        return r.status === 200 && r.body.version >= accepted.adds.get(customerId)! ? r.body : undefined;
+      }, minutes(4));
+      expect(view.version).toBe(accepted.adds.get(customerId));
+      expect(view.lines).toEqual([expect.objectContaining({ itemId: '1', qty: accepted.adds.get(customerId) })]);
+    }
+  }, minutes(20));
+
+  it('loses and doubles nothing when the consumers\' pods are deleted mid-stream (order-service, cart-aggregator)', async () => {
     const customerId = `chart-${randomBytes(4).toString('hex')}`;
     const updates = 60;
     const adds = 120;

@@ -189,10 +189,10 @@ describe('kind and staging differ where they should', () => {
   });
 });
 
-describe('values-local.yaml: a Kafka outside the release, FerretDB on DocumentDB, local images', () => {
+describe('values-local.yaml with kafka.strimzi=false: a Kafka outside the release; FerretDB on DocumentDB, local images', () => {
   const localValues = join(chart, 'values-local.yaml');
-  const render = (extra: string[]) => runTool(kubeTools().helm, ['template', 'eventline', chart, '-f', localValues, '--namespace', 'eventline-local', ...extra]);
-  const objects = parse(runToolOk(kubeTools().helm, ['template', 'eventline', chart, '-f', localValues, '--namespace', 'eventline-local', '--set', 'kafka.external.bootstrapServers=192.0.2.2:9094']));
+  const render = (extra: string[]) => runTool(kubeTools().helm, ['template', 'eventline', chart, '-f', localValues, '--namespace', 'eventline-local', '--set', 'kafka.strimzi=false', ...extra]);
+  const objects = parse(runToolOk(kubeTools().helm, ['template', 'eventline', chart, '-f', localValues, '--namespace', 'eventline-local', '--set', 'kafka.strimzi=false', '--set', 'kafka.external.bootstrapServers=192.0.2.2:9094']));
   const env = (o: K8sObject) => Object.fromEntries((o.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
 
   it('declares no Strimzi object and points every Kafka service at the external listener, creating its topics there', () => {
