@@ -5,7 +5,7 @@ import type { Producer } from 'kafkajs';
 import { AvroCodec, assertValid, kafkaTopics, loadCatalog, recordSchema, UndecodableRecordError, type Catalog } from '@eventline/avro';
 import { loadConfigOrExit, RemoteConfig } from '@eventline/config';
 import { createHttpService, type HttpService, type ReadinessCheck, type Router } from '@eventline/http';
-import { createProducer, EventConsumer, retryKafka, withAdmin, type BatchEventHandler, type EventHandler, type KafkaRetryOptions, type ValueDecoder } from '@eventline/kafka';
+import { createProducer, EventConsumer, isTransient, retryKafka, withAdmin, type BatchEventHandler, type EventHandler, type KafkaRetryOptions, type ValueDecoder } from '@eventline/kafka';
 import { idempotencyKeys, MongoIdempotencyStore, PostgresIdempotencyStore, type IdempotencyStore } from '@eventline/idempotency';
 import { createLogger, retryWithDeadline, type Logger } from '@eventline/observability';
 import { MongoOutboxRelay, OutboxRelay, type PayloadValidator } from '@eventline/outbox';
@@ -14,7 +14,6 @@ import type { ServiceState } from '@eventline/http';
 import { baseSettings, mongoSettings, postgresSettings } from './settings';
 import { applyHotSettings, FeatureFlags } from './hot-settings';
 import { kafkaFromSettings } from './kafka-client';
-import { isMongoStarting, isPostgresStarting } from './database-startup';
 
 /** Something long-running beside the consumers (a stream processor, a table loader). */
 export interface Worker {
@@ -119,7 +118,7 @@ export async function startService<Shape extends z.ZodRawShape>(
     await retryWithDeadline('migrating PostgreSQL', async () => {
       await definition.postgres!.migrate(connected);
       await PostgresIdempotencyStore.migrate(connected);
-    }, isPostgresStarting, databaseRetry);
+    }, isTransient, databaseRetry);
     shutdown.push({ name: 'postgres pool', run: () => connected.end() });
     readiness.push({ name: 'postgres', check: async () => (await connected.query('SELECT 1')).rowCount === 1 });
   }
@@ -133,7 +132,7 @@ export async function startService<Shape extends z.ZodRawShape>(
       await client.connect();
       await definition.mongo!.migrate(db);
       await MongoIdempotencyStore.migrate(db);
-    }, isMongoStarting, databaseRetry);
+    }, isTransient, databaseRetry);
     shutdown.push({ name: 'mongo client', run: () => client.close() });
     readiness.push({ name: 'mongo', check: async () => (await db.command({ ping: 1 })).ok === 1 });
   }

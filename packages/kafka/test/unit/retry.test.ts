@@ -1,4 +1,4 @@
-import { KafkaJSAggregateError, KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import { KafkaJSAggregateError, KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } from 'kafkajs';
 import { createLogger } from '@eventline/observability';
 import { isRetriableKafkaError, KafkaRetryDeadlineError, retryKafka } from '@eventline/kafka';
 
@@ -21,6 +21,11 @@ describe('isRetriableKafkaError', () => {
     const invalid = protocolError('INVALID_REPLICATION_FACTOR', 38, false, 'Replication factor is invalid');
     expect(isRetriableKafkaError(new KafkaJSAggregateError('Topic creation errors', [exists, notLeader()]))).toBe(true);
     expect(isRetriableKafkaError(new KafkaJSAggregateError('Topic creation errors', [exists, invalid]))).toBe(false);
+  });
+
+  it('is true for a refused SCRAM login: a user the User Operator just made is not usable at once', () => {
+    const refused = new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials');
+    expect(isRetriableKafkaError(refused)).toBe(true);
   });
 
   it('is false for errors that waiting does not mend', () => {

@@ -1,4 +1,8 @@
-import { isMongoStarting, isPostgresStarting } from '../../src/database-startup';
+import { isTransient } from '@eventline/kafka';
+
+/** What the runtime's start-up waits out before its migrations run (isTransient, shared with the consumers). */
+const isPostgresStarting = isTransient;
+const isMongoStarting = isTransient;
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 const named = (name: string) => Object.assign(new Error(name), { name });
