@@ -107,3 +107,14 @@ export const pods = (namespace: string, selector?: string): PodList['items'] =>
 /** Every container of a running pod Ready (completed Job pods aside). */
 export const isReady = (pod: PodList['items'][number]): boolean =>
   !pod.metadata.deletionTimestamp && pod.status.phase === 'Running' && (pod.status.containerStatuses ?? []).length > 0 && pod.status.containerStatuses!.every((c) => c.ready);
+
+/** The `type` of a kafkajs error and of every error it wraps (retries wrap the broker's answer). */
+export function errorTypes(error: unknown): string[] {
+  const types: string[] = [];
+  let current = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined;
+  while (current) {
+    if (current.type) types.push(current.type);
+    current = (current.originalError ?? current.cause) as typeof current;
+  }
+  return types;
+}

@@ -1,14 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { userInfo } from 'node:os';
+import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
 import { kubeconfigPath } from '../../../infra/src/cluster/settings';
 import { catalogSubjects, loadCatalog } from '@eventline/avro';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
 import { installStrimziOperator, uninstallStrimziOperator } from '../../../infra/src/cluster/strimzi-install';
+import { strimziVersion } from '../../../infra/src/cluster/strimzi-build';
+import { strimziKafkaRef, strimziOperatorRef } from '../../../infra/src/cluster/strimzi-images';
 import { services } from '../../../infra/src/cluster/service-images';
 import { buildThirdPartyImages } from '../../../infra/src/cluster/third-party-images';
-import { isReady, kubectl, pods, portForward, skaffold, until, type PortForward } from './kube';
+import { errorTypes, isReady, kubectl, pods, portForward, skaffold, until, type PortForward } from './kube';
 
 /**
  * The whole chart on the local cluster (issues 13 and 14), installed as a user does: the Strimzi
@@ -121,6 +125,53 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     expect(notReady('kafkausers')).toEqual([]);
     expect(strimzi('kafkausers').map((u) => u.metadata.name).sort()).toEqual(services.filter((s) => s !== 'config-service').sort());
   }, minutes(30));
+
+  it('runs Strimzi\'s operator from its own chart on the local images; its CRDs serve kafka.strimzi.io/v1', () => {
+    for (const crd of ['kafkas', 'kafkanodepools', 'kafkatopics', 'kafkausers']) {
+      const served = kubectl(['get', 'crd', `${crd}.kafka.strimzi.io`, '-o', 'jsonpath={.spec.versions[?(@.served==true)].name}']);
+      expect(served.split(' ')).toContain('v1');
+    }
+    expect(kubectl(['-n', namespace, 'get', 'deployment', 'strimzi-cluster-operator', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).toBe(strimziOperatorRef);
+    const env = kubectl(['-n', namespace, 'get', 'deployment', 'strimzi-cluster-operator', '-o', 'jsonpath={.spec.template.spec.containers[0].env}']);
+    expect(env).toContain(`4.3.1=${strimziKafkaRef}`);
+    expect(env).not.toContain('quay.io');
+    const kafka = JSON.parse(kubectl(['-n', namespace, 'get', 'kafka', 'eventline', '-o', 'json'])) as {
+      status: { kafkaVersion: string; listeners: { name: string }[]; operatorLastSuccessfulVersion: string };
+    };
+    expect(kafka.status.kafkaVersion).toBe('4.3.1');
+    expect(kafka.status.operatorLastSuccessfulVersion).toBe(strimziVersion);
+    expect(kafka.status.listeners.map((l) => l.name)).toContain('scram');
+    expect(kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.spec.containers[0].image}'])).toBe(strimziKafkaRef);
+  });
+
+  it('enforces the KafkaUsers\' ACLs for real: user-service may describe users and is refused orders', async () => {
+    const password = Buffer.from(kubectl(['-n', namespace, 'get', 'secret', 'user-service', '-o', 'jsonpath={.data.password}']), 'base64').toString();
+    const forward = await portForward(namespace, 'pod/eventline-dual-role-0', 9092);
+    // The broker advertises its pod's DNS name: every connection goes through the port-forward.
+    const throughForward: ISocketFactory = ({ onConnect }) => connect({ host: '127.0.0.1', port: forward.port }, onConnect);
+    const kafka = new Kafka({
+      clientId: 'whole-chart-test', brokers: [`127.0.0.1:${forward.port}`], socketFactory: throughForward, logLevel: logLevel.NOTHING,
+      sasl: { mechanism: 'scram-sha-512', username: 'user-service', password }, retry: { retries: 2 },
+    });
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    const admin = kafka.admin();
+    try {
+      // Allowed: Describe on its own topic (its writes there are what seed 000 reads back, below).
+      await admin.connect();
+      const metadata = await admin.fetchTopicMetadata({ topics: ['users'] });
+      expect(metadata.topics[0]?.partitions).toHaveLength(3);
+      // Refused by the broker: another service's topic, read or written (nothing is written).
+      await producer.connect();
+      const refused = await producer.send({ topic: 'orders', messages: [{ key: 'acl-check', value: 'refused' }] }).then(() => undefined, (error: unknown) => error);
+      expect(errorTypes(refused)).toContain('TOPIC_AUTHORIZATION_FAILED');
+      const hidden = await admin.fetchTopicMetadata({ topics: ['orders'] }).then(() => undefined, (error: unknown) => error);
+      expect(errorTypes(hidden)).toContain('TOPIC_AUTHORIZATION_FAILED');
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+      await forward.stop();
+    }
+  }, minutes(3));
 
   it('answers seed 000 through kubectl port-forward, to the services and to the Gateway: a PUT /user-service/update reaches the order in FerretDB', async () => {
     const user = await forwardTo('user-service', 8091);

@@ -24,7 +24,9 @@ describe('isRetriableKafkaError', () => {
   });
 
   it('is true for a refused SCRAM login: a user the User Operator just made is not usable at once', () => {
-    const refused = new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials');
+    // kafkajs' constructor takes the message, which its typings leave out.
+    const SaslError = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+    const refused = new SaslError('SASL SCRAM SHA512 authentication failed: invalid credentials');
     expect(isRetriableKafkaError(refused)).toBe(true);
   });
 
