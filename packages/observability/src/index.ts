@@ -7,5 +7,9 @@ export {
   consumerLag,
   outboxDepth,
   deadLettered,
+  reconciles,
+  reconcileDuration,
+  leaderGauge,
+  redriven,
 } from './metrics';
 export { failpoint, delaypoint } from './failpoint';
