@@ -65,7 +65,7 @@ suite('the local cluster (npm run cluster)', () => {
     }
   }, minutes(5));
 
-  it('skaffold build -p local builds the eight images with the legacy builder and pushes them to the cluster\'s registry', () => {
+  it('skaffold build -p local builds the nine images with the legacy builder and pushes them to the cluster\'s registry', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'eventline-skaffold-')), 'builds.json');
     const tools = kubeToolPaths();
     const result = spawnSync(tools.skaffold, ['build', '-p', 'local', `--default-repo=${registryHost}`, `--file-output=${out}`, '--update-check=false', '--interactive=false'], {
@@ -74,7 +74,7 @@ suite('the local cluster (npm run cluster)', () => {
     });
     if (result.status !== 0) throw new Error(`skaffold build -p local: ${(result.stdout + result.stderr).slice(-3000)}`);
     const builds = (JSON.parse(readFileSync(out, 'utf8')) as { builds: { imageName: string; tag: string }[] }).builds;
-    expect(builds.map((b) => b.imageName).sort()).toHaveLength(8);
+    expect(builds.map((b) => b.imageName).sort()).toHaveLength(9);
     for (const b of builds) expect(inRegistry(b.tag.split('@')[0]!)).toBe(true);
   }, minutes(15));
 

@@ -9,4 +9,5 @@ export { nextBackoffMs } from './backoff';
 export { leaseVerdict, type LeaseState, type LeaseVerdict } from './lease-verdict';
 export { LeaderElector, type LeaderElectionOptions } from './leader-election';
 export { statusCodeOf } from './api-errors';
-export { defaultKubeConfig } from './kube-config';
+export { defaultKubeConfig, podNamespace } from './kube-config';
+export type { KubeConfig } from '@kubernetes/client-node';

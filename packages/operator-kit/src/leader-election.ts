@@ -66,7 +66,7 @@ export class LeaderElector {
     try {
       const lease = await this.read();
       if (lease?.spec?.holderIdentity === this.options.identity) {
-        await this.api.replaceNamespacedLease({ name: this.options.leaseName, namespace: this.options.namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: undefined } } });
+        await this.api.replaceNamespacedLease({ name: this.options.leaseName, namespace: this.options.namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: '', acquireTime: microTime(lease.spec.acquireTime), renewTime: undefined } } });
       }
     } catch (error) {
       this.options.logger.warn({ err: error }, 'could not release the lease');
@@ -97,7 +97,7 @@ export class LeaderElector {
         await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: { ...spec, acquireTime: now, leaseTransitions: 0 } } });
       } else {
         const transitions = (lease?.spec?.leaseTransitions ?? 0) + (verdict === 'takeover' ? 1 : 0);
-        const acquireTime = verdict === 'takeover' ? now : lease?.spec?.acquireTime;
+        const acquireTime = verdict === 'takeover' ? now : microTime(lease?.spec?.acquireTime);
         await this.api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: { ...lease?.spec, ...spec, acquireTime, leaseTransitions: transitions } } });
       }
       this.lastRenewal = now.getTime();
@@ -125,4 +125,9 @@ export class LeaderElector {
       this.options.logger.error({ err: error, leading }, 'leadership callback failed');
     }
   }
+}
+
+/** A MicroTime the client can serialise: client-node reads them back as strings. */
+function microTime(value: Date | string | undefined): V1MicroTime | undefined {
+  return value === undefined ? undefined : new V1MicroTime(value);
 }

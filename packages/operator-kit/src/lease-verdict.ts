@@ -1,7 +1,8 @@
 /** What the elector knows of a Lease: who holds it and until when it is theirs. */
 export interface LeaseState {
   holderIdentity?: string;
-  renewTime?: Date;
+  /** client-node hands MicroTime back as the API's string; a Date when built here. */
+  renewTime?: Date | string;
   leaseDurationSeconds?: number;
 }
 
@@ -15,6 +16,6 @@ export function leaseVerdict(lease: LeaseState | undefined, identity: string, no
   if (!lease) return 'create';
   if (lease.holderIdentity === identity) return 'renew';
   if (!lease.holderIdentity || !lease.renewTime) return 'takeover';
-  const expiresAt = lease.renewTime.getTime() + (lease.leaseDurationSeconds ?? 0) * 1000;
+  const expiresAt = new Date(lease.renewTime).getTime() + (lease.leaseDurationSeconds ?? 0) * 1000;
   return now.getTime() > expiresAt ? 'takeover' : 'wait';
 }

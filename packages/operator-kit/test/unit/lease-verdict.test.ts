@@ -15,6 +15,11 @@ describe('leaseVerdict', () => {
     expect(leaseVerdict({ holderIdentity: 'b', renewTime: new Date('2026-01-01T00:00:20Z'), leaseDurationSeconds: 15 }, 'a', now)).toBe('wait');
   });
 
+  it('reads renewTime as the API returns it, a string', () => {
+    expect(leaseVerdict({ holderIdentity: 'b', renewTime: '2026-01-01T00:00:20.000000Z', leaseDurationSeconds: 15 }, 'a', now)).toBe('wait');
+    expect(leaseVerdict({ holderIdentity: 'b', renewTime: '2026-01-01T00:00:10.000000Z', leaseDurationSeconds: 15 }, 'a', now)).toBe('takeover');
+  });
+
   it('takes over a Lease not renewed within its duration, or released', () => {
     expect(leaseVerdict({ holderIdentity: 'b', renewTime: new Date('2026-01-01T00:00:10Z'), leaseDurationSeconds: 15 }, 'a', now)).toBe('takeover');
     expect(leaseVerdict({ holderIdentity: '', leaseDurationSeconds: 15 }, 'a', now)).toBe('takeover');
