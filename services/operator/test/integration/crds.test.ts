@@ -30,7 +30,8 @@ describe('Replay and Redrive CRDs', () => {
     expect(apply(replay('rebuild-copies', "{ service: order-service, from: { position: timestamp, timestamp: '2026-01-01T00:00:00Z' }, switchWhenCaughtUp: false }")).status).toBe(0);
     expect(apply(redrive('orders-back', '{ topic: orders, filter: { eventTypes: [OrderPlaced], errorContains: timeout, olderThan: 1m, newerThan: 2h }, limit: 10 }')).status).toBe(0);
     const stored = JSON.parse(api.kubectl(['get', '-n', namespace, 'replay/rebuild-carts', '-o', 'json']).stdout);
-    expect(stored.spec).toEqual({ service: 'cart-query', switchWhenCaughtUp: true });
+    expect(stored.spec).toEqual({ service: 'cart-query' });
+    expect(apply(replay('compare-carts', '{ service: cart-aggregator }')).status).toBe(0);
     const drive = JSON.parse(api.kubectl(['get', '-n', namespace, 'redrive/orders-back', '-o', 'json']).stdout);
     expect(drive.spec.dryRun).toBe(false);
   });
