@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AvroCodec, UndecodableRecordError } from '@eventline/avro';
 import { loadConfigOrExit } from '@eventline/config';
 import { createProducer, EventConsumer } from '@eventline/kafka';
-import { createLogger } from '@eventline/observability';
+import { createLogger, delaypoint } from '@eventline/observability';
 import { baseSettings, mongoSettings, kafkaFromSettings, replaySettings } from '@eventline/runtime';
 import { CartView } from './cart-view';
 
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   while (!consumer.isReady()) await new Promise((r) => setTimeout(r, 100));
   lastProgress = Date.now();
   await readTo(await endOffsets());
+  await delaypoint('replay.before-switch');
   if (settings.REPLAY_SWITCH) {
     await db.collection(rebuildName).rename('cart_view', { dropTarget: true });
     view = new CartView(db);
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
   }
   await consumer.stop();
   await producer.disconnect();
+  await delaypoint('replay.before-group-delete');
   await admin.deleteGroups([groupId]).catch(() => undefined);
   await admin.disconnect();
   const carts = await db.collection(settings.REPLAY_SWITCH ? 'cart_view' : rebuildName).countDocuments();

@@ -2,9 +2,11 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from '@eventline/observability';
 import { EventRecorder, LeaderElector, ResourceClient, ResourceController, type KubeConfig } from '@eventline/operator-kit';
 import type { Worker } from '@eventline/runtime';
-import { redriveKind } from './kinds';
+import { redriveKind, replayKind } from './kinds';
 import { RedriveReconciler } from './redrive/reconciler';
 import type { RedriveSpec, RedriveStatus } from './redrive/types';
+import { ReplayReconciler } from './replay/reconciler';
+import type { ReplaySpec, ReplayStatus } from './replay/types';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -31,6 +33,7 @@ export class Operator implements Worker {
   private readonly elector: LeaderElector;
   private readonly redrives: ResourceController<RedriveSpec, RedriveStatus>;
   private readonly redriveReconciler: RedriveReconciler;
+  private readonly replays: ResourceController<ReplaySpec, ReplayStatus>;
   private started = false;
 
   constructor(private readonly options: OperatorOptions) {
@@ -39,6 +42,9 @@ export class Operator implements Worker {
     const redriveClient = new ResourceClient<RedriveSpec, RedriveStatus>(kubeConfig, redriveKind);
     this.redriveReconciler = new RedriveReconciler({ kafka, client: redriveClient, events, logger, prefix, sessionTimeoutMs: options.sessionTimeoutMs, progressIntervalMs: options.progressIntervalMs, recordsPerTransaction: options.redriveRecordsPerTransaction });
     this.redrives = new ResourceController({ kubeConfig, client: redriveClient, namespace, logger, resyncMs: options.resyncMs, reconcile: (redrive) => this.redriveReconciler.reconcile(redrive) });
+    const replayClient = new ResourceClient<ReplaySpec, ReplayStatus>(kubeConfig, replayKind);
+    const replayReconciler = new ReplayReconciler({ kubeConfig, kafka, client: replayClient, events, logger, prefix, progressIntervalMs: options.progressIntervalMs, replays: () => this.replays.cached() });
+    this.replays = new ResourceController({ kubeConfig, client: replayClient, namespace, logger, resyncMs: options.resyncMs, reconcile: (replay) => replayReconciler.reconcile(replay) });
     this.elector = new LeaderElector({
       kubeConfig, namespace, logger,
       leaseName: options.leaseName,
@@ -67,16 +73,17 @@ export class Operator implements Worker {
 
   /** A standby replica is ready too: it takes over when the leader goes. */
   isReady(): boolean {
-    return this.started && (!this.elector.isLeader() || this.redrives.isSynced());
+    return this.started && (!this.elector.isLeader() || (this.redrives.isSynced() && this.replays.isSynced()));
   }
 
   private async lead(): Promise<void> {
     this.options.logger.info({ identity: this.options.identity }, 'leading: starting the controllers');
     await this.redrives.start();
+    await this.replays.start();
   }
 
   private async follow(): Promise<void> {
-    await this.redrives.stop();
+    await Promise.all([this.redrives.stop(), this.replays.stop()]);
     await this.redriveReconciler.stopAll();
   }
 }
