@@ -1,6 +1,4 @@
-import type { V1EnvVar, V1Job, V1PodTemplateSpec } from '@kubernetes/client-node';
-import { controllerReference } from '@eventline/operator-kit';
-import { replayKind } from '../kinds';
+import type { V1EnvVar, V1Job, V1OwnerReference, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { readModels, switchRequested } from './read-models';
 import type { Replay } from './types';
 
@@ -18,6 +16,8 @@ export interface ReplayJobOptions {
   /** The service's own pod template (its Deployment's or StatefulSet's): image, environment, secrets. */
   template: V1PodTemplateSpec;
   groupId: string;
+  /** The Replay as the Job's controller (garbage collection); none for the cleanup Job. */
+  owner?: V1OwnerReference;
   /** The cleanup run: drop what the unfinished rebuild left, rebuild nothing. */
   abandon?: boolean;
 }
@@ -27,7 +27,7 @@ export interface ReplayJobOptions {
  * replay's group and switch setting in the environment; owned by the Replay (garbage-collected with
  * it). The cleanup Job of a deleted Replay has no owner: the operator deletes it when it is done.
  */
-export function replayJob(replay: Replay, { template, groupId, abandon = false }: ReplayJobOptions): V1Job {
+export function replayJob(replay: Replay, { template, groupId, owner, abandon = false }: ReplayJobOptions): V1Job {
   const model = readModels[replay.spec.service];
   const source = template.spec?.containers[0];
   if (!source?.image) throw new Error(`the pod template of ${replay.spec.service} has no container image`);
@@ -45,7 +45,7 @@ export function replayJob(replay: Replay, { template, groupId, abandon = false }
       name: replayJobName(replay, abandon ? '-cleanup' : ''),
       namespace: replay.metadata.namespace,
       labels,
-      ownerReferences: abandon ? undefined : [controllerReference(replay, replayKind)],
+      ownerReferences: owner ? [owner] : undefined,
     },
     spec: {
       backoffLimit: 2,

@@ -2,7 +2,7 @@ import { AppsV1Api, BatchV1Api, type KubeConfig, type V1Job, type V1PodTemplateS
 import type { Kafka } from 'kafkajs';
 import { withAdmin } from '@eventline/kafka';
 import type { Logger } from '@eventline/observability';
-import { ensureFinalizer, isBeingDeleted, removeFinalizer, setCondition, statusCodeOf, type EventRecorder, type ReconcileResult, type ResourceClient } from '@eventline/operator-kit';
+import { controllerReference, ensureFinalizer, isBeingDeleted, removeFinalizer, setCondition, statusCodeOf, type EventRecorder, type ReconcileResult, type ResourceClient } from '@eventline/operator-kit';
 import { FINALIZER, replayKind } from '../kinds';
 import { replayGroupId, replayJob, replayJobName } from './job';
 import { eventsPerSecond, replayProgress, runnerFor, type PartitionPosition } from './progress';
@@ -74,7 +74,7 @@ export class ReplayReconciler {
         return { requeueAfterMs: 10_000 };
       }
       if (replay.spec.from?.position === 'timestamp' && replay.spec.from.timestamp) await this.startAt(groupId, service, replay.spec.from.timestamp);
-      job = await this.createJob(replayJob(replay, { template, groupId }));
+      job = await this.createJob(replayJob(replay, { template, groupId, owner: controllerReference(replay, replayKind) }));
       await this.options.events.record(replay, replayKind, 'Normal', 'JobCreated', `job/${job.metadata?.name} rebuilds ${service}'s read model under group ${groupId}`);
     }
     const startTime = status.startTime ?? new Date().toISOString();
