@@ -207,9 +207,26 @@ function installStaged(stage: string): number {
   return copied;
 }
 
+/** What DocumentDB needs loaded at start, and the settings FerretDB's own images give it. */
+export const documentdbSettings = [
+  "shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'",
+  "cron.database_name = 'postgres'",
+  'documentdb.enableCompact = true',
+  'documentdb.enableLetAndCollationForQueryMatch = true',
+  'documentdb.enableNowSystemVariable = true',
+  'documentdb.enableSortbyIdPushDownToPrimaryKey = true',
+  'documentdb.enableSchemaValidation = true',
+  'documentdb.enableBypassDocumentValidation = true',
+  'documentdb.enableUserCrud = true',
+  'documentdb.maxUserLimit = 100',
+];
+
+
 export interface FerretdbStack {
   ferretdb: string;
   postgresBin: string;
+  /** The extensions' staged install trees (`usr/lib/postgresql/…`, `usr/share/postgresql/…`), for an image. */
+  extensionStages: string[];
 }
 
 export const ferretdbStackPaths = (): { ferretdb: string } => ({
@@ -266,5 +283,5 @@ async function buildStack(): Promise<FerretdbStack> {
 
   const copied = extensions.reduce((n, s) => n + installStaged(join(s.dir, 'stage')), 0);
   if (copied > 0) log(`installed ${copied} extension files (pgvector, pg_cron, DocumentDB) into PostgreSQL ${pgMajor}`);
-  return { ferretdb: join(ferretdb.dir, 'ferretdb'), postgresBin: dirname(pgConfig) };
+  return { ferretdb: join(ferretdb.dir, 'ferretdb'), postgresBin: dirname(pgConfig), extensionStages: extensions.map((s) => join(s.dir, 'stage')) };
 }

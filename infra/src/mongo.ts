@@ -4,7 +4,7 @@ import { MongoClient } from 'mongodb';
 import { Client } from 'pg';
 import { runningPid, start, waitFor } from './processes';
 import { binDir, clusterDataDir, initClusterOnce, serverUser } from './postgres';
-import { ensureFerretdbStack, ferretdbStackPaths } from './ferretdb-build';
+import { documentdbSettings, ensureFerretdbStack, ferretdbStackPaths } from './ferretdb-build';
 import { externalMongoUrl, host, ports, stateDir, urls, versions } from './settings';
 import type { Component } from './component';
 
@@ -17,20 +17,6 @@ import type { Component } from './component';
  */
 const pgDataDir = process.env.MONGO_PG_DATA ?? clusterDataDir('mongo-postgres', ports.mongoPostgres);
 const ferretStateDir = join(stateDir, 'ferretdb');
-
-/** What DocumentDB needs loaded at start, and the settings FerretDB's own images give it. */
-const documentdbSettings = [
-  "shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'",
-  "cron.database_name = 'postgres'",
-  'documentdb.enableCompact = true',
-  'documentdb.enableLetAndCollationForQueryMatch = true',
-  'documentdb.enableNowSystemVariable = true',
-  'documentdb.enableSortbyIdPushDownToPrimaryKey = true',
-  'documentdb.enableSchemaValidation = true',
-  'documentdb.enableBypassDocumentValidation = true',
-  'documentdb.enableUserCrud = true',
-  'documentdb.maxUserLimit = 100',
-];
 
 async function withPg<T>(body: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ host, port: ports.mongoPostgres, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });

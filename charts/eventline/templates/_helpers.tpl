@@ -12,6 +12,12 @@ app.kubernetes.io/name: {{ .name }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end }}
 
+{{/* A pod template's labels: the release's and the component's name (pass as for selectorLabels). */}}
+{{- define "eventline.podLabels" -}}
+{{ include "eventline.labels" .root }}
+app.kubernetes.io/name: {{ .name }}
+{{- end }}
+
 {{/* An eventline image: the service's own `image`, else <registry>/eventline-<name>:<tag>. */}}
 {{- define "eventline.image" -}}
 {{- $svc := .svc | default dict -}}
@@ -34,7 +40,11 @@ http://schema-registry:{{ .Values.schemaRegistry.port }}/apis/ccompat/v7
 
 {{/* Kafka's bootstrap address, by the Service Strimzi creates for the cluster. */}}
 {{- define "eventline.kafkaBootstrap" -}}
+{{- if .Values.kafka.strimzi -}}
 {{ .Values.kafka.cluster }}-kafka-bootstrap:{{ .Values.kafka.listener.port }}
+{{- else -}}
+{{ required "kafka.external.bootstrapServers is required when kafka.strimzi is false" .Values.kafka.external.bootstrapServers }}
+{{- end }}
 {{- end }}
 
 {{/* The pod and container security settings of the `restricted` Pod Security Standard. */}}

@@ -14,6 +14,8 @@ and, when it uses Kafka, its KafkaUser. Call with (dict "root" $ "name" <service
 {{- end -}}
 {{- $selector := include "eventline.selectorLabels" (dict "root" $root "name" $name) -}}
 {{- $kind := ternary "StatefulSet" "Deployment" (default false $svc.statefulSet) -}}
+{{- /* TLS to Kafka is Strimzi's listener with its cluster CA; an external Kafka is reached with SCRAM alone. */ -}}
+{{- $kafkaTls := and $root.Values.kafka.strimzi $root.Values.kafka.listener.tls -}}
 apiVersion: v1
 kind: ServiceAccount
 metadata:
@@ -60,8 +62,7 @@ spec:
   template:
     metadata:
       labels:
-        {{- include "eventline.labels" $root | nindent 8 }}
-        {{- $selector | nindent 8 }}
+        {{- include "eventline.podLabels" (dict "root" $root "name" $name) | nindent 8 }}
         app.kubernetes.io/component: service
       annotations:
         prometheus.io/scrape: "true"
@@ -90,11 +91,12 @@ spec:
             {{- end }}
             {{- if $svc.kafka }}
             - { name: KAFKA_BROKERS, value: {{ include "eventline.kafkaBootstrap" $root | quote }} }
-            - { name: KAFKA_ENSURE_TOPICS, value: "false" }
+            {{- /* Strimzi's Topic Operator makes the topics; on an external Kafka the services do. */}}
+            - { name: KAFKA_ENSURE_TOPICS, value: {{ ternary "false" "true" $root.Values.kafka.strimzi | quote }} }
             - { name: KAFKA_SASL_USERNAME, value: {{ $name | quote }} }
             - name: KAFKA_SASL_PASSWORD
               valueFrom: { secretKeyRef: { name: {{ $name }}, key: password } }
-            {{- if $root.Values.kafka.listener.tls }}
+            {{- if $kafkaTls }}
             - { name: KAFKA_TLS_CA_FILE, value: /etc/eventline/kafka-ca/ca.crt }
             {{- end }}
             - { name: SCHEMA_REGISTRY_URL, value: {{ include "eventline.registryUrl" $root | quote }} }
@@ -137,13 +139,13 @@ spec:
             {{- include "eventline.containerSecurityContext" $root | nindent 12 }}
           volumeMounts:
             - { name: tmp, mountPath: /tmp }
-            {{- if and $svc.kafka $root.Values.kafka.listener.tls }}
+            {{- if and $svc.kafka $kafkaTls }}
             - { name: kafka-ca, mountPath: /etc/eventline/kafka-ca, readOnly: true }
             {{- end }}
       volumes:
         - name: tmp
           emptyDir: { sizeLimit: 64Mi }
-        {{- if and $svc.kafka $root.Values.kafka.listener.tls }}
+        {{- if and $svc.kafka $kafkaTls }}
         - name: kafka-ca
           secret: { secretName: {{ $root.Values.kafka.cluster }}-cluster-ca-cert, items: [{ key: ca.crt, path: ca.crt }] }
         {{- end }}
@@ -236,10 +238,12 @@ spec:
     {{- end }}
     {{- end }}
     {{- if $svc.kafka }}
+    {{- if $root.Values.kafka.strimzi }}
     - to:
         - podSelector:
             matchLabels: { strimzi.io/cluster: {{ $root.Values.kafka.cluster }}, strimzi.io/kind: Kafka }
       ports: [{ protocol: TCP, port: {{ $root.Values.kafka.listener.port }} }]
+    {{- end }}
     {{- if $root.Values.schemaRegistry.deploy }}
     - to:
         - podSelector:
@@ -276,6 +280,7 @@ data:
   {{ $key }}: {{ $value | toString | quote }}
   {{- end }}
 {{- end }}
+{{- if $root.Values.kafka.strimzi }}
 {{- with $svc.kafka }}
 ---
 apiVersion: kafka.strimzi.io/v1
@@ -317,5 +322,6 @@ spec:
       - resource: { type: transactionalId, name: {{ . | quote }}, patternType: prefix }
         operations: [Write, Describe]
       {{- end }}
+{{- end }}
 {{- end }}
 {{- end }}

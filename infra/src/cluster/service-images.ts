@@ -5,7 +5,7 @@ import { repoRoot } from '../settings';
 import { ensureNodeBase } from './base-images';
 import { buildAndPush } from './docker-images';
 import { imageCacheDir, registryHost } from './settings';
-import { ensurePostgresImage } from './third-party-images';
+import { buildThirdPartyImages } from './third-party-images';
 
 /**
  * The nine service images from the repository's Dockerfile, only build args changed: the local
@@ -44,7 +44,6 @@ export async function buildServiceImages(tag = localServiceTag): Promise<ImageTi
     log(`image ${ref} in ${seconds} s`);
     times.push({ image: ref, seconds });
   }
-  const pgStarted = Date.now();
-  times.push({ image: await ensurePostgresImage(), seconds: Math.round((Date.now() - pgStarted) / 1000) });
+  times.push(...await buildThirdPartyImages());
   return times;
 }

@@ -8,13 +8,11 @@ import { repoRoot } from '../../../infra/src/settings';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
 import { nodeRef } from '../../../infra/src/cluster/base-images';
 import { buildServiceImages } from '../../../infra/src/cluster/service-images';
-import { kubeconfigPath, nodeName, registryHost } from '../../../infra/src/cluster/settings';
-import { dockerEnv } from '../../../infra/src/cluster/components';
+import { kubeconfigPath, nodeName } from '../../../infra/src/cluster/settings';
 import { inRegistry } from '../../../infra/src/cluster/docker-images';
-import { dirname } from 'node:path';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { kubectl, portForward, runPod, until } from './kube';
+import { kubectl, portForward, runPod, skaffold, until } from './kube';
 
 /**
  * The single-node cluster of `npm run cluster` (issue 13), for real: containerd runs the pods, the
@@ -67,12 +65,7 @@ suite('the local cluster (npm run cluster)', () => {
 
   it('skaffold build -p local builds the nine images with the legacy builder and pushes them to the cluster\'s registry', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'eventline-skaffold-')), 'builds.json');
-    const tools = kubeToolPaths();
-    const result = spawnSync(tools.skaffold, ['build', '-p', 'local', `--default-repo=${registryHost}`, `--file-output=${out}`, '--update-check=false', '--interactive=false'], {
-      cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
-      env: { ...dockerEnv, KUBECONFIG: kubeconfigPath, SKAFFOLD_COLLECT_METRICS: 'false', PATH: `${dirname(tools.helm)}:${process.env.PATH ?? ''}` },
-    });
-    if (result.status !== 0) throw new Error(`skaffold build -p local: ${(result.stdout + result.stderr).slice(-3000)}`);
+    skaffold(['build', '-p', 'local', `--file-output=${out}`]);
     const builds = (JSON.parse(readFileSync(out, 'utf8')) as { builds: { imageName: string; tag: string }[] }).builds;
     expect(builds.map((b) => b.imageName).sort()).toHaveLength(9);
     for (const b of builds) expect(inRegistry(b.tag.split('@')[0]!)).toBe(true);

@@ -1,9 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
+import { repoRoot, stateDir } from '../../../infra/src/settings';
 import { kubectl } from '../../../infra/src/cluster/addons';
-import { kubeconfigPath } from '../../../infra/src/cluster/settings';
+import { dockerEnv } from '../../../infra/src/cluster/components';
+import { kubeconfigPath, registryHost } from '../../../infra/src/cluster/settings';
 
-/** What the cluster test needs on top of `kubectl`: a port-forward it can stop, and waits. */
+/** What the cluster tests need on top of `kubectl`: a port-forward they can stop, waits, skaffold, pods. */
 export { kubectl };
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -70,3 +74,36 @@ export async function runPod(namespace: string, name: string, spec: Record<strin
   if (phase !== 'Succeeded') throw new Error(`pod ${name} failed: ${log}`);
   return log;
 }
+
+/**
+ * `skaffold <args>` in the repository against the local cluster (its registry as the default repo).
+ * Its output goes to a log under infra's logs as it runs; a failure throws with the log's tail.
+ */
+export function skaffold(args: string[], env: Record<string, string> = {}): string {
+  const tools = kubeToolPaths();
+  const logPath = join(stateDir, 'logs', `skaffold-${args[0]}.log`);
+  mkdirSync(dirname(logPath), { recursive: true });
+  const out = openSync(logPath, 'w');
+  const result = spawnSync(tools.skaffold, [...args, `--default-repo=${registryHost}`, '--update-check=false', '--interactive=false'], {
+    cwd: repoRoot, stdio: ['ignore', out, out],
+    env: { ...process.env, ...dockerEnv, ...env, KUBECONFIG: kubeconfigPath, SKAFFOLD_COLLECT_METRICS: 'false', PATH: `${dirname(tools.helm)}:${process.env.PATH ?? ''}` },
+  });
+  closeSync(out);
+  const output = readFileSync(logPath, 'utf8');
+  if (result.status !== 0) throw new Error(`skaffold ${args.join(' ')} (exit ${result.status ?? result.signal}; log ${logPath}): ${output.slice(-4000)}`);
+  return output;
+}
+
+interface PodList {
+  items: {
+    metadata: { name: string; deletionTimestamp?: string; labels?: Record<string, string> };
+    status: { phase: string; containerStatuses?: { name: string; ready: boolean; restartCount: number }[] };
+  }[];
+}
+
+export const pods = (namespace: string, selector?: string): PodList['items'] =>
+  (JSON.parse(kubectl(['-n', namespace, 'get', 'pods', ...(selector ? ['-l', selector] : []), '-o', 'json'])) as PodList).items;
+
+/** Every container of a running pod Ready (completed Job pods aside). */
+export const isReady = (pod: PodList['items'][number]): boolean =>
+  !pod.metadata.deletionTimestamp && pod.status.phase === 'Running' && (pod.status.containerStatuses ?? []).length > 0 && pod.status.containerStatuses!.every((c) => c.ready);

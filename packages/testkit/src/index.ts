@@ -7,6 +7,6 @@ export { startServiceProcess, requestJson, type ServiceProcess, type JsonRespons
 export { isolatedKafkaEnvironment } from './environment';
 export { urls } from '@eventline/infra';
 export { runTool, runToolOk, kubeTools, startTestApiServer, type TestApiServer, type CommandResult } from './kube';
-export { startSecuredKafka, type SecuredKafka } from './secured-kafka';
+export { startSecuredKafka, type SecuredKafka, type SecuredKafkaOptions } from './secured-kafka';
 export { startPrivateKafka, type PrivateKafka, type PrivateKafkaOptions } from './private-kafka';
 export { explainFind, readPlan, recordCommands, type QueryPlan } from './mongo-plan';

@@ -17,8 +17,10 @@ export interface PrivateKafka {
 }
 
 export interface PrivateKafkaOptions {
+  /** The address clients reach it on (listener and advertised): default 127.0.0.1. */
+  host?: string;
   /** Listener and authorizer lines beside the single-node ones (a SCRAM listener); default: one PLAINTEXT listener. */
-  listenerProperties?: (port: number, controllerPort: number) => string[];
+  listenerProperties?: (port: number, controllerPort: number, host: string) => string[];
   /** Extra arguments of `kafka-storage format` (SCRAM users). */
   formatArgs?: string[];
   /** How the health check authenticates. */
@@ -29,9 +31,10 @@ export interface PrivateKafkaOptions {
 export async function startPrivateKafka(dir: string, options: PrivateKafkaOptions = {}): Promise<PrivateKafka> {
   mkdirSync(join(dir, 'data'), { recursive: true });
   const [port, controllerPort] = [await freePort(), await freePort()];
-  const listeners = options.listenerProperties?.(port, controllerPort) ?? [
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+  const host = options.host ?? '127.0.0.1';
+  const listeners = options.listenerProperties?.(port, controllerPort, host) ?? [
+    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${host}:${port}`,
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name=PLAINTEXT',
   ];
@@ -50,7 +53,7 @@ export async function startPrivateKafka(dir: string, options: PrivateKafkaOption
   formatKafkaStorage(properties, log4j, options.clusterId ?? 'eventline-private-test', options.formatArgs ?? []);
 
   const logPath = join(dir, 'kafka.log');
-  const address = `127.0.0.1:${port}`;
+  const address = `${host}:${port}`;
   let broker: ChildProcess = launch();
 
   function launch(): ChildProcess {

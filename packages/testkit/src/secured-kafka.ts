@@ -14,16 +14,24 @@ export interface SecuredKafka {
   stop(): Promise<void>;
 }
 
-export async function startSecuredKafka(dir: string, users: Record<string, string>): Promise<SecuredKafka> {
+export interface SecuredKafkaOptions {
+  /** The address clients reach it on: default 127.0.0.1 (a cluster's pods: the node's address). */
+  host?: string;
+  /** Users besides `admin` allowed everything (no ACLs needed): for clients whose rights are not under test. */
+  superUsers?: string[];
+}
+
+export async function startSecuredKafka(dir: string, users: Record<string, string>, options: SecuredKafkaOptions = {}): Promise<SecuredKafka> {
   const adminPassword = 'admin-secret';
   const scram = Object.entries({ admin: adminPassword, ...users }).flatMap(([name, password]) => ['--add-scram', `SCRAM-SHA-512=[name=${name},password=${password}]`]);
   const kafka = await startPrivateKafka(dir, {
     clusterId: 'eventline-secured-test',
     formatArgs: scram,
     sasl: { mechanism: 'scram-sha-512', username: 'admin', password: adminPassword },
-    listenerProperties: (port, controllerPort) => [
-      `listeners=SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port}`,
+    host: options.host,
+    listenerProperties: (port, controllerPort, host) => [
+      `listeners=SASL_PLAINTEXT://${host}:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=SASL_PLAINTEXT://${host}:${port}`,
       'listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
       'inter.broker.listener.name=SASL_PLAINTEXT',
       'sasl.enabled.mechanisms=SCRAM-SHA-512',
@@ -31,7 +39,7 @@ export async function startSecuredKafka(dir: string, users: Record<string, strin
       `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${adminPassword}";`,
       'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
       // ANONYMOUS is the broker talking to its own controller over the local PLAINTEXT controller listener.
-      'super.users=User:admin;User:ANONYMOUS',
+      `super.users=${['admin', 'ANONYMOUS', ...(options.superUsers ?? [])].map((u) => `User:${u}`).join(';')}`,
       'allow.everyone.if.no.acl.found=false',
     ],
   });

@@ -30,8 +30,12 @@ function template(env: Environment, extra: string[] = []): string {
   return runToolOk(kubeTools().helm, ['template', 'eventline', chart, '-f', valuesFile(env), '--namespace', `eventline-${env}`, ...extra]);
 }
 
+/** Strict: a duplicate key (which helm lets through and stricter readers such as skaffold refuse) fails. */
 function parse(manifest: string): K8sObject[] {
-  return parseAllDocuments(manifest).map((doc) => doc.toJS() as K8sObject).filter((o) => o && o.kind);
+  const docs = parseAllDocuments(manifest);
+  const errors = docs.flatMap((doc) => doc.errors.map((e) => e.message));
+  if (errors.length > 0) throw new Error(`the rendered chart is not valid YAML: ${errors.join('; ')}`);
+  return docs.map((doc) => doc.toJS() as K8sObject).filter((o) => o && o.kind);
 }
 
 const isHook = (o: K8sObject) => Boolean(o.metadata.annotations?.['helm.sh/hook']);
@@ -184,6 +188,48 @@ describe('kind and staging differ where they should', () => {
     expect(named(staging, 'HorizontalPodAutoscaler', 'cart-service')!.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
     expect(named(staging, 'Deployment', 'cart-service')!.spec.replicas).toBeUndefined();
     expect(ofKind(kind, 'HorizontalPodAutoscaler')).toEqual([]);
+  });
+});
+
+describe('values-local.yaml: a Kafka outside the release, FerretDB on DocumentDB, local images', () => {
+  const localValues = join(chart, 'values-local.yaml');
+  const render = (extra: string[]) => runTool(kubeTools().helm, ['template', 'eventline', chart, '-f', localValues, '--namespace', 'eventline-local', ...extra]);
+  const objects = parse(runToolOk(kubeTools().helm, ['template', 'eventline', chart, '-f', localValues, '--namespace', 'eventline-local', '--set', 'kafka.external.bootstrapServers=192.0.2.2:9094']));
+  const env = (o: K8sObject) => Object.fromEntries((o.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+
+  it('declares no Strimzi object and points every Kafka service at the external listener, creating its topics there', () => {
+    expect(objects.filter((o) => o.apiVersion.startsWith('kafka.strimzi.io/'))).toEqual([]);
+    const kafkaServices = objects.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind) && env(o).KAFKA_BROKERS !== undefined);
+    expect(kafkaServices.map((o) => o.metadata.name).sort()).toEqual(serviceDirs.filter((s) => s !== 'config-service').sort());
+    for (const o of kafkaServices) {
+      expect(env(o)).toMatchObject({ KAFKA_BROKERS: '192.0.2.2:9094', KAFKA_ENSURE_TOPICS: 'true', KAFKA_SASL_USERNAME: o.metadata.name });
+      expect(env(o).KAFKA_TLS_CA_FILE).toBeUndefined();
+    }
+  });
+
+  it('refuses to render without the external bootstrap address, naming the value', () => {
+    const result = render([]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('kafka.external.bootstrapServers is required when kafka.strimzi is false');
+  });
+
+  it('runs FerretDB beside DocumentDB in the mongo pod, its PostgreSQL on loopback, with a generated password', () => {
+    const mongo = named(objects, 'StatefulSet', 'mongo')!;
+    const containers = mongo.spec.template.spec.containers as { name: string; image: string; args: string[]; readinessProbe: any }[];
+    expect(containers.map((c) => c.name)).toEqual(['ferretdb', 'documentdb']);
+    expect(containers[0]!.image).toBe('127.0.0.1:5000/eventline-local/ferretdb:2.5.0');
+    expect(containers[0]!.readinessProbe.httpGet.path).toBe('/debug/readyz');
+    expect(containers[1]!.image).toBe('127.0.0.1:5000/eventline-local/documentdb:0.106.0-pg15');
+    expect(containers[1]!.args).toEqual(['postgres', '-c', 'listen_addresses=127.0.0.1']);
+    const secret = named(objects, 'Secret', 'mongo-documentdb') as K8sObject & { stringData: { password: string } };
+    expect(secret.stringData.password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(named(objects, 'Deployment', 'schema-registry')!.spec.template.spec.containers[0].image).toBe('127.0.0.1:5000/eventline-local/apicurio-registry:3.3.3');
+  });
+
+  it('refuses an unknown Mongo engine', () => {
+    const result = render(['--set', 'kafka.external.bootstrapServers=x:1', '--set', 'mongo.engine=couchdb']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('mongo.engine must be mongodb or ferretdb, not "couchdb"');
   });
 });
 
