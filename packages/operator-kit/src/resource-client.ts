@@ -19,10 +19,6 @@ export class ResourceClient<Spec, Status> {
     return (await this.api.listNamespacedCustomObject(this.where(namespace))) as { items: CustomResource<Spec, Status>[] };
   }
 
-  async get(namespace: string, name: string): Promise<CustomResource<Spec, Status>> {
-    return (await this.api.getNamespacedCustomObject({ ...this.where(namespace), name })) as CustomResource<Spec, Status>;
-  }
-
   /**
    * A JSON merge patch of the status subresource. With `resourceVersion` the API server refuses it
    * (409) when the object changed since it was read.

@@ -308,4 +308,17 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
     expect(can(['list', 'secrets', '-n', 'eventline-kind'])).toBe('no');
     expect(can(['list', 'configmaps', '-n', 'eventline-staging'])).toBe('no');
   });
+
+  it('lets the operator do what it uses, in its own namespace, and nothing more', async () => {
+    const kubeconfig = await server.serviceAccountKubeconfig('eventline-kind', 'operator');
+    const can = (args: string[]) => runTool(kubeTools().kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', ...args, '-n', 'eventline-kind']).stdout.trim();
+    for (const allowed of [['watch', 'replays.eventline.dev'], ['patch', 'redrives.eventline.dev'], ['patch', 'replays.eventline.dev', '--subresource=status'], ['create', 'events'],
+      ['create', 'leases.coordination.k8s.io'], ['update', 'leases.coordination.k8s.io/eventline-operator'], ['create', 'jobs.batch'], ['delete', 'jobs.batch'], ['get', 'deployments.apps'], ['get', 'statefulsets.apps']]) {
+      expect([allowed.join(' '), can(allowed)]).toEqual([allowed.join(' '), 'yes']);
+    }
+    for (const refused of [['delete', 'replays.eventline.dev'], ['update', 'leases.coordination.k8s.io/other-lease'], ['list', 'secrets'], ['create', 'pods'], ['patch', 'deployments.apps'], ['list', 'jobs.batch']]) {
+      expect([refused.join(' '), can(refused)]).toEqual([refused.join(' '), 'no']);
+    }
+    expect(runTool(kubeTools().kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', 'watch', 'replays.eventline.dev', '-n', 'eventline-staging']).stdout.trim()).toBe('no');
+  });
 });
