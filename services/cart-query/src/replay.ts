@@ -6,7 +6,7 @@ import { loadConfigOrExit } from '@eventline/config';
 import { createProducer, EventConsumer } from '@eventline/kafka';
 import { createLogger, delaypoint } from '@eventline/observability';
 import { baseSettings, mongoSettings, kafkaFromSettings, replaySettings } from '@eventline/runtime';
-import { CartView } from './cart-view';
+import { CartView, swapInRebuild } from './cart-view';
 
 /**
  * Rebuilds cart_view from `cart-details` under a new consumer group into a fresh collection, then
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   await readTo(await endOffsets());
   await delaypoint('replay.before-switch');
   if (settings.REPLAY_SWITCH) {
-    await db.collection(rebuildName).rename('cart_view', { dropTarget: true });
+    await swapInRebuild(db, rebuildName);
     view = new CartView(db);
     await readTo(await endOffsets());
   }

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { deadLetterTopic, withAdmin } from '@eventline/kafka';
 import type { Logger } from '@eventline/observability';
 import { ensureFinalizer, isBeingDeleted, removeFinalizer, setCondition, type EventRecorder, type ReconcileResult, type ResourceClient } from '@eventline/operator-kit';
+import { deleteGroupWhenEmpty } from '../consumer-groups';
 import { FINALIZER, redriveKind } from '../kinds';
 import { RedriveRun } from './run';
 import type { RedriveCounts } from './progress';
@@ -91,15 +92,12 @@ export class RedriveReconciler {
     await Promise.all(runs.map((run) => run.stop()));
   }
 
-  private async cleanUp(redrive: Redrive): Promise<void> {
+  private async cleanUp(redrive: Redrive): Promise<ReconcileResult | void> {
     const run = this.runs.get(redrive.metadata.uid);
     this.runs.delete(redrive.metadata.uid);
     await run?.stop();
     const groupId = redriveGroupId(this.options.prefix, redrive);
-    await withAdmin(this.options.kafka, `deleting group ${groupId}`, async (admin) => {
-      const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
-      if (groups.includes(groupId)) await admin.deleteGroups([groupId]);
-    }, { logger: this.log, deadlineMs: 30_000 });
+    if (!(await deleteGroupWhenEmpty(this.options.kafka, groupId, this.log))) return { requeueAfterMs: this.options.progressIntervalMs ?? 1_000 };
     await removeFinalizer(this.options.client, redrive, FINALIZER);
   }
 

@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { withAdmin } from '@eventline/kafka';
 import type { Logger } from '@eventline/observability';
 import { controllerReference, ensureFinalizer, isBeingDeleted, removeFinalizer, setCondition, statusCodeOf, type EventRecorder, type ReconcileResult, type ResourceClient } from '@eventline/operator-kit';
+import { deleteGroupWhenEmpty } from '../consumer-groups';
 import { FINALIZER, replayKind } from '../kinds';
 import { replayGroupId, replayJob, replayJobName } from './job';
 import { eventsPerSecond, replayProgress, runnerFor, type PartitionPosition } from './progress';
@@ -118,10 +119,7 @@ export class ReplayReconciler {
     const name = replayJobName(replay);
     await this.deleteJob(namespace, name);
     const groupId = replayGroupId(this.options.prefix, replay);
-    await withAdmin(this.options.kafka, `deleting group ${groupId}`, async (admin) => {
-      const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
-      if (groups.includes(groupId)) await admin.deleteGroups([groupId]);
-    }, { logger: this.log, deadlineMs: 30_000 });
+    if (!(await deleteGroupWhenEmpty(this.options.kafka, groupId, this.log))) return { requeueAfterMs: this.options.progressIntervalMs };
     const unswitched = replay.status?.job !== undefined && replay.status.phase !== 'Switched' && readModels[replay.spec.service].leavesBehind;
     if (unswitched) {
       const cleanupName = replayJobName(replay, '-cleanup');

@@ -172,7 +172,7 @@ describe('Replay of cart-query, reconciled by the operator', () => {
     // The Job goes; its pod would be killed with it.
     await eventually(async () => jobs().map((j) => j.metadata.name), (names) => !names.includes('replay-rebuild-carts-again'), { what: 'the replay Job deleted' });
     await run.kill('SIGKILL');
-    const cleanup = await eventually(async () => jobs().find((j) => j.metadata.name === 'replay-rebuild-carts-again-cleanup'), (j) => j !== undefined, { what: 'the cleanup Job' });
+    const cleanup = await eventually(async () => jobs().find((j) => j.metadata.name === 'replay-rebuild-carts-again-cleanup'), (j) => j !== undefined, { what: 'the cleanup Job', timeoutMs: 60_000 });
     expect(Object.fromEntries(cleanup!.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]))).toMatchObject({ REPLAY_ABANDON: 'true' });
     expect(await runJob(cleanup!).exited).toBe(0);
     completeJob('replay-rebuild-carts-again-cleanup');
