@@ -1,8 +1,9 @@
 import { join } from 'node:path';
+import type { Admin, Producer } from 'kafkajs';
 import { AvroCodec, type CartDetails } from '@eventline/avro';
 import { buildHeaders, createProducer, ensureTopics, newEnvelope } from '@eventline/kafka';
 import { isolatedKafkaEnvironment, localKafka, startNodeProcess, uniqueName, urls } from '@eventline/testkit';
-import { getObject, startOperator, startOperatorCluster } from '../services/operator/test/integration/operator-fixture';
+import { getObject, startOperator, startOperatorCluster, type OperatorCluster } from '../services/operator/test/integration/operator-fixture';
 import { printTable, repeat, row } from './lib/table';
 
 /**
@@ -34,8 +35,16 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, tim
 
 async function main(): Promise<void> {
   const { prefix, common } = await isolatedKafkaEnvironment();
-  const kafka = localKafka('bench-operator');
   const cluster = await startOperatorCluster(uniqueName('operator-dev-bench'));
+  try {
+    await measure(cluster, prefix, common);
+  } finally {
+    await cluster.dispose();
+  }
+}
+
+async function measure(cluster: OperatorCluster, prefix: string, common: NodeJS.ProcessEnv): Promise<void> {
+  const kafka = localKafka('bench-operator');
   const dbName = uniqueName('bench_carts').replace(/-/g, '_');
   const admin = kafka.admin();
   await admin.connect();
@@ -58,6 +67,16 @@ async function main(): Promise<void> {
   };
   cluster.kubectl(['apply', '-f', '-'], JSON.stringify(deployment));
   const operator = await startOperator(cluster, { ...common, POD_NAME: 'bench', PROGRESS_INTERVAL_MS: String(PROGRESS_INTERVAL_MS) });
+  try {
+    await runs(cluster, admin, producer, prefix);
+  } finally {
+    await operator.process.kill();
+    await producer.disconnect();
+    await admin.disconnect();
+  }
+}
+
+async function runs(cluster: OperatorCluster, admin: Admin, producer: Producer, prefix: string): Promise<void> {
 
   const jobCreated: number[] = [];
   const statusAfterCaughtUp: number[] = [];
@@ -126,10 +145,6 @@ async function main(): Promise<void> {
     row(`Redrive created → Completed (${DEAD_LETTERS} records)`, 'ms', redriveMs),
     row('Redrive move rate', 'records/s', movedPerSecond),
   ]);
-  await producer.disconnect();
-  await admin.disconnect();
-  await operator.process.kill();
-  await cluster.dispose();
 }
 
 main().then(() => process.exit(0), (error: unknown) => {

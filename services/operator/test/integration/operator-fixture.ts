@@ -20,6 +20,16 @@ export interface OperatorCluster {
  */
 export async function startOperatorCluster(namespace: string): Promise<OperatorCluster> {
   const api = await startTestApiServer();
+  try {
+    return await prepare(api, namespace);
+  } catch (error) {
+    // A set-up that fails leaves no API server behind.
+    await api.dispose();
+    throw error;
+  }
+}
+
+async function prepare(api: TestApiServer, namespace: string): Promise<OperatorCluster> {
   const ok = (args: string[], input?: string) => {
     const result = api.kubectl(args, input);
     if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
