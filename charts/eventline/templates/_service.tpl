@@ -232,7 +232,8 @@ spec:
         - podSelector:
             matchLabels: { app.kubernetes.io/name: config-service, app.kubernetes.io/instance: {{ $root.Release.Name }} }
       ports: [{ protocol: TCP, port: {{ (index $root.Values.services "config-service").port }} }]
-    {{- else }}
+    {{- end }}
+    {{- if $svc.kubernetesApi }}
     {{- range $root.Values.networkPolicy.apiServerEgress }}
     - to:
         - ipBlock: { cidr: {{ .cidr }} }
@@ -314,6 +315,14 @@ spec:
       {{- range .groups }}
       - resource: { type: group, name: {{ . | quote }}, patternType: prefix }
         operations: [Read, Describe]
+      {{- end }}
+      {{- range .reads }}
+      - resource: { type: topic, name: {{ . | quote }}, patternType: literal }
+        operations: [Read, Describe]
+      {{- end }}
+      {{- range .manageGroups }}
+      - resource: { type: group, name: {{ . | quote }}, patternType: prefix }
+        operations: [Read, Describe, Delete]
       {{- end }}
       {{- range .transactionalIds }}
       - resource: { type: transactionalId, name: {{ . | quote }}, patternType: prefix }

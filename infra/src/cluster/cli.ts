@@ -37,7 +37,7 @@ async function main(): Promise<number> {
       return rows.every((r) => r.health === 'healthy') ? 0 : 3;
     }
     case 'images': {
-      // The Node base and the eight service images, pushed to the cluster's registry (needs `up`).
+      // The Node base and the nine service images, pushed to the cluster's registry (needs `up`).
       for (const t of await buildServiceImages()) console.log(`${String(t.seconds).padStart(5)} s  ${t.image}`);
       return 0;
     }

@@ -8,13 +8,13 @@ import { imageCacheDir, registryHost } from './settings';
 import { buildThirdPartyImages } from './third-party-images';
 
 /**
- * The eight service images from the repository's Dockerfile, only build args changed: the local
+ * The nine service images from the repository's Dockerfile, only build args changed: the local
  * Node base instead of the official image. Pushed as `127.0.0.1:5000/eventline-<service>:<tag>`,
  * the names the chart makes from `image.registry` and `image.tag`.
  */
 export const services = [
   'config-service', 'user-service', 'product-service', 'order-service',
-  'cart-service', 'cart-aggregator', 'cart-query', 'fulfillment-service',
+  'cart-service', 'cart-aggregator', 'cart-query', 'fulfillment-service', 'operator',
 ] as const;
 
 export const localServiceTag = 'local';

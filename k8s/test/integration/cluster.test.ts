@@ -63,11 +63,11 @@ suite('the local cluster (npm run cluster)', () => {
     }
   }, minutes(5));
 
-  it('skaffold build -p local builds the eight images with the legacy builder and pushes them to the cluster\'s registry', () => {
+  it('skaffold build -p local builds the nine images with the legacy builder and pushes them to the cluster\'s registry', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'eventline-skaffold-')), 'builds.json');
     skaffold(['build', '-p', 'local', `--file-output=${out}`]);
     const builds = (JSON.parse(readFileSync(out, 'utf8')) as { builds: { imageName: string; tag: string }[] }).builds;
-    expect(builds.map((b) => b.imageName).sort()).toHaveLength(8);
+    expect(builds.map((b) => b.imageName).sort()).toHaveLength(9);
     for (const b of builds) expect(inRegistry(b.tag.split('@')[0]!)).toBe(true);
   }, minutes(15));
 

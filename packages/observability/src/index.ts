@@ -7,6 +7,10 @@ export {
   consumerLag,
   outboxDepth,
   deadLettered,
+  reconciles,
+  reconcileDuration,
+  leaderGauge,
+  redriven,
 } from './metrics';
 export { failpoint, delaypoint } from './failpoint';
 export { retryWithDeadline, RetryDeadlineError, type RetryOptions } from './retry';

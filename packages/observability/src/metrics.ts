@@ -49,3 +49,32 @@ export const deadLettered = new Counter({
   labelNames: ['topic'] as const,
   registers: [registry],
 });
+
+export const reconciles = new Counter({
+  name: 'eventline_operator_reconciles_total',
+  help: 'Reconciles of custom resources, by kind and outcome (ok, error)',
+  labelNames: ['kind', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const reconcileDuration = new Histogram({
+  name: 'eventline_operator_reconcile_duration_seconds',
+  help: 'How long one reconcile of a custom resource took, by kind',
+  labelNames: ['kind'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const leaderGauge = new Gauge({
+  name: 'eventline_operator_leader',
+  help: '1 while this replica holds the leader Lease, else 0',
+  labelNames: ['lease'] as const,
+  registers: [registry],
+});
+
+export const redriven = new Counter({
+  name: 'eventline_redrive_records_total',
+  help: 'Dead-lettered records a Redrive handled, by source topic and outcome (moved, skipped)',
+  labelNames: ['topic', 'outcome'] as const,
+  registers: [registry],
+});

@@ -1,5 +1,5 @@
 export { startService, runService, type ServiceDefinition, type ServiceContext, type ConsumerDefinition, type Worker, type RunningService, type Settings } from './service';
-export { baseSettings, postgresSettings, mongoSettings } from './settings';
+export { baseSettings, postgresSettings, mongoSettings, replaySettings } from './settings';
 export { stateEvent } from './state-event';
 export { publishChange } from './publish-change';
 export { migrateWithSeed, type SeededMigration } from './seeded-migration';

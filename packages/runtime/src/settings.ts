@@ -46,3 +46,16 @@ export const mongoSettings = {
   MONGO_URL: url({ protocols: ['mongodb:'] }),
   MONGO_DB: str(),
 };
+
+/**
+ * A replay command's own settings, set by eventline-operator on the Job it runs; unset, a replay run
+ * by hand (`npm run replay:*`) behaves as it always did.
+ */
+export const replaySettings = {
+  /** The replay's consumer group, so that its lag can be read; unset: a fresh random one. */
+  REPLAY_GROUP_ID: str({ default: '' }),
+  /** Switch reads to the rebuilt read model once caught up; false leaves it built beside the live one. */
+  REPLAY_SWITCH: bool(true),
+  /** Instead of rebuilding: drop what an unfinished rebuild left behind (a deleted Replay's cleanup). */
+  REPLAY_ABANDON: bool(false),
+};

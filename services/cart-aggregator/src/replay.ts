@@ -4,7 +4,7 @@ import { AvroCodec, UndecodableRecordError, type CartDetails } from '@eventline/
 import { loadConfigOrExit } from '@eventline/config';
 import { createProducer, EventConsumer, nonEmptyEndOffsets, withAdmin, type ValueDecoder } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
-import { baseSettings, kafkaFromSettings } from '@eventline/runtime';
+import { baseSettings, kafkaFromSettings, replaySettings } from '@eventline/runtime';
 import { foldCartEvent, type CartEvent } from './cart-fold';
 import { restoreCarts } from './changelog';
 import { ProductTable } from './product-table';
@@ -18,7 +18,7 @@ import { ProductTable } from './product-table';
  *   npm run replay:cart-aggregator          (same environment as the aggregator)
  */
 async function main(): Promise<void> {
-  const settings = loadConfigOrExit(z.object(baseSettings));
+  const settings = loadConfigOrExit(z.object({ ...baseSettings, ...replaySettings }));
   const logger = createLogger('cart-aggregator-replay', settings.LOG_LEVEL);
   const prefix = settings.KAFKA_NAME_PREFIX;
   const kafka = kafkaFromSettings(settings, 'cart-aggregator-replay', logger);
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   let caughtUp: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (caughtUp = resolve));
   if (remaining.size === 0) caughtUp();
-  const groupId = `${prefix}cart-aggregator.replay-${randomUUID()}`;
+  const groupId = settings.REPLAY_GROUP_ID || `${prefix}cart-aggregator.replay-${randomUUID()}`;
   const consumer = new EventConsumer({
     kafka, producer, logger, decode, groupId, topics: ['cart-events'], topicPrefix: prefix, poisonErrors: [UndecodableRecordError],
     handler: async (event) => {

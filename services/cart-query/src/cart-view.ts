@@ -5,11 +5,30 @@ import type { ConsumedEvent } from '@eventline/kafka';
 
 type CartViewDocument = Omit<CartDetails, 'customerId'> & { _id: string };
 
+const LIVE = 'cart_view';
+/** Where a replay marks that it is swapping its rebuild in for cart_view. */
+const SWAP_MARKS = 'cart_view_swap';
+/** How long a read that missed waits for a swap to end. */
+const SWAP_WAIT_MS = 2_000;
+/** A mark older than this is a replay that died mid-swap: ignored. */
+const STALE_SWAP_MS = 10_000;
+
+/** Replaces cart_view with the rebuilt collection, marked for readers (see CartView.find). */
+export async function swapInRebuild(db: Db, rebuildName: string): Promise<void> {
+  const marks = db.collection<{ _id: string; since: Date }>(SWAP_MARKS);
+  await marks.updateOne({ _id: 'swap' }, { $set: { since: new Date() } }, { upsert: true });
+  try {
+    await db.collection(rebuildName).rename(LIVE, { dropTarget: true });
+  } finally {
+    await marks.deleteOne({ _id: 'swap' });
+  }
+}
+
 /** cart_view: one document per customer, the newest CartDetails (by version) wins. */
 export class CartView {
   readonly collection: Collection<CartViewDocument>;
 
-  constructor(db: Db, name = 'cart_view') {
+  constructor(private readonly db: Db, name = LIVE) {
     this.collection = db.collection<CartViewDocument>(name);
   }
 
@@ -45,7 +64,25 @@ export class CartView {
     }));
   }
 
+  /**
+   * A miss on cart_view may be the instant a replay swaps its rebuild in (FerretDB's rename with
+   * dropTarget is not atomic for readers): while a swap is marked, wait it out (bounded), then look
+   * once more — also when the mark is already gone, as the swap may have ended between the two reads.
+   */
   async find(customerId: string): Promise<CartDetails | undefined> {
+    const found = await this.findOne(customerId);
+    if (found || this.collection.collectionName !== LIVE) return found;
+    const deadline = Date.now() + SWAP_WAIT_MS;
+    while (Date.now() < deadline && (await this.swapping())) await new Promise((resolve) => setTimeout(resolve, 20));
+    return this.findOne(customerId);
+  }
+
+  private async swapping(): Promise<boolean> {
+    const marks = this.db.collection<{ _id: string; since: Date }>(SWAP_MARKS);
+    return (await marks.findOne({ _id: 'swap', since: { $gt: new Date(Date.now() - STALE_SWAP_MS) } })) !== null;
+  }
+
+  private async findOne(customerId: string): Promise<CartDetails | undefined> {
     const document = await this.collection.findOne({ _id: customerId });
     if (!document) return undefined;
     const { _id, ...cart } = document;

@@ -4,24 +4,33 @@ import { z } from 'zod';
 import { AvroCodec, UndecodableRecordError } from '@eventline/avro';
 import { loadConfigOrExit } from '@eventline/config';
 import { createProducer, EventConsumer } from '@eventline/kafka';
-import { createLogger } from '@eventline/observability';
-import { baseSettings, mongoSettings, kafkaFromSettings } from '@eventline/runtime';
-import { CartView } from './cart-view';
+import { createLogger, delaypoint } from '@eventline/observability';
+import { baseSettings, mongoSettings, kafkaFromSettings, replaySettings } from '@eventline/runtime';
+import { CartView, swapInRebuild } from './cart-view';
 
 /**
  * Rebuilds cart_view from `cart-details` under a new consumer group into a fresh collection, then
  * renames it over cart_view. It reads to the end offsets it saw at its start, renames, then reads on
  * to the end offsets of that moment, so whatever the live consumer wrote into the old collection in
  * between is in the new one too (updates are version-guarded, so applying one twice is harmless).
+ * With REPLAY_SWITCH=false it stops once caught up and leaves the rebuilt collection beside cart_view;
+ * REPLAY_ABANDON=true only drops such leftover rebuild collections. REPLAY_GROUP_ID names its group.
  *
  *   npm run replay:cart-query                (same environment as cart-query)
  */
 async function main(): Promise<void> {
-  const settings = loadConfigOrExit(z.object({ ...baseSettings, ...mongoSettings }));
+  const settings = loadConfigOrExit(z.object({ ...baseSettings, ...mongoSettings, ...replaySettings }));
   const logger = createLogger('cart-query-replay', settings.LOG_LEVEL);
   const prefix = settings.KAFKA_NAME_PREFIX;
   const client = await new MongoClient(settings.MONGO_URL).connect();
   const db = client.db(settings.MONGO_DB);
+  if (settings.REPLAY_ABANDON) {
+    const leftovers = (await db.listCollections({ name: { $regex: '^cart_view_rebuild_' } }).toArray()).map((c) => c.name);
+    for (const name of leftovers) await db.collection(name).drop();
+    await client.close();
+    console.log(JSON.stringify({ msg: 'rebuild collections dropped', collections: leftovers }));
+    return;
+  }
   const kafka = kafkaFromSettings(settings, 'cart-query-replay', logger);
   const codec = new AvroCodec({ registryUrl: settings.SCHEMA_REGISTRY_URL });
   const admin = kafka.admin();
@@ -34,7 +43,7 @@ async function main(): Promise<void> {
   const position = new Map<number, bigint>();
   const producer = createProducer(kafka);
   await producer.connect();
-  const groupId = `${prefix}cart-query.replay-${randomUUID()}`;
+  const groupId = settings.REPLAY_GROUP_ID || `${prefix}cart-query.replay-${randomUUID()}`;
   const consumer = new EventConsumer({
     kafka, producer, logger, groupId, topics: ['cart-details'], topicPrefix: prefix, poisonErrors: [UndecodableRecordError],
     decode: async (value) => {
@@ -65,16 +74,20 @@ async function main(): Promise<void> {
   while (!consumer.isReady()) await new Promise((r) => setTimeout(r, 100));
   lastProgress = Date.now();
   await readTo(await endOffsets());
-  await db.collection(rebuildName).rename('cart_view', { dropTarget: true });
-  view = new CartView(db);
-  await readTo(await endOffsets());
+  await delaypoint('replay.before-switch');
+  if (settings.REPLAY_SWITCH) {
+    await swapInRebuild(db, rebuildName);
+    view = new CartView(db);
+    await readTo(await endOffsets());
+  }
   await consumer.stop();
   await producer.disconnect();
+  await delaypoint('replay.before-group-delete');
   await admin.deleteGroups([groupId]).catch(() => undefined);
   await admin.disconnect();
-  const carts = await db.collection('cart_view').countDocuments();
+  const carts = await db.collection(settings.REPLAY_SWITCH ? 'cart_view' : rebuildName).countDocuments();
   await client.close();
-  console.log(JSON.stringify({ msg: 'cart_view rebuilt', carts }));
+  console.log(JSON.stringify({ msg: settings.REPLAY_SWITCH ? 'cart_view rebuilt' : 'cart_view rebuilt beside the live one, not switched', collection: settings.REPLAY_SWITCH ? 'cart_view' : rebuildName, carts }));
 }
 
 main().then(() => process.exit(0), (error: unknown) => {

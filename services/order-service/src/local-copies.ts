@@ -65,6 +65,21 @@ export class LocalCopies {
     return next;
   }
 
+  /** Drops a rebuild that will not be switched to: live events go to the active generation only again. */
+  async abandonRebuild(): Promise<number | undefined> {
+    const { building } = await this.state();
+    if (building === undefined) return undefined;
+    await this.meta.updateOne({ _id: 'copies', building }, { $unset: { building: '' } });
+    const abandoned = this.generation(building);
+    await Promise.all([abandoned.users.drop().catch(() => false), abandoned.products.drop().catch(() => false)]);
+    return building;
+  }
+
+  /** The generation reads are served from. */
+  async servedGeneration(): Promise<number> {
+    return (await this.state()).generation;
+  }
+
   /** Makes the rebuilt generation the active one and drops the old. */
   async switchTo(next: number): Promise<void> {
     const { generation } = await this.state();

@@ -23,7 +23,9 @@ const routeTable = JSON.parse(readFileSync(join(chart, 'files', 'routes.json'), 
   routes: { path: string; match: 'exact' | 'prefix'; service: string; public?: boolean }[];
   services: Record<string, { port: number }>;
 };
-const serviceDirs = ['config-service', 'user-service', 'product-service', 'order-service', 'cart-service', 'cart-aggregator', 'cart-query', 'fulfillment-service'];
+const serviceDirs = ['config-service', 'user-service', 'product-service', 'order-service', 'cart-service', 'cart-aggregator', 'cart-query', 'fulfillment-service', 'operator'];
+/** Services with a ServiceAccount token: they talk to the Kubernetes API. */
+const kubernetesApiUsers = ['config-service', 'operator'];
 
 function template(env: Environment, extra: string[] = []): string {
   return runToolOk(kubeTools().helm, ['template', 'eventline', chart, '-f', valuesFile(env), '--namespace', `eventline-${env}`, ...extra]);
@@ -92,7 +94,7 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
       expect(container.resources.requests).toBeDefined();
       expect(container.resources.limits.memory).toBeDefined();
       expect(pod.serviceAccountName).toBe(name);
-      expect(pod.automountServiceAccountToken).toBe(name === 'config-service');
+      expect(pod.automountServiceAccountToken).toBe(kubernetesApiUsers.includes(name));
       expect(named(objects, 'ServiceAccount', name)).toBeDefined();
       expect(named(objects, 'PodDisruptionBudget', name)!.spec.selector.matchLabels['app.kubernetes.io/name']).toBe(name);
       expect(named(objects, 'NetworkPolicy', name)!.spec.policyTypes).toEqual(['Ingress', 'Egress']);
@@ -126,7 +128,9 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
       for (const acl of user.spec.authorization.acls as { resource: { type: string; name: string; patternType: string }; operations: string[] }[]) {
         expect(acl.resource.name).not.toContain('*');
         if (acl.resource.type === 'topic') expect(topicNames).toContain(acl.resource.name);
-        if (acl.resource.type === 'group') expect(acl.resource).toEqual({ type: 'group', name: user.metadata.name, patternType: 'prefix' });
+        // The operator also reads the lag of, and deletes, the replay Jobs' groups.
+        const groups = user.metadata.name === 'operator' ? ['operator', 'order-service.replay', 'cart-query.replay', 'cart-aggregator.replay'] : [user.metadata.name];
+        if (acl.resource.type === 'group') expect(groups.map((name) => ({ type: 'group', name, patternType: 'prefix' }))).toContainEqual(acl.resource);
       }
     }
     const acls = (name: string) => named(objects, 'KafkaUser', name)!.spec.authorization.acls as { resource: { type: string; name: string }; operations: string[] }[];
@@ -308,5 +312,18 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
     expect(can(['update', 'configmaps', '-n', 'eventline-kind'])).toBe('no');
     expect(can(['list', 'secrets', '-n', 'eventline-kind'])).toBe('no');
     expect(can(['list', 'configmaps', '-n', 'eventline-staging'])).toBe('no');
+  });
+
+  it('lets the operator do what it uses, in its own namespace, and nothing more', async () => {
+    const kubeconfig = await server.serviceAccountKubeconfig('eventline-kind', 'operator');
+    const can = (args: string[]) => runTool(kubeTools().kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', ...args, '-n', 'eventline-kind']).stdout.trim();
+    for (const allowed of [['watch', 'replays.eventline.dev'], ['patch', 'redrives.eventline.dev'], ['patch', 'replays.eventline.dev', '--subresource=status'], ['create', 'events'],
+      ['create', 'leases.coordination.k8s.io'], ['update', 'leases.coordination.k8s.io/eventline-operator'], ['create', 'jobs.batch'], ['delete', 'jobs.batch'], ['get', 'deployments.apps'], ['get', 'statefulsets.apps']]) {
+      expect([allowed.join(' '), can(allowed)]).toEqual([allowed.join(' '), 'yes']);
+    }
+    for (const refused of [['delete', 'replays.eventline.dev'], ['update', 'leases.coordination.k8s.io/other-lease'], ['list', 'secrets'], ['create', 'pods'], ['patch', 'deployments.apps'], ['list', 'jobs.batch']]) {
+      expect([refused.join(' '), can(refused)]).toEqual([refused.join(' '), 'no']);
+    }
+    expect(runTool(kubeTools().kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', 'watch', 'replays.eventline.dev', '-n', 'eventline-staging']).stdout.trim()).toBe('no');
   });
 });

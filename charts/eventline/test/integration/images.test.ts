@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, eventually, isolatedKafkaEnvironment, requestJson, runTool, runToolOk, startNodeProcess, uniqueName, urls } from '@eventline/testkit';
@@ -19,6 +19,12 @@ async function serviceEnv(service: string, common: NodeJS.ProcessEnv, configDir:
     case 'product-service': return { ...common, DATABASE_URL: await createDatabase('img_product') };
     case 'cart-service': return { ...common, DATABASE_URL: await createDatabase('img_cart') };
     case 'cart-aggregator': return { ...common, INSTANCE_ID: uniqueName('cart-aggregator') };
+    // No API server here (a kubeconfig to a closed port): it starts as a standby replica, campaigning in vain.
+    case 'operator': {
+      const kubeconfig = join(configDir, 'kubeconfig');
+      writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{ name: none, cluster: { server: "https://127.0.0.1:1" } }]\nusers: [{ name: none, user: {} }]\ncontexts: [{ name: none, context: { cluster: none, user: none } }]\ncurrent-context: none\n');
+      return { ...common, KAFKA_ENSURE_TOPICS: 'false', KUBECONFIG: kubeconfig };
+    }
     default: return { ...common, MONGO_URL: urls.mongo, MONGO_DB: uniqueName('img') };
   }
 }

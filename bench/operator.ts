@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import type { Admin, Producer } from 'kafkajs';
+import { AvroCodec, type CartDetails } from '@eventline/avro';
+import { buildHeaders, createProducer, ensureTopics, newEnvelope } from '@eventline/kafka';
+import { isolatedKafkaEnvironment, localKafka, startNodeProcess, uniqueName, urls } from '@eventline/testkit';
+import { getObject, startOperator, startOperatorCluster, type OperatorCluster } from '../services/operator/test/integration/operator-fixture';
+import { printTable, repeat, row } from './lib/table';
+
+/**
+ * eventline-operator on a real kube-apiserver + etcd with the local Kafka and FerretDB. There is no
+ * kubelet on that API server: the bench runs each replay Job's own command with the Job's own
+ * environment (the compiled services, as in the image) and marks the Job complete when it exits 0.
+ *   - Replay created → its Job created (the operator's reconcile latency);
+ *   - the replay group caught up (lag 0 in Kafka, polled every 25 ms) → status CaughtUp;
+ *   - the rebuild's events/s as the status reports it (cart-query, BENCH_CARTS carts × 3 versions);
+ *   - a Redrive of BENCH_DEAD_LETTERS records: created → Completed, and records moved per second.
+ * The operator reads progress every PROGRESS_INTERVAL_MS (500 ms here; the chart's default 2 s).
+ */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CARTS = Number(process.env.BENCH_CARTS ?? 2000);
+const DEAD_LETTERS = Number(process.env.BENCH_DEAD_LETTERS ?? 2000);
+const PROGRESS_INTERVAL_MS = 500;
+const repoRoot = join(__dirname, '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000, pollMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(pollMs);
+  }
+}
+
+async function main(): Promise<void> {
+  const { prefix, common } = await isolatedKafkaEnvironment();
+  const cluster = await startOperatorCluster(uniqueName('operator-dev-bench'));
+  try {
+    await measure(cluster, prefix, common);
+  } finally {
+    await cluster.dispose();
+  }
+}
+
+async function measure(cluster: OperatorCluster, prefix: string, common: NodeJS.ProcessEnv): Promise<void> {
+  const kafka = localKafka('bench-operator');
+  const dbName = uniqueName('bench_carts').replace(/-/g, '_');
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, [{ name: `${prefix}cart-details`, partitions: 3, compacted: true }]);
+  const codec = new AvroCodec({ registryUrl: urls.registry });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  for (let version = 1; version <= 3; version++) {
+    const messages = [];
+    for (let c = 0; c < CARTS; c++) {
+      const value: CartDetails = { customerId: `c${c}`, cartId: `cart-${c}`, status: 'OPEN', lines: [{ itemId: '1', productName: 'Pen', unitPrice: 2, qty: version, lineTotal: 2 * version }], total: 2 * version, version };
+      messages.push({ key: value.customerId, value: await codec.encode('cart-details', 'dev.eventline.carts.CartDetails', value), headers: buildHeaders(newEnvelope('CartDetails', 'bench')) });
+    }
+    await producer.send({ topic: `${prefix}cart-details`, messages });
+  }
+  const env = { ...common, MONGO_URL: urls.mongo, MONGO_DB: dbName, KAFKA_ENSURE_TOPICS: 'false' };
+  const deployment = {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'cart-query' },
+    spec: { selector: { matchLabels: { app: 'cart-query' } }, template: { metadata: { labels: { app: 'cart-query' } }, spec: { containers: [{ name: 'cart-query', image: 'eventline-cart-query', env: Object.entries(env).map(([name, value]) => ({ name, value: String(value) })) }] } } },
+  };
+  cluster.kubectl(['apply', '-f', '-'], JSON.stringify(deployment));
+  const operator = await startOperator(cluster, { ...common, POD_NAME: 'bench', PROGRESS_INTERVAL_MS: String(PROGRESS_INTERVAL_MS) });
+  try {
+    await runs(cluster, admin, producer, prefix);
+  } finally {
+    await operator.process.kill();
+    await producer.disconnect();
+    await admin.disconnect();
+  }
+}
+
+async function runs(cluster: OperatorCluster, admin: Admin, producer: Producer, prefix: string): Promise<void> {
+
+  const jobCreated: number[] = [];
+  const statusAfterCaughtUp: number[] = [];
+  const eventsPerSecond: number[] = [];
+  let run = 0;
+  await repeat(RUNS, async () => {
+    const name = `bench-${run++}`;
+    const created = Date.now();
+    cluster.kubectl(['apply', '-f', '-'], `apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: ${name} }\nspec: { service: cart-query }\n`);
+    const job = await until(() => {
+      const found = getObject(cluster, `job/replay-${name}`);
+      return found?.metadata ? found : undefined;
+    });
+    jobCreated.push(Date.now() - created);
+    const container = job.spec.template.spec.containers[0];
+    const jobEnv = Object.fromEntries((container.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+    const groupId = jobEnv.REPLAY_GROUP_ID!;
+    const ends = new Map((await admin.fetchTopicOffsets(`${prefix}cart-details`)).map((p) => [p.partition, BigInt(p.high)]));
+    // Held 5 s before it deletes its group, so that the operator reads the final offsets.
+    const replay = startNodeProcess(container.command.slice(1), { ...jobEnv, LOG_LEVEL: 'warn', EVENTLINE_DELAYS: 'replay.before-group-delete=5000' }, repoRoot);
+    const statusSeen = until(() => (getObject(cluster, `replay/${name}`)?.status?.phase === 'CaughtUp' ? Date.now() : undefined));
+    const caughtUp = await until(async () => {
+      const offsets = await admin.fetchOffsets({ groupId, topics: [`${prefix}cart-details`] });
+      const done = offsets[0]!.partitions.every((p) => BigInt(p.offset) >= (ends.get(p.partition) ?? 0n));
+      return done ? Date.now() : undefined;
+    });
+    statusAfterCaughtUp.push(Math.max(0, (await statusSeen) - caughtUp));
+    if ((await replay.exited) !== 0) throw new Error(`replay ${name} failed`);
+    const now = new Date().toISOString();
+    cluster.kubectl(['patch', `job/replay-${name}`, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { startTime: now, completionTime: now, succeeded: 1, conditions: [
+      { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: now }, { type: 'Complete', status: 'True', lastTransitionTime: now }] } })]);
+    const switched = await until(() => {
+      const r = getObject(cluster, `replay/${name}`);
+      return r?.status?.phase === 'Switched' ? r : undefined;
+    });
+    eventsPerSecond.push(switched.status.eventsPerSecond);
+    cluster.kubectl(['delete', `replay/${name}`, '--wait=true']);
+    return 0;
+  });
+
+  const redriveMs: number[] = [];
+  const movedPerSecond: number[] = [];
+  await repeat(RUNS, async () => {
+    const topic = uniqueName('bench-redrive');
+    await ensureTopics(admin, [{ name: prefix + topic, partitions: 3, compacted: false }]);
+    const failedAt = new Date(Date.now() - 60_000).toISOString();
+    const messages = Array.from({ length: DEAD_LETTERS }, (_, i) => ({
+      key: `k${i}`, value: `v${i}`,
+      headers: { ...buildHeaders(newEnvelope('OrderPlaced', 'bench')), 'dlq-error': 'bench failure', 'dlq-source-topic': prefix + topic, 'dlq-failed-at': failedAt },
+    }));
+    await producer.send({ topic: `${prefix}${topic}.dlq`, messages });
+    const created = Date.now();
+    cluster.kubectl(['apply', '-f', '-'], `apiVersion: eventline.dev/v1alpha1\nkind: Redrive\nmetadata: { name: ${topic} }\nspec: { topic: ${topic}, filter: { olderThan: 30s } }\n`);
+    const done = await until(() => (getObject(cluster, `redrive/${topic}`)?.status?.phase === 'Completed' ? Date.now() : undefined));
+    const moved = getObject(cluster, `redrive/${topic}`)!.status.recordsMoved as number;
+    if (moved !== DEAD_LETTERS) throw new Error(`moved ${moved} of ${DEAD_LETTERS}`);
+    redriveMs.push(done - created);
+    movedPerSecond.push(moved / ((done - created) / 1000));
+    return 0;
+  });
+
+  printTable(`eventline-operator (real kube-apiserver, local Kafka + FerretDB; cart-query replay of ${3 * CARTS} records; Redrive of ${DEAD_LETTERS} records, 100 per transaction; progress read every ${PROGRESS_INTERVAL_MS} ms)`, [
+    row('Replay created → Job created', 'ms', jobCreated),
+    row('replay group caught up → status CaughtUp', 'ms', statusAfterCaughtUp),
+    row('rebuild rate, as status.eventsPerSecond reports it', 'events/s', eventsPerSecond),
+    row(`Redrive created → Completed (${DEAD_LETTERS} records)`, 'ms', redriveMs),
+    row('Redrive move rate', 'records/s', movedPerSecond),
+  ]);
+}
+
+main().then(() => process.exit(0), (error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

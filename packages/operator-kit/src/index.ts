@@ -1,0 +1,13 @@
+export { type Condition, type ConditionUpdate, setCondition, conditionOf } from './conditions';
+export { type ResourceKind, type CustomResource, apiVersionOf, objectKey, isBeingDeleted, hasFinalizer, controllerReference } from './resource';
+export { ResourceClient } from './resource-client';
+export { ensureFinalizer, removeFinalizer } from './finalizers';
+export { EventRecorder, type EventType } from './events';
+export { WorkQueue } from './work-queue';
+export { ResourceController, type ResourceControllerOptions, type ReconcileResult } from './controller';
+export { nextBackoffMs } from './backoff';
+export { leaseVerdict, type LeaseState, type LeaseVerdict } from './lease-verdict';
+export { LeaderElector, type LeaderElectionOptions } from './leader-election';
+export { statusCodeOf } from './api-errors';
+export { defaultKubeConfig, podNamespace } from './kube-config';
+export type { KubeConfig } from '@kubernetes/client-node';

@@ -1,0 +1,4 @@
+import { runService } from '@eventline/runtime';
+import { operatorService } from './service';
+
+runService(operatorService());

@@ -1,0 +1,89 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '@eventline/observability';
+import { EventRecorder, LeaderElector, ResourceClient, ResourceController, type KubeConfig } from '@eventline/operator-kit';
+import type { Worker } from '@eventline/runtime';
+import { redriveKind, replayKind } from './kinds';
+import { RedriveReconciler } from './redrive/reconciler';
+import type { RedriveSpec, RedriveStatus } from './redrive/types';
+import { ReplayReconciler } from './replay/reconciler';
+import type { ReplaySpec, ReplayStatus } from './replay/types';
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  kafka: Kafka;
+  logger: Logger;
+  namespace: string;
+  identity: string;
+  leaseName: string;
+  leaseDurationSeconds: number;
+  leaseRetryMs: number;
+  prefix: string;
+  progressIntervalMs: number;
+  resyncMs: number;
+  sessionTimeoutMs: number;
+  redriveRecordsPerTransaction: number;
+}
+
+/**
+ * The operator as a runtime Worker: every replica campaigns for the Lease; the leader runs the
+ * controllers, a replica that loses the lead stops them (and the runs they started).
+ */
+export class Operator implements Worker {
+  readonly name = 'operator';
+  private readonly elector: LeaderElector;
+  private readonly redrives: ResourceController<RedriveSpec, RedriveStatus>;
+  private readonly redriveReconciler: RedriveReconciler;
+  private readonly replays: ResourceController<ReplaySpec, ReplayStatus>;
+  private started = false;
+
+  constructor(private readonly options: OperatorOptions) {
+    const { kubeConfig, kafka, logger, namespace, prefix } = options;
+    const events = new EventRecorder(kubeConfig, 'eventline-operator', logger);
+    const redriveClient = new ResourceClient<RedriveSpec, RedriveStatus>(kubeConfig, redriveKind);
+    this.redriveReconciler = new RedriveReconciler({ kafka, client: redriveClient, events, logger, prefix, sessionTimeoutMs: options.sessionTimeoutMs, progressIntervalMs: options.progressIntervalMs, recordsPerTransaction: options.redriveRecordsPerTransaction });
+    this.redrives = new ResourceController({ kubeConfig, client: redriveClient, namespace, logger, resyncMs: options.resyncMs, reconcile: (redrive) => this.redriveReconciler.reconcile(redrive) });
+    const replayClient = new ResourceClient<ReplaySpec, ReplayStatus>(kubeConfig, replayKind);
+    const replayReconciler = new ReplayReconciler({ kubeConfig, kafka, client: replayClient, events, logger, prefix, progressIntervalMs: options.progressIntervalMs, replays: () => this.replays.cached() });
+    this.replays = new ResourceController({ kubeConfig, client: replayClient, namespace, logger, resyncMs: options.resyncMs, reconcile: (replay) => replayReconciler.reconcile(replay) });
+    this.elector = new LeaderElector({
+      kubeConfig, namespace, logger,
+      leaseName: options.leaseName,
+      identity: options.identity,
+      leaseDurationSeconds: options.leaseDurationSeconds,
+      retryPeriodMs: options.leaseRetryMs,
+      renewDeadlineMs: Math.floor(options.leaseDurationSeconds * 1000 * 2 / 3),
+      onStartedLeading: () => this.lead(),
+      onStoppedLeading: () => this.follow(),
+    });
+  }
+
+  isLeader(): boolean {
+    return this.elector.isLeader();
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+    this.elector.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.elector.stop();
+    await this.follow();
+  }
+
+  /** A standby replica is ready too: it takes over when the leader goes. */
+  isReady(): boolean {
+    return this.started && (!this.elector.isLeader() || (this.redrives.isSynced() && this.replays.isSynced()));
+  }
+
+  private async lead(): Promise<void> {
+    this.options.logger.info({ identity: this.options.identity }, 'leading: starting the controllers');
+    await this.redrives.start();
+    await this.replays.start();
+  }
+
+  private async follow(): Promise<void> {
+    await Promise.all([this.redrives.stop(), this.replays.stop()]);
+    await this.redriveReconciler.stopAll();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * A Redrive's counts, committed with its .dlq offsets in the same Kafka transaction as the records
+ * it moved (as the offset commit's metadata), so that they are exactly what was moved — also after
+ * the operator died between a commit and a status update.
+ */
+export interface RedriveCounts {
+  moved: number;
+  skipped: number;
+  matched: number;
+}
+
+export const noCounts = (): RedriveCounts => ({ moved: 0, skipped: 0, matched: 0 });
+
+export function encodeCounts(counts: RedriveCounts): string {
+  return JSON.stringify({ v: 1, ...counts });
+}
+
+export function decodeCounts(metadata: string | null | undefined): RedriveCounts {
+  if (!metadata) return noCounts();
+  try {
+    const parsed = JSON.parse(metadata) as Partial<RedriveCounts> & { v?: number };
+    if (parsed.v !== 1) return noCounts();
+    return { moved: Number(parsed.moved) || 0, skipped: Number(parsed.skipped) || 0, matched: Number(parsed.matched) || 0 };
+  } catch {
+    return noCounts();
+  }
+}
+
+export const addCounts = (a: RedriveCounts, b: RedriveCounts): RedriveCounts => ({ moved: a.moved + b.moved, skipped: a.skipped + b.skipped, matched: a.matched + b.matched });
+
+/** Whether a partition whose next offset is `committed` has nothing left below its end offset. */
+export function partitionDone(committed: bigint | undefined, end: bigint): boolean {
+  return end <= 0n || (committed ?? 0n) >= end;
+}

@@ -1,0 +1,218 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, PartitionOffset, Producer } from 'kafkajs';
+import { deadLetterTopic, retryKafka, withAdmin } from '@eventline/kafka';
+import { failpoint, redriven, type Logger } from '@eventline/observability';
+import { deadLetterFacts, matchesFilter } from './filter';
+import { addCounts, decodeCounts, encodeCounts, noCounts, partitionDone, type RedriveCounts } from './progress';
+import { redrivenHeaders } from './provenance';
+import type { Redrive } from './types';
+
+export interface RedriveRunOptions {
+  kafka: Kafka;
+  logger: Logger;
+  redrive: Redrive;
+  /** KAFKA_NAME_PREFIX: prepended to the topics and the group. */
+  prefix: string;
+  groupId: string;
+  /** The .dlq's end offsets when the Redrive began: records at or after them are not its to move. */
+  endOffsets: Map<number, bigint>;
+  sessionTimeoutMs?: number;
+  /** Nothing delivered for this long after joining: what is left are transaction markers. */
+  idleMs?: number;
+  maxRecordsPerTransaction?: number;
+}
+
+/**
+ * One Redrive's move of its .dlq's records back to the source topic, exactly once: the matching
+ * records, the group's .dlq offsets and the running counts (as offset metadata) are committed in
+ * one Kafka transaction. A run started again after a crash, or for the same Redrive twice, resumes
+ * from the committed offsets and counts. A dry run commits nothing and only counts.
+ */
+export class RedriveRun {
+  readonly done: Promise<RedriveCounts>;
+  private readonly log: Logger;
+  private readonly dlq: string;
+  private readonly source: string;
+  private readonly counts = new Map<number, RedriveCounts>();
+  private readonly next = new Map<number, bigint>();
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private finish: (counts: RedriveCounts) => void = () => undefined;
+  private fail: (error: unknown) => void = () => undefined;
+  private joined = false;
+  private finished = false;
+  private lastProgress = Date.now();
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: RedriveRunOptions) {
+    const { redrive, prefix } = options;
+    this.source = prefix + redrive.spec.topic;
+    this.dlq = deadLetterTopic(this.source);
+    this.log = options.logger.child({ component: 'redrive', redrive: `${redrive.metadata.namespace}/${redrive.metadata.name}`, group: options.groupId });
+    this.done = new Promise<RedriveCounts>((resolve, reject) => {
+      this.finish = resolve;
+      this.fail = reject;
+    });
+    this.done.catch(() => undefined);
+  }
+
+  /** The counts so far: committed ones, plus those of this run. */
+  progress(): RedriveCounts {
+    return [...this.counts.values()].reduce(addCounts, noCounts());
+  }
+
+  private get dryRun(): boolean {
+    return this.options.redrive.spec.dryRun === true;
+  }
+
+  private get limit(): number {
+    return this.options.redrive.spec.limit ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.begin();
+    } catch (error) {
+      await this.close();
+      this.fail(error);
+    }
+  }
+
+  private async begin(): Promise<void> {
+    const { kafka, groupId, logger } = this.options;
+    if (!this.dryRun) {
+      const committed = await withAdmin(kafka, `reading the offsets of ${groupId}`, (admin) => admin.fetchOffsets({ groupId, topics: [this.dlq] }), { logger, deadlineMs: 30_000 });
+      for (const { partitions } of committed) {
+        for (const { partition, offset, metadata } of partitions) {
+          if (BigInt(offset) >= 0n) this.next.set(partition, BigInt(offset));
+          this.counts.set(partition, decodeCounts(metadata));
+        }
+      }
+    }
+    if (this.complete()) return this.end();
+    const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
+    // A dry run reads under a group of its own that commits nothing.
+    const consumer = kafka.consumer({ groupId: this.dryRun ? `${groupId}.dry-run` : groupId, readUncommitted: false, maxWaitTimeInMs: 250, sessionTimeout, heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)) });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+      this.lastProgress = Date.now();
+    });
+    if (!this.dryRun) {
+      // The transactional id is the Redrive's: a successor (after a crash, on another replica) fences this one.
+      this.producer = kafka.producer({ transactionalId: groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 15_000, allowAutoTopicCreation: false });
+    }
+    await retryKafka(`starting redrive ${groupId}`, async () => {
+      await this.producer?.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topic: this.dlq, fromBeginning: true });
+    }, { logger, deadlineMs: 60_000 });
+    const idleMs = this.options.idleMs ?? 3_000;
+    this.idleTimer = setInterval(() => {
+      if (this.joined && Date.now() - this.lastProgress > idleMs) void this.end();
+    }, 250);
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
+  }
+
+  /** Every partition read to its end offset, or the limit reached. */
+  private complete(): boolean {
+    if (this.progress().moved >= this.limit || (this.dryRun && this.progress().matched >= this.limit)) return true;
+    return [...this.options.endOffsets].every(([partition, end]) => partitionDone(this.next.get(partition), end));
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const end = this.options.endOffsets.get(batch.partition) ?? 0n;
+    const chunkSize = this.options.maxRecordsPerTransaction ?? 100;
+    const mine = batch.messages.filter((m) => BigInt(m.offset) < end);
+    for (let from = 0; from < mine.length && !this.finished; from += chunkSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = mine.slice(from, from + chunkSize);
+      const last = await this.moveChunk(batch.partition, chunk, isStale);
+      if (last !== undefined) resolveOffset(last);
+      this.lastProgress = Date.now();
+      await heartbeat();
+      if (this.complete()) break;
+    }
+    if (mine.length < batch.messages.length) this.next.set(batch.partition, end);
+    this.lastProgress = Date.now();
+    if (this.complete()) await this.end();
+  }
+
+  /** Moves (or counts) one chunk in one transaction; returns the last offset it consumed. */
+  private async moveChunk(partition: number, messages: KafkaMessage[], isStale: () => boolean): Promise<string | undefined> {
+    const { redrive } = this.options;
+    const before = this.counts.get(partition) ?? noCounts();
+    const after = { ...before };
+    const totalBefore = this.progress();
+    const outputs: Message[] = [];
+    let consumed: KafkaMessage | undefined;
+    const now = new Date();
+    for (const message of messages) {
+      const taken = this.dryRun ? totalBefore.matched + (after.matched - before.matched) : totalBefore.moved + (after.moved - before.moved);
+      if (taken >= this.limit) break;
+      consumed = message;
+      if (!matchesFilter(redrive.spec.filter, deadLetterFacts(message.headers), now)) {
+        after.skipped++;
+        continue;
+      }
+      after.matched++;
+      if (this.dryRun) continue;
+      after.moved++;
+      outputs.push({
+        key: message.key,
+        value: message.value,
+        headers: redrivenHeaders(message.headers, { redrive: `${redrive.metadata.namespace}/${redrive.metadata.name}`, uid: redrive.metadata.uid, dlqTopic: this.dlq, partition, offset: message.offset, at: now }),
+      });
+    }
+    if (!consumed) return undefined;
+    const nextOffset = BigInt(consumed.offset) + 1n;
+    if (!this.dryRun) await this.commit(partition, outputs, nextOffset, after, isStale);
+    this.counts.set(partition, after);
+    this.next.set(partition, nextOffset);
+    redriven.inc({ topic: redrive.spec.topic, outcome: 'skipped' }, after.skipped - before.skipped);
+    redriven.inc({ topic: redrive.spec.topic, outcome: this.dryRun ? 'matched' : 'moved' }, after.matched - before.matched);
+    return consumed.offset;
+  }
+
+  private async commit(partition: number, outputs: Message[], nextOffset: bigint, counts: RedriveCounts, isStale: () => boolean): Promise<void> {
+    const transaction = await this.producer!.transaction();
+    try {
+      if (outputs.length > 0) await transaction.send({ topic: this.source, messages: outputs });
+      const committed: PartitionOffset & { metadata: string } = { partition, offset: nextOffset.toString(), metadata: encodeCounts(counts) };
+      await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic: this.dlq, partitions: [committed] }] });
+      failpoint('redrive.before-commit');
+      if (isStale()) throw new Error('partition reassigned during the transaction');
+      await transaction.commit();
+      failpoint('redrive.after-commit');
+    } catch (error) {
+      await transaction.abort().catch((abortError: unknown) => this.log.warn({ err: abortError }, 'abort failed'));
+      throw error;
+    }
+  }
+
+  private async end(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    const counts = this.progress();
+    this.log.info(counts, this.dryRun ? 'dry run counted' : 'redrive finished');
+    // Stopping the consumer from inside its own batch would wait for that batch: do it afterwards.
+    setImmediate(() => {
+      void this.close().then(() => this.finish(counts));
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.finished = true;
+    await this.close();
+    this.fail(new Error('redrive run stopped'));
+  }
+
+  private async close(): Promise<void> {
+    clearInterval(this.idleTimer);
+    await this.consumer?.disconnect().catch((error: unknown) => this.log.warn({ err: error }, 'consumer disconnect failed'));
+    await this.producer?.disconnect().catch((error: unknown) => this.log.warn({ err: error }, 'producer disconnect failed'));
+    if (this.dryRun) {
+      const group = `${this.options.groupId}.dry-run`;
+      await withAdmin(this.options.kafka, `deleting ${group}`, (admin) => admin.deleteGroups([group]), { logger: this.options.logger, deadlineMs: 10_000 }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { defaultKubeConfig } from '@eventline/operator-kit';
+import type { ServiceDefinition } from '@eventline/runtime';
+import { Operator } from './operator';
+import { operatorSettings } from './settings';
+
+/**
+ * eventline-operator: a thin service on the runtime (logs, metrics, health, graceful shutdown) whose
+ * one worker reconciles Replays and Redrives while it holds the leader Lease.
+ */
+export function operatorService(): ServiceDefinition<typeof operatorSettings> {
+  let operator: Operator | undefined;
+  return {
+    name: 'operator',
+    settings: operatorSettings,
+    workers: ({ settings, kafka, logger }) => {
+      operator = new Operator({
+        kubeConfig: defaultKubeConfig(),
+        kafka, logger,
+        namespace: settings.WATCH_NAMESPACE,
+        identity: settings.POD_NAME,
+        leaseName: settings.LEASE_NAME,
+        leaseDurationSeconds: settings.LEASE_DURATION_SECONDS,
+        leaseRetryMs: settings.LEASE_RETRY_MS,
+        prefix: settings.KAFKA_NAME_PREFIX,
+        progressIntervalMs: settings.PROGRESS_INTERVAL_MS,
+        resyncMs: settings.RESYNC_SECONDS * 1000,
+        sessionTimeoutMs: settings.KAFKA_SESSION_TIMEOUT_MS,
+        redriveRecordsPerTransaction: settings.REDRIVE_RECORDS_PER_TRANSACTION,
+      });
+      return [operator];
+    },
+    routes: (router, { settings }) => {
+      router.get('/operator', (ctx) => {
+        ctx.body = { identity: settings.POD_NAME, namespace: settings.WATCH_NAMESPACE, leader: operator?.isLeader() ?? false };
+      });
+    },
+  };
+}

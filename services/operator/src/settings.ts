@@ -1,0 +1,20 @@
+import { hostname } from 'node:os';
+import { int, str } from '@eventline/config';
+import { podNamespace } from '@eventline/operator-kit';
+
+/** The operator's own settings, beside the runtime's base ones (Kafka, log level, port). */
+export const operatorSettings = {
+  /** The namespace whose Replays and Redrives it reconciles (the chart: its own). */
+  WATCH_NAMESPACE: str({ default: podNamespace() ?? 'default' }),
+  /** This replica's identity in the leader Lease (the chart: the pod name). */
+  POD_NAME: str({ default: hostname() }),
+  LEASE_NAME: str({ default: 'eventline-operator' }),
+  LEASE_DURATION_SECONDS: int({ min: 2, max: 300, default: 15 }),
+  LEASE_RETRY_MS: int({ min: 100, max: 60_000, default: 2_000 }),
+  /** How often a running Replay's or Redrive's progress is read from Kafka into its status. */
+  /** Records a Redrive moves per Kafka transaction. */
+  REDRIVE_RECORDS_PER_TRANSACTION: int({ min: 1, max: 10_000, default: 100 }),
+  PROGRESS_INTERVAL_MS: int({ min: 100, max: 60_000, default: 2_000 }),
+  /** Every Replay and Redrive is reconciled again this often, changed or not. */
+  RESYNC_SECONDS: int({ min: 1, max: 3600, default: 60 }),
+};

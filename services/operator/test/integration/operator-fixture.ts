@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { kubeTools, runToolOk, startServiceProcess, startTestApiServer, uniqueName, type ServiceProcess, type TestApiServer } from '@eventline/testkit';
+
+const repoRoot = join(__dirname, '..', '..', '..', '..');
+const chart = join(repoRoot, 'charts', 'eventline');
+
+export interface OperatorCluster {
+  api: TestApiServer;
+  namespace: string;
+  /** A kubeconfig of the `operator` ServiceAccount: the chart's Role is all it may do. */
+  operatorKubeconfig: string;
+  kubectl(args: string[], input?: string): { status: number | null; stdout: string; stderr: string };
+  dispose(): Promise<void>;
+}
+
+/**
+ * A real kube-apiserver with the chart's CRDs, a namespace, and the chart's operator ServiceAccount,
+ * Role and RoleBinding in it (rendered by helm), so that the operator runs with exactly its RBAC.
+ */
+export async function startOperatorCluster(namespace: string): Promise<OperatorCluster> {
+  const api = await startTestApiServer();
+  try {
+    return await prepare(api, namespace);
+  } catch (error) {
+    // A set-up that fails leaves no API server behind.
+    await api.dispose();
+    throw error;
+  }
+}
+
+async function prepare(api: TestApiServer, namespace: string): Promise<OperatorCluster> {
+  const ok = (args: string[], input?: string) => {
+    const result = api.kubectl(args, input);
+    if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  ok(['apply', '-f', join(chart, 'crds')]);
+  ok(['wait', '--for=condition=Established', '--timeout=60s', 'crd/replays.eventline.dev', 'crd/redrives.eventline.dev']);
+  ok(['create', 'namespace', namespace]);
+  ok(['create', 'serviceaccount', 'operator', '-n', namespace]);
+  const rbac = runToolOk(kubeTools().helm, ['template', 'eventline', chart, '-f', join(chart, 'values-kind.yaml'), '--namespace', namespace, '--show-only', 'templates/operator-rbac.yaml']);
+  ok(['apply', '-n', namespace, '-f', '-'], rbac);
+  const operatorKubeconfig = await api.serviceAccountKubeconfig(namespace, 'operator');
+  return {
+    api,
+    namespace,
+    operatorKubeconfig,
+    kubectl: (args, input) => api.kubectl(['-n', namespace, ...args], input),
+    dispose: () => api.dispose(),
+  };
+}
+
+/** The operator service as a real process, as the operator ServiceAccount, on the test's Kafka names. */
+export function startOperator(cluster: OperatorCluster, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  return startServiceProcess('operator', {
+    KUBECONFIG: cluster.operatorKubeconfig,
+    WATCH_NAMESPACE: cluster.namespace,
+    KAFKA_ENSURE_TOPICS: 'false',
+    LEASE_DURATION_SECONDS: '3',
+    LEASE_RETRY_MS: '300',
+    PROGRESS_INTERVAL_MS: '300',
+    ...env,
+  });
+}
+
+/** The object as JSON, or undefined when it does not exist. */
+export function getObject<T = any>(cluster: OperatorCluster, what: string): T | undefined {
+  const result = cluster.kubectl(['get', what, '-o', 'json']);
+  if (result.status !== 0) return undefined;
+  return JSON.parse(result.stdout) as T;
+}
+
+export const readyStatus = (object: { status?: { conditions?: { type: string; status: string }[] } } | undefined): string | undefined =>
+  object?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+
+/**
+ * Every record of a topic, read committed, up to the end offsets it has now. Transaction markers take
+ * offsets but are never delivered: a partition is read once nothing more arrives below its end.
+ */
+export async function readRecords(kafka: Kafka, topic: string, idleMs = 1500): Promise<KafkaMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  await admin.disconnect();
+  const reader = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200, readUncommitted: false });
+  await reader.connect();
+  await reader.subscribe({ topic, fromBeginning: true });
+  const seen: KafkaMessage[] = [];
+  let joined = false;
+  let last = Date.now();
+  reader.on(reader.events.GROUP_JOIN, () => { joined = true; last = Date.now(); });
+  await reader.run({
+    eachMessage: async ({ partition, message }) => {
+      if (BigInt(message.offset) < (ends.get(partition) ?? 0n)) seen.push(message);
+      last = Date.now();
+    },
+  });
+  while (!joined || Date.now() - last < idleMs) await new Promise((r) => setTimeout(r, 100));
+  await reader.disconnect();
+  return seen;
+}

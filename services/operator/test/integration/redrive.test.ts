@@ -1,0 +1,175 @@
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { buildHeaders, createProducer, ensureTopics, EventConsumer, newEnvelope, PoisonRecordError } from '@eventline/kafka';
+import { createLogger } from '@eventline/observability';
+import { eventually, isolatedKafkaEnvironment, localKafka, uniqueName, type ServiceProcess } from '@eventline/testkit';
+import { getObject, readRecords, readyStatus, startOperator, startOperatorCluster, type OperatorCluster } from './operator-fixture';
+
+const logger = createLogger('redrive-test', 'silent');
+
+interface Order { id: string; amount: number }
+
+/**
+ * A real consumer that dead-letters orders above a configured amount; after the "fix" (the limit
+ * raised, as a config change would) a Redrive takes the dead letters back, and each is handled once.
+ */
+class OrdersConsumer {
+  readonly handled = new Map<string, number>();
+  rejectAbove = 100;
+  private consumer: EventConsumer | undefined;
+
+  constructor(private readonly kafka: Kafka, private readonly prefix: string, private readonly topic: string) {}
+
+  async start(): Promise<void> {
+    const producer = createProducer(this.kafka);
+    await producer.connect();
+    this.consumer = new EventConsumer({
+      kafka: this.kafka, producer, logger, topicPrefix: this.prefix, topics: [this.topic], groupId: `${this.prefix}${this.topic}-consumer`, sessionTimeoutMs: 6000,
+      decode: async (value) => ({ value: JSON.parse(value.toString()) as Order, recordName: 'Order' }),
+      handler: async (event) => {
+        const order = event.value as Order;
+        if (order.amount > this.rejectAbove) throw new PoisonRecordError(`amount ${order.amount} above the limit ${this.rejectAbove}`);
+        this.handled.set(event.envelope.eventId, (this.handled.get(event.envelope.eventId) ?? 0) + 1);
+      },
+    });
+    await this.consumer.start();
+    const stop = this.consumer.stop.bind(this.consumer);
+    this.stop = async () => {
+      await stop();
+      await producer.disconnect();
+    };
+  }
+
+  stop: () => Promise<void> = async () => undefined;
+}
+
+async function publish(kafka: Kafka, topic: string, orders: { type: string; amount: number }[]): Promise<string[]> {
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const ids: string[] = [];
+  await producer.send({
+    topic,
+    messages: orders.map((order, i) => {
+      const envelope = newEnvelope(order.type, 'redrive-test');
+      ids.push(envelope.eventId);
+      return { key: `order-${i}`, value: JSON.stringify({ id: `order-${i}`, amount: order.amount }), headers: buildHeaders(envelope) };
+    }),
+  });
+  await producer.disconnect();
+  return ids;
+}
+
+const redrive = (name: string, spec: string) => `apiVersion: eventline.dev/v1alpha1\nkind: Redrive\nmetadata: { name: ${name} }\nspec: ${spec}\n`;
+const header = (message: KafkaMessage, name: string) => message.headers?.[name]?.toString();
+
+describe('Redrive, reconciled by the operator on a real API server, against real Kafka', () => {
+  let cluster: OperatorCluster;
+  let prefix: string;
+  let common: NodeJS.ProcessEnv;
+  const kafka = localKafka('redrive-test');
+  const processes: ServiceProcess[] = [];
+  const consumers: OrdersConsumer[] = [];
+
+  beforeAll(async () => {
+    ({ prefix, common } = await isolatedKafkaEnvironment());
+    cluster = await startOperatorCluster(uniqueName('operator-dev-redrive'));
+  });
+
+  afterAll(async () => {
+    for (const p of processes) await p.process.kill();
+    for (const c of consumers) await c.stop();
+    await cluster?.dispose();
+  });
+
+  async function deadLettered(topic: string, orders: { type: string; amount: number }[], expected: number): Promise<{ consumer: OrdersConsumer; ids: string[] }> {
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [{ name: prefix + topic, partitions: 3, compacted: false }]);
+    await admin.disconnect();
+    const consumer = new OrdersConsumer(kafka, prefix, topic);
+    consumers.push(consumer);
+    await consumer.start();
+    const ids = await publish(kafka, prefix + topic, orders);
+    await eventually(async () => (await readRecords(kafka, `${prefix}${topic}.dlq`)).length, (n) => n === expected, { what: `${expected} dead letters`, timeoutMs: 60_000 });
+    return { consumer, ids };
+  }
+
+  it('moves the matching dead letters back once: the fixed consumer handles each exactly once; applying again moves nothing more', async () => {
+    const orders = [
+      { type: 'OrderPlaced', amount: 10 }, { type: 'OrderPlaced', amount: 500 }, { type: 'OrderPlaced', amount: 20 },
+      { type: 'OrderPlaced', amount: 700 }, { type: 'OrderCancelled', amount: 900 },
+    ];
+    const { consumer, ids } = await deadLettered('orders', orders, 3);
+    expect([...consumer.handled.keys()].sort()).toEqual([ids[0], ids[2]].sort());
+
+    const operator = await startOperator(cluster, { ...common, POD_NAME: 'operator-a' });
+    processes.push(operator);
+    // A dry run first: counts, moves nothing.
+    expect(cluster.kubectl(['apply', '-f', '-'], redrive('orders-dry', '{ topic: orders, dryRun: true, filter: { eventTypes: [OrderPlaced], errorContains: above the limit } }')).status).toBe(0);
+    const dry = await eventually(async () => getObject(cluster, 'redrive/orders-dry'), (o) => readyStatus(o) === 'True', { what: 'the dry run done', timeoutMs: 60_000 });
+    expect(dry!.status).toMatchObject({ phase: 'Completed', recordsMatched: 2, recordsSkipped: 1, recordsMoved: 0 });
+
+    consumer.rejectAbove = 1000; // the fix
+    const manifest = redrive('orders-back', '{ topic: orders, filter: { eventTypes: [OrderPlaced] } }');
+    expect(cluster.kubectl(['apply', '-f', '-'], manifest).status).toBe(0);
+    const done = await eventually(async () => getObject(cluster, 'redrive/orders-back'), (o) => readyStatus(o) === 'True', { what: 'the redrive done', timeoutMs: 60_000 });
+    expect(done!.status).toMatchObject({ phase: 'Completed', recordsMoved: 2, recordsSkipped: 1, observedGeneration: 1 });
+    expect(done!.metadata.finalizers).toEqual(['eventline.dev/cleanup']);
+    await eventually(async () => consumer.handled.size, (n) => n === 4, { what: 'both redriven orders handled' });
+    expect([...consumer.handled.keys()].sort()).toEqual([ids[0], ids[1], ids[2], ids[3]].sort());
+
+    // Applied again: unchanged, nothing moves twice (the resync reconciles it again meanwhile).
+    expect(cluster.kubectl(['apply', '-f', '-'], manifest).stdout).toContain('unchanged');
+    expect(cluster.kubectl(['annotate', 'redrive/orders-back', 'touched=yes']).status).toBe(0);
+    await new Promise((r) => setTimeout(r, 3000));
+    const redriven = (await readRecords(kafka, `${prefix}orders`)).filter((m) => header(m, 'redrive-count') !== undefined);
+    expect(redriven.map((m) => header(m, 'event-id')).sort()).toEqual([ids[1], ids[3]].sort());
+    for (const message of redriven) {
+      expect(header(message, 'redrive-count')).toBe('1');
+      expect(header(message, 'redrive-by')).toBe(`${cluster.namespace}/orders-back`);
+      expect(header(message, 'redrive-from')).toMatch(new RegExp(`^${prefix.replace(/\./g, '\\.')}orders\\.dlq/0/\\d+$`));
+      expect(Object.keys(message.headers ?? {}).filter((h) => h.startsWith('dlq-'))).toEqual([]);
+    }
+    expect([...consumer.handled.values()]).toEqual([1, 1, 1, 1]);
+    const events = cluster.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=orders-back', '-o', 'json']);
+    expect((JSON.parse(events.stdout).items as { reason: string }[]).map((e) => e.reason)).toEqual(expect.arrayContaining(['Started', 'Completed']));
+
+    // Deleted: the finalizer deletes the Redrive's consumer group, then lets it go.
+    const groupId = done!.status.consumerGroup as string;
+    expect(cluster.kubectl(['delete', 'redrive/orders-back', '--wait=true', '--timeout=60s']).status).toBe(0);
+    const admin = kafka.admin();
+    await admin.connect();
+    expect((await admin.listGroups()).groups.map((g) => g.groupId)).not.toContain(groupId);
+    await admin.disconnect();
+    await operator.process.kill();
+  });
+
+  it.each([
+    ['with its transaction open', 'redrive.before-commit', 'payments'],
+    ['right after a commit, before its status update', 'redrive.after-commit', 'refunds'],
+  ])('moves each record once when the operator is killed midway (%s) and another replica takes over', async (_when, failpoint, topic) => {
+    const count = 8;
+    const { consumer, ids } = await deadLettered(topic, Array.from({ length: count }, () => ({ type: 'PaymentTaken', amount: 5000 })), count);
+    consumer.rejectAbove = 10_000;
+    // One record per transaction; the first replica kills itself (SIGKILL) at the failpoint of its first one.
+    const dying = await startOperator(cluster, { ...common, POD_NAME: 'operator-dying', REDRIVE_RECORDS_PER_TRANSACTION: '1', EVENTLINE_FAILPOINTS: failpoint });
+    processes.push(dying);
+    await eventually(async () => getObject(cluster, 'lease/eventline-operator'), (l) => l?.spec?.holderIdentity === 'operator-dying', { what: 'operator-dying leading' });
+    expect(cluster.kubectl(['apply', '-f', '-'], redrive(`${topic}-back`, `{ topic: ${topic} }`)).status).toBe(0);
+    expect(await dying.process.exited).toBe('SIGKILL');
+    expect(consumer.handled.size).toBeLessThan(count);
+
+    const successor = await startOperator(cluster, { ...common, POD_NAME: 'operator-successor', REDRIVE_RECORDS_PER_TRANSACTION: '1' });
+    processes.push(successor);
+    const done = await eventually(async () => getObject(cluster, `redrive/${topic}-back`), (o) => readyStatus(o) === 'True', { what: 'the redrive done by the successor', timeoutMs: 90_000 });
+    expect(done!.status).toMatchObject({ phase: 'Completed', recordsMoved: count, recordsSkipped: 0 });
+    expect(getObject(cluster, 'lease/eventline-operator')!.spec.holderIdentity).toBe('operator-successor');
+    await eventually(async () => consumer.handled.size, (n) => n === count, { what: 'every payment handled' });
+    const redriven = (await readRecords(kafka, `${prefix}${topic}`)).filter((m) => header(m, 'redrive-count') !== undefined);
+    expect(redriven.map((m) => header(m, 'event-id')).sort()).toEqual([...ids].sort());
+    expect(new Set(redriven.map((m) => header(m, 'redrive-from'))).size).toBe(count);
+    expect([...consumer.handled.values()]).toEqual(Array(count).fill(1));
+    // Stopped gracefully, the successor releases the Lease at once.
+    expect(await successor.process.kill()).toBe(0);
+    expect(getObject(cluster, 'lease/eventline-operator')!.spec.holderIdentity).toBe('');
+  });
+});
