@@ -70,6 +70,15 @@ describe('skaffold.yaml', () => {
     }
     expect(config.portForward).toContainEqual({ resourceType: 'service', resourceName: 'traefik', namespace: 'traefik', port: 80, localPort: 8080 });
   });
+
+  it('builds every artifact on the local Node base and the host network in the local profile (no image can be pulled there)', () => {
+    const config = parse(readFileSync(join(repoRoot, 'skaffold.yaml'), 'utf8'));
+    const patches = (config.profiles as { name: string; patches: { op: string; path: string; value: unknown }[] }[]).find((p) => p.name === 'local')!.patches;
+    config.build.artifacts.forEach((_: unknown, index: number) => {
+      expect(patches).toContainEqual({ op: 'add', path: `/build/artifacts/${index}/docker/buildArgs/NODE_IMAGE`, value: expect.stringMatching(/^127\.0\.0\.1:5000\/eventline-local\/node:/) });
+      expect(patches).toContainEqual({ op: 'add', path: `/build/artifacts/${index}/docker/network`, value: 'host' });
+    });
+  });
 });
 
 describe('k8s/kind-cluster.yaml', () => {
