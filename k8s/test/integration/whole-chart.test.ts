@@ -259,10 +259,15 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       return users.every((id) => all.filter((o) => o.user.id === id).every((o) => o.user.email === accepted.lastEmail.get(id))) ? true : undefined;
     }, minutes(4));
     for (const customerId of customers) {
+      let seen: unknown;
       const view = await until(`cart ${customerId} with every accepted add`, async () => {
         const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
+        seen = r.body?.version;
         return r.status === 200 && r.body.version >= accepted.adds.get(customerId)! ? r.body : undefined;
-      }, minutes(4));
+      }, minutes(4)).catch((error: Error) => {
+        const logs = kubectl(['-n', namespace, 'logs', 'cart-aggregator-0', '--tail=40']);
+        throw new Error(`${error.message}: version ${String(seen)} of ${accepted.adds.get(customerId)} accepted adds; cart-aggregator-0's log:\n${logs}`);
+      });
       expect(view.version).toBe(accepted.adds.get(customerId));
       expect(view.lines).toEqual([expect.objectContaining({ itemId: '1', qty: accepted.adds.get(customerId) })]);
     }

@@ -8,8 +8,15 @@ export interface ReadinessCheck {
   check: () => Promise<boolean> | boolean;
 }
 
+export interface LivenessCheck {
+  name: string;
+  /** False once the part is broken for good (a consumer that crashed and will not restart): the process should be replaced. */
+  alive: () => boolean;
+}
+
 export interface HealthOptions {
   readiness: readonly ReadinessCheck[];
+  liveness: readonly LivenessCheck[];
   readinessTimeoutMs: number;
   isShuttingDown: () => boolean;
 }
@@ -40,7 +47,9 @@ async function passes({ check }: ReadinessCheck, timeoutMs: number): Promise<boo
 /** GET /healthz (liveness), GET /readyz (readiness, 503 while shutting down) and GET /metrics. */
 export function registerHealthRoutes(router: Router<ServiceState>, options: HealthOptions): void {
   router.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok' };
+    const dead = options.liveness.filter((check) => !check.alive()).map((check) => check.name);
+    ctx.status = dead.length === 0 ? 200 : 503;
+    ctx.body = dead.length === 0 ? { status: 'ok' } : { status: 'failed', failed: dead };
   });
 
   router.get('/readyz', async (ctx) => {

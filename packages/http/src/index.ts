@@ -29,7 +29,7 @@ export {
   type FieldProblem,
 } from './validation';
 export { acceptsQuery } from './query-guard';
-export { runReadinessChecks, type ReadinessCheck } from './health';
+export { runReadinessChecks, type LivenessCheck, type ReadinessCheck } from './health';
 export { requestIdFrom, REQUEST_ID_HEADER } from './request-id';
 export type { ShutdownHook } from './shutdown';
 export type { Router, RouterContext } from '@koa/router';

@@ -6,7 +6,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { createLogger, type Logger } from '@eventline/observability';
 import { accessLog } from './access-log';
 import { errorHandler } from './error-handler';
-import { registerHealthRoutes, type ReadinessCheck } from './health';
+import { registerHealthRoutes, type LivenessCheck, type ReadinessCheck } from './health';
 import { guardQueries } from './query-guard';
 import { requestId } from './request-id';
 import { closeServer, installSignalHandlers, ShutdownHooks, type ShutdownHook } from './shutdown';
@@ -24,6 +24,8 @@ export interface HttpServiceOptions {
   routes: (router: Router<ServiceState>) => void;
   /** Checks behind /readyz; all must pass. */
   readiness?: ReadinessCheck[];
+  /** /healthz fails (and Kubernetes restarts the pod) when one of these is false. */
+  liveness?: LivenessCheck[];
   /** A readiness check not answering within this counts as failed. Defaults to 2000. */
   readinessTimeoutMs?: number;
   /** Middleware run after the body is parsed and before the routes (idempotency keys). */
@@ -63,6 +65,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   guardQueries(router);
   registerHealthRoutes(router, {
     readiness: options.readiness ?? [],
+    liveness: options.liveness ?? [],
     readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
     isShuttingDown: () => shuttingDown,
   });

@@ -117,6 +117,11 @@ export class EventConsumer {
     });
   }
 
+  /** False once kafkajs gave up on it (a crash it will not restart from): only a new process resumes it. */
+  isAlive(): boolean {
+    return !this.crashed;
+  }
+
   /** Ready once it has joined its group and has not crashed for good. */
   isReady(): boolean {
     return this.joined && !this.crashed && !this.stopping;

@@ -51,6 +51,7 @@ export class TransactionalProcessor {
   private restoredGeneration = -1;
   private joined = false;
   private stopping = false;
+  private crashed = false;
 
   constructor(private readonly options: TransactionalProcessorOptions) {
     this.prefix = options.topicPrefix ?? '';
@@ -77,10 +78,19 @@ export class TransactionalProcessor {
       this.joined = true;
       this.log.info({ assignment: event.payload.memberAssignment }, 'joined group');
     });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.crashed = !event.payload.restart;
+      this.log.error({ err: event.payload.error, restart: event.payload.restart }, 'processor crashed');
+    });
+  }
+
+  /** False once kafkajs gave up on the consumer: the committed offsets and transactions let a new process resume exactly once. */
+  isAlive(): boolean {
+    return !this.crashed;
   }
 
   isReady(): boolean {
-    return this.joined && !this.stopping;
+    return this.joined && !this.crashed && !this.stopping;
   }
 
   async start(): Promise<void> {
@@ -148,13 +158,30 @@ export class TransactionalProcessor {
       if (isStale()) throw new Error('partition reassigned during the transaction');
       await transaction.commit();
     } catch (error) {
-      await transaction.abort().catch((abortError: unknown) => this.log.warn({ err: abortError }, 'abort failed'));
-      throw error;
+      const aborted = await transaction.abort().then(() => true, (abortError: unknown) => {
+        this.log.warn({ err: abortError }, 'abort failed');
+        return false;
+      });
+      if (!aborted) await this.resetProducer();
+      // Retriable for kafkajs: the consumer restarts from the committed offsets instead of stopping
+      // for good, which it does on a non-retriable error (a broker lost mid-commit gives those).
+      throw Object.assign(error instanceof Error ? error : new Error(String(error)), { retriable: true });
     }
     chunk.commit();
     for (const dead of deadLetters) deadLettered.inc({ topic: dead.messages[0]?.headers?.['dlq-source-topic']?.toString() ?? topic });
     eventsConsumed.inc({ topic: topic.slice(this.prefix.length), outcome: 'handled' }, messages.length);
     for (const o of chunk.outputs) eventsPublished.inc({ topic: o.topic }, o.messages.length);
+  }
+
+  /**
+   * A transaction that could neither commit nor abort (its broker went away) leaves kafkajs' producer
+   * in a state no later transaction gets out of. Connecting again initialises the transactional id
+   * anew: a new epoch, which aborts whatever the old one left open.
+   */
+  private async resetProducer(): Promise<void> {
+    this.log.warn('re-initialising the transactional producer');
+    await this.producer.disconnect().catch(() => undefined);
+    await retryKafka('re-initialising the transactional producer', () => this.producer.connect(), { logger: this.log, deadlineMs: this.options.retryDeadlineMs });
   }
 
   /** A chunk that cannot be processed yet (it waits for data) is retried with backoff, heartbeating, until it can. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Producer } from 'kafkajs';
 import { AvroCodec, assertValid, kafkaTopics, loadCatalog, recordSchema, UndecodableRecordError, type Catalog } from '@eventline/avro';
 import { loadConfigOrExit, RemoteConfig } from '@eventline/config';
-import { createHttpService, type HttpService, type ReadinessCheck, type Router } from '@eventline/http';
+import { createHttpService, type HttpService, type LivenessCheck, type ReadinessCheck, type Router } from '@eventline/http';
 import { createProducer, EventConsumer, isTransient, retryKafka, withAdmin, type BatchEventHandler, type EventHandler, type KafkaRetryOptions, type ValueDecoder } from '@eventline/kafka';
 import { idempotencyKeys, MongoIdempotencyStore, PostgresIdempotencyStore, type IdempotencyStore } from '@eventline/idempotency';
 import { createLogger, retryWithDeadline, type Logger } from '@eventline/observability';
@@ -21,6 +21,8 @@ export interface Worker {
   start(): Promise<void>;
   stop(): Promise<void>;
   isReady(): boolean;
+  /** False when it is broken for good: /healthz fails and Kubernetes replaces the pod. */
+  isAlive?(): boolean;
 }
 
 export interface ConsumerDefinition {
@@ -107,6 +109,7 @@ export async function startService<Shape extends z.ZodRawShape>(
   const codec = new AvroCodec({ catalog, registryUrl: settings.SCHEMA_REGISTRY_URL });
   const kafka = kafkaFromSettings(settings, definition.name, logger);
   const readiness: ReadinessCheck[] = [];
+  const liveness: LivenessCheck[] = [];
   const shutdown: { name: string; run: () => Promise<void> }[] = [];
 
   const databaseRetry = { logger, deadlineMs: settings.DATABASE_RETRY_DEADLINE_MS };
@@ -196,12 +199,15 @@ export async function startService<Shape extends z.ZodRawShape>(
     consumers.push(consumer);
     shutdown.push({ name: `consumer ${consumerDefinition.groupId}`, run: () => consumer.stop() });
     readiness.push({ name: `consumer ${consumerDefinition.groupId}`, check: () => consumer.isReady() });
+    liveness.push({ name: `consumer ${consumerDefinition.groupId}`, alive: () => consumer.isAlive() });
   }
 
   for (const worker of definition.workers?.(context) ?? []) {
     await worker.start();
     shutdown.push({ name: worker.name, run: () => worker.stop() });
     readiness.push({ name: worker.name, check: () => worker.isReady() });
+    const alive = worker.isAlive?.bind(worker);
+    if (alive) liveness.push({ name: worker.name, alive });
   }
 
   // Command routes' Idempotency-Key lives in the service's own database, seen by all its instances.
@@ -218,6 +224,7 @@ export async function startService<Shape extends z.ZodRawShape>(
     port: settings.PORT,
     logger,
     readiness,
+    liveness,
     middleware: idempotency ? [idempotencyKeys({ store: idempotency, timings: { ttlMs: settings.IDEMPOTENCY_KEY_TTL_MS, lockMs: settings.IDEMPOTENCY_LOCK_MS } })] : [],
     routes: (router) => definition.routes(router, context),
   });

@@ -38,7 +38,7 @@ export const cartAggregator: ServiceDefinition<typeof settings> = {
       restore: (heartbeat) => aggregator.restore(heartbeat),
       process: (events) => aggregator.process(events),
     });
-    return [products, { name: 'cart aggregation', start: () => processor.start(), stop: () => processor.stop(), isReady: () => processor.isReady() }];
+    return [products, { name: 'cart aggregation', start: () => processor.start(), stop: () => processor.stop(), isReady: () => processor.isReady(), isAlive: () => processor.isAlive() }];
   },
   routes: () => undefined,
 };

@@ -18,6 +18,7 @@ const newUser = z.object({
 describe('createHttpService over HTTP', () => {
   const { logger, lines } = memoryLogger();
   let databaseUp = true;
+  let consumerAlive = true;
   let service: HttpService;
   let base: string;
 
@@ -36,6 +37,7 @@ describe('createHttpService over HTTP', () => {
         { name: 'database', check: () => databaseUp },
         { name: 'kafka', check: async () => true },
       ],
+      liveness: [{ name: 'consumer orders', alive: () => consumerAlive }],
       routes: (router) => {
         router.get('/users/:id', (ctx) => {
           const { id } = validateParams(ctx, z.object({ id: intParam({ min: 1 }) }));
@@ -71,6 +73,18 @@ describe('createHttpService over HTTP', () => {
 
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ status: 'ok' });
+    });
+
+    it('fails liveness, naming the part, once a part is broken for good', async () => {
+      consumerAlive = false;
+      try {
+        const response = await get('/healthz');
+        expect(response.status).toBe(503);
+        expect(await response.json()).toEqual({ status: 'failed', failed: ['consumer orders'] });
+      } finally {
+        consumerAlive = true;
+      }
+      expect((await get('/healthz')).status).toBe(200);
     });
 
     it('answers ready on /readyz only while every check passes', async () => {
