@@ -211,6 +211,40 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     }
   }, minutes(6));
 
+  it('answers seeds 001 and 002 as written, through the Gateway and the seeds\' own ports; a checkout runs the saga to APPROVED', async () => {
+    const gateway = await portForward('traefik', 'svc/traefik', 80);
+    const fulfillment = await forwardTo('fulfillment-service', 3000);
+    const cartQuery = await forwardTo('cart-query', 7000);
+    forwards.push(gateway, fulfillment, cartQuery);
+    const viaGateway = `http://127.0.0.1:${gateway.port}`;
+    // Seed 001 on its own port (3000), the check-in portal.
+    const checkin = { internetNo: '8850049302', orderNo: '5960915_106347524.2', staffCode: 'cs_eng_ftth', jobStatus: 'homecheckedin', checkinLatitude: 13.7827811, checkinLongitude: 100.5465937, checkinDate: '2021-03-18 10:13:43' };
+    const recorded = await call(`http://127.0.0.1:${fulfillment.port}`, 'POST', '/api/SOA/home/checkin', checkin);
+    expect(recorded.status).toBe(201);
+    expect(recorded.body).toMatchObject({ orderNo: checkin.orderNo, jobStatus: 'homecheckedin' });
+    const job = await call(viaGateway, 'GET', `/api/SOA/jobs/${checkin.orderNo}`);
+    expect(job.body).toMatchObject({ orderNo: checkin.orderNo, checkins: [expect.objectContaining({ jobStatus: 'homecheckedin' })] });
+    // Seed 002 through the gateway (:8080 in the seed): add item 1 twice, item 2 once, remove item 2;
+    // read on cart-query's own port (7000). Customer 2 is a user, so its checkout becomes an order.
+    const customerId = '2';
+    for (const itemId of ['1', '1', '2']) expect((await call(viaGateway, 'POST', '/api/v1/add', { customerId, itemId, qty: 1 })).status).toBe(200);
+    const removed = await call(viaGateway, 'POST', '/api/v1/remove', { customerId, itemId: '2', qty: 1 });
+    expect(removed.status).toBe(200);
+    const cart = await until('the cart on cart-query', async () => {
+      const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}?minVersion=${removed.body.version}`);
+      return r.status === 200 ? r.body : undefined;
+    }, 60_000);
+    expect(cart.lines).toEqual([expect.objectContaining({ itemId: '1', qty: 2 })]);
+    const checkedOut = await call(viaGateway, 'POST', '/api/v1/checkout', { customerId });
+    expect(checkedOut.body).toMatchObject({ status: 'CHECKED_OUT', cartId: cart.cartId });
+    // The choreography: CartCheckedOut → order PENDING → StockReserved (product-service) → APPROVED.
+    const order = await until('the checkout\'s order APPROVED', async () => {
+      const r = await call(viaGateway, 'GET', `/order-service/orders?userId=${customerId}`);
+      return (r.body as { cartId?: string; status: string }[]).find((o) => o.cartId === cart.cartId && o.status === 'APPROVED');
+    }, minutes(2));
+    expect(order).toMatchObject({ cartId: cart.cartId, status: 'APPROVED', qty: 2 });
+  }, minutes(5));
+
   it('keeps every accepted command when the Kafka broker pod is deleted during 200 user updates and 500 cart adds (counted)', async () => {
     const cart = await forwardTo('cart-service', 8093);
     forwards.push(cart);
