@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:net';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
-import { kubeconfigPath } from '../../../infra/src/cluster/settings';
+import { kubeconfigPath, registryHost } from '../../../infra/src/cluster/settings';
+import { buildAndPush } from '../../../infra/src/cluster/docker-images';
+import { repoRoot } from '../../../infra/src/settings';
 import { catalogSubjects, loadCatalog } from '@eventline/avro';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
 import { installStrimziOperator, uninstallStrimziOperator } from '../../../infra/src/cluster/strimzi-install';
@@ -29,6 +33,8 @@ const namespace = `eventline-chart-${randomBytes(3).toString('hex')}`;
 const minutes = (n: number) => n * 60_000;
 
 interface HttpResult { status: number; body: any }
+
+const helm = (args: string[]) => spawnSync(kubeToolPaths().helm, ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
 
 async function call(base: string, method: string, path: string, body?: unknown): Promise<HttpResult> {
   const response = await fetch(`${base}${path}`, {
@@ -367,4 +373,39 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     }, 120_000);
     expect(after.map((o: { id: string }) => o.id).sort()).toEqual(before.map((o: { id: string }) => o.id).sort());
   }, minutes(6));
+
+  it('fails an upgrade whose schema is incompatible at the pre-upgrade hook, and the running release keeps serving', async () => {
+    // An image like the running one but for UserState's email turned into an int: no compatibility mode accepts that.
+    const running = kubectl(['-n', namespace, 'get', 'deployment', 'config-service', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
+    const context = mkdtempSync(join(tmpdir(), 'eventline-incompatible-'));
+    const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'users', 'UserState.avsc'), 'utf8')) as { fields: { name: string; type: unknown }[] };
+    schema.fields.find((f) => f.name === 'email')!.type = 'int';
+    writeFileSync(join(context, 'UserState.avsc'), JSON.stringify(schema, null, 2));
+    writeFileSync(join(context, 'Dockerfile'), `FROM ${running}\nCOPY UserState.avsc /app/schemas/users/UserState.avsc\n`);
+    const incompatible = `${registryHost}/eventline-config-service:incompatible-schema`;
+    await buildAndPush({ ref: incompatible, context, logPath: join(context, 'build.log') });
+    rmSync(context, { recursive: true, force: true });
+    const revision = (): number => (JSON.parse(helm(['history', 'eventline', '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[]).at(-1)!.revision;
+    const before = revision();
+    const podsBefore = pods(namespace, 'app.kubernetes.io/component=service').map((p) => p.metadata.name).sort();
+    const upgrade = helm(['upgrade', 'eventline', join(repoRoot, 'charts', 'eventline'), '-n', namespace, '--reuse-values', '--set', `schemas.image=${incompatible}`, '--set', 'serviceDefaults.logLevel=debug', '--timeout', '5m']);
+    expect(upgrade.status).not.toBe(0);
+    expect(upgrade.stderr).toMatch(/pre-upgrade hooks failed/);
+    const history = JSON.parse(helm(['history', 'eventline', '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[];
+    expect(history.at(-1)).toMatchObject({ revision: before + 1, status: 'failed' });
+    // Nothing of the failed revision was applied: the same pods, the settings still at info, still serving.
+    expect(pods(namespace, 'app.kubernetes.io/component=service').map((p) => p.metadata.name).sort()).toEqual(podsBefore);
+    expect(kubectl(['-n', namespace, 'get', 'configmap', 'user-service-config', '-o', 'jsonpath={.data.LOG_LEVEL}'])).toBe('info');
+    const user = await forwardTo('user-service', 8091);
+    forwards.push(user);
+    const served = await call(`http://127.0.0.1:${user.port}`, 'GET', '/user-service/users/1');
+    expect(served.status).toBe(200);
+    const registry = await portForward(namespace, 'svc/schema-registry', 8080);
+    try {
+      const versions = await (await fetch(`http://127.0.0.1:${registry.port}/apis/ccompat/v7/subjects/users-dev.eventline.users.UserState/versions/latest`)).json() as { schema: string };
+      expect(JSON.parse(versions.schema).fields.find((f: { name: string }) => f.name === 'email').type).toBe('string');
+    } finally {
+      await registry.stop();
+    }
+  }, minutes(10));
 });
