@@ -22,10 +22,6 @@ export function isRetriableKafkaError(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
     // KafkaJSTimeout: createTopics' wait for the new partitions' leaders ran out.
     if (isTransient(current) || current.name === 'KafkaJSTimeout') return true;
-    // A SCRAM user just made: Strimzi's User Operator writes the Secret a pod starts with about when
-    // it gives the broker the credential, and the first logins can be refused. A wrong password
-    // still fails, at the deadline, with the broker's words in the message.
-    if (current.name === 'KafkaJSSASLAuthenticationError') return true;
     // createTopics racing another instance: some topics exist now, the next try creates only the rest.
     const { errors } = current as { errors?: unknown };
     if (current.name === 'KafkaJSAggregateError' && Array.isArray(errors) && errors.length > 0) {

@@ -23,11 +23,11 @@ describe('isRetriableKafkaError', () => {
     expect(isRetriableKafkaError(new KafkaJSAggregateError('Topic creation errors', [exists, invalid]))).toBe(false);
   });
 
-  it('is true for a refused SCRAM login: a user the User Operator just made is not usable at once', () => {
+  it('is false for a refused SCRAM login: the process exits, and its restart reads the credential Secret anew', () => {
     // kafkajs' constructor takes the message, which its typings leave out.
     const SaslError = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
     const refused = new SaslError('SASL SCRAM SHA512 authentication failed: invalid credentials');
-    expect(isRetriableKafkaError(refused)).toBe(true);
+    expect(isRetriableKafkaError(refused)).toBe(false);
   });
 
   it('is false for errors that waiting does not mend', () => {
