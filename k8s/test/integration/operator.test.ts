@@ -33,7 +33,7 @@ interface K8sObject { apiVersion: string; kind: string; metadata: { name: string
 
 function chartObjects(bootstrap: string): K8sObject[] {
   const result = spawnSync(kubeToolPaths().helm, ['template', 'eventline', join(repoRoot, 'charts', 'eventline'), '-f', join(repoRoot, 'charts', 'eventline', 'values-local.yaml'), '--namespace', namespace,
-    '--set', `kafka.external.bootstrapServers=${bootstrap}`, '--set', `services.operator.image=${image('operator')}`, '--set', `services.cart-aggregator.image=${image('cart-aggregator')}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    '--set', 'kafka.strimzi=false', '--set', `kafka.external.bootstrapServers=${bootstrap}`, '--set', `services.operator.image=${image('operator')}`, '--set', `services.cart-aggregator.image=${image('cart-aggregator')}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(result.stderr);
   return parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject).filter((o) => o?.kind);
 }
