@@ -31,4 +31,5 @@ export {
   type DecodedValue,
   type RetryPolicy,
 } from './consumer';
+export { readTopicToEnd, type ReadToEndOptions } from './read-to-end';
 export { TransactionalProcessor, type TransactionalProcessorOptions, type ProcessedChunk } from './transactional-processor';
