@@ -2,6 +2,7 @@ export { startService, runService, type ServiceDefinition, type ServiceContext, 
 export { baseSettings, postgresSettings, mongoSettings, replaySettings } from './settings';
 export { stateEvent } from './state-event';
 export { publishChange } from './publish-change';
+export { writeReplayResult, type ReplayResult } from './replay-result';
 export { migrateWithSeed, type SeededMigration } from './seeded-migration';
 export { kafkaFromSettings, type KafkaConnectionSettings } from './kafka-client';
 export { FeatureFlags, hotSettings, type HotSettings } from './hot-settings';

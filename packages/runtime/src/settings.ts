@@ -58,4 +58,9 @@ export const replaySettings = {
   REPLAY_SWITCH: bool(true),
   /** Instead of rebuilding: drop what an unfinished rebuild left behind (a deleted Replay's cleanup). */
   REPLAY_ABANDON: bool(false),
+  /**
+   * Where the replay writes its result as JSON when it ends (the operator sets the container's
+   * termination-message file, /dev/termination-log, and reads it from the Job's pod); unset: nowhere.
+   */
+  REPLAY_RESULT_PATH: str({ default: '' }),
 };

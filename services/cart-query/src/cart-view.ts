@@ -13,15 +13,29 @@ const SWAP_WAIT_MS = 2_000;
 /** A mark older than this is a replay that died mid-swap: ignored. */
 const STALE_SWAP_MS = 10_000;
 
-/** Replaces cart_view with the rebuilt collection, marked for readers (see CartView.find). */
-export async function swapInRebuild(db: Db, rebuildName: string): Promise<void> {
+/** Which build of cart_view is served: 1 until a replay first swaps its rebuild in, then one more each time. */
+const GENERATIONS = 'read_model_generations';
+
+export async function servedGeneration(db: Db): Promise<number> {
+  const found = await db.collection<{ _id: string; generation: number }>(GENERATIONS).findOne({ _id: LIVE });
+  return found?.generation ?? 1;
+}
+
+/**
+ * Replaces cart_view with the rebuilt collection, marked for readers (see CartView.find); returns the
+ * generation served now. One replay swaps at a time (the operator runs one Replay per read model).
+ */
+export async function swapInRebuild(db: Db, rebuildName: string): Promise<number> {
   const marks = db.collection<{ _id: string; since: Date }>(SWAP_MARKS);
+  const next = (await servedGeneration(db)) + 1;
   await marks.updateOne({ _id: 'swap' }, { $set: { since: new Date() } }, { upsert: true });
   try {
     await db.collection(rebuildName).rename(LIVE, { dropTarget: true });
   } finally {
     await marks.deleteOne({ _id: 'swap' });
   }
+  await db.collection<{ _id: string; generation: number }>(GENERATIONS).updateOne({ _id: LIVE }, { $set: { generation: next } }, { upsert: true });
+  return next;
 }
 
 /** cart_view: one document per customer, the newest CartDetails (by version) wins. */

@@ -5,8 +5,8 @@ import { AvroCodec, UndecodableRecordError } from '@eventline/avro';
 import { loadConfigOrExit } from '@eventline/config';
 import { createProducer, EventConsumer } from '@eventline/kafka';
 import { createLogger, delaypoint } from '@eventline/observability';
-import { baseSettings, mongoSettings, kafkaFromSettings, replaySettings } from '@eventline/runtime';
-import { CartView, swapInRebuild } from './cart-view';
+import { baseSettings, mongoSettings, kafkaFromSettings, replaySettings, writeReplayResult } from '@eventline/runtime';
+import { CartView, servedGeneration, swapInRebuild } from './cart-view';
 
 /**
  * Rebuilds cart_view from `cart-details` under a new consumer group into a fresh collection, then
@@ -75,8 +75,9 @@ async function main(): Promise<void> {
   lastProgress = Date.now();
   await readTo(await endOffsets());
   await delaypoint('replay.before-switch');
+  let rebuiltGeneration: number | undefined;
   if (settings.REPLAY_SWITCH) {
-    await swapInRebuild(db, rebuildName);
+    rebuiltGeneration = await swapInRebuild(db, rebuildName);
     view = new CartView(db);
     await readTo(await endOffsets());
   }
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   await admin.deleteGroups([groupId]).catch(() => undefined);
   await admin.disconnect();
   const carts = await db.collection(settings.REPLAY_SWITCH ? 'cart_view' : rebuildName).countDocuments();
+  writeReplayResult(settings.REPLAY_RESULT_PATH, { servedGeneration: await servedGeneration(db), rebuiltGeneration, switched: settings.REPLAY_SWITCH });
   await client.close();
   console.log(JSON.stringify({ msg: settings.REPLAY_SWITCH ? 'cart_view rebuilt' : 'cart_view rebuilt beside the live one, not switched', collection: settings.REPLAY_SWITCH ? 'cart_view' : rebuildName, carts }));
 }

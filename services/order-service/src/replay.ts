@@ -4,7 +4,7 @@ import { AvroCodec, UndecodableRecordError } from '@eventline/avro';
 import { loadConfigOrExit } from '@eventline/config';
 import { createProducer, EventConsumer, type ConsumedEvent } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
-import { baseSettings, mongoSettings, kafkaFromSettings, replaySettings } from '@eventline/runtime';
+import { baseSettings, mongoSettings, kafkaFromSettings, replaySettings, writeReplayResult } from '@eventline/runtime';
 import { applyProductEvent, applyUserEvent } from './copy-events';
 import { LocalCopies } from './local-copies';
 
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
   await done;
   await consumer.stop();
   if (settings.REPLAY_SWITCH) await copies.switchTo(generation);
+  writeReplayResult(settings.REPLAY_RESULT_PATH, { servedGeneration: await copies.servedGeneration(), rebuiltGeneration: generation, switched: settings.REPLAY_SWITCH });
   await admin.deleteGroups([groupId]).catch((error: unknown) => logger.warn({ err: error }, 'could not delete the replay group'));
   await admin.disconnect();
   await producer.disconnect();

@@ -1,5 +1,6 @@
 import type { V1EnvVar, V1Job, V1OwnerReference, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { readModels, switchRequested } from './read-models';
+import { RESULT_PATH } from './result';
 import type { Replay } from './types';
 
 export const REPLAY_LABEL = 'eventline.dev/replay';
@@ -35,6 +36,7 @@ export function replayJob(replay: Replay, { template, groupId, owner, abandon = 
     { name: 'REPLAY_GROUP_ID', value: groupId },
     { name: 'REPLAY_SWITCH', value: String(switchRequested(replay.spec.service, replay.spec.switchWhenCaughtUp)) },
     { name: 'REPLAY_ABANDON', value: String(abandon) },
+    { name: 'REPLAY_RESULT_PATH', value: RESULT_PATH },
   ];
   const env = [...(source.env ?? []).filter((e) => !e.name.startsWith('REPLAY_') && e.name !== 'PORT'), ...replayEnv];
   const labels = { 'app.kubernetes.io/part-of': 'eventline', 'app.kubernetes.io/component': abandon ? 'replay-cleanup' : 'replay', [REPLAY_LABEL]: replay.metadata.name };
@@ -63,6 +65,9 @@ export function replayJob(replay: Replay, { template, groupId, owner, abandon = 
             image: source.image,
             imagePullPolicy: source.imagePullPolicy,
             command: model.command,
+            // The result (the generation served now) comes back as the pod's termination message.
+            terminationMessagePath: RESULT_PATH,
+            terminationMessagePolicy: 'File',
             env,
             envFrom: source.envFrom,
             resources: source.resources,

@@ -1,4 +1,4 @@
-import { AppsV1Api, BatchV1Api, type KubeConfig, type V1Job, type V1PodTemplateSpec } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { Kafka } from 'kafkajs';
 import { withAdmin } from '@eventline/kafka';
 import type { Logger } from '@eventline/observability';
@@ -8,6 +8,7 @@ import { FINALIZER, replayKind } from '../kinds';
 import { replayGroupId, replayJob, replayJobName } from './job';
 import { eventsPerSecond, replayProgress, runnerFor, type PartitionPosition } from './progress';
 import { readModels, switchRequested } from './read-models';
+import { replayResultOf } from './result';
 import type { Replay, ReplayPhase, ReplaySpec, ReplayStatus } from './types';
 
 export interface ReplayReconcilerOptions {
@@ -40,11 +41,13 @@ function jobOutcome(job: V1Job): JobOutcome {
 export class ReplayReconciler {
   private readonly batch: BatchV1Api;
   private readonly apps: AppsV1Api;
+  private readonly core: CoreV1Api;
   private readonly log: Logger;
 
   constructor(private readonly options: ReplayReconcilerOptions) {
     this.batch = options.kubeConfig.makeApiClient(BatchV1Api);
     this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.log = options.logger.child({ component: 'replay-reconciler' });
   }
 
@@ -102,9 +105,20 @@ export class ReplayReconciler {
       const phase: ReplayPhase = switched ? 'Switched' : 'CaughtUp';
       // The replay deletes its group when it ends: the last lag read stays, at 0.
       const lag = { total: 0, partitions: (replay.status?.lag?.partitions ?? []).map((p) => ({ ...p, lag: 0 })) };
-      const message = switched ? `${service} reads from the rebuilt read model` : `${service}'s read model rebuilt and caught up; reads not switched`;
-      await this.patch(replay, { ...base, lag, phase, completionTime: now.toISOString() }, { status: 'True', reason: phase, message });
+      const result = await this.jobResult(replay.metadata.namespace, job.metadata?.name ?? replayJobName(replay));
+      const served = result?.servedGeneration;
+      const message = switched
+        ? `${service} reads from the rebuilt read model${served ? ` (generation ${served})` : ''}`
+        : `${service}'s read model rebuilt and caught up; reads not switched`;
+      await this.patch(replay, { ...base, lag, phase, completionTime: now.toISOString(), ...(served ? { servedGeneration: served } : {}) }, { status: 'True', reason: phase, message });
       await this.options.events.record(replay, replayKind, 'Normal', phase, message);
+      // The replay deletes its group itself where its user may (locally); under per-service ACLs only
+      // the operator may, once the group's offsets have been read for the status above.
+      const deleted = await deleteGroupWhenEmpty(this.options.kafka, groupId, this.log).catch((error: unknown) => {
+        this.log.warn({ err: error, groupId }, 'could not delete the finished replay\'s group');
+        return false;
+      });
+      if (!deleted) this.log.info({ groupId }, 'the finished replay\'s group stays until its Replay is deleted');
       return;
     }
     const caughtUp = progress?.caughtUp === true && progress.applied > 0;
@@ -183,6 +197,17 @@ export class ReplayReconciler {
       }
     }
     return undefined;
+  }
+
+  /** What the Job's pod reported as it ended (its termination message); undefined if it is gone or said nothing. */
+  private async jobResult(namespace: string, jobName: string) {
+    try {
+      const pods = await this.core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${jobName}` });
+      return replayResultOf(pods.items);
+    } catch (error) {
+      this.log.warn({ err: error, job: jobName }, 'could not read the replay pod\'s result');
+      return undefined;
+    }
   }
 
   private async readJob(namespace: string, name: string): Promise<V1Job | undefined> {

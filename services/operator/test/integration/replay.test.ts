@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import { AvroCodec, type CartDetails } from '@eventline/avro';
@@ -29,6 +31,7 @@ describe('Replay of cart-query, reconciled by the operator', () => {
   let cartQuery: ServiceProcess;
   const processes: { process: RunningProcess }[] = [];
   const kafka = localKafka('replay-test');
+  const results = mkdtempSync(join(tmpdir(), 'eventline-replay-results-'));
 
   beforeAll(async () => {
     ({ prefix, common } = await isolatedKafkaEnvironment());
@@ -77,21 +80,28 @@ describe('Replay of cart-query, reconciled by the operator', () => {
     await mongo?.db(dbName).dropDatabase().catch(() => undefined);
     await mongo?.close();
     await cluster?.dispose();
+    rmSync(results, { recursive: true, force: true });
   });
 
   const replay = (name: string, spec: string) => `apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: ${name} }\nspec: ${spec}\n`;
   const jobs = () => (JSON.parse(cluster.kubectl(['get', 'jobs', '-o', 'json']).stdout).items as Job[]);
 
-  /** The kubelet's part: the Job's command with the Job's environment, from the compiled repository. */
+  /**
+   * The kubelet's part: the Job's command with the Job's environment, from the compiled repository;
+   * the termination-message file the Job names (/dev/termination-log in a pod) is a file of the test's.
+   */
   function runJob(job: Job, extraEnv: NodeJS.ProcessEnv = {}): RunningProcess {
     const container = job.spec.template.spec.containers[0]!;
     const env = Object.fromEntries(container.env.map((e) => [e.name, e.value ?? '']));
+    expect(env.REPLAY_RESULT_PATH).toBe('/dev/termination-log');
     const [node, ...args] = container.command;
     expect(node).toBe('node');
-    const running = startNodeProcess(args, { ...env, LOG_LEVEL: 'warn', ...extraEnv }, repoRoot);
+    const running = startNodeProcess(args, { ...env, LOG_LEVEL: 'warn', REPLAY_RESULT_PATH: resultPath(job), ...extraEnv }, repoRoot);
     processes.push({ process: running });
     return running;
   }
+
+  const resultPath = (job: Job) => join(results, `${job.metadata.name}.json`);
 
   /** The job controller's part: the Job marked complete. */
   function completeJob(name: string): void {
@@ -142,6 +152,8 @@ describe('Replay of cart-query, reconciled by the operator', () => {
     expect(caughtUp!.status).toMatchObject({ lag: { total: 0 }, eventsApplied: 3 * carts });
     expect(caughtUp!.status.eventsPerSecond).toBeGreaterThan(0);
     expect(await run.exited).toBe(0);
+    // What the pod's termination message would carry: the rebuilt generation now served.
+    expect(JSON.parse(readFileSync(resultPath(job!), 'utf8'))).toEqual({ servedGeneration: 2, rebuiltGeneration: 2, switched: true });
     reading = false;
     await reader;
     expect(failures).toEqual([]);

@@ -84,7 +84,9 @@ describe('replayJob', () => {
       { name: 'REPLAY_GROUP_ID', value: 'p.cart-query.replay-uid-rebuild' },
       { name: 'REPLAY_SWITCH', value: 'true' },
       { name: 'REPLAY_ABANDON', value: 'false' },
+      { name: 'REPLAY_RESULT_PATH', value: '/dev/termination-log' },
     ]);
+    expect(container).toMatchObject({ terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' });
     expect(job.spec!.template.spec!.restartPolicy).toBe('Never');
   });
 
