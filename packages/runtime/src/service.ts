@@ -62,6 +62,11 @@ export interface ServiceDefinition<Shape extends z.ZodRawShape> {
    * collections whose documents carry pending events, published by a MongoOutboxRelay.
    */
   mongo?: { migrate(db: Db): Promise<void>; outbox?: string[] };
+  /**
+   * Topics the service keeps for itself, outside the event catalog (no schema, no .dlq twin), created
+   * with the catalog's when KAFKA_ENSURE_TOPICS; on Strimzi the chart declares them as KafkaTopics.
+   */
+  ownTopics?: { name: string; partitions: number; compacted: boolean }[];
   consumers?: (context: ServiceContext<Settings<Shape>>) => ConsumerDefinition[];
   workers?: (context: ServiceContext<Settings<Shape>>) => Worker[];
   routes: (router: Router<ServiceState>, context: ServiceContext<Settings<Shape>>) => void;
@@ -142,9 +147,10 @@ export async function startService<Shape extends z.ZodRawShape>(
 
   const kafkaRetry: KafkaRetryOptions = { logger, deadlineMs: settings.KAFKA_RETRY_DEADLINE_MS };
   if (settings.KAFKA_ENSURE_TOPICS) {
-    await withAdmin(kafka, 'creating the catalog topics', async (admin) => {
+    await withAdmin(kafka, 'creating the catalog\'s and the service\'s own topics', async (admin) => {
       const existing = new Set(await admin.listTopics());
-      const missing = kafkaTopics(catalog)
+      const own = (definition.ownTopics ?? []).map((t) => ({ topic: t.name, numPartitions: t.partitions, configEntries: [{ name: 'cleanup.policy', value: t.compacted ? 'compact' : 'delete' }] }));
+      const missing = [...kafkaTopics(catalog), ...own]
         .map((t) => ({ ...t, topic: settings.KAFKA_NAME_PREFIX + t.topic }))
         .filter((t) => !existing.has(t.topic));
       // Another instance creating the same topics at once makes this fail retriably; the retry lists again.

@@ -40,7 +40,7 @@ export class Operator implements Worker {
     const { kubeConfig, kafka, logger, namespace, prefix } = options;
     const events = new EventRecorder(kubeConfig, 'eventline-operator', logger);
     const redriveClient = new ResourceClient<RedriveSpec, RedriveStatus>(kubeConfig, redriveKind);
-    this.redriveReconciler = new RedriveReconciler({ kafka, client: redriveClient, events, logger, prefix, sessionTimeoutMs: options.sessionTimeoutMs, progressIntervalMs: options.progressIntervalMs, recordsPerTransaction: options.redriveRecordsPerTransaction });
+    this.redriveReconciler = new RedriveReconciler({ kafka, client: redriveClient, events, logger, prefix, sessionTimeoutMs: options.sessionTimeoutMs, progressIntervalMs: options.progressIntervalMs, recordsPerTransaction: options.redriveRecordsPerTransaction, redrives: () => this.redrives.cached() });
     this.redrives = new ResourceController({ kubeConfig, client: redriveClient, namespace, logger, resyncMs: options.resyncMs, reconcile: (redrive) => this.redriveReconciler.reconcile(redrive) });
     const replayClient = new ResourceClient<ReplaySpec, ReplayStatus>(kubeConfig, replayKind);
     const replayReconciler = new ReplayReconciler({ kubeConfig, kafka, client: replayClient, events, logger, prefix, progressIntervalMs: options.progressIntervalMs, replays: () => this.replays.cached() });

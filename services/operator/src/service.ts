@@ -1,6 +1,7 @@
 import { defaultKubeConfig } from '@eventline/operator-kit';
 import type { ServiceDefinition } from '@eventline/runtime';
 import { Operator } from './operator';
+import { redriveLedgerTopic } from './redrive/ledger';
 import { operatorSettings } from './settings';
 
 /**
@@ -12,6 +13,7 @@ export function operatorService(): ServiceDefinition<typeof operatorSettings> {
   return {
     name: 'operator',
     settings: operatorSettings,
+    ownTopics: [redriveLedgerTopic],
     workers: ({ settings, kafka, logger }) => {
       operator = new Operator({
         kubeConfig: defaultKubeConfig(),

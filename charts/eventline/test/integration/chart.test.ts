@@ -55,12 +55,14 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
 
   it('has a KafkaTopic per catalog topic and per .dlq twin, compacted exactly where the catalog says', () => {
     const topics = ofKind(objects, 'KafkaTopic');
-    const expected = catalog.topics.flatMap((t) => [t.name, `${t.name}.dlq`]).sort();
+    // And the operator's redrive ledger, compacted, no twin.
+    const expected = [...catalog.topics.flatMap((t) => [t.name, `${t.name}.dlq`]), 'operator.redrive-ledger'].sort();
     expect(topics.map((t) => t.spec.topicName).sort()).toEqual(expected);
     for (const topic of catalog.topics) {
       expect(named(objects, 'KafkaTopic', topic.name)!.spec.config['cleanup.policy']).toBe(topic.compacted ? 'compact' : 'delete');
       expect(named(objects, 'KafkaTopic', `${topic.name}.dlq`)!.spec.config['cleanup.policy']).toBe('delete');
     }
+    expect(named(objects, 'KafkaTopic', 'operator.redrive-ledger')!.spec.config['cleanup.policy']).toBe('compact');
     const replicas = env === 'kind' ? 1 : 3;
     expect(new Set(topics.map((t) => t.spec.replicas))).toEqual(new Set([replicas]));
     expect(topics.every((t) => t.metadata.labels!['strimzi.io/cluster'] === 'eventline')).toBe(true);
@@ -318,10 +320,10 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
     const kubeconfig = await server.serviceAccountKubeconfig('eventline-kind', 'operator');
     const can = (args: string[]) => runTool(kubeTools().kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', ...args, '-n', 'eventline-kind']).stdout.trim();
     for (const allowed of [['watch', 'replays.eventline.dev'], ['patch', 'redrives.eventline.dev'], ['patch', 'replays.eventline.dev', '--subresource=status'], ['create', 'events'],
-      ['create', 'leases.coordination.k8s.io'], ['update', 'leases.coordination.k8s.io/eventline-operator'], ['create', 'jobs.batch'], ['delete', 'jobs.batch'], ['get', 'deployments.apps'], ['get', 'statefulsets.apps']]) {
+      ['create', 'leases.coordination.k8s.io'], ['update', 'leases.coordination.k8s.io/eventline-operator'], ['create', 'jobs.batch'], ['delete', 'jobs.batch'], ['get', 'deployments.apps'], ['get', 'statefulsets.apps'], ['list', 'pods']]) {
       expect([allowed.join(' '), can(allowed)]).toEqual([allowed.join(' '), 'yes']);
     }
-    for (const refused of [['delete', 'replays.eventline.dev'], ['update', 'leases.coordination.k8s.io/other-lease'], ['list', 'secrets'], ['create', 'pods'], ['patch', 'deployments.apps'], ['list', 'jobs.batch']]) {
+    for (const refused of [['delete', 'replays.eventline.dev'], ['update', 'leases.coordination.k8s.io/other-lease'], ['list', 'secrets'], ['create', 'pods'], ['get', 'pods/log'], ['patch', 'deployments.apps'], ['list', 'jobs.batch']]) {
       expect([refused.join(' '), can(refused)]).toEqual([refused.join(' '), 'no']);
     }
     expect(runTool(kubeTools().kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', 'watch', 'replays.eventline.dev', '-n', 'eventline-staging']).stdout.trim()).toBe('no');

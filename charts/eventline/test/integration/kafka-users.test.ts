@@ -111,8 +111,8 @@ describe('the chart\'s KafkaUsers on a broker that enforces them', () => {
     const admin = kafka.client('operator', passwords.operator!).admin();
     await admin.connect();
     try {
-      const allowed = await admin.fetchTopicMetadata({ topics: ['users.dlq', 'users', 'orders.dlq'] });
-      expect(allowed.topics.map((t) => t.name).sort()).toEqual(['orders.dlq', 'users', 'users.dlq']);
+      const allowed = await admin.fetchTopicMetadata({ topics: ['users.dlq', 'users', 'orders.dlq', 'operator.redrive-ledger'] });
+      expect(allowed.topics.map((t) => t.name).sort()).toEqual(['operator.redrive-ledger', 'orders.dlq', 'users', 'users.dlq']);
       const refused = await admin.fetchTopicMetadata({ topics: ['cart-aggregator.changelog'] }).then(() => undefined, (error: unknown) => error);
       expect(JSON.stringify(refused, Object.getOwnPropertyNames(refused ?? {})) + String(refused)).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized/i);
     } finally {

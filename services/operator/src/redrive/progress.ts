@@ -7,9 +7,11 @@ export interface RedriveCounts {
   moved: number;
   skipped: number;
   matched: number;
+  /** Left alone: an earlier Redrive moved them (the redrive ledger). */
+  alreadyMoved: number;
 }
 
-export const noCounts = (): RedriveCounts => ({ moved: 0, skipped: 0, matched: 0 });
+export const noCounts = (): RedriveCounts => ({ moved: 0, skipped: 0, matched: 0, alreadyMoved: 0 });
 
 export function encodeCounts(counts: RedriveCounts): string {
   return JSON.stringify({ v: 1, ...counts });
@@ -20,13 +22,15 @@ export function decodeCounts(metadata: string | null | undefined): RedriveCounts
   try {
     const parsed = JSON.parse(metadata) as Partial<RedriveCounts> & { v?: number };
     if (parsed.v !== 1) return noCounts();
-    return { moved: Number(parsed.moved) || 0, skipped: Number(parsed.skipped) || 0, matched: Number(parsed.matched) || 0 };
+    return { moved: Number(parsed.moved) || 0, skipped: Number(parsed.skipped) || 0, matched: Number(parsed.matched) || 0, alreadyMoved: Number(parsed.alreadyMoved) || 0 };
   } catch {
     return noCounts();
   }
 }
 
-export const addCounts = (a: RedriveCounts, b: RedriveCounts): RedriveCounts => ({ moved: a.moved + b.moved, skipped: a.skipped + b.skipped, matched: a.matched + b.matched });
+export const addCounts = (a: RedriveCounts, b: RedriveCounts): RedriveCounts => ({
+  moved: a.moved + b.moved, skipped: a.skipped + b.skipped, matched: a.matched + b.matched, alreadyMoved: a.alreadyMoved + b.alreadyMoved,
+});
 
 /** Whether a partition whose next offset is `committed` has nothing left below its end offset. */
 export function partitionDone(committed: bigint | undefined, end: bigint): boolean {

@@ -5,6 +5,7 @@ import { ensureFinalizer, isBeingDeleted, removeFinalizer, setCondition, type Ev
 import { deleteGroupWhenEmpty } from '../consumer-groups';
 import { FINALIZER, redriveKind } from '../kinds';
 import { RedriveRun } from './run';
+import { redriveRunnerFor } from './runner';
 import type { RedriveCounts } from './progress';
 import type { Redrive, RedriveSpec, RedriveStatus } from './types';
 
@@ -18,6 +19,8 @@ export interface RedriveReconcilerOptions {
   recordsPerTransaction?: number;
   /** How often a running Redrive's counts are written to its status. */
   progressIntervalMs?: number;
+  /** The Redrives the informer holds: to run one per topic at a time. */
+  redrives: () => readonly Redrive[];
 }
 
 /** The consumer group (and transactional id) of a Redrive on its .dlq: one per Redrive object. */
@@ -44,6 +47,16 @@ export class RedriveReconciler {
     if ((status.phase === 'Completed' || status.phase === 'Failed') && status.observedGeneration === generation) return;
     const groupId = redriveGroupId(this.options.prefix, redrive);
 
+    const runner = redriveRunnerFor(this.options.redrives(), redrive.spec.topic);
+    if (runner && runner.metadata.uid !== redrive.metadata.uid && status.phase !== 'Running') {
+      const message = `waits for redrive/${runner.metadata.name}: one Redrive of ${redrive.spec.topic} runs at a time`;
+      if (status.phase !== 'Pending' || status.conditions?.find((c) => c.type === 'Ready')?.message !== message) {
+        await this.patch(redrive, { phase: 'Pending' }, { status: 'False', reason: 'Waiting', message });
+        await this.options.events.record(redrive, redriveKind, 'Normal', 'Waiting', message);
+      }
+      return { requeueAfterMs: this.options.progressIntervalMs ?? 1_000 };
+    }
+
     let endOffsets = status.endOffsets;
     if (!endOffsets) {
       const dlq = deadLetterTopic(this.options.prefix + redrive.spec.topic);
@@ -54,7 +67,7 @@ export class RedriveReconciler {
         return;
       }
       endOffsets = ends;
-      await this.patch(redrive, { phase: 'Running', startTime: new Date().toISOString(), endOffsets, consumerGroup: groupId, recordsMoved: 0, recordsSkipped: 0, recordsMatched: 0 },
+      await this.patch(redrive, { phase: 'Running', startTime: new Date().toISOString(), endOffsets, consumerGroup: groupId, recordsMoved: 0, recordsSkipped: 0, recordsMatched: 0, recordsAlreadyMoved: 0 },
         { status: 'False', reason: 'Running', message: `moving records of ${dlq} below offsets ${endOffsets.map((e) => `${e.partition}:${e.offset}`).join(', ')}` });
       await this.options.events.record(redrive, redriveKind, 'Normal', 'Started', `${redrive.spec.dryRun ? 'counting' : 'moving'} records of ${dlq} back to ${redrive.spec.topic}`);
     }
@@ -109,13 +122,14 @@ export class RedriveReconciler {
   }
 
   private countsStatus(redrive: Redrive, counts: RedriveCounts): Partial<RedriveStatus> {
-    return { recordsMoved: redrive.spec.dryRun ? 0 : counts.moved, recordsSkipped: counts.skipped, recordsMatched: counts.matched };
+    return { recordsMoved: redrive.spec.dryRun ? 0 : counts.moved, recordsSkipped: counts.skipped, recordsMatched: counts.matched, recordsAlreadyMoved: counts.alreadyMoved };
   }
 
   private describe(redrive: Redrive, counts: RedriveCounts): string {
+    const earlier = counts.alreadyMoved > 0 ? `, ${counts.alreadyMoved} moved by an earlier Redrive left alone` : '';
     return redrive.spec.dryRun
-      ? `dry run: ${counts.matched} records would move, ${counts.skipped} skipped`
-      : `${counts.moved} records moved to ${redrive.spec.topic}, ${counts.skipped} skipped`;
+      ? `dry run: ${counts.matched} records would move, ${counts.skipped} skipped${earlier}`
+      : `${counts.moved} records moved to ${redrive.spec.topic}, ${counts.skipped} skipped${earlier}`;
   }
 
   private async patch(redrive: Redrive, status: Partial<RedriveStatus>, ready: { status: 'True' | 'False'; reason: string; message: string }): Promise<void> {

@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Partitio
 import { deadLetterTopic, retryKafka, withAdmin } from '@eventline/kafka';
 import { failpoint, redriven, type Logger } from '@eventline/observability';
 import { deadLetterFacts, matchesFilter } from './filter';
+import { ledgerKey, ledgerRecord, movedRecords, REDRIVE_LEDGER_TOPIC } from './ledger';
 import { addCounts, decodeCounts, encodeCounts, noCounts, partitionDone, type RedriveCounts } from './progress';
 import { redrivenHeaders } from './provenance';
 import type { Redrive } from './types';
@@ -25,7 +26,8 @@ export interface RedriveRunOptions {
  * One Redrive's move of its .dlq's records back to the source topic, exactly once: the matching
  * records, the group's .dlq offsets and the running counts (as offset metadata) are committed in
  * one Kafka transaction. A run started again after a crash, or for the same Redrive twice, resumes
- * from the committed offsets and counts. A dry run commits nothing and only counts.
+ * from the committed offsets and counts. A record another Redrive already moved (the redrive ledger,
+ * written in the same transactions) is left alone. A dry run commits nothing and only counts.
  */
 export class RedriveRun {
   readonly done: Promise<RedriveCounts>;
@@ -34,6 +36,8 @@ export class RedriveRun {
   private readonly source: string;
   private readonly counts = new Map<number, RedriveCounts>();
   private readonly next = new Map<number, bigint>();
+  /** Records of this .dlq that earlier Redrives moved (the ledger as this run began). */
+  private moved = new Set<string>();
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private finish: (counts: RedriveCounts) => void = () => undefined;
@@ -89,6 +93,7 @@ export class RedriveRun {
       }
     }
     if (this.complete()) return this.end();
+    this.moved = await movedRecords(kafka, this.options.prefix, this.dlq, groupId, logger);
     const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
     // A dry run reads under a group of its own that commits nothing.
     const consumer = kafka.consumer({ groupId: this.dryRun ? `${groupId}.dry-run` : groupId, readUncommitted: false, maxWaitTimeInMs: 250, sessionTimeout, heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)) });
@@ -144,12 +149,18 @@ export class RedriveRun {
     const after = { ...before };
     const totalBefore = this.progress();
     const outputs: Message[] = [];
+    const ledger: Message[] = [];
     let consumed: KafkaMessage | undefined;
     const now = new Date();
     for (const message of messages) {
       const taken = this.dryRun ? totalBefore.matched + (after.matched - before.matched) : totalBefore.moved + (after.moved - before.moved);
       if (taken >= this.limit) break;
       consumed = message;
+      const key = ledgerKey(this.dlq, partition, message.offset);
+      if (this.moved.has(key)) {
+        after.alreadyMoved++;
+        continue;
+      }
       if (!matchesFilter(redrive.spec.filter, deadLetterFacts(message.headers), now)) {
         after.skipped++;
         continue;
@@ -157,26 +168,31 @@ export class RedriveRun {
       after.matched++;
       if (this.dryRun) continue;
       after.moved++;
+      const origin = `${redrive.metadata.namespace}/${redrive.metadata.name}`;
+      ledger.push(ledgerRecord(key, { redrive: origin, uid: redrive.metadata.uid ?? '', at: now.toISOString() }));
       outputs.push({
         key: message.key,
         value: message.value,
-        headers: redrivenHeaders(message.headers, { redrive: `${redrive.metadata.namespace}/${redrive.metadata.name}`, uid: redrive.metadata.uid, dlqTopic: this.dlq, partition, offset: message.offset, at: now }),
+        headers: redrivenHeaders(message.headers, { redrive: origin, uid: redrive.metadata.uid, dlqTopic: this.dlq, partition, offset: message.offset, at: now }),
       });
     }
     if (!consumed) return undefined;
     const nextOffset = BigInt(consumed.offset) + 1n;
-    if (!this.dryRun) await this.commit(partition, outputs, nextOffset, after, isStale);
+    if (!this.dryRun) await this.commit(partition, outputs, ledger, nextOffset, after, isStale);
     this.counts.set(partition, after);
     this.next.set(partition, nextOffset);
     redriven.inc({ topic: redrive.spec.topic, outcome: 'skipped' }, after.skipped - before.skipped);
+    redriven.inc({ topic: redrive.spec.topic, outcome: 'already-moved' }, after.alreadyMoved - before.alreadyMoved);
     redriven.inc({ topic: redrive.spec.topic, outcome: this.dryRun ? 'matched' : 'moved' }, after.matched - before.matched);
     return consumed.offset;
   }
 
-  private async commit(partition: number, outputs: Message[], nextOffset: bigint, counts: RedriveCounts, isStale: () => boolean): Promise<void> {
+  private async commit(partition: number, outputs: Message[], ledger: Message[], nextOffset: bigint, counts: RedriveCounts, isStale: () => boolean): Promise<void> {
     const transaction = await this.producer!.transaction();
     try {
-      if (outputs.length > 0) await transaction.send({ topic: this.source, messages: outputs });
+      if (outputs.length > 0) {
+        await transaction.sendBatch({ topicMessages: [{ topic: this.source, messages: outputs }, { topic: this.options.prefix + REDRIVE_LEDGER_TOPIC, messages: ledger }] });
+      }
       const committed: PartitionOffset & { metadata: string } = { partition, offset: nextOffset.toString(), metadata: encodeCounts(counts) };
       await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic: this.dlq, partitions: [committed] }] });
       failpoint('redrive.before-commit');

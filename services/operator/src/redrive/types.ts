@@ -22,6 +22,8 @@ export interface RedriveStatus {
   recordsMoved?: number;
   recordsSkipped?: number;
   recordsMatched?: number;
+  /** Records an earlier Redrive already moved (the redrive ledger): left alone. */
+  recordsAlreadyMoved?: number;
   consumerGroup?: string;
   endOffsets?: { partition: number; offset: string }[];
   startTime?: string;

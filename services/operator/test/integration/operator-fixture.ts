@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { kubeTools, runToolOk, startServiceProcess, startTestApiServer, uniqueName, type ServiceProcess, type TestApiServer } from '@eventline/testkit';
+import { redriveLedgerTopic } from '../../src/redrive/ledger';
+import { kubeTools, localKafka, runToolOk, startServiceProcess, startTestApiServer, uniqueName, type ServiceProcess, type TestApiServer } from '@eventline/testkit';
 
 const repoRoot = join(__dirname, '..', '..', '..', '..');
 const chart = join(repoRoot, 'charts', 'eventline');
@@ -51,8 +52,21 @@ async function prepare(api: TestApiServer, namespace: string): Promise<OperatorC
   };
 }
 
-/** The operator service as a real process, as the operator ServiceAccount, on the test's Kafka names. */
-export function startOperator(cluster: OperatorCluster, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+/**
+ * The operator service as a real process, as the operator ServiceAccount, on the test's Kafka names;
+ * its redrive ledger topic made first, as the chart's KafkaTopic makes it on Strimzi.
+ */
+export async function startOperator(cluster: OperatorCluster, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  const admin = localKafka('operator-fixture').admin();
+  await admin.connect();
+  try {
+    const ledger = `${env.KAFKA_NAME_PREFIX ?? ''}${redriveLedgerTopic.name}`;
+    if (!(await admin.listTopics()).includes(ledger)) {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: ledger, numPartitions: redriveLedgerTopic.partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+    }
+  } finally {
+    await admin.disconnect();
+  }
   return startServiceProcess('operator', {
     KUBECONFIG: cluster.operatorKubeconfig,
     WATCH_NAMESPACE: cluster.namespace,

@@ -133,6 +133,22 @@ describe('Redrive, reconciled by the operator on a real API server, against real
     const events = cluster.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=orders-back', '-o', 'json']);
     expect((JSON.parse(events.stdout).items as { reason: string }[]).map((e) => e.reason)).toEqual(expect.arrayContaining(['Started', 'Completed']));
 
+    // Two more Redrives of the same topic at once, with no filter: they run one after the other, and
+    // neither moves again what orders-back moved (the redrive ledger); only the cancelled order goes.
+    expect(cluster.kubectl(['apply', '-f', '-'], redrive('orders-all', '{ topic: orders }') + '---\n' + redrive('orders-all-again', '{ topic: orders }')).status).toBe(0);
+    const all = await eventually(async () => getObject(cluster, 'redrive/orders-all'), (o) => readyStatus(o) === 'True', { what: 'orders-all done', timeoutMs: 60_000 });
+    expect(all!.status).toMatchObject({ phase: 'Completed', recordsMoved: 1, recordsAlreadyMoved: 2, recordsSkipped: 0 });
+    const again = await eventually(async () => getObject(cluster, 'redrive/orders-all-again'), (o) => readyStatus(o) === 'True', { what: 'orders-all-again done', timeoutMs: 60_000 });
+    expect(again!.status).toMatchObject({ phase: 'Completed', recordsMoved: 0, recordsAlreadyMoved: 3, recordsSkipped: 0 });
+    // It had waited, saying why (the same creation second: the name decides which goes first).
+    const againEvents = JSON.parse(cluster.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=orders-all-again', '-o', 'json']).stdout).items as { reason: string; message: string }[];
+    expect(againEvents).toContainEqual(expect.objectContaining({ reason: 'Waiting', message: 'waits for redrive/orders-all: one Redrive of orders runs at a time' }));
+    expect(new Date(again!.status.startTime).getTime()).toBeGreaterThanOrEqual(new Date(all!.status.completionTime).getTime() - 1000);
+    await eventually(async () => consumer.handled.size, (n) => n === 5, { what: 'the cancelled order handled' });
+    const movedOnce = (await readRecords(kafka, `${prefix}orders`)).filter((m) => header(m, 'redrive-count') !== undefined);
+    expect(movedOnce.map((m) => header(m, 'event-id')).sort()).toEqual([ids[1], ids[3], ids[4]].sort());
+    expect([...consumer.handled.values()]).toEqual([1, 1, 1, 1, 1]);
+
     // Deleted: the finalizer deletes the Redrive's consumer group, then lets it go.
     const groupId = done!.status.consumerGroup as string;
     expect(cluster.kubectl(['delete', 'redrive/orders-back', '--wait=true', '--timeout=60s']).status).toBe(0);

@@ -35,18 +35,22 @@ describe('redriveCountOf', () => {
 
 describe('redrive counts in offset metadata', () => {
   it('round-trips through the metadata string', () => {
-    expect(decodeCounts(encodeCounts({ moved: 3, skipped: 2, matched: 3 }))).toEqual({ moved: 3, skipped: 2, matched: 3 });
+    expect(decodeCounts(encodeCounts({ moved: 3, skipped: 2, matched: 3, alreadyMoved: 4 }))).toEqual({ moved: 3, skipped: 2, matched: 3, alreadyMoved: 4 });
+  });
+
+  it('reads counts committed before alreadyMoved existed as none already moved', () => {
+    expect(decodeCounts('{"v":1,"moved":3,"skipped":2,"matched":3}')).toEqual({ moved: 3, skipped: 2, matched: 3, alreadyMoved: 0 });
   });
 
   it('reads missing, foreign or broken metadata as no counts', () => {
-    expect(decodeCounts(null)).toEqual({ moved: 0, skipped: 0, matched: 0 });
-    expect(decodeCounts('')).toEqual({ moved: 0, skipped: 0, matched: 0 });
-    expect(decodeCounts('{"moved":5}')).toEqual({ moved: 0, skipped: 0, matched: 0 });
-    expect(decodeCounts('not json')).toEqual({ moved: 0, skipped: 0, matched: 0 });
+    expect(decodeCounts(null)).toEqual({ moved: 0, skipped: 0, matched: 0, alreadyMoved: 0 });
+    expect(decodeCounts('')).toEqual({ moved: 0, skipped: 0, matched: 0, alreadyMoved: 0 });
+    expect(decodeCounts('{"moved":5}')).toEqual({ moved: 0, skipped: 0, matched: 0, alreadyMoved: 0 });
+    expect(decodeCounts('not json')).toEqual({ moved: 0, skipped: 0, matched: 0, alreadyMoved: 0 });
   });
 
   it('adds up partitions', () => {
-    expect(addCounts({ moved: 1, skipped: 2, matched: 1 }, { moved: 4, skipped: 0, matched: 4 })).toEqual({ moved: 5, skipped: 2, matched: 5 });
+    expect(addCounts({ moved: 1, skipped: 2, matched: 1, alreadyMoved: 1 }, { moved: 4, skipped: 0, matched: 4, alreadyMoved: 2 })).toEqual({ moved: 5, skipped: 2, matched: 5, alreadyMoved: 3 });
   });
 });
 
