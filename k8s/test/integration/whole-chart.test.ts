@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
 import { kubeconfigPath, registryHost } from '../../../infra/src/cluster/settings';
@@ -16,6 +17,7 @@ import { strimziVersion } from '../../../infra/src/cluster/strimzi-build';
 import { strimziKafkaRef, strimziOperatorRef } from '../../../infra/src/cluster/strimzi-images';
 import { services } from '../../../infra/src/cluster/service-images';
 import { buildThirdPartyImages } from '../../../infra/src/cluster/third-party-images';
+import { ensureNodeBase } from '../../../infra/src/cluster/base-images';
 import { errorTypes, isReady, kubectl, pods, portForward, skaffold, until, type PortForward } from './kube';
 
 /**
@@ -59,6 +61,37 @@ async function forwardTo(service: string, port: number): Promise<PortForward> {
   }, 180_000);
 }
 
+/**
+ * A Kafka client as one of the release's KafkaUsers (its password from the User Operator's Secret),
+ * through a port-forward to the broker pod: the broker advertises its pod's DNS name, so every
+ * connection is sent through the forward.
+ */
+async function kafkaAs(user: string): Promise<{ kafka: Kafka; stop: () => Promise<void> }> {
+  const password = Buffer.from(kubectl(['-n', namespace, 'get', 'secret', user, '-o', 'jsonpath={.data.password}']), 'base64').toString();
+  const forward = await portForward(namespace, 'pod/eventline-dual-role-0', 9092);
+  const throughForward: ISocketFactory = ({ onConnect }) => connect({ host: '127.0.0.1', port: forward.port }, onConnect);
+  const kafka = new Kafka({
+    clientId: 'whole-chart-test', brokers: [`127.0.0.1:${forward.port}`], socketFactory: throughForward, logLevel: logLevel.NOTHING,
+    sasl: { mechanism: 'scram-sha-512', username: user, password }, retry: { retries: 2 },
+  });
+  return { kafka, stop: () => forward.stop() };
+}
+
+/** Runs a script with node inside a pod of the release's Deployment, in its image, environment and credentials. */
+function nodeIn(deployment: string, script: string): string {
+  return kubectl(['-n', namespace, 'exec', `deployment/${deployment}`, '--', 'node', '-e', script]);
+}
+
+/** cart-query's leftover rebuild collections, listed from inside its own pod. */
+const rebuildCollections = (): string[] => JSON.parse(nodeIn('cart-query', `
+  const { MongoClient } = require('mongodb');
+  (async () => {
+    const client = await new MongoClient(process.env.MONGO_URL).connect();
+    const found = await client.db(process.env.MONGO_DB).listCollections({ name: { $regex: '^cart_view_rebuild_' } }).toArray();
+    console.log(JSON.stringify(found.map((c) => c.name)));
+    await client.close();
+  })().catch((error) => { console.error(error); process.exit(1); });`)) as string[];
+
 function waitAllReady(timeoutMs: number): Promise<string[]> {
   return until('every pod of the release Ready', () => {
     const running = pods(namespace).filter((p) => p.metadata.labels?.['job-name'] === undefined);
@@ -71,10 +104,15 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
   let startedHere = false;
   const forwards: PortForward[] = [];
   const base = { user: '', order: '', cart: '' };
+  /** The carts the tests made (customer ids): the Replay test compares them before and after. */
+  const carts: string[] = [];
 
   beforeAll(async () => {
     startedHere = (await clusterStatus()).rows.every((r) => r.pid === '-');
     await clusterUp();
+    // What `npm run cluster -- images` gives a user before skaffold: the Node base the local profile's
+    // Dockerfile builds on (skaffold reads it from the registry) and the chart's third-party images.
+    await ensureNodeBase();
     await buildThirdPartyImages();
     kubectl(['create', 'namespace', namespace]);
     // The operator in the release's namespace, watching it (Strimzi's chart, local images).
@@ -87,6 +125,8 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     // then the Kafka, then the operator (its ClusterRoles are cluster-wide), then the namespace.
     const remove = (what: string[]) => spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'delete', ...what, '--wait=true', '--timeout=120s'], { stdio: 'ignore' });
     try {
+      // Replays carry eventline-operator's finalizer: they go while it still runs.
+      remove(['replays,redrives', '--all']);
       remove(['kafkatopics,kafkausers', '--all']);
       remove(['kafkas,kafkanodepools', '--all']);
       uninstallStrimziOperator(namespace);
@@ -157,14 +197,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
   });
 
   it('enforces the KafkaUsers\' ACLs for real: user-service may describe users and is refused orders', async () => {
-    const password = Buffer.from(kubectl(['-n', namespace, 'get', 'secret', 'user-service', '-o', 'jsonpath={.data.password}']), 'base64').toString();
-    const forward = await portForward(namespace, 'pod/eventline-dual-role-0', 9092);
-    // The broker advertises its pod's DNS name: every connection goes through the port-forward.
-    const throughForward: ISocketFactory = ({ onConnect }) => connect({ host: '127.0.0.1', port: forward.port }, onConnect);
-    const kafka = new Kafka({
-      clientId: 'whole-chart-test', brokers: [`127.0.0.1:${forward.port}`], socketFactory: throughForward, logLevel: logLevel.NOTHING,
-      sasl: { mechanism: 'scram-sha-512', username: 'user-service', password }, retry: { retries: 2 },
-    });
+    const { kafka, stop } = await kafkaAs('user-service');
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     const admin = kafka.admin();
     try {
@@ -181,7 +214,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     } finally {
       await producer.disconnect();
       await admin.disconnect();
-      await forward.stop();
+      await stop();
     }
   }, minutes(3));
 
@@ -239,6 +272,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     // Seed 002 through the gateway (:8080 in the seed): add item 1 twice, item 2 once, remove item 2;
     // read on cart-query's own port (7000). Customer 2 is a user, so its checkout becomes an order.
     const customerId = '2';
+    carts.push(customerId);
     for (const itemId of ['1', '1', '2']) expect((await call(viaGateway, 'POST', '/api/v1/add', { customerId, itemId, qty: 1 })).status).toBe(200);
     const removed = await call(viaGateway, 'POST', '/api/v1/remove', { customerId, itemId: '2', qty: 1 });
     expect(removed.status).toBe(200);
@@ -269,6 +303,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       expect((await call(base.order, 'POST', '/order-service/orders', { userId: id, productId: 2, qty: 1 })).status).toBe(201);
     }
     const customers = ['broker-a', 'broker-b', 'broker-c', 'broker-d', 'broker-e'].map((c) => `${c}-${randomBytes(3).toString('hex')}`);
+    carts.push(...customers);
     const accepted = { updates: new Map<number, number>(), lastEmail: new Map<number, string>(), adds: new Map<string, number>() };
     const brokerUid = kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.metadata.uid}']);
     for (let i = 0; i < 500; i += 1) {
@@ -321,6 +356,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
 
   it('loses and doubles nothing when the consumers\' pods are deleted mid-stream (order-service, cart-aggregator)', async () => {
     const customerId = `chart-${randomBytes(4).toString('hex')}`;
+    carts.push(customerId);
     const updates = 60;
     const adds = 120;
     let lastEmail = '';
@@ -358,6 +394,80 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     expect(view.version).toBe(adds);
     const qty = Object.fromEntries((view.lines as { itemId: string; qty: number }[]).map((line) => [line.itemId, line.qty]));
     expect(qty).toEqual({ 1: adds / 2, 2: adds / 2 });
+  }, minutes(10));
+
+  it('rebuilds cart_view with a Replay whose Job runs on the kubelet: reads served throughout, the rebuilt view equal to the live one; the leading operator pod deleted mid-run, still one Job', async () => {
+    expect(carts.length).toBeGreaterThan(0);
+    const cartQuery = await forwardTo('cart-query', 7000);
+    forwards.push(cartQuery);
+    const read = (customerId: string) => call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
+    const live = new Map<string, unknown>();
+    for (const customerId of carts) {
+      const r = await read(customerId);
+      expect(r.status).toBe(200);
+      live.set(customerId, r.body);
+    }
+    // Reads keep being served, unchanged, while the Job rebuilds and swaps cart_view.
+    let reads = 0;
+    let reading = true;
+    const failures: unknown[] = [];
+    const reader = (async () => {
+      while (reading) {
+        const customerId = carts[reads % carts.length]!;
+        const r = await read(customerId).catch((error: Error) => ({ status: 0, body: error.message }));
+        if (r.status !== 200 || !isDeepStrictEqual(r.body, live.get(customerId))) failures.push({ customerId, ...r });
+        reads += 1;
+      }
+    })();
+    const leader = kubectl(['-n', namespace, 'get', 'lease', 'eventline-operator', '-o', 'jsonpath={.spec.holderIdentity}']);
+    expect(pods(namespace, 'app.kubernetes.io/name=operator').map((p) => p.metadata.name)).toContain(leader);
+    kubectl(['-n', namespace, 'apply', '-f', '-'], 'apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: rebuild-carts }\nspec: { service: cart-query }\n');
+    const jobs = (replay: string) => (JSON.parse(kubectl(['-n', namespace, 'get', 'jobs', '-l', `eventline.dev/replay=${replay}`, '-o', 'json'])) as { items: { metadata: { name: string; uid: string } }[] }).items;
+    const [job] = await until('the Replay\'s Job', () => (jobs('rebuild-carts').length > 0 ? jobs('rebuild-carts') : undefined), minutes(1));
+    // The leader goes mid-run: the standby takes the Lease and carries on with the same Job.
+    kubectl(['-n', namespace, 'delete', 'pod', leader, '--wait=false']);
+    kubectl(['-n', namespace, 'wait', '--for=condition=Ready', 'replay/rebuild-carts', '--timeout=300s']);
+    reading = false;
+    await reader;
+    expect(failures).toEqual([]);
+    expect(reads).toBeGreaterThan(carts.length);
+    const replay = JSON.parse(kubectl(['-n', namespace, 'get', 'replay', 'rebuild-carts', '-o', 'json']));
+    expect(replay.status).toMatchObject({ phase: 'Switched', job: 'replay-rebuild-carts', servedGeneration: 2, lag: { total: 0 } });
+    expect(replay.status.eventsApplied).toBeGreaterThanOrEqual(carts.length);
+    expect(jobs('rebuild-carts').map((j) => j.metadata.uid)).toEqual([job!.metadata.uid]);
+    expect(kubectl(['-n', namespace, 'get', 'lease', 'eventline-operator', '-o', 'jsonpath={.spec.holderIdentity}'])).not.toBe(leader);
+    const podImage = kubectl(['-n', namespace, 'get', 'pods', '-l', 'job-name=replay-rebuild-carts', '--field-selector=status.phase=Succeeded', '-o', 'jsonpath={.items[0].spec.containers[0].image}']);
+    expect(podImage).toBe(kubectl(['-n', namespace, 'get', 'deployment', 'cart-query', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']));
+    for (const customerId of carts) expect((await read(customerId)).body).toEqual(live.get(customerId));
+    expect(kubectl(['-n', namespace, 'get', 'replays', '-o', 'wide'])).toMatch(/rebuild-carts\s+cart-query\s+Switched\s+0\s+\d+\s+2\s+True/);
+  }, minutes(8));
+
+  it('leaves no Job, consumer group or rebuilt collection behind when a Replay is deleted mid-run', async () => {
+    // The replay held before it would finish (a fault-injection pause in cart-query's environment, which
+    // the Job copies; the live service has no such step), so that it is deleted mid-run for certain.
+    kubectl(['-n', namespace, 'set', 'env', 'deployment/cart-query', 'EVENTLINE_DELAYS=replay.before-switch=600000']);
+    kubectl(['-n', namespace, 'rollout', 'status', 'deployment/cart-query', '--timeout=180s']);
+    const { kafka, stop } = await kafkaAs('cart-query');
+    const admin = kafka.admin();
+    try {
+      kubectl(['-n', namespace, 'apply', '-f', '-'], 'apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: rebuild-carts-abandoned }\nspec: { service: cart-query, switchWhenCaughtUp: false }\n');
+      const running = await until('the rebuild under way: its group committed, its collection built', () => {
+        const replay = JSON.parse(kubectl(['-n', namespace, 'get', 'replay', 'rebuild-carts-abandoned', '-o', 'json']));
+        return (replay.status?.eventsApplied ?? 0) > 0 && rebuildCollections().length === 1 ? replay : undefined;
+      }, minutes(3));
+      const groupId = running.status.consumerGroup as string;
+      await admin.connect();
+      expect((await admin.describeGroups([groupId])).groups[0]!.state).not.toBe('Dead');
+      kubectl(['-n', namespace, 'delete', 'replay', 'rebuild-carts-abandoned', '--wait=true', '--timeout=300s']);
+      expect(kubectl(['-n', namespace, 'get', 'jobs', '-l', 'eventline.dev/replay=rebuild-carts-abandoned', '-o', 'name'])).toBe('');
+      expect(rebuildCollections()).toEqual([]);
+      expect((await admin.describeGroups([groupId])).groups[0]!.state).toBe('Dead');
+    } finally {
+      await admin.disconnect();
+      await stop();
+      kubectl(['-n', namespace, 'set', 'env', 'deployment/cart-query', 'EVENTLINE_DELAYS-']);
+      kubectl(['-n', namespace, 'rollout', 'status', 'deployment/cart-query', '--timeout=180s']);
+    }
   }, minutes(10));
 
   it('keeps FerretDB\'s data (DocumentDB on its PersistentVolumeClaim) when the mongo pod is deleted', async () => {
