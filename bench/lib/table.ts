@@ -43,3 +43,13 @@ export function printTable(title: string, rows: Row[]): void {
 export function row(measure: string, unit: string, runs: number[]): Row {
   return { measure, value: formatNumber(median(runs)), unit, runs: runs.map(formatNumber).join(', ') };
 }
+
+/** A Markdown table of any columns (side-by-side comparisons), padded like printTable's. */
+export function printMatrix(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${widths.map((w, i) => (cells[i] ?? '').padEnd(w)).join(' | ')} |`;
+  console.log(`\n${title}\n`);
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+}
