@@ -1,5 +1,5 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateDir } from './settings';
 
@@ -23,6 +23,27 @@ const logDir = join(stateDir, 'logs');
 
 export const pidFile = (name: string): string => join(runDir, `${name}.pid`);
 export const logFile = (name: string): string => join(logDir, `${name}.log`);
+
+/** Logs are appended across starts; `start` writes this line first so that a tail shows one run. */
+const START_MARKER = '--- eventline: starting';
+
+/** The latest start's log only, at most `lines` lines: what a failed start is reported with. */
+export function logTail(name: string, lines = 25): string {
+  const file = logFile(name);
+  if (!existsSync(file)) return `(no log at ${file})`;
+  const text = readFileSync(file, 'utf8');
+  const latestRun = text.slice(Math.max(0, text.lastIndexOf(START_MARKER)));
+  const tail = latestRun.trimEnd().split('\n').slice(-lines).join('\n');
+  return `last lines of ${file}:\n${tail}`;
+}
+
+/** A process that ended before it answered healthy: the log tail says why. */
+export class ExitedDuringStartup extends Error {
+  constructor(readonly what: string, readonly logName: string) {
+    super(`${what} exited during start-up; ${logTail(logName)}`);
+    this.name = 'ExitedDuringStartup';
+  }
+}
 
 function commandLineOf(pid: number): string | undefined {
   try {
@@ -59,6 +80,7 @@ export function runningPid(name: string): number | undefined {
 export function start(proc: ManagedProcess): number {
   mkdirSync(runDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
+  appendFileSync(logFile(proc.name), `${START_MARKER} ${proc.name} at ${new Date().toISOString()}: ${proc.command} ${proc.args.join(' ')}\n`);
   const out = openSync(logFile(proc.name), 'a');
   const options: SpawnOptions = {
     cwd: proc.cwd,
@@ -106,7 +128,7 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
       lastError = error;
     }
     if (logName && runningPid(logName) === undefined) {
-      throw new Error(`${what} exited during start-up; see ${logFile(logName)}`);
+      throw new ExitedDuringStartup(what, logName);
     }
     await sleep(250);
   }

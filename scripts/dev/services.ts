@@ -6,10 +6,10 @@
  * Processes are tracked by pid files under the infra state dir and log to its logs/ folder, like
  * the servers. A service whose services/<name>/dist/main.js is not built yet is skipped with a note.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
-import { logFile, runningPid, start, stop } from '../../infra/src/processes';
+import { logTail, runningPid, start, stop } from '../../infra/src/processes';
 import { portInUse } from '../../infra/src/ports';
 import { repoRoot, urls } from '../../infra/src/settings';
 
@@ -70,18 +70,6 @@ async function isReady(service: LocalService): Promise<boolean> {
   }
 }
 
-const START_MARKER = '--- services.ts: starting';
-
-/** The log of the latest start only (logs are appended across runs), at most `lines` lines. */
-function logTail(service: LocalService, lines = 30): string {
-  const file = logFile(service.name);
-  if (!existsSync(file)) return `(no log at ${file})`;
-  const text = readFileSync(file, 'utf8');
-  const latestRun = text.slice(Math.max(0, text.lastIndexOf(START_MARKER)));
-  const tail = latestRun.trimEnd().split('\n').slice(-lines).join('\n');
-  return `last lines of ${file}:\n${tail}`;
-}
-
 async function createDatabases(databases: string[]): Promise<void> {
   if (databases.length === 0) return;
   const client = new Client({ connectionString: urls.postgres });
@@ -108,10 +96,10 @@ async function waitReady(service: LocalService): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (await isReady(service)) return;
-    if (runningPid(service.name) === undefined) throw new Error(`${service.name} exited during start-up; ${logTail(service)}`);
+    if (runningPid(service.name) === undefined) throw new Error(`${service.name} exited during start-up; ${logTail(service.name)}`);
     await sleep(250);
   }
-  throw new Error(`${service.name} was not ready (GET ${baseUrl(service)}/readyz) within ${READY_TIMEOUT_MS / 1000}s; ${logTail(service)}`);
+  throw new Error(`${service.name} was not ready (GET ${baseUrl(service)}/readyz) within ${READY_TIMEOUT_MS / 1000}s; ${logTail(service.name)}`);
 }
 
 /** Idempotent: starts what is built and not running, then waits until every one is ready. */
@@ -129,8 +117,6 @@ async function up(selected: LocalService[]): Promise<{ started: string[]; failur
     if (await portInUse(service.port)) {
       throw new Error(`${service.name}: port ${service.port} is already taken by a process this script did not start`);
     }
-    mkdirSync(dirname(logFile(service.name)), { recursive: true });
-    appendFileSync(logFile(service.name), `${START_MARKER} ${service.name} at ${new Date().toISOString()}\n`);
     start({
       name: service.name,
       command: process.execPath,

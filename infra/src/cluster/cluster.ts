@@ -2,8 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { Component } from '../component';
 import { formatTable, type StatusRow } from '../infra';
 import { ensureKubeTools } from '../kube-tools';
-import { portInUse } from '../ports';
 import { logFile, runningPid, stop } from '../processes';
+import { startComponent } from '../start-component';
 import { log } from '../shell';
 import { applyAddons, kubectl, waitForAddons } from './addons';
 import { ensureDebianBase } from './base-images';
@@ -50,19 +50,6 @@ function prepareNode(ip: string): void {
   writeKubeconfig(paths.controllerManagerKubeconfig, 'controllerManager', server);
   writeKubeconfig(paths.schedulerKubeconfig, 'scheduler', server);
   writeKubeconfig(paths.kubeProxyKubeconfig, 'kubeProxy', server);
-}
-
-async function startComponent(c: Component): Promise<boolean> {
-  if (c.isRunning()) {
-    await c.waitHealthy();
-    return false;
-  }
-  for (const port of c.ports) {
-    if (await portInUse(port)) throw new Error(`port ${port} is taken by a process the cluster did not start`);
-  }
-  await c.start();
-  await c.waitHealthy();
-  return true;
 }
 
 const byName = (name: string): Component => {

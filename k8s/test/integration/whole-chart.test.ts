@@ -102,6 +102,7 @@ function waitAllReady(timeoutMs: number): Promise<string[]> {
 
 suite('the whole chart on the local cluster (skaffold run -p local)', () => {
   let startedHere = false;
+  let namespaceCreated = false;
   const forwards: PortForward[] = [];
   const base = { user: '', order: '', cart: '' };
   /** The carts the tests made (customer ids): the Replay test compares them before and after. */
@@ -115,6 +116,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     await ensureNodeBase();
     await buildThirdPartyImages();
     kubectl(['create', 'namespace', namespace]);
+    namespaceCreated = true;
     // The operator in the release's namespace, watching it (Strimzi's chart, local images).
     await installStrimziOperator(namespace);
   }, minutes(45));
@@ -125,13 +127,19 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     // then the Kafka, then the operator (its ClusterRoles are cluster-wide), then the namespace.
     const remove = (what: string[]) => spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'delete', ...what, '--wait=true', '--timeout=120s'], { stdio: 'ignore' });
     try {
-      // Replays carry eventline-operator's finalizer: they go while it still runs.
-      remove(['replays,redrives', '--all']);
-      remove(['kafkatopics,kafkausers', '--all']);
-      remove(['kafkas,kafkanodepools', '--all']);
-      uninstallStrimziOperator(namespace);
+      if (namespaceCreated) {
+        try {
+          // Replays carry eventline-operator's finalizer: they go while it still runs.
+          remove(['replays,redrives', '--all']);
+          remove(['kafkatopics,kafkausers', '--all']);
+          remove(['kafkas,kafkanodepools', '--all']);
+          uninstallStrimziOperator(namespace);
+        } finally {
+          kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s']);
+        }
+      }
     } finally {
-      kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s']);
+      // Also after a failed start: what it started stops, and the next suite starts clean.
       if (startedHere) await clusterDown();
     }
   }, minutes(8));
