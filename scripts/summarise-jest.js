@@ -2,7 +2,7 @@
 const fs = require('node:fs');
 
 const file = process.argv[2];
-if (!file || !fs.existsSync(file)) {
+if (!file || !fs.existsSync(file) || fs.statSync(file).size === 0) {
   console.log('tests: 0 passed, 1 failed (jest wrote no results)');
   process.exit(0);
 }

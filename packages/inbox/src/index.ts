@@ -1,2 +1,2 @@
-export { createInboxSchema, handleOnce, type InboxOutcome } from './postgres-inbox';
+export { createInboxSchema, handleBatchOnce, handleOnce, type BatchOutcome, type InboxOutcome } from './postgres-inbox';
 export { applyIfNewer, applyNewestInBulk, type VersionedOutcome, type VersionedWrite } from './versioned-document';

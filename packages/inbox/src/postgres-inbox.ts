@@ -41,3 +41,44 @@ export async function handleOnce(
     tx.release();
   }
 }
+
+export interface BatchOutcome<E> {
+  /** The events whose ids were new: their effects were applied, in the order given. */
+  applied: E[];
+  duplicates: number;
+}
+
+/**
+ * `handleOnce` for a run of events in one transaction and three round trips whatever its length:
+ * the ids are claimed in one INSERT, and `effect` gets only the events not seen before (in the
+ * order given, duplicates within the run dropped), to apply them with the same transaction. Nothing
+ * is recorded unless the effect commits, so a failed or crashed batch is applied again as a whole.
+ */
+export async function handleBatchOnce<E extends { envelope: { eventId: string } }>(
+  pool: Pool,
+  consumer: string,
+  events: E[],
+  effect: (tx: PoolClient, fresh: E[]) => Promise<void>,
+): Promise<BatchOutcome<E>> {
+  if (events.length === 0) return { applied: [], duplicates: 0 };
+  const tx = await pool.connect();
+  try {
+    await tx.query('BEGIN');
+    // Sorted, so that two batches overlapping after a rebalance wait on each other instead of deadlocking.
+    const ids = [...new Set(events.map((e) => e.envelope.eventId))].sort();
+    const { rows } = await tx.query<{ event_id: string }>(
+      'INSERT INTO inbox (consumer, event_id) SELECT $1, id FROM unnest($2::text[]) WITH ORDINALITY AS t(id, n) ORDER BY n ON CONFLICT DO NOTHING RETURNING event_id',
+      [consumer, ids],
+    );
+    const claimed = new Set(rows.map((r) => r.event_id));
+    const applied = events.filter((e) => claimed.delete(e.envelope.eventId));
+    if (applied.length > 0) await effect(tx, applied);
+    await tx.query('COMMIT');
+    return { applied, duplicates: events.length - applied.length };
+  } catch (error) {
+    await tx.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    tx.release();
+  }
+}

@@ -73,6 +73,10 @@ export interface EventConsumerOptions {
   retryDeadlineMs?: number;
 }
 
+/** The record path commits after this many handled records, or this long after its last commit, and at the end of each fetched batch. */
+const RECORDS_PER_COMMIT = 500;
+const COMMIT_INTERVAL_MS = 1000;
+
 const defaultRetry: RetryPolicy = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 10_000 };
 
 class ConsumerStopping extends Error {}
@@ -212,7 +216,19 @@ export class EventConsumer {
     }
   }
 
+  /**
+   * Record by record, each offset resolved after its effect; the commit (a round trip to the group
+   * coordinator) goes per run of records rather than per record. A crash redelivers at most that
+   * run, whose effects the handler already makes idempotent.
+   */
   private async handleRecords({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload, messages: KafkaMessage[]): Promise<void> {
+    let uncommitted = 0;
+    let lastCommit = Date.now();
+    const commit = async () => {
+      await commitOffsetsIfNecessary();
+      uncommitted = 0;
+      lastCommit = Date.now();
+    };
     for (const message of messages) {
       if (!isRunning() || isStale() || this.interrupted()) break;
       try {
@@ -227,9 +243,11 @@ export class EventConsumer {
         { group: this.options.groupId, topic: batch.topic, partition: String(batch.partition) },
         Math.max(0, Number(batch.highWatermark) - Number(message.offset) - 1),
       );
-      await commitOffsetsIfNecessary();
+      uncommitted++;
+      if (uncommitted >= RECORDS_PER_COMMIT || Date.now() - lastCommit >= COMMIT_INTERVAL_MS) await commit();
       await heartbeat();
     }
+    if (uncommitted > 0 && !isStale()) await commit();
   }
 
   private async handleRecord(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {

@@ -1,7 +1,7 @@
 import { MongoClient, type Collection } from 'mongodb';
 import { Pool } from 'pg';
 import { createDatabase, uniqueName, urls } from '@eventline/testkit';
-import { applyIfNewer, applyNewestInBulk, createInboxSchema, handleOnce } from '@eventline/inbox';
+import { applyIfNewer, applyNewestInBulk, createInboxSchema, handleBatchOnce, handleOnce } from '@eventline/inbox';
 
 describe('PostgreSQL inbox', () => {
   let pool: Pool;
@@ -36,6 +36,33 @@ describe('PostgreSQL inbox', () => {
     expect(await balance()).toBe(16);
     expect(await credit('e-fail', 100)).toBe('applied');
     expect(await balance()).toBe(116);
+  });
+
+  const creditBatch = (events: { id: string; amount: number }[]) =>
+    handleBatchOnce(pool, 'balance-projector', events.map((e) => ({ ...e, envelope: { eventId: e.id } })), async (tx, fresh) => {
+      await tx.query('UPDATE balance SET amount = amount + $1 WHERE id = 1', [fresh.reduce((sum, e) => sum + e.amount, 0)]);
+    });
+
+  it('applies a run of events in one transaction: each new id once, in order, earlier and repeated ids skipped', async () => {
+    const before = await balance();
+    const first = await creditBatch([{ id: 'b-1', amount: 1 }, { id: 'b-2', amount: 2 }, { id: 'b-1', amount: 1 }, { id: 'e-1', amount: 10 }]);
+    expect(first.applied.map((e) => e.id)).toEqual(['b-1', 'b-2']);
+    expect(first.duplicates).toBe(2);
+    const again = await creditBatch([{ id: 'b-2', amount: 2 }, { id: 'b-3', amount: 3 }]);
+    expect(again.applied.map((e) => e.id)).toEqual(['b-3']);
+    expect(await balance()).toBe(before + 6);
+  });
+
+  it('records none of a run whose effect fails, so its redelivery applies all of it', async () => {
+    const before = await balance();
+    await expect(handleBatchOnce(pool, 'balance-projector', [{ envelope: { eventId: 'bf-1' } }, { envelope: { eventId: 'bf-2' } }], async (tx) => {
+      await tx.query('UPDATE balance SET amount = amount + 1000 WHERE id = 1');
+      throw new Error('batch effect failed');
+    })).rejects.toThrow('batch effect failed');
+    expect(await balance()).toBe(before);
+    const retried = await creditBatch([{ id: 'bf-1', amount: 7 }, { id: 'bf-2', amount: 8 }]);
+    expect(retried.applied).toHaveLength(2);
+    expect(await balance()).toBe(before + 15);
   });
 });
 

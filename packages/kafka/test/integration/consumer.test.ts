@@ -174,4 +174,39 @@ describe('EventConsumer', () => {
       await pool.end();
     }
   });
+  it('with a batch handler and handleBatchOnce: a crash before the batch commit redelivers the batch, and no effect is doubled', async () => {
+    const topic = await newTopic();
+    const databaseUrl = await createDatabase('consumer_batch_crash');
+    const groupId = uniqueName('projector');
+    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, TOPIC: topic, GROUP_ID: groupId, BATCH: '1', MAX_BATCH: '20' };
+    await producer.send({ topic, messages: Array.from({ length: 50 }, (_, i) => event(`acct-${i % 5}`, { amount: i })) });
+
+    const fixture = join(__dirname, '..', 'fixtures', 'projector-process.ts');
+    const crashing = startTsProcess(fixture, { ...env, EVENTLINE_FAILPOINTS: 'consumer.before-commit' });
+    expect(await crashing.exited).toBe('SIGKILL');
+
+    const pool = new Pool({ connectionString: databaseUrl });
+    try {
+      // The first batch's effects committed with its inbox rows; its offsets did not.
+      const firstBatch = (await pool.query('SELECT count(*)::int AS n FROM deliveries')).rows[0].n as number;
+      expect(firstBatch).toBeGreaterThan(0);
+      expect(firstBatch).toBeLessThanOrEqual(20);
+      expect((await pool.query('SELECT count(*)::int AS n FROM inbox')).rows[0].n).toBe(firstBatch);
+
+      const restarted = startTsProcess(fixture, env);
+      await restarted.waitForLine(/consuming/);
+      const totals = async () => (await pool.query('SELECT key, amount FROM totals ORDER BY key')).rows;
+      const expected = Array.from({ length: 5 }, (_, k) => ({
+        key: `acct-${k}`,
+        amount: Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 5 === k).reduce((a, b) => a + b, 0),
+      }));
+      await eventually(totals, (rows) => JSON.stringify(rows) === JSON.stringify(expected), { what: 'totals of all 50 events', timeoutMs: 60_000 });
+      expect(await restarted.kill('SIGTERM')).toBe(0);
+      // The batch was delivered twice, applied once; everything after it once.
+      expect((await pool.query('SELECT count(*)::int AS n FROM deliveries')).rows[0].n).toBe(firstBatch + 50);
+      expect((await pool.query('SELECT count(*)::int AS n FROM inbox')).rows[0].n).toBe(50);
+    } finally {
+      await pool.end();
+    }
+  });
 });
