@@ -1,3 +1,3 @@
 export { createEventStoreSchema } from './schema';
-export { EventStore, ConcurrencyError, type NewEvent, type StoredEvent, type AppendOptions } from './store';
+export { EventStore, ConcurrencyError, type NewEvent, type StoredEvent, type AppendOptions, type PendingEvent } from './store';
 export { fold, handleCommand, type Evolve, type Decide, type CommandHandling, type CommandResult } from './aggregate';

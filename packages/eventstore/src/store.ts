@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { enqueue, withTransaction, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
+import { insertOutboxRows, NOTIFY_RELAYS, outboxColumns, outboxParameters, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
 
 export interface NewEvent {
   type: string;
@@ -42,13 +42,43 @@ const toStored = (row: EventRow): StoredEvent => ({
   recordedAt: row.recorded_at,
 });
 
+/** An event about to be appended: its stream and version are known before the write. */
+export interface PendingEvent extends NewEvent {
+  streamId: string;
+  version: number;
+}
+
 export interface AppendOptions {
-  /** The records these events publish, written to the outbox in the same transaction. */
-  outbox?: (stored: StoredEvent[]) => OutboxEvent[];
+  /** The records these events publish, written to the outbox in the same statement. */
+  outbox?: (events: PendingEvent[]) => OutboxEvent[];
   validate?: PayloadValidator;
 }
 
 const UNIQUE_VIOLATION = '23505';
+
+/**
+ * One statement, so one round trip and atomic without BEGIN/COMMIT: the events go in only if the
+ * stream is at the expected version, and the outbox rows (and the relays' wake-up) only if they did.
+ * Two appends at the same version both pass the check; the second then waits on the unique index
+ * and fails. The outbox INSERT reads `inserted`, so its ids are drawn after the event rows are in.
+ */
+const APPEND = `
+  WITH current AS (
+    SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1
+  ), inserted AS (
+    INSERT INTO events (stream_id, version, event_type, data, metadata)
+    SELECT $1, e.version, e.event_type, e.data::jsonb, e.metadata::jsonb
+    FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS e(version, event_type, data, metadata, n), current
+    WHERE current.version = $2
+    ORDER BY e.n
+    RETURNING *
+  ), queued AS (
+    ${insertOutboxRows(7, 'EXISTS (SELECT 1 FROM inserted)')}
+    RETURNING 1
+  ), notified AS (
+    SELECT ${NOTIFY_RELAYS} FROM (SELECT 1) AS once WHERE EXISTS (SELECT 1 FROM queued)
+  )
+  SELECT inserted.*, (SELECT count(*) FROM notified) AS notified FROM inserted ORDER BY version`;
 
 /** Append-only streams in PostgreSQL; version n+1 can be written once, by whoever read version n. */
 export class EventStore {
@@ -56,30 +86,28 @@ export class EventStore {
 
   async append(streamId: string, expectedVersion: number, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
+    const pending: PendingEvent[] = events.map((event, i) => ({ ...event, streamId, version: expectedVersion + i + 1 }));
+    const outbox = outboxColumns(options.outbox ? options.outbox(pending) : [], options.validate);
+    let rows: EventRow[];
     try {
-      return await withTransaction(this.pool, async (tx) => {
-        const current = await tx.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1', [streamId]);
-        const actual = current.rows[0]?.version ?? 0;
-        if (actual !== expectedVersion) throw new ConcurrencyError(streamId, expectedVersion, actual);
-        const values: unknown[] = [];
-        const rows = events.map((event, i) => {
-          values.push(streamId, expectedVersion + i + 1, event.type, event.data, event.metadata ?? {});
-          const o = i * 5;
-          return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5})`;
-        });
-        // A concurrent append of the same version blocks on the unique index here, then fails.
-        const inserted = await tx.query<EventRow>(
-          `INSERT INTO events (stream_id, version, event_type, data, metadata) VALUES ${rows.join(', ')} RETURNING *`,
-          values,
-        );
-        const stored = inserted.rows.map(toStored);
-        if (options.outbox) await enqueue(tx, options.outbox(stored), options.validate);
-        return stored;
-      });
+      ({ rows } = await this.pool.query<EventRow>(APPEND, [
+        streamId,
+        expectedVersion,
+        pending.map((e) => e.version),
+        pending.map((e) => e.type),
+        pending.map((e) => JSON.stringify(e.data)),
+        pending.map((e) => JSON.stringify(e.metadata ?? {})),
+        ...outboxParameters(outbox),
+      ]));
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ConcurrencyError(streamId, expectedVersion);
       throw error;
     }
+    if (rows.length === 0) {
+      const current = await this.pool.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1', [streamId]);
+      throw new ConcurrencyError(streamId, expectedVersion, current.rows[0]?.version);
+    }
+    return rows.map(toStored);
   }
 
   async readStream(streamId: string): Promise<StoredEvent[]> {

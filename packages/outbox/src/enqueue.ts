@@ -20,26 +20,62 @@ export function lockPartition(key: string): number {
   return createHash('sha1').update(key).digest().readUInt16BE(0) % LOCK_PARTITIONS;
 }
 
-/**
- * Adds events to the outbox inside the caller's transaction, after the state change they describe.
- * Call it after taking the aggregate's row lock (the state UPDATE does), so that ids of one key are
- * assigned in commit order.
- */
-export async function enqueue(tx: PoolClient, events: OutboxEvent[], validate?: PayloadValidator): Promise<void> {
-  if (events.length === 0) return;
+/** Outbox rows as one array per column: a whole run of rows is one statement's parameters. */
+export interface OutboxColumns {
+  partitions: number[];
+  topics: string[];
+  keys: string[];
+  recordNames: (string | null)[];
+  /** JSON text (cast to jsonb in the statement); null for a tombstone. */
+  payloads: (string | null)[];
+  envelopes: string[];
+}
+
+/** Checks every event (tombstone shape, payload against its schema) and lays the rows out as columns. */
+export function outboxColumns(events: OutboxEvent[], validate?: PayloadValidator): OutboxColumns {
+  const columns: OutboxColumns = { partitions: [], topics: [], keys: [], recordNames: [], payloads: [], envelopes: [] };
   for (const event of events) {
     if ((event.recordName === null) !== (event.payload === null)) {
       throw new Error(`outbox event for ${event.topic}/${event.key}: a tombstone has neither record name nor payload`);
     }
     if (event.recordName !== null && validate) validate(event.recordName, event.payload);
+    columns.partitions.push(lockPartition(event.key));
+    columns.topics.push(event.topic);
+    columns.keys.push(event.key);
+    columns.recordNames.push(event.recordName);
+    columns.payloads.push(event.payload === null ? null : JSON.stringify(event.payload));
+    columns.envelopes.push(JSON.stringify(event.envelope));
   }
-  const values: unknown[] = [];
-  const rows = events.map((event, i) => {
-    values.push(lockPartition(event.key), event.topic, event.key, event.recordName, event.payload, event.envelope);
-    const o = i * 6;
-    return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6})`;
-  });
-  await tx.query(`INSERT INTO outbox (partition, topic, key, record_name, payload, envelope) VALUES ${rows.join(', ')}`, values);
-  // Delivered on commit only; wakes the relays at once instead of at their next poll.
-  await tx.query(`SELECT pg_notify('outbox', '')`);
+  return columns;
+}
+
+export const outboxParameters = (c: OutboxColumns): unknown[] => [c.partitions, c.topics, c.keys, c.recordNames, c.payloads, c.envelopes];
+
+/**
+ * The INSERT of `outboxParameters` (six array parameters from `$first`), rows in the given order,
+ * only when `onlyIf` holds: a statement of its own or a data-modifying CTE of a larger one (the
+ * event store's append, which queues its rows only if its events went in).
+ */
+export function insertOutboxRows(first: number, onlyIf = 'true'): string {
+  const p = (i: number) => `$${first + i}`;
+  return `INSERT INTO outbox (partition, topic, key, record_name, payload, envelope)
+    SELECT r.partition, r.topic, r.key, r.record_name, r.payload::jsonb, r.envelope::jsonb
+    FROM unnest(${p(0)}::smallint[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[])
+      WITH ORDINALITY AS r(partition, topic, key, record_name, payload, envelope, n)
+    WHERE ${onlyIf}
+    ORDER BY r.n`;
+}
+
+/** pg_notify on commit wakes the relays at once instead of at their next poll. */
+export const NOTIFY_RELAYS = `pg_notify('outbox', '')`;
+
+/**
+ * Adds events to the outbox inside the caller's transaction, after the state change they describe,
+ * in one round trip with the relays' wake-up. Call it after taking the aggregate's row lock (the
+ * state UPDATE does), so that ids of one key are assigned in commit order.
+ */
+export async function enqueue(tx: PoolClient, events: OutboxEvent[], validate?: PayloadValidator): Promise<void> {
+  if (events.length === 0) return;
+  const columns = outboxColumns(events, validate);
+  await tx.query(`WITH queued AS (${insertOutboxRows(1)} RETURNING 1) SELECT ${NOTIFY_RELAYS} FROM (SELECT 1) AS once WHERE EXISTS (SELECT 1 FROM queued)`, outboxParameters(columns));
 }

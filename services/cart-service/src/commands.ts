@@ -1,4 +1,4 @@
-import { ConcurrencyError, handleCommand, type EventStore, type StoredEvent } from '@eventline/eventstore';
+import { ConcurrencyError, handleCommand, type EventStore, type PendingEvent } from '@eventline/eventstore';
 import { newEnvelope } from '@eventline/kafka';
 import type { OutboxEvent, PayloadValidator } from '@eventline/outbox';
 import { decide, emptyCart, evolve, type Cart, type CartCommand } from './cart';
@@ -15,8 +15,8 @@ export class CartCommands {
   constructor(private readonly store: EventStore, private readonly source: string, private readonly validate: PayloadValidator) {}
 
   async handle(customerId: string, command: CartCommand): Promise<Cart> {
-    const outbox = (stored: StoredEvent[]): OutboxEvent[] =>
-      stored.map((e) => ({ topic: CART_EVENTS_TOPIC, key: customerId, recordName: recordName(e.type), payload: e.data, envelope: newEnvelope(e.type, this.source) }));
+    const outbox = (events: PendingEvent[]): OutboxEvent[] =>
+      events.map((e) => ({ topic: CART_EVENTS_TOPIC, key: customerId, recordName: recordName(e.type), payload: e.data, envelope: newEnvelope(e.type, this.source) }));
     const result = await handleCommand({
       store: this.store,
       streamId: `cart-${customerId}`,

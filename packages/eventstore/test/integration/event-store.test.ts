@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { createDatabase } from '@eventline/testkit';
 import { newEnvelope } from '@eventline/kafka';
-import { ConcurrencyError, createEventStoreSchema, EventStore, fold, handleCommand, type StoredEvent } from '@eventline/eventstore';
+import { ConcurrencyError, createEventStoreSchema, EventStore, fold, handleCommand, type PendingEvent, type StoredEvent } from '@eventline/eventstore';
 
 interface Counter {
   total: number;
@@ -39,10 +39,11 @@ describe('event store on PostgreSQL', () => {
     expect(await store.readStream('counter-2')).toHaveLength(1);
   });
 
+  const outbox = (events: PendingEvent[]) => events.map((e) => ({
+    topic: 'counters', key: e.streamId, recordName: 'dev.eventline.test.Added', payload: { ...e.data, version: e.version }, envelope: newEnvelope('Added', 'test'),
+  }));
+
   it('writes the events and their outbox rows in one transaction, or neither', async () => {
-    const outbox = (stored: StoredEvent[]) => stored.map((e) => ({
-      topic: 'counters', key: e.streamId, recordName: 'dev.eventline.test.Added', payload: e.data, envelope: newEnvelope('Added', 'test'),
-    }));
     await store.append('counter-3', 0, [{ type: 'Added', data: { by: 4 } }], { outbox });
     await expect(store.append('counter-3', 0, [{ type: 'Added', data: { by: 9 } }], { outbox })).rejects.toBeInstanceOf(ConcurrencyError);
     await expect(store.append('counter-3', 1, [{ type: 'Added', data: { by: 9 } }], {
@@ -50,13 +51,13 @@ describe('event store on PostgreSQL', () => {
       validate: () => { throw new Error('payload field "by" is invalid'); },
     })).rejects.toThrow('payload field "by" is invalid');
     const { rows } = await pool.query(`SELECT key, payload FROM outbox WHERE key = 'counter-3'`);
-    expect(rows).toEqual([{ key: 'counter-3', payload: { by: 4 } }]);
+    expect(rows).toEqual([{ key: 'counter-3', payload: { by: 4, version: 1 } }]);
     expect(await store.readStream('counter-3')).toHaveLength(1);
   });
 
   it('loses no event when 20 writers race on one stream (conflicts re-decided)', async () => {
     const writers = Array.from({ length: 20 }, () => handleCommand({
-      store, streamId: 'counter-race', initial: { total: 0 }, evolve, decide, command: { by: 1 }, retries: 50,
+      store, streamId: 'counter-race', initial: { total: 0 }, evolve, decide, command: { by: 1 }, retries: 50, append: { outbox },
     }));
     const results = await Promise.allSettled(writers);
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
@@ -64,6 +65,9 @@ describe('event store on PostgreSQL', () => {
     expect(stream.map((e) => e.version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     // Each decision saw the state left by the one before it: no lost update.
     expect(stream.map((e) => e.data.before)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    // The losing appends queued nothing, and the relay's id order is the stream's order.
+    const queued = await pool.query(`SELECT payload FROM outbox WHERE key = 'counter-race' ORDER BY id`);
+    expect(queued.rows.map((r) => r.payload.version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
   it('refuses a command the decision rejects, appending nothing', async () => {
