@@ -13,7 +13,8 @@ import { createKafka } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
 import { createDatabase, eventually, requestJson, startServiceProcess, startTsProcess, uniqueName, urls, type RunningProcess, type ServiceProcess } from '@eventline/testkit';
 import { ensurePrefixedTopics, produceBacklog, type BacklogSize, type ExpectedCart } from './lib/cart-backlog';
-import { formatNumber, percentile } from './lib/table';
+import { summarise, type Share } from './lib/cpu-profile';
+import { formatNumber, percentile, printMatrix } from './lib/table';
 
 /**
  * The event-sourced cart on this machine: the write API under load, the aggregator's throughput on a
@@ -30,6 +31,8 @@ const SIZE: BacklogSize = { events: num('BENCH_EVENTS', 1_000_000), customers: n
 const STREAMS_THREADS = (process.env.BENCH_STREAMS_THREADS ?? '1,2').split(',').filter(Boolean).map(Number);
 const TIMEOUT_MS = num('BENCH_TIMEOUT_SECONDS', 3600) * 1000;
 const KEEP = process.env.BENCH_KEEP === '1';
+/** BENCH_CPU_PROF=1: the cart-service runs under `node --cpu-prof` during the add load; its profile is summarised below the table. */
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean)); // add, agg1, agg2, rebuild, streams
 
 const logger = createLogger('bench', 'warn');
@@ -83,7 +86,12 @@ const common = (prefix: string) => ({ KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY
 async function addLoad(): Promise<void> {
   const prefix = newPrefix();
   const products = await startService('product-service', { ...common(prefix), DATABASE_URL: await database('bench_cart_product') });
-  const cart = await startService('cart-service', { ...common(prefix), DATABASE_URL: await database('bench_cart_cart') });
+  const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'cart-service-profile-')) : undefined;
+  const cart = await startService('cart-service', {
+    ...common(prefix),
+    DATABASE_URL: await database('bench_cart_cart'),
+    ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+  });
   for (const itemId of ['1', '2', '3']) {
     await eventually(() => requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: 'probe', itemId, qty: 1 }), (r) => r.status === 200, { what: `cart-service knows product ${itemId}`, timeoutMs: 60_000 });
   }
@@ -117,6 +125,17 @@ async function addLoad(): Promise<void> {
     table.push({ measure: `POST /api/v1/add latency p${p}`, value: percentile(latencies, p).toFixed(1), unit: 'ms', detail: p === 99 ? `max ${Math.max(...latencies).toFixed(1)} ms` : '' });
   }
   await Promise.all([stop(cart.process), stop(products.process)]);
+  if (profileDir) printProfile(profileDir);
+}
+
+/** The cart-service's CPU profile over warm-up and load: self time by owner and by function. */
+function printProfile(dir: string): void {
+  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  if (!file) throw new Error(`no .cpuprofile in ${dir}: did the cart-service exit cleanly?`);
+  const { byOwner, byFunction, totalMs } = summarise(file, 15);
+  const rows = (shares: Share[]) => shares.map((s) => [s.name, formatNumber(s.ms), `${(s.share * 100).toFixed(1)} %`]);
+  printMatrix(`cart-service under the add load: CPU profile self time by owner (${formatNumber(totalMs)} ms sampled, ${file})`, ['owner', 'self ms', 'share'], rows(byOwner));
+  printMatrix('cart-service under the add load: the functions with the most self time', ['function', 'self ms', 'share'], rows(byFunction));
 }
 
 // ── 2. The aggregator on a backlog ────────────────────────────────────────────────────────────────

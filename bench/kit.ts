@@ -5,7 +5,7 @@ import { MongoClient } from 'mongodb';
 import { Pool } from 'pg';
 import { AvroCodec } from '@eventline/avro';
 import { kafkaClasspath, urls } from '@eventline/infra';
-import { applyIfNewer, createInboxSchema, handleOnce } from '@eventline/inbox';
+import { applyIfNewer, createInboxSchema, handleBatchOnce, handleOnce } from '@eventline/inbox';
 import { buildHeaders, createKafka, createProducer, ensureTopics, EventConsumer, newEnvelope } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
 import { createOutboxSchema, enqueue } from '@eventline/outbox';
@@ -62,7 +62,7 @@ async function fillOutbox(pool: Pool, topic: string, count: number): Promise<voi
   }
 }
 
-async function relayThroughput(relays: number): Promise<Row> {
+async function relayThroughput(relays: number, concurrency = 1): Promise<Row> {
   const runs = await repeat(RUNS, async () => {
     const topic = await newTopic();
     await new AvroCodec({ catalog: benchCatalog(topic), registryUrl: urls.registry, autoRegister: true }).schemaId(topic, userState);
@@ -70,7 +70,7 @@ async function relayThroughput(relays: number): Promise<Row> {
     const pool = new Pool({ connectionString: databaseUrl });
     await createOutboxSchema(pool);
     await fillOutbox(pool, topic, EVENTS);
-    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, TOPIC: topic, CLAIM: String(16 / relays) };
+    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, TOPIC: topic, CLAIM: String(16 / relays / concurrency), CONCURRENCY: String(concurrency) };
     const workers = Array.from({ length: relays }, () => startTsProcess(join(__dirname, 'workers', 'relay-worker.ts'), env));
     await Promise.all(workers.map((w) => w.waitForLine(/relaying/)));
     const start = Date.now();
@@ -84,7 +84,8 @@ async function relayThroughput(relays: number): Promise<Row> {
     await pool.end();
     return EVENTS / seconds;
   });
-  return row(`Outbox relay, ${relays} relay process${relays > 1 ? 'es' : ''} (PostgreSQL → Kafka, Avro, acks=all)`, 'events/s', runs);
+  const rounds = concurrency > 1 ? `, ${concurrency} rounds in flight each` : '';
+  return row(`Outbox relay, ${relays} relay process${relays > 1 ? 'es' : ''}${rounds} (PostgreSQL → Kafka, Avro, acks=all)`, 'events/s', runs);
 }
 
 async function produceBacklog(topic: string): Promise<void> {
@@ -102,7 +103,7 @@ async function produceBacklog(topic: string): Promise<void> {
   await producer.disconnect();
 }
 
-async function consumerThroughput(target: 'postgres' | 'mongo'): Promise<Row> {
+async function consumerThroughput(target: 'postgres' | 'postgres-batch' | 'mongo'): Promise<Row> {
   const topic = await newTopic();
   await produceBacklog(topic);
   const codec = new AvroCodec({ catalog: benchCatalog(topic), registryUrl: urls.registry });
@@ -132,6 +133,23 @@ async function consumerThroughput(target: 'postgres' | 'mongo'): Promise<Row> {
         }
         handled++;
       },
+      // One transaction per run of records: the ids claimed at once, one upsert of each user's newest state.
+      batchHandler: target !== 'postgres-batch' ? undefined : async (events) => {
+        await handleBatchOnce(pool, `bench-run-${consumerRun}`, events, async (tx, fresh) => {
+          const newest = new Map<number, ReturnType<typeof sampleUser>>();
+          for (const event of fresh) {
+            const user = event.value as ReturnType<typeof sampleUser>;
+            if ((newest.get(user.id)?.version ?? -1) < user.version) newest.set(user.id, user);
+          }
+          const users = [...newest.values()].sort((a, b) => a.id - b.id);
+          await tx.query(
+            `INSERT INTO users SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])
+             ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, version = EXCLUDED.version WHERE users.version < EXCLUDED.version`,
+            [users.map((u) => u.id), users.map((u) => u.email), users.map((u) => u.version)],
+          );
+        });
+        handled += events.length;
+      },
     });
     const start = Date.now();
     void consumer.start();
@@ -144,7 +162,11 @@ async function consumerThroughput(target: 'postgres' | 'mongo'): Promise<Row> {
   await producer.disconnect();
   await mongo.close();
   await pool.end();
-  const into = target === 'postgres' ? 'PostgreSQL (inbox + upsert in one transaction)' : 'FerretDB on DocumentDB (version-guarded update)';
+  const into = {
+    postgres: 'PostgreSQL (inbox + upsert in one transaction per record)',
+    'postgres-batch': 'PostgreSQL, batched (handleBatchOnce: inbox + upsert in one transaction per run of records)',
+    mongo: 'FerretDB on DocumentDB (version-guarded update)',
+  }[target];
   return row(`Idempotent consumer into ${into}, 3 partitions`, 'events/s', runs);
 }
 function javaTool(mainClass: string, args: string[]): string {
@@ -182,8 +204,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   rows.push(...(await avroMicroseconds()));
   rows.push(await relayThroughput(1));
+  rows.push(await relayThroughput(1, 2));
   rows.push(await relayThroughput(2));
   rows.push(await consumerThroughput('postgres'));
+  rows.push(await consumerThroughput('postgres-batch'));
   rows.push(await consumerThroughput('mongo'));
   rows.push(...(await brokerCeiling()));
   printTable(

@@ -7,13 +7,13 @@ import { OutboxRelay } from '@eventline/outbox';
 
 /** One relay process for the outbox benchmark; runs until SIGTERM. */
 async function main(): Promise<void> {
-  const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+  const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 6 });
   const logger = createLogger('bench-relay', 'warn');
   const kafka = createKafka({ brokers: [process.env.KAFKA_BROKERS ?? ''], clientId: 'bench-relay', logger });
   const producer = createProducer(kafka);
   await producer.connect();
   const codec = new AvroCodec({ catalog: benchCatalog(process.env.TOPIC ?? ''), registryUrl: process.env.SCHEMA_REGISTRY_URL });
-  const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, claimPartitions: Number(process.env.CLAIM ?? 16) });
+  const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, claimPartitions: Number(process.env.CLAIM ?? 16), concurrency: Number(process.env.CONCURRENCY ?? 1) });
   await relay.start();
   console.log('relaying');
   process.on('SIGTERM', () => {

@@ -17,6 +17,11 @@ export interface OutboxRelayOptions {
   logger: Logger;
   /** Lock partitions one round claims; with several relays, each takes what the others left. */
   claimPartitions?: number;
+  /**
+   * Rounds in flight at once in this relay, each on its own connection and its own partitions (one
+   * publishes while another reads or marks). Partition locks keep each key in order whatever it is.
+   */
+  concurrency?: number;
   batchSize?: number;
   pollIntervalMs?: number;
   /** How long published rows are kept before they are deleted. */
@@ -47,13 +52,15 @@ export class OutboxRelay {
   private readonly log: Logger;
   private cursor = 0;
   private stopping = false;
+  private readonly concurrency: number;
   private running: Promise<void> | undefined;
   private listener: PoolClient | undefined;
-  private wake: (() => void) | undefined;
+  private readonly wakers = new Set<() => void>();
   private lastHousekeeping = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.claim = Math.min(LOCK_PARTITIONS, options.claimPartitions ?? LOCK_PARTITIONS);
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.claim = Math.min(LOCK_PARTITIONS, options.claimPartitions ?? Math.ceil(LOCK_PARTITIONS / this.concurrency));
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.retentionMinutes = options.retentionMinutes ?? 60;
@@ -62,14 +69,14 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.listener = await this.options.pool.connect();
-    (this.listener as unknown as Client).on('notification', () => this.wake?.());
+    (this.listener as unknown as Client).on('notification', () => this.wakeAll());
     await this.listener.query('LISTEN outbox');
-    this.running = this.loop();
+    this.running = Promise.all(Array.from({ length: this.concurrency }, () => this.loop())).then(() => undefined);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.wakeAll();
     await this.running;
     if (this.listener) {
       await this.listener.query('UNLISTEN outbox').catch(() => undefined);
@@ -94,15 +101,20 @@ export class OutboxRelay {
     }
   }
 
+  private wakeAll(): void {
+    for (const wake of [...this.wakers]) wake();
+  }
+
   private waitForWork(ms: number): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wakers.delete(done);
         resolve();
-      }
-      this.wake = done;
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
     });
   }
 
@@ -113,20 +125,17 @@ export class OutboxRelay {
       await tx.query('BEGIN');
       const start = this.cursor;
       this.cursor = (this.cursor + this.claim) % LOCK_PARTITIONS;
-      // Rotating the starting partition keeps a busy low partition from starving the others.
-      const claimed = await tx.query<{ partition: number }>(
-        `SELECT partition FROM outbox_partition ORDER BY (partition - $1 + ${LOCK_PARTITIONS}) % ${LOCK_PARTITIONS}
-         LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [start, this.claim],
-      );
-      if (claimed.rowCount === 0) {
-        await tx.query('COMMIT');
-        return 0;
-      }
+      // One round trip claims the partitions and reads their rows: a CTE with a locking clause is
+      // materialised, so every partition it returns is locked before its rows are read. Rotating the
+      // starting partition keeps a busy low partition from starving the others.
       const { rows } = await tx.query<OutboxRow>(
-        `SELECT id, topic, key, record_name, payload, envelope FROM outbox
-         WHERE sent_at IS NULL AND partition = ANY($1) ORDER BY id LIMIT $2`,
-        [claimed.rows.map((r) => r.partition), this.batchSize],
+        `WITH claimed AS (
+           SELECT partition FROM outbox_partition ORDER BY (partition - $1 + ${LOCK_PARTITIONS}) % ${LOCK_PARTITIONS}
+           LIMIT $2 FOR UPDATE SKIP LOCKED
+         )
+         SELECT id, topic, key, record_name, payload, envelope FROM outbox
+         WHERE sent_at IS NULL AND partition IN (SELECT partition FROM claimed) ORDER BY id LIMIT $3`,
+        [start, this.claim, this.batchSize],
       );
       if (rows.length === 0) {
         await tx.query('COMMIT');

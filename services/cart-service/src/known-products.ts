@@ -14,6 +14,23 @@ export class KnownProducts {
     return rowCount === 1;
   }
 
+  /**
+   * A run of one partition's events in one statement: per product only its last event counts (a
+   * tombstone deletes, a state upserts, version-guarded as in `apply`).
+   */
+  async applyBatch(events: ConsumedEvent[]): Promise<void> {
+    const last = new Map<string, ConsumedEvent>();
+    for (const event of events) last.set(event.key, event);
+    const gone = [...last.values()].filter((e) => e.value === null).map((e) => e.key);
+    const states = [...last.values()].flatMap((e) => (e.value === null ? [] : [e.value as { id: number; version: number }])).sort((a, b) => a.id - b.id);
+    await this.pool.query(
+      `WITH removed AS (DELETE FROM known_product WHERE id = ANY($1::bigint[]))
+       INSERT INTO known_product (id, version) SELECT * FROM unnest($2::bigint[], $3::bigint[])
+       ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version WHERE known_product.version < EXCLUDED.version`,
+      [gone, states.map((p) => p.id), states.map((p) => p.version)],
+    );
+  }
+
   /** Version-guarded, so redeliveries and replays change nothing. */
   async apply(event: ConsumedEvent): Promise<void> {
     if (event.value === null) {

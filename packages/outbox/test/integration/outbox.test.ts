@@ -134,10 +134,10 @@ describe('transactional outbox', () => {
     expect(parseHeaders(tombstone!.headers)).toMatchObject({ eventType: 'CounterDeleted', schemaId: undefined });
   });
 
-  it('two relays at once publish every event exactly once, in order per key', async () => {
+  it('two relays at once, each with two rounds in flight, publish every event exactly once, in order per key', async () => {
     const topic = await newTopic();
     const { codec, validate } = counterCodec(topic, urls.registry);
-    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, TOPIC: topic, SCHEMA_REGISTRY_URL: urls.registry, BATCH_SIZE: '20' };
+    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, TOPIC: topic, SCHEMA_REGISTRY_URL: urls.registry, BATCH_SIZE: '20', CONCURRENCY: '2' };
     const fixture = join(__dirname, '..', 'fixtures', 'relay-process.ts');
     const relays = [startTsProcess(fixture, env), startTsProcess(fixture, env)];
     await Promise.all(relays.map((r) => r.waitForLine(/relaying/)));
