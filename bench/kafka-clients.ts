@@ -389,7 +389,7 @@ async function securityChecks(clients: ClientUnderTest[], cells: Map<string, Cel
 
 async function main(): Promise<void> {
   const shimmed = ensurePromiseWithResolvers();
-  const confluent = loadConfluent();
+  const confluent = await loadConfluent();
   const clients: ClientUnderTest[] = [kafkajsClient, platformaticClient, ...(confluent.client ? [confluent.client] : [])];
   const records = makeRecords(EVENTS);
   const benchStart = now();

@@ -62,7 +62,7 @@ async function fillOutbox(pool: Pool, topic: string, count: number): Promise<voi
   }
 }
 
-async function relayThroughput(relays: number, concurrency = 1): Promise<Row> {
+export async function relayThroughput(relays: number, concurrency = 1): Promise<Row> {
   const runs = await repeat(RUNS, async () => {
     const topic = await newTopic();
     await new AvroCodec({ catalog: benchCatalog(topic), registryUrl: urls.registry, autoRegister: true }).schemaId(topic, userState);
@@ -103,7 +103,7 @@ async function produceBacklog(topic: string): Promise<void> {
   await producer.disconnect();
 }
 
-async function consumerThroughput(target: 'postgres' | 'postgres-batch' | 'mongo'): Promise<Row> {
+export async function consumerThroughput(target: 'postgres' | 'postgres-batch' | 'mongo'): Promise<Row> {
   const topic = await newTopic();
   await produceBacklog(topic);
   const codec = new AvroCodec({ catalog: benchCatalog(topic), registryUrl: urls.registry });
@@ -175,8 +175,7 @@ function javaTool(mainClass: string, args: string[]): string {
   return result.stdout;
 }
 
-async function brokerCeiling(): Promise<Row[]> {
-  const records = 500_000;
+export async function brokerCeiling(records = 500_000): Promise<Row[]> {
   const produced: number[] = [];
   const consumed: number[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -216,7 +215,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(() => process.exit(0), (error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().then(() => process.exit(0), (error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -21,6 +21,8 @@ export interface Row {
   value: string;
   unit: string;
   runs: string;
+  /** The runs' figures as numbers, for a table of ratios built from several rows (not printed). */
+  samples?: number[];
 }
 
 export function formatNumber(value: number): string {
@@ -31,7 +33,7 @@ export function formatNumber(value: number): string {
 /** A Markdown table, so the output can go into the README as it is. */
 export function printTable(title: string, rows: Row[]): void {
   const header: Row = { measure: 'measure', value: 'median', unit: 'unit', runs: 'runs (all)' };
-  const keys = Object.keys(header) as (keyof Row)[];
+  const keys = ['measure', 'value', 'unit', 'runs'] as const;
   const widths = keys.map((k) => Math.max(...[header, ...rows].map((r) => r[k].length)));
   const line = (r: Row) => `| ${keys.map((k, i) => r[k].padEnd(widths[i]!)).join(' | ')} |`;
   console.log(`\n${title}\n`);
@@ -41,7 +43,7 @@ export function printTable(title: string, rows: Row[]): void {
 }
 
 export function row(measure: string, unit: string, runs: number[]): Row {
-  return { measure, value: formatNumber(median(runs)), unit, runs: runs.map(formatNumber).join(', ') };
+  return { measure, value: formatNumber(median(runs)), unit, runs: runs.map(formatNumber).join(', '), samples: runs };
 }
 
 /** A Markdown table of any columns (side-by-side comparisons), padded like printTable's. */

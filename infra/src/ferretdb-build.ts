@@ -1,8 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { userInfo } from 'node:os';
 import { buildCommand, log, run } from './shell';
+import { ensureDebianPackages, missingDebianPackages } from './debian';
 import { cacheDir, versions } from './settings';
 import { buildStep, extractIntoStep, timedBuildStep, vendoredArchiveSha, type BuildStep } from './vendored-archives';
 
@@ -45,23 +44,6 @@ type Step = BuildStep;
 const step = (name: string, version: string, key: string): Step => buildStep(buildRoot, name, version, key);
 const extract = (s: Step, archive: ArchiveName): string => extractIntoStep(s, archives[archive]);
 const timed = async (s: Step, what: string, body: () => Promise<void>): Promise<void> => { await timedBuildStep(s, what, body); };
-
-function missingDebianPackages(): string[] {
-  return debianPackages.filter((pkg) => {
-    const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
-    return result.status !== 0 || !result.stdout.includes('install ok installed');
-  });
-}
-
-function installDebianPackages(): void {
-  const missing = missingDebianPackages();
-  if (missing.length === 0) return;
-  if (userInfo().uid !== 0) throw new Error(`Debian packages missing for FerretDB/DocumentDB: ${missing.join(' ')} (apt-get install them as root)`);
-  log(`installing Debian packages: ${missing.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get', ['update', '-qq'], { env });
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
-}
 
 /** The Intel decimal library ships a static archive and no pkg-config file; DocumentDB's Makefile asks pkg-config. */
 function writeIntelMathPc(dir: string): void {
@@ -214,7 +196,7 @@ async function buildStack(): Promise<FerretdbStack> {
   const ferretdb = step('ferretdb', versions.ferretdb, key('ferretdb'));
 
   const extensions = [pgvector, pgCron, documentdb];
-  if (extensions.some((s) => !s.done) || missingDebianPackages().length > 0) installDebianPackages();
+  if (extensions.some((s) => !s.done) || missingDebianPackages(debianPackages).length > 0) ensureDebianPackages(debianPackages, 'FerretDB/DocumentDB');
   const pkgconfigDir = join(buildRoot, 'pkgconfig');
   const documentdbEnv = {
     ...process.env,

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { uniqueName } from '@eventline/testkit';
+import { ensureConfluentClient } from './confluent-install';
 import { deferred, now, type AdminSession, type ClientSession, type ClientUnderTest, type ConnectionSettings, type Timing } from './types';
 
 /**
@@ -206,13 +208,14 @@ function open(module: ConfluentModule, settings: ConnectionSettings): ClientSess
   };
 }
 
-/** The client when the package loads, else why it does not. */
-export function loadConfluent(): { client?: ClientUnderTest; reason?: string } {
+/** The client, built into the cache on first use (see confluent-install.ts), else why it does not load. */
+export async function loadConfluent(): Promise<{ client?: ClientUnderTest; reason?: string }> {
   let module: ConfluentModule;
   let version: string;
   try {
-    module = require(confluentPackage) as ConfluentModule;
-    version = (require(`${confluentPackage}/package.json`) as { version: string }).version;
+    const dir = await ensureConfluentClient();
+    module = require(dir) as ConfluentModule;
+    version = (require(join(dir, 'package.json')) as { version: string }).version;
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     return { reason: message };

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { log, run } from '../shell';
+import { ensureDebianPackages } from '../debian';
+import { run } from '../shell';
 import { clusterStateDir } from './settings';
 
 /** What the node runs from Debian's packages (and docker.io for image builds only). */
@@ -11,26 +11,11 @@ export const debianPackages = [
   'mmdebstrap', 'openssl', 'gcc', 'libc6-dev',
 ];
 
-export function missingDebianPackages(): string[] {
-  return debianPackages.filter((pkg) => {
-    const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
-    return result.status !== 0 || !result.stdout.includes('install ok installed');
-  });
-}
-
 export function requireRoot(): void {
   if (userInfo().uid !== 0) throw new Error('the local cluster needs root (containers, mounts, iptables)');
 }
 
-/** apt-get only when something is missing, `apt-get update` first. No package starts a service here (no init). */
-export function installDebianPackages(): void {
-  const missing = missingDebianPackages();
-  if (missing.length === 0) return;
-  log(`installing Debian packages: ${missing.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get', ['update', '-qq'], { env });
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
-}
+export const installDebianPackages = (): void => ensureDebianPackages(debianPackages, 'the local cluster');
 
 /** The address of the interface holding the default route: the kubelet and API server listen there. */
 export function nodeIp(): string {

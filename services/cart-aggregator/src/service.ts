@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { UndecodableRecordError } from '@eventline/avro';
-import { str } from '@eventline/config';
+import { int, str } from '@eventline/config';
 import { TransactionalProcessor, type ValueDecoder } from '@eventline/kafka';
 import type { ServiceDefinition } from '@eventline/runtime';
 import { CartAggregator } from './aggregator';
@@ -12,6 +12,12 @@ export const settings = {
    * name) so that a restarted instance fences its own unfinished transaction at once.
    */
   INSTANCE_ID: str({ default: `cart-aggregator-${hostname()}` }),
+  /**
+   * Input records per Kafka transaction. Each transaction costs five broker round trips, and a cart
+   * changed several times in one is written once (as Kafka Streams' record cache does); its outputs
+   * (two records per changed cart) must stay below the broker's 1 MB batch size per partition.
+   */
+  RECORDS_PER_TRANSACTION: int({ default: 2000, min: 1, max: 10_000 }),
 };
 
 export const cartAggregator: ServiceDefinition<typeof settings> = {
@@ -35,6 +41,7 @@ export const cartAggregator: ServiceDefinition<typeof settings> = {
       poisonErrors: [UndecodableRecordError],
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       retryDeadlineMs,
+      maxRecordsPerTransaction: config.RECORDS_PER_TRANSACTION,
       restore: (heartbeat) => aggregator.restore(heartbeat),
       process: (events) => aggregator.process(events),
     });
