@@ -142,69 +142,58 @@ describe('EventConsumer', () => {
     expect(calls).toBe(7);
   });
 
-  it('redelivers after a crash before the offset commit, and the inbox applies each effect once', async () => {
+  const projector = join(__dirname, '..', 'fixtures', 'projector-process.ts');
+  const count = async (pool: Pool, table: 'deliveries' | 'inbox'): Promise<number> => (await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
+
+  /** 50 events over 5 accounts, a projector SIGKILLed at its first commit, then the pool on its database. */
+  async function crashAtFirstCommit(name: string, extraEnv: Record<string, string>): Promise<{ pool: Pool; env: Record<string, string> }> {
     const topic = await newTopic();
-    const databaseUrl = await createDatabase('consumer_crash');
-    const groupId = uniqueName('projector');
-    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, TOPIC: topic, GROUP_ID: groupId };
-    const messages = Array.from({ length: 50 }, (_, i) => event(`acct-${i % 5}`, { amount: i }));
-    await producer.send({ topic, messages });
-
-    const fixture = join(__dirname, '..', 'fixtures', 'projector-process.ts');
-    const crashing = startTsProcess(fixture, { ...env, EVENTLINE_FAILPOINTS: 'consumer.before-commit' });
+    const databaseUrl = await createDatabase(name);
+    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, TOPIC: topic, GROUP_ID: uniqueName('projector'), ...extraEnv };
+    await producer.send({ topic, messages: Array.from({ length: 50 }, (_, i) => event(`acct-${i % 5}`, { amount: i })) });
+    const crashing = startTsProcess(projector, { ...env, EVENTLINE_FAILPOINTS: 'consumer.before-commit' });
     expect(await crashing.exited).toBe('SIGKILL');
+    return { pool: new Pool({ connectionString: databaseUrl }), env };
+  }
 
-    const pool = new Pool({ connectionString: databaseUrl });
+  /** Restarts the projector and waits for the exact totals of all 50 events, then stops it cleanly. */
+  async function restartUntilAllApplied(pool: Pool, env: Record<string, string>): Promise<void> {
+    const restarted = startTsProcess(projector, env);
+    await restarted.waitForLine(/consuming/);
+    const totals = async () => (await pool.query('SELECT key, amount FROM totals ORDER BY key')).rows;
+    const expected = Array.from({ length: 5 }, (_, k) => ({
+      key: `acct-${k}`,
+      amount: Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 5 === k).reduce((a, b) => a + b, 0),
+    }));
+    await eventually(totals, (rows) => JSON.stringify(rows) === JSON.stringify(expected), { what: 'totals of all 50 events', timeoutMs: 60_000 });
+    expect(await restarted.kill('SIGTERM')).toBe(0);
+  }
+
+  it('redelivers after a crash before the offset commit, and the inbox applies each effect once', async () => {
+    const { pool, env } = await crashAtFirstCommit('consumer_crash', {});
     try {
       // The crash came after the first effect was committed and before its offset was.
-      expect((await pool.query('SELECT count(*)::int AS n FROM deliveries')).rows[0].n).toBe(1);
-      const restarted = startTsProcess(fixture, env);
-      await restarted.waitForLine(/consuming/);
-      const totals = async () => (await pool.query('SELECT key, amount FROM totals ORDER BY key')).rows;
-      const expected = Array.from({ length: 5 }, (_, k) => ({
-        key: `acct-${k}`,
-        amount: Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 5 === k).reduce((a, b) => a + b, 0),
-      }));
-      await eventually(totals, (rows) => JSON.stringify(rows) === JSON.stringify(expected), { what: 'totals of all 50 events', timeoutMs: 60_000 });
-      expect(await restarted.kill('SIGTERM')).toBe(0);
-      const deliveries = (await pool.query('SELECT count(*)::int AS n FROM deliveries')).rows[0].n;
-      expect(deliveries).toBe(51);
-      expect((await pool.query('SELECT count(*)::int AS n FROM inbox')).rows[0].n).toBe(50);
+      expect(await count(pool, 'deliveries')).toBe(1);
+      await restartUntilAllApplied(pool, env);
+      expect(await count(pool, 'deliveries')).toBe(51);
+      expect(await count(pool, 'inbox')).toBe(50);
     } finally {
       await pool.end();
     }
   });
+
   it('with a batch handler and handleBatchOnce: a crash before the batch commit redelivers the batch, and no effect is doubled', async () => {
-    const topic = await newTopic();
-    const databaseUrl = await createDatabase('consumer_batch_crash');
-    const groupId = uniqueName('projector');
-    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, TOPIC: topic, GROUP_ID: groupId, BATCH: '1', MAX_BATCH: '20' };
-    await producer.send({ topic, messages: Array.from({ length: 50 }, (_, i) => event(`acct-${i % 5}`, { amount: i })) });
-
-    const fixture = join(__dirname, '..', 'fixtures', 'projector-process.ts');
-    const crashing = startTsProcess(fixture, { ...env, EVENTLINE_FAILPOINTS: 'consumer.before-commit' });
-    expect(await crashing.exited).toBe('SIGKILL');
-
-    const pool = new Pool({ connectionString: databaseUrl });
+    const { pool, env } = await crashAtFirstCommit('consumer_batch_crash', { BATCH: '1', MAX_BATCH: '20' });
     try {
       // The first batch's effects committed with its inbox rows; its offsets did not.
-      const firstBatch = (await pool.query('SELECT count(*)::int AS n FROM deliveries')).rows[0].n as number;
+      const firstBatch = await count(pool, 'deliveries');
       expect(firstBatch).toBeGreaterThan(0);
       expect(firstBatch).toBeLessThanOrEqual(20);
-      expect((await pool.query('SELECT count(*)::int AS n FROM inbox')).rows[0].n).toBe(firstBatch);
-
-      const restarted = startTsProcess(fixture, env);
-      await restarted.waitForLine(/consuming/);
-      const totals = async () => (await pool.query('SELECT key, amount FROM totals ORDER BY key')).rows;
-      const expected = Array.from({ length: 5 }, (_, k) => ({
-        key: `acct-${k}`,
-        amount: Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 5 === k).reduce((a, b) => a + b, 0),
-      }));
-      await eventually(totals, (rows) => JSON.stringify(rows) === JSON.stringify(expected), { what: 'totals of all 50 events', timeoutMs: 60_000 });
-      expect(await restarted.kill('SIGTERM')).toBe(0);
+      expect(await count(pool, 'inbox')).toBe(firstBatch);
+      await restartUntilAllApplied(pool, env);
       // The batch was delivered twice, applied once; everything after it once.
-      expect((await pool.query('SELECT count(*)::int AS n FROM deliveries')).rows[0].n).toBe(firstBatch + 50);
-      expect((await pool.query('SELECT count(*)::int AS n FROM inbox')).rows[0].n).toBe(50);
+      expect(await count(pool, 'deliveries')).toBe(firstBatch + 50);
+      expect(await count(pool, 'inbox')).toBe(50);
     } finally {
       await pool.end();
     }
