@@ -58,8 +58,8 @@ const prefixes: string[] = [];
 const databases: string[] = [];
 const mongoDbs: string[] = [];
 
-async function startService(name: string, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const service = await startServiceProcess(name, env);
+async function startService(name: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<ServiceProcess> {
+  const service = await startServiceProcess(name, env, 'main.ts', nodeArgs);
   running.add(service.process);
   return service;
 }
@@ -89,11 +89,7 @@ async function addLoad(): Promise<void> {
   const prefix = newPrefix();
   const products = await startService('product-service', { ...common(prefix), DATABASE_URL: await database('bench_cart_product') });
   const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'cart-service-profile-')) : undefined;
-  const cart = await startService('cart-service', {
-    ...common(prefix),
-    DATABASE_URL: await database('bench_cart_cart'),
-    ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
-  });
+  const cart = await startService('cart-service', { ...common(prefix), DATABASE_URL: await database('bench_cart_cart') }, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
   for (const itemId of ['1', '2', '3']) {
     await eventually(() => requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: 'probe', itemId, qty: 1 }), (r) => r.status === 200, { what: `cart-service knows product ${itemId}`, timeoutMs: 60_000 });
   }

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { commandPath } from './command-path';
+import { commandPath, printCommandPath } from './command-path';
 import { brokerCeiling, consumerThroughput, relayThroughput } from './kit';
-import { median, printMatrix, type Row } from './lib/table';
+import { median, printMatrix, printTable, type Row } from './lib/table';
 
 /**
  * `npm run bench`: the short version of every throughput benchmark in one run, printed as one table
@@ -59,9 +59,13 @@ async function main(): Promise<void> {
   say('idempotent consumer into PostgreSQL, batched');
   const consumer = await consumerThroughput('postgres-batch');
   say('command path beside Emmett, 32 loops, 8 s each');
-  const commands = await commandPath({ seconds: 8, runs: 1, connections: 32, carts: 10_000 });
+  const commandOptions = { seconds: 8, runs: 1, connections: 32, carts: 10_000 };
+  const commands = await commandPath(commandOptions);
   say('cart: POST /api/v1/add at 32 connections, cart-aggregator beside Kafka Streams');
   const cart = cartBench();
+
+  printTable('Kit figures of this run (one run each)', [producerPerf!, relay, consumer]);
+  printCommandPath(commands, commandOptions);
 
   const ours = commands.find((c) => c.name.includes('outbox'));
   const emmett = commands.find((c) => c.name.startsWith('Emmett'));

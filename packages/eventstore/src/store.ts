@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { insertOutboxRows, NOTIFY_RELAYS, outboxColumns, outboxParameters, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
+import { insertOutboxRows, outboxColumns, outboxCommitted, outboxParameters, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
 
 export interface NewEvent {
   type: string;
@@ -58,7 +58,7 @@ const UNIQUE_VIOLATION = '23505';
 
 /**
  * One statement, so one round trip and atomic without BEGIN/COMMIT: the events go in only if the
- * stream is at the expected version, and the outbox rows (and the relays' wake-up) only if they did.
+ * stream is at the expected version, and the outbox rows only if they did.
  * Two appends at the same version both pass the check; the second then waits on the unique index
  * and fails. The outbox INSERT reads `inserted`, so its ids are drawn after the event rows are in.
  */
@@ -74,11 +74,8 @@ const APPEND = `
     RETURNING *
   ), queued AS (
     ${insertOutboxRows(7, 'EXISTS (SELECT 1 FROM inserted)')}
-    RETURNING 1
-  ), notified AS (
-    SELECT ${NOTIFY_RELAYS} FROM (SELECT 1) AS once WHERE EXISTS (SELECT 1 FROM queued)
   )
-  SELECT inserted.*, (SELECT count(*) FROM notified) AS notified FROM inserted ORDER BY version`;
+  SELECT * FROM inserted ORDER BY version`;
 
 /** Append-only streams in PostgreSQL; version n+1 can be written once, by whoever read version n. */
 export class EventStore {
@@ -103,6 +100,7 @@ export class EventStore {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ConcurrencyError(streamId, expectedVersion);
       throw error;
     }
+    if (rows.length > 0 && outbox.topics.length > 0) outboxCommitted();
     if (rows.length === 0) {
       const current = await this.pool.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1', [streamId]);
       throw new ConcurrencyError(streamId, expectedVersion, current.rows[0]?.version);

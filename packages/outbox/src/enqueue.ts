@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { EventEnvelope } from '@eventline/kafka';
 import { LOCK_PARTITIONS } from './schema';
+import { markQueued } from './wake';
 
 export interface OutboxEvent {
   topic: string;
@@ -66,16 +67,14 @@ export function insertOutboxRows(first: number, onlyIf = 'true'): string {
     ORDER BY r.n`;
 }
 
-/** pg_notify on commit wakes the relays at once instead of at their next poll. */
-export const NOTIFY_RELAYS = `pg_notify('outbox', '')`;
-
 /**
- * Adds events to the outbox inside the caller's transaction, after the state change they describe,
- * in one round trip with the relays' wake-up. Call it after taking the aggregate's row lock (the
- * state UPDATE does), so that ids of one key are assigned in commit order.
+ * Adds events to the outbox inside the caller's transaction (`withTransaction`), after the state
+ * change they describe; the commit wakes the process's relays. Call it after taking the aggregate's
+ * row lock (the state UPDATE does), so that ids of one key are assigned in commit order.
  */
 export async function enqueue(tx: PoolClient, events: OutboxEvent[], validate?: PayloadValidator): Promise<void> {
   if (events.length === 0) return;
   const columns = outboxColumns(events, validate);
-  await tx.query(`WITH queued AS (${insertOutboxRows(1)} RETURNING 1) SELECT ${NOTIFY_RELAYS} FROM (SELECT 1) AS once WHERE EXISTS (SELECT 1 FROM queued)`, outboxParameters(columns));
+  await tx.query(insertOutboxRows(1), outboxParameters(columns));
+  markQueued(tx);
 }

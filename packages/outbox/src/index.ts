@@ -1,5 +1,6 @@
 export { createOutboxSchema, LOCK_PARTITIONS } from './schema';
-export { enqueue, insertOutboxRows, lockPartition, NOTIFY_RELAYS, outboxColumns, outboxParameters, type OutboxColumns, type OutboxEvent, type PayloadValidator } from './enqueue';
+export { enqueue, insertOutboxRows, lockPartition, outboxColumns, outboxParameters, type OutboxColumns, type OutboxEvent, type PayloadValidator } from './enqueue';
 export { OutboxRelay, type OutboxRelayOptions, type RecordEncoder } from './relay';
 export { withTransaction } from './transaction';
 export { MongoOutboxRelay, pendingEvent, pendingEventsQuery, PENDING_EVENTS, type PendingEvent, type MongoOutboxRelayOptions } from './mongo-relay';
+export { onOutboxCommit, outboxCommitted } from './wake';

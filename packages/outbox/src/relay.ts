@@ -1,8 +1,9 @@
-import type { Client, Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { buildHeaders, type EventEnvelope } from '@eventline/kafka';
 import { eventsPublished, failpoint, outboxDepth, type Logger } from '@eventline/observability';
 import { LOCK_PARTITIONS } from './schema';
+import { onOutboxCommit } from './wake';
 
 /** Encodes a payload for a topic (Avro in Confluent framing: AvroCodec) and names the schema it used. */
 export interface RecordEncoder {
@@ -54,7 +55,9 @@ export class OutboxRelay {
   private stopping = false;
   private readonly concurrency: number;
   private running: Promise<void> | undefined;
-  private listener: PoolClient | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** A wake-up that came while every round was busy: the next wait returns at once. */
+  private woken = false;
   private readonly wakers = new Set<() => void>();
   private lastHousekeeping = 0;
 
@@ -62,26 +65,21 @@ export class OutboxRelay {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.claim = Math.min(LOCK_PARTITIONS, options.claimPartitions ?? Math.ceil(LOCK_PARTITIONS / this.concurrency));
     this.batchSize = options.batchSize ?? 500;
-    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.retentionMinutes = options.retentionMinutes ?? 60;
     this.log = options.logger.child({ component: 'outbox-relay' });
   }
 
   async start(): Promise<void> {
-    this.listener = await this.options.pool.connect();
-    (this.listener as unknown as Client).on('notification', () => this.wakeAll());
-    await this.listener.query('LISTEN outbox');
+    this.unsubscribe = onOutboxCommit(() => this.wakeAll());
     this.running = Promise.all(Array.from({ length: this.concurrency }, () => this.loop())).then(() => undefined);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unsubscribe?.();
     this.wakeAll();
     await this.running;
-    if (this.listener) {
-      await this.listener.query('UNLISTEN outbox').catch(() => undefined);
-      this.listener.release();
-    }
   }
 
   private async loop(): Promise<void> {
@@ -102,11 +100,15 @@ export class OutboxRelay {
   }
 
   private wakeAll(): void {
+    if (this.wakers.size === 0) this.woken = true;
     for (const wake of [...this.wakers]) wake();
   }
 
   private waitForWork(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
+    if (this.stopping || this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

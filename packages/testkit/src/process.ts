@@ -11,9 +11,12 @@ export interface RunningProcess {
   kill(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts a TypeScript entry point as a real child process (node with tsx's loader), as a test fixture. */
-export function startTsProcess(entry: string, env: NodeJS.ProcessEnv = {}): RunningProcess {
-  return startNodeProcess(['--import', 'tsx', entry], env);
+/**
+ * Starts a TypeScript entry point as a real child process (node with tsx's loader), as a test fixture;
+ * `nodeArgs` go before it (flags NODE_OPTIONS refuses, such as --cpu-prof).
+ */
+export function startTsProcess(entry: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): RunningProcess {
+  return startNodeProcess([...nodeArgs, '--import', 'tsx', entry], env);
 }
 
 /** Starts plain `node <args>` (compiled JavaScript, as in an image) in `cwd`, as a test fixture. */

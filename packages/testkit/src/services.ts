@@ -13,8 +13,8 @@ const repoRoot = join(__dirname, '..', '..', '..');
  * Starts a service from its source as a real process (PORT=0 unless given) and waits until it says it
  * listens. The env carries its stores, Kafka name prefix and failpoints.
  */
-export async function startServiceProcess(name: string, env: NodeJS.ProcessEnv, entry = 'main.ts'): Promise<ServiceProcess> {
-  const process = startTsProcess(join(repoRoot, 'services', name, 'src', entry), { PORT: '0', LOG_LEVEL: 'info', ...env });
+export async function startServiceProcess(name: string, env: NodeJS.ProcessEnv, entry = 'main.ts', nodeArgs: string[] = []): Promise<ServiceProcess> {
+  const process = startTsProcess(join(repoRoot, 'services', name, 'src', entry), { PORT: '0', LOG_LEVEL: 'info', ...env }, nodeArgs);
   const line = await process.waitForLine(new RegExp(`"msg":"${name} listening"`), 90_000);
   const port = Number((JSON.parse(line) as { port: number }).port);
   return { process, port, url: `http://127.0.0.1:${port}` };

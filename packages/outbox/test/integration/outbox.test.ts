@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { createLogger } from '@eventline/observability';
 import { createProducer, ensureTopics, newEnvelope, parseHeaders } from '@eventline/kafka';
 import { createDatabase, eventually, localKafka, startTsProcess, uniqueName, urls } from '@eventline/testkit';
-import { createOutboxSchema, enqueue, OutboxRelay, type OutboxEvent } from '../../src';
+import { createOutboxSchema, enqueue, OutboxRelay, withTransaction, type OutboxEvent } from '../../src';
 import { counted, counterCodec } from '../fixtures/counter-catalog';
 
 const logger = createLogger('outbox-test', 'silent');
@@ -112,6 +112,31 @@ describe('transactional outbox', () => {
     const byKey = await sequencesByKey(messages, topic);
     for (const key of ['key-0', 'key-1', 'key-2']) expect(byKey.get(key)).toEqual(inOrder(10));
     await eventually(async () => (await pool.query('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL')).rows[0].n, (n) => n === 0);
+  });
+
+  it('a commit that queued rows wakes the relay of its own process; a rolled-back one publishes nothing', async () => {
+    const topic = await newTopic();
+    const { codec, validate } = counterCodec(topic, urls.registry);
+    const producer = createProducer(kafka);
+    await producer.connect();
+    // It polls once an hour: within this test only a commit's wake-up makes it publish.
+    const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, pollIntervalMs: 3_600_000 });
+    await relay.start();
+    const countedEvent = (seq: number): OutboxEvent => ({ topic, key: 'woken', recordName: counted, payload: { key: 'woken', seq }, envelope: newEnvelope('Counted', 'outbox-test') });
+    try {
+      await withTransaction(pool, (tx) => enqueue(tx, [countedEvent(1)], validate));
+      // Published by the first round or by the wake-up; the relay is past its first round after it.
+      expect((await sequencesByKey(await readTopic(topic, 1), topic)).get('woken')).toEqual([1]);
+      await expect(withTransaction(pool, async (tx) => {
+        await enqueue(tx, [countedEvent(2)], validate);
+        throw new Error('the write fails after the enqueue');
+      })).rejects.toThrow('the write fails after the enqueue');
+      await withTransaction(pool, (tx) => enqueue(tx, [countedEvent(3)], validate));
+      expect((await sequencesByKey(await readTopic(topic, 2), topic)).get('woken')).toEqual([1, 3]);
+    } finally {
+      await relay.stop();
+      await producer.disconnect();
+    }
   });
 
   it('publishes a tombstone as a null value', async () => {
