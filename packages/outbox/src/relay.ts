@@ -130,15 +130,16 @@ export class OutboxRelay {
       // One round trip claims the partitions and reads their rows: a CTE with a locking clause is
       // materialised, so every partition it returns is locked before its rows are read. Rotating the
       // starting partition keeps a busy low partition from starving the others.
-      const { rows } = await tx.query<OutboxRow>(
-        `WITH claimed AS (
+      const { rows } = await tx.query<OutboxRow>({
+        name: 'outbox.claim-and-read',
+        text: `WITH claimed AS (
            SELECT partition FROM outbox_partition ORDER BY (partition - $1 + ${LOCK_PARTITIONS}) % ${LOCK_PARTITIONS}
            LIMIT $2 FOR UPDATE SKIP LOCKED
          )
          SELECT id, topic, key, record_name, payload, envelope FROM outbox
          WHERE sent_at IS NULL AND partition IN (SELECT partition FROM claimed) ORDER BY id LIMIT $3`,
-        [start, this.claim, this.batchSize],
-      );
+        values: [start, this.claim, this.batchSize],
+      });
       if (rows.length === 0) {
         await tx.query('COMMIT');
         return 0;
@@ -147,7 +148,7 @@ export class OutboxRelay {
       failpoint('outbox.before-publish');
       await this.options.producer.sendBatch({ acks: -1, topicMessages });
       failpoint('outbox.after-publish');
-      await tx.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1)', [rows.map((r) => r.id)]);
+      await tx.query({ name: 'outbox.mark-sent', text: 'UPDATE outbox SET sent_at = now() WHERE id = ANY($1)', values: [rows.map((r) => r.id)] });
       failpoint('outbox.after-mark');
       await tx.query('COMMIT');
       for (const { topic, messages } of topicMessages) eventsPublished.inc({ topic }, messages.length);

@@ -10,7 +10,7 @@ export class KnownProducts {
   }
 
   async exists(itemId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('SELECT 1 FROM known_product WHERE id = $1', [itemId]);
+    const { rowCount } = await this.pool.query({ name: 'known-product.exists', text: 'SELECT 1 FROM known_product WHERE id = $1', values: [itemId] });
     return rowCount === 1;
   }
 
