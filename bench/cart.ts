@@ -13,8 +13,8 @@ import { createKafka } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
 import { createDatabase, eventually, requestJson, startServiceProcess, startTsProcess, uniqueName, urls, type RunningProcess, type ServiceProcess } from '@eventline/testkit';
 import { ensurePrefixedTopics, produceBacklog, type BacklogSize, type ExpectedCart } from './lib/cart-backlog';
-import { summarise, type Share } from './lib/cpu-profile';
-import { formatNumber, percentile, printMatrix } from './lib/table';
+import { printProfile } from './lib/cpu-profile';
+import { formatNumber, percentile } from './lib/table';
 
 /**
  * The event-sourced cart on this machine: the write API under load, the aggregator's throughput on a
@@ -124,18 +124,9 @@ async function addLoad(): Promise<void> {
     table.push({ measure: `POST /api/v1/add latency p${p}`, value: percentile(latencies, p).toFixed(1), unit: 'ms', detail: p === 99 ? `max ${Math.max(...latencies).toFixed(1)} ms` : '' });
   }
   await Promise.all([stop(cart.process), stop(products.process)]);
-  if (profileDir) printProfile(profileDir);
+  if (profileDir) printProfile('cart-service under the add load', profileDir);
 }
 
-/** The cart-service's CPU profile over warm-up and load: self time by owner and by function. */
-function printProfile(dir: string): void {
-  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
-  if (!file) throw new Error(`no .cpuprofile in ${dir}: did the cart-service exit cleanly?`);
-  const { byOwner, byFunction, totalMs } = summarise(file, 15);
-  const rows = (shares: Share[]) => shares.map((s) => [s.name, formatNumber(s.ms), `${(s.share * 100).toFixed(1)} %`]);
-  printMatrix(`cart-service under the add load: CPU profile self time by owner (${formatNumber(totalMs)} ms sampled, ${file})`, ['owner', 'self ms', 'share'], rows(byOwner));
-  printMatrix('cart-service under the add load: the functions with the most self time', ['function', 'self ms', 'share'], rows(byFunction));
-}
 
 // ── 2. The aggregator on a backlog ────────────────────────────────────────────────────────────────
 

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { Pool } from 'pg';
@@ -11,6 +12,7 @@ import { createLogger } from '@eventline/observability';
 import { createOutboxSchema, enqueue } from '@eventline/outbox';
 import { createDatabase, eventually, startTsProcess, uniqueName } from '@eventline/testkit';
 import { benchCatalog, sampleUser, userState } from './lib/bench-catalog';
+import { printProfile } from './lib/cpu-profile';
 import { printTable, repeat, row, type Row } from './lib/table';
 
 /**
@@ -18,6 +20,8 @@ import { printTable, repeat, row, type Row } from './lib/table';
  * broker's own ceiling measured with Kafka's perf tools from the same jars. Needs `npm run infra -- up`.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** BENCH_CPU_PROF=1: each relay process runs under `node --cpu-prof`; its self time is printed by owner. */
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const logger = createLogger('bench', 'warn');
 const kafka = createKafka({ brokers: [urls.kafka], clientId: 'bench', logger });
@@ -70,8 +74,9 @@ export async function relayThroughput(relays: number, concurrency = 1): Promise<
     const pool = new Pool({ connectionString: databaseUrl });
     await createOutboxSchema(pool);
     await fillOutbox(pool, topic, EVENTS);
-    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, TOPIC: topic, CLAIM: String(16 / relays / concurrency), CONCURRENCY: String(concurrency) };
-    const workers = Array.from({ length: relays }, () => startTsProcess(join(__dirname, 'workers', 'relay-worker.ts'), env));
+    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, TOPIC: topic, CLAIM: String(16 / relays / concurrency), CONCURRENCY: String(concurrency), RELAY_BATCH: '1000' };
+    const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'relay-profile-')) : undefined;
+    const workers = Array.from({ length: relays }, () => startTsProcess(join(__dirname, 'workers', 'relay-worker.ts'), env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []));
     await Promise.all(workers.map((w) => w.waitForLine(/relaying/)));
     const start = Date.now();
     await eventually(
@@ -82,6 +87,7 @@ export async function relayThroughput(relays: number, concurrency = 1): Promise<
     const seconds = (Date.now() - start) / 1000;
     await Promise.all(workers.map((w) => w.kill('SIGTERM')));
     await pool.end();
+    if (profileDir) printProfile(`relay (${relays} process${relays > 1 ? 'es' : ''}, ${concurrency} round(s) in flight)`, profileDir);
     return EVENTS / seconds;
   });
   const rounds = concurrency > 1 ? `, ${concurrency} rounds in flight each` : '';

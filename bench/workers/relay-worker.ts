@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const producer = createProducer(kafka);
   await producer.connect();
   const codec = new AvroCodec({ catalog: benchCatalog(process.env.TOPIC ?? ''), registryUrl: process.env.SCHEMA_REGISTRY_URL });
-  const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, claimPartitions: Number(process.env.CLAIM ?? 16), concurrency: Number(process.env.CONCURRENCY ?? 1) });
+  const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, claimPartitions: Number(process.env.CLAIM ?? 16), concurrency: Number(process.env.CONCURRENCY ?? 1), batchSize: Number(process.env.RELAY_BATCH ?? 500) });
   await relay.start();
   console.log('relaying');
   process.on('SIGTERM', () => {
