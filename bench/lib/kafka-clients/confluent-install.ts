@@ -26,7 +26,9 @@ export async function ensureConfluentClient(): Promise<string> {
   process.stderr.write(`[bench] building @confluentinc/kafka-javascript ${confluentVersion} against Debian's libraries (log: ${logPath})\n`);
   await buildCommand('npm install', logPath, 'npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', `@confluentinc/kafka-javascript@${confluentVersion}`], {
     cwd: building,
-    env: { ...process.env, CKJS_LINKING: 'dynamic', JOBS: '2' },
+    // One make job: the gyp build's config.h is made by librdkafka's configure, and a parallel make can
+    // reach a target that needs it first ("No rule to make target '../deps/librdkafka/config.h'").
+    env: { ...process.env, CKJS_LINKING: 'dynamic', JOBS: '1' },
   });
   rmSync(installDir, { recursive: true, force: true });
   renameSync(building, installDir);
