@@ -152,7 +152,10 @@ interface ClientResults {
 
 const plain = (clientId: string): ConnectionSettings => ({ brokers: [urls.kafka], clientId });
 
-async function throughputRun(client: ClientUnderTest, records: BenchRecord[], results: ClientResults): Promise<void> {
+async function throughputRun(client: ClientUnderTest, shared: BenchRecord[], results: ClientResults): Promise<void> {
+  // Each client gets records of its own: Confluent's send writes into the message objects it is given
+  // (a partition of -1), which made the next client's send of the same objects land nowhere.
+  const records = shared.map(({ key, value }) => ({ key, value }));
   const session = client.open(plain('bench-clients'));
   const input = await newTopic('bench-clients-in');
   const produced = await withTimeout(`${client.name} produce`, STEP_TIMEOUT_MS, session.produce(input, records, BATCH, 'java'));
