@@ -239,9 +239,13 @@ suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
       ['/config/product-service', 404],
       ['/', 404],
     ];
-    // Traefik applies a configuration change asynchronously: the first route may need a moment.
-    await until('the gateway routing /api/v1/add', async () => ((await fetch(`${base}/api/v1/add`)).status === 200 ? true : undefined), 60_000);
-    expect(await answersTo(base, cases.map(([path]) => path))).toEqual(cases);
+    // Traefik applies routes and each Service's endpoints asynchronously, one backend after another:
+    // until it has them all it answers 500/503 for some. The table is judged once none does.
+    const answers = await until('the gateway with endpoints for every backend', async () => {
+      const table = await answersTo(base, cases.map(([path]) => path));
+      return table.some(([, answer]) => answer === 500 || answer === 503) ? undefined : table;
+    }, 90_000);
+    expect(answers).toEqual(cases);
   }, minutes(4));
 
   it('reaches config-service (the eventline image) through the gateway on its test route', async () => {

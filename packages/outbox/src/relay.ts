@@ -51,12 +51,11 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly retentionMinutes: number;
   private readonly log: Logger;
-  private cursor = 0;
   private stopping = false;
   private readonly concurrency: number;
   private running: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
-  /** A wake-up that came while every round was busy: the next wait returns at once. */
+  /** A wake-up that came while a round was busy (it may have read before the commit): the next wait returns at once. */
   private woken = false;
   private readonly wakers = new Set<() => void>();
   private lastHousekeeping = 0;
@@ -73,7 +72,7 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.unsubscribe = onOutboxCommit(() => this.wakeAll());
-    this.running = Promise.all(Array.from({ length: this.concurrency }, () => this.loop())).then(() => undefined);
+    this.running = Promise.all(Array.from({ length: this.concurrency }, (_, i) => this.loop(i))).then(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -83,14 +82,26 @@ export class OutboxRelay {
     await this.running;
   }
 
-  private async loop(): Promise<void> {
+  /**
+   * One round in flight: each loop rotates over the lock partitions from its own start. A round
+   * covers `claim` of them, so the loop waits only after a whole rotation of rounds found nothing.
+   */
+  private async loop(index: number): Promise<void> {
+    const rotation = Math.ceil(LOCK_PARTITIONS / this.claim);
+    let cursor = (index * this.claim) % LOCK_PARTITIONS;
+    let emptyRounds = 0;
     let failures = 0;
     while (!this.stopping) {
       try {
-        const published = await this.publishRound();
+        const published = await this.publishRound(cursor);
+        cursor = (cursor + this.claim) % LOCK_PARTITIONS;
         failures = 0;
         await this.housekeeping();
-        if (published < this.batchSize) await this.waitForWork(this.pollIntervalMs);
+        emptyRounds = published === 0 ? emptyRounds + 1 : 0;
+        if (emptyRounds >= rotation) {
+          emptyRounds = 0;
+          await this.waitForWork(this.pollIntervalMs);
+        }
       } catch (error) {
         failures++;
         const delay = Math.min(10_000, 100 * 2 ** Math.min(failures, 7));
@@ -101,7 +112,7 @@ export class OutboxRelay {
   }
 
   private wakeAll(): void {
-    if (this.wakers.size === 0) this.woken = true;
+    if (this.wakers.size < this.concurrency) this.woken = true;
     for (const wake of [...this.wakers]) wake();
   }
 
@@ -121,25 +132,34 @@ export class OutboxRelay {
     });
   }
 
-  /** One round: claim partitions, publish their oldest unsent rows, mark them sent. Returns the row count. */
-  async publishRound(): Promise<number> {
+  /**
+   * One round: claim up to `claim` unlocked partitions from `start` on, publish their oldest unsent
+   * rows, mark them sent. Returns the row count.
+   */
+  async publishRound(start = 0): Promise<number> {
     const tx = await this.options.pool.connect();
     try {
       await tx.query('BEGIN');
-      const start = this.cursor;
-      this.cursor = (this.cursor + this.claim) % LOCK_PARTITIONS;
-      // One round trip claims the partitions and reads their rows: a CTE with a locking clause is
-      // materialised, so every partition it returns is locked before its rows are read. Rotating the
+      // The claim and the read are two statements on purpose: under READ COMMITTED a statement reads
+      // with the snapshot it started with, so a read in the claiming statement could still see rows
+      // as unsent that the relay it took the partition from had marked and committed in between
+      // (two relays published some events twice when they were one statement). Rotating the
       // starting partition keeps a busy low partition from starving the others.
+      const claimed = await tx.query<{ partition: number }>({
+        name: 'outbox.claim',
+        text: `SELECT partition FROM outbox_partition ORDER BY (partition - $1 + ${LOCK_PARTITIONS}) % ${LOCK_PARTITIONS}
+               LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        values: [start, this.claim],
+      });
+      if (claimed.rowCount === 0) {
+        await tx.query('COMMIT');
+        return 0;
+      }
       const { rows } = await tx.query<OutboxRow>({
-        name: 'outbox.claim-and-read',
-        text: `WITH claimed AS (
-           SELECT partition FROM outbox_partition ORDER BY (partition - $1 + ${LOCK_PARTITIONS}) % ${LOCK_PARTITIONS}
-           LIMIT $2 FOR UPDATE SKIP LOCKED
-         )
-         SELECT id, topic, key, record_name, payload, envelope FROM outbox
-         WHERE sent_at IS NULL AND partition IN (SELECT partition FROM claimed) ORDER BY id LIMIT $3`,
-        values: [start, this.claim, this.batchSize],
+        name: 'outbox.read-unsent',
+        text: `SELECT id, topic, key, record_name, payload, envelope FROM outbox
+               WHERE sent_at IS NULL AND partition = ANY($1) ORDER BY id LIMIT $2`,
+        values: [claimed.rows.map((r) => r.partition), this.batchSize],
       });
       if (rows.length === 0) {
         await tx.query('COMMIT');
