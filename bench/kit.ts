@@ -74,7 +74,7 @@ export async function relayThroughput(relays: number, concurrency = 1): Promise<
     const pool = new Pool({ connectionString: databaseUrl });
     await createOutboxSchema(pool);
     await fillOutbox(pool, topic, EVENTS);
-    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, TOPIC: topic, CLAIM: String(16 / relays / concurrency), CONCURRENCY: String(concurrency), RELAY_BATCH: '1000' };
+    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, TOPIC: topic, CLAIM: String(16 / relays / concurrency), CONCURRENCY: String(concurrency) };
     const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'relay-profile-')) : undefined;
     const workers = Array.from({ length: relays }, () => startTsProcess(join(__dirname, 'workers', 'relay-worker.ts'), env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []));
     await Promise.all(workers.map((w) => w.waitForLine(/relaying/)));

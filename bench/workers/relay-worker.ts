@@ -5,6 +5,9 @@ import { createLogger } from '@eventline/observability';
 import { createKafka, createProducer } from '@eventline/kafka';
 import { OutboxRelay } from '@eventline/outbox';
 
+/** Unset, the relay's own default applies. */
+const optionalNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+
 /** One relay process for the outbox benchmark; runs until SIGTERM. */
 async function main(): Promise<void> {
   const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 6 });
@@ -13,7 +16,7 @@ async function main(): Promise<void> {
   const producer = createProducer(kafka);
   await producer.connect();
   const codec = new AvroCodec({ catalog: benchCatalog(process.env.TOPIC ?? ''), registryUrl: process.env.SCHEMA_REGISTRY_URL });
-  const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, claimPartitions: Number(process.env.CLAIM ?? 16), concurrency: Number(process.env.CONCURRENCY ?? 1), batchSize: Number(process.env.RELAY_BATCH ?? 500) });
+  const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, claimPartitions: optionalNumber('CLAIM'), concurrency: optionalNumber('CONCURRENCY'), batchSize: optionalNumber('RELAY_BATCH') });
   await relay.start();
   console.log('relaying');
   process.on('SIGTERM', () => {
