@@ -14,7 +14,9 @@ import { createLogger } from '@eventline/observability';
 import { createDatabase, eventually, requestJson, startServiceProcess, startTsProcess, uniqueName, urls, type RunningProcess, type ServiceProcess } from '@eventline/testkit';
 import { ensurePrefixedTopics, produceBacklog, type BacklogSize, type ExpectedCart } from './lib/cart-backlog';
 import { printProfile } from './lib/cpu-profile';
+import { formatCpuShares, startCpuShares } from './lib/cpu-share';
 import { formatNumber, percentile } from './lib/table';
+import { ensureWrk, runWrk } from './lib/wrk';
 
 /**
  * The event-sourced cart on this machine: the write API under load, the aggregator's throughput on a
@@ -110,18 +112,37 @@ async function addLoad(): Promise<void> {
     }));
     return { latencies, failures, elapsed: seconds(start) };
   };
+  const named = new Map<number, string>([[cart.process.child.pid!, 'cart-service'], [products.process.child.pid!, 'product-service']]);
+  const setup = `${ADD_CONNECTIONS} connections closed-loop, ${ADD_SECONDS} s, ${ADD_CUSTOMERS.toLocaleString('en-US')} customers × items 1..3, qty 1`;
+  const measure = 'POST /api/v1/add (cart-service: event store append + outbox, PostgreSQL)';
   if (ADD_WARMUP_SECONDS > 0) {
     say(`POST /api/v1/add: ${ADD_WARMUP_SECONDS} s warm-up`);
     await load(ADD_WARMUP_SECONDS * 1000);
   }
-  say(`POST /api/v1/add: ${ADD_CONNECTIONS} connections for ${ADD_SECONDS} s`);
-  const { latencies, failures, elapsed } = await load(ADD_SECONDS * 1000);
-  addLoadFigures = { perSecond: latencies.length / elapsed, p99: percentile(latencies, 99) };
-  const failed = [...failures].map(([status, n]) => `${n} × ${status}`).join(', ') || 'none';
-  const setup = `${ADD_CONNECTIONS} connections closed-loop, ${ADD_SECONDS} s after ${ADD_WARMUP_SECONDS} s warm-up, ${ADD_CUSTOMERS.toLocaleString('en-US')} customers × items 1..3, qty 1`;
-  table.push({ measure: 'POST /api/v1/add (cart-service: event store append + outbox, PostgreSQL)', value: formatNumber(latencies.length / elapsed), unit: 'commands/s', detail: `${setup}; ${latencies.length} accepted, non-200: ${failed}` });
-  for (const p of [50, 95, 99]) {
-    table.push({ measure: `POST /api/v1/add latency p${p}`, value: percentile(latencies, p).toFixed(1), unit: 'ms', detail: p === 99 ? `max ${Math.max(...latencies).toFixed(1)} ms` : '' });
+  if (!SKIP.has('add-node')) {
+    say(`POST /api/v1/add: ${ADD_CONNECTIONS} connections for ${ADD_SECONDS} s from this process (fetch)`);
+    const shares = startCpuShares(new Map([...named, [process.pid, 'load generator (this Node process)']]));
+    const { latencies, failures, elapsed } = await load(ADD_SECONDS * 1000);
+    const cpu = formatCpuShares(shares());
+    const failed = [...failures].map(([status, n]) => `${n} × ${status}`).join(', ') || 'none';
+    table.push({ measure: `${measure}, load from Node's fetch`, value: formatNumber(latencies.length / elapsed), unit: 'commands/s', detail: `${setup}; ${latencies.length} accepted, non-200: ${failed}; p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; ${cpu}` });
+  }
+  say(`POST /api/v1/add: ${ADD_CONNECTIONS} connections for ${ADD_SECONDS} s from wrk`);
+  ensureWrk();
+  const wrkNamed = new Map(named);
+  const shares = startCpuShares(wrkNamed);
+  const result = await runWrk({
+    url: `${cart.url}/api/v1/add`,
+    connections: ADD_CONNECTIONS,
+    seconds: ADD_SECONDS,
+    bodyExpression: `string.format('{"customerId":"b%d","itemId":"%d","qty":1}', math.random(0, ${ADD_CUSTOMERS - 1}), math.random(1, 3))`,
+    onStart: (pid) => wrkNamed.set(pid, 'wrk'),
+  });
+  const cpu = formatCpuShares(shares());
+  addLoadFigures = { perSecond: result.perSecond, p99: result.p99 };
+  table.push({ measure: `${measure}, load from wrk`, value: formatNumber(result.perSecond), unit: 'commands/s', detail: `${setup}; ${result.requests} responses, status ≥ 400: ${result.failedStatus}, socket errors: ${result.socketErrors}; ${cpu}` });
+  for (const [p, value] of [[50, result.p50], [95, result.p95], [99, result.p99]] as const) {
+    table.push({ measure: `POST /api/v1/add latency p${p} (wrk)`, value: value.toFixed(1), unit: 'ms', detail: p === 99 ? `max ${result.max.toFixed(1)} ms` : '' });
   }
   await Promise.all([stop(cart.process), stop(products.process)]);
   if (profileDir) printProfile('cart-service under the add load', profileDir);

@@ -13,6 +13,7 @@ import { createOutboxSchema, enqueue } from '@eventline/outbox';
 import { createDatabase, eventually, startTsProcess, uniqueName } from '@eventline/testkit';
 import { benchCatalog, sampleUser, userState } from './lib/bench-catalog';
 import { printProfile } from './lib/cpu-profile';
+import { formatCpuShares, startCpuShares } from './lib/cpu-share';
 import { printTable, repeat, row, type Row } from './lib/table';
 
 /**
@@ -66,18 +67,19 @@ async function fillOutbox(pool: Pool, topic: string, count: number): Promise<voi
   }
 }
 
-export async function relayThroughput(relays: number, concurrency = 1): Promise<Row> {
+export async function relayThroughput(relays: number, concurrency = 1, events = EVENTS): Promise<Row> {
   const runs = await repeat(RUNS, async () => {
     const topic = await newTopic();
     await new AvroCodec({ catalog: benchCatalog(topic), registryUrl: urls.registry, autoRegister: true }).schemaId(topic, userState);
     const databaseUrl = await createDatabase('bench_outbox');
     const pool = new Pool({ connectionString: databaseUrl });
     await createOutboxSchema(pool);
-    await fillOutbox(pool, topic, EVENTS);
+    await fillOutbox(pool, topic, events);
     const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, TOPIC: topic, CLAIM: String(16 / relays / concurrency), CONCURRENCY: String(concurrency) };
     const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'relay-profile-')) : undefined;
     const workers = Array.from({ length: relays }, () => startTsProcess(join(__dirname, 'workers', 'relay-worker.ts'), env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []));
     await Promise.all(workers.map((w) => w.waitForLine(/relaying/)));
+    const shares = startCpuShares(new Map([...workers.map((w): [number, string] => [w.child.pid!, 'relay']), [process.pid, 'bench (polls the outbox count)']]));
     const start = Date.now();
     await eventually(
       async () => Number((await pool.query('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL')).rows[0].n),
@@ -85,28 +87,49 @@ export async function relayThroughput(relays: number, concurrency = 1): Promise<
       { intervalMs: 20, timeoutMs: 300_000, what: 'outbox drained' },
     );
     const seconds = (Date.now() - start) / 1000;
+    process.stderr.write(`[bench] relay, ${events.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s; ${formatCpuShares(shares())}\n`);
     await Promise.all(workers.map((w) => w.kill('SIGTERM')));
     await pool.end();
     if (profileDir) printProfile(`relay (${relays} process${relays > 1 ? 'es' : ''}, ${concurrency} round(s) in flight)`, profileDir);
-    return EVENTS / seconds;
+    return events / seconds;
   });
   const rounds = concurrency > 1 ? `, ${concurrency} rounds in flight each` : '';
   return row(`Outbox relay, ${relays} relay process${relays > 1 ? 'es' : ''}${rounds} (PostgreSQL → Kafka, Avro, acks=all)`, 'events/s', runs);
 }
 
-async function produceBacklog(topic: string): Promise<void> {
+/**
+ * Produces `events` UserState records (Avro, envelope headers, keyed) in sends of 1,000, `inFlight`
+ * sends at a time; returns the seconds from the first send to the last acknowledgement.
+ */
+async function produceBacklog(topic: string, events = EVENTS, inFlight = 1): Promise<number> {
   const codec = new AvroCodec({ catalog: benchCatalog(topic), registryUrl: urls.registry, autoRegister: true });
   const producer = createProducer(kafka);
   await producer.connect();
-  for (let from = 0; from < EVENTS; from += 1000) {
-    const messages = await Promise.all(Array.from({ length: Math.min(1000, EVENTS - from) }, async (_, i) => ({
-      key: String((from + i) % 5000),
-      value: await codec.encode(topic, userState, sampleUser((from + i) % 5000, Math.floor((from + i) / 5000) + 1)),
-      headers: buildHeaders(newEnvelope('UserState', 'bench')),
-    })));
-    await producer.send({ topic, acks: -1, messages });
-  }
+  const start = Date.now();
+  const sends = Array.from({ length: Math.ceil(events / 1000) }, (_, i) => i * 1000);
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    for (let from = sends.shift(); from !== undefined; from = sends.shift()) {
+      const messages = await Promise.all(Array.from({ length: Math.min(1000, events - from) }, async (_, i) => ({
+        key: String((from + i) % 5000),
+        value: await codec.encode(topic, userState, sampleUser((from + i) % 5000, Math.floor((from + i) / 5000) + 1)),
+        headers: buildHeaders(newEnvelope('UserState', 'bench')),
+      })));
+      await producer.send({ topic, acks: -1, messages });
+    }
+  }));
+  const seconds = (Date.now() - start) / 1000;
   await producer.disconnect();
+  return seconds;
+}
+
+/**
+ * The relay's Kafka work without its database: kafkajs producing the same kind of records from
+ * memory (Avro encoding and envelope headers included), `inFlight` sends of 1,000 at a time, as the
+ * relay's rounds do. The relay's figure over this one is the share its PostgreSQL round trips cost.
+ */
+export async function relayClientCeiling(inFlight = 2, events = EVENTS): Promise<Row> {
+  const runs = await repeat(RUNS, async () => events / (await produceBacklog(await newTopic(), events, inFlight)));
+  return row(`kafkajs alone: the relay's records from memory (Avro + headers), sends of 1,000, ${inFlight} in flight`, 'events/s', runs);
 }
 
 export async function consumerThroughput(target: 'postgres' | 'postgres-batch' | 'mongo'): Promise<Row> {
@@ -211,6 +234,7 @@ async function main(): Promise<void> {
   rows.push(await relayThroughput(1));
   rows.push(await relayThroughput(1, 2));
   rows.push(await relayThroughput(2));
+  rows.push(await relayClientCeiling(2));
   rows.push(await consumerThroughput('postgres'));
   rows.push(await consumerThroughput('postgres-batch'));
   rows.push(await consumerThroughput('mongo'));
