@@ -33,7 +33,7 @@ const SIZE: BacklogSize = { events: num('BENCH_EVENTS', 1_000_000), customers: n
 const STREAMS_THREADS = (process.env.BENCH_STREAMS_THREADS ?? '1,2').split(',').filter(Boolean).map(Number);
 const TIMEOUT_MS = num('BENCH_TIMEOUT_SECONDS', 3600) * 1000;
 const KEEP = process.env.BENCH_KEEP === '1';
-/** BENCH_CPU_PROF=1: the cart-service runs under `node --cpu-prof` during the add load; its profile is summarised below the table. */
+/** BENCH_CPU_PROF=1: the cart-service (add load) and cart-aggregator (backlog) run under `node --cpu-prof`; their profiles are summarised below the table. */
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean)); // add, agg1, agg2, rebuild, streams
 
@@ -238,14 +238,16 @@ async function aggregatorRun(instances: number): Promise<{ prefix: string; expec
   say(`aggregator, ${instances} instance(s): starting`);
   const start = performance.now();
   let readyAt = 0;
+  const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'cart-aggregator-profile-')) : undefined;
   const services = await Promise.all(Array.from({ length: instances }, async (_, i) => {
-    const service = await startService('cart-aggregator', { ...common(prefix), INSTANCE_ID: `bench-agg-${i + 1}` });
+    const service = await startService('cart-aggregator', { ...common(prefix), INSTANCE_ID: `bench-agg-${i + 1}` }, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     readyAt = Math.max(readyAt, performance.now());
     return service;
   }));
   const progress = await waitCommitted(`${prefix}cart-aggregator`, `${prefix}cart-events`, total, services.map((s) => s.process));
   const outputs = (await Promise.all(services.map(publishedCartDetails))).reduce((a, b) => a + b, 0);
   await Promise.all(services.map((s) => stop(s.process)));
+  if (profileDir) printProfile(`cart-aggregator, ${instances} instance(s), on the backlog`, profileDir);
   const elapsed = seconds(start, progress.done);
   table.push({
     measure: `cart-aggregator, ${instances} instance${instances > 1 ? 's' : ''} (kafkajs, exactly once: Kafka transactions)`,

@@ -1,10 +1,21 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { clusterProcessesRunning } from '../src/cluster/cluster';
 import { up } from '../src/infra';
 import { ensureKubeTools } from '../src/kube-tools';
 
-/** Brings up what is not running and remembers it, so that the teardown stops only that. */
+/**
+ * What the suite brought up, so that the teardown stops only that: the infra servers it started, and
+ * whether the local Kubernetes node was down at the start (the cluster suites start it and leave it up
+ * for the next one; the teardown stops it then).
+ */
+export interface StartedBySuite {
+  infra: string[];
+  clusterWasDown: boolean;
+}
+
+/** Where global setup leaves a StartedBySuite for the teardown. */
 export const startedFile = join(tmpdir(), `eventline-jest-infra-${process.pid}.json`);
 /** Names the tests make (topics, prefixes, databases), for the teardown to remove. */
 export const namesFile = join(tmpdir(), `eventline-jest-names-${process.pid}.txt`);
@@ -13,7 +24,8 @@ export default async function globalSetup(): Promise<void> {
   // The chart and config-service tests run kube-apiserver, etcd, kubectl, helm, skaffold and
   // hadolint; a first run builds them from Go modules (minutes), which no test timeout allows.
   ensureKubeTools();
-  const started = await up();
+  const clusterWasDown = clusterProcessesRunning().length === 0;
+  const started: StartedBySuite = { infra: await up(), clusterWasDown };
   writeFileSync(startedFile, JSON.stringify(started));
   writeFileSync(namesFile, '');
   // Test workers start after this and inherit the variable (see @eventline/testkit uniqueName).

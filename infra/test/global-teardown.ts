@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { clusterDown, clusterProcessesRunning } from '../src/cluster/cluster';
 import { down } from '../src/infra';
 import { removeTestResources } from './cleanup';
-import { namesFile, startedFile } from './global-setup';
+import { namesFile, startedFile, type StartedBySuite } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {
   if (existsSync(namesFile)) {
@@ -10,7 +11,12 @@ export default async function globalTeardown(): Promise<void> {
     await removeTestResources(names).catch((error: unknown) => console.warn(`could not remove the test run's topics and databases: ${String(error)}`));
   }
   if (!existsSync(startedFile)) return;
-  const started = JSON.parse(readFileSync(startedFile, 'utf8')) as string[];
+  const started = JSON.parse(readFileSync(startedFile, 'utf8')) as StartedBySuite;
   rmSync(startedFile, { force: true });
-  if (started.length > 0 && process.env.EVENTLINE_KEEP_INFRA !== '1') await down(started);
+  if (process.env.EVENTLINE_KEEP_INFRA === '1') return;
+  if (started.clusterWasDown && clusterProcessesRunning().length > 0) {
+    const { left } = await clusterDown();
+    if (left.length > 0) console.warn(`the Kubernetes node the suite started left processes behind: ${left.join(', ')}`);
+  }
+  if (started.infra.length > 0) await down(started.infra);
 }

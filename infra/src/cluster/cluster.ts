@@ -125,6 +125,11 @@ export async function clusterDown(): Promise<{ stopped: string[]; left: string[]
   return { stopped, left };
 }
 
+/** The cluster's components that have a live process, without asking them anything. */
+export function clusterProcessesRunning(): string[] {
+  return clusterComponents.filter((c) => runningPid(processName(c.name)) !== undefined).map((c) => c.name);
+}
+
 export async function clusterStatus(): Promise<{ rows: StatusRow[]; node: string }> {
   setNodeIp(nodeIp());
   const rows = await Promise.all(clusterComponents.map(async (c) => {
