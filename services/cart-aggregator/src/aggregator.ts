@@ -50,7 +50,9 @@ export class CartAggregator {
       const schemaId = await this.codec.schemaId(CART_DETAILS_TOPIC, CART_DETAILS);
       const headers = buildHeaders({ ...newEnvelope('CartDetails', 'cart-aggregator', cause), schemaId });
       details.push({ key: customerId, value, headers });
-      changelog.push({ key: customerId, value: await this.codec.encode(CHANGELOG_TOPIC, CART_DETAILS, cart), headers });
+      // The changelog is this service's own state, read back only by key and value (restoreCarts), so
+      // its records carry no envelope headers (seven per record, each encoded by kafkajs in JavaScript).
+      changelog.push({ key: customerId, value: await this.codec.encode(CHANGELOG_TOPIC, CART_DETAILS, cart) });
     }
     const outputs: TopicMessages[] = staged.size === 0 ? [] : [
       { topic: CART_DETAILS_TOPIC, messages: details },

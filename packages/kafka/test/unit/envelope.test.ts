@@ -1,4 +1,4 @@
-import { buildHeaders, childTraceparent, InvalidEnvelopeError, newEnvelope, parseHeaders } from '../../src/envelope';
+import { buildHeaders, childTraceparent, InvalidEnvelopeError, newEnvelope, newTraceparent, parseHeaders, randomHex } from '../../src/envelope';
 
 describe('event envelope', () => {
   it('round-trips through Kafka headers', () => {
@@ -29,6 +29,17 @@ describe('event envelope', () => {
     const headers = buildHeaders(newEnvelope('X', 'test'));
     expect(() => parseHeaders({ ...headers, traceparent: 'not-a-trace' })).toThrow('traceparent header is malformed');
     expect(() => parseHeaders({ ...headers, 'schema-id': 'abc' })).toThrow('schema-id header is not a number');
+  });
+
+  it('mints distinct, well-formed ids across refills of the random pool', () => {
+    const parent = newTraceparent();
+    // 1,000 trace ids and 1,000 span ids take 24 KiB, six refills of the 4 KiB pool.
+    const traces = Array.from({ length: 1000 }, () => newTraceparent());
+    const spans = Array.from({ length: 1000 }, () => childTraceparent(parent).split('-')[2]);
+    for (const t of traces) expect(t).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(new Set(traces.map((t) => t.split('-')[1])).size).toBe(1000);
+    expect(new Set(spans).size).toBe(1000);
+    expect(randomHex(5)).toMatch(/^[0-9a-f]{10}$/);
   });
 
   it('starts a new trace when the parent is unusable', () => {
