@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 /**
  * Who used the machine's cores over an interval, from /proc: each process's user + system time,
@@ -87,7 +88,7 @@ export function startCpuShares(named: Map<number, string>): () => CpuShares {
     const cores = (t: number) => t / TICKS_PER_SECOND / seconds;
     return {
       seconds,
-      cores: Number((readFileSync('/proc/cpuinfo', 'utf8').match(/^processor\s*:/gm) ?? []).length),
+      cores: cpus().length,
       owners: [...byOwner].map(([owner, t]) => ({ owner, cores: cores(t) })).sort((a, b) => b.cores - a.cores),
       idle: cores(after.idleTicks - before.idleTicks),
     };
