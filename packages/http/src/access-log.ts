@@ -1,12 +1,12 @@
 import type { Middleware } from 'koa';
 import { httpRequestDuration } from '@eventline/observability';
+import { routeLabel } from './route-label';
 import type { ServiceState } from './state';
-
-export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * One log line and one latency observation per request. The metric is labelled with the route
- * template @koa/router matched (`/users/:id`), never the raw path, so label cardinality stays bounded.
+ * template @koa/router matched (`/users/:id`, or a labelRoute label), never the raw path, so label
+ * cardinality stays bounded.
  */
 export function accessLog(): Middleware<ServiceState> {
   return async (ctx, next) => {
@@ -15,8 +15,7 @@ export function accessLog(): Middleware<ServiceState> {
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const matched = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
-      const route = matched === undefined ? UNMATCHED_ROUTE : String(matched);
+      const route = routeLabel(ctx);
       httpRequestDuration.observe({ method: ctx.method, route, status: String(ctx.status) }, seconds);
       const line = { method: ctx.method, path: ctx.path, route, status: ctx.status, durationMs: Math.round(seconds * 1e6) / 1e3 };
       if (ctx.status >= 500) ctx.state.log.error(line, 'request completed');

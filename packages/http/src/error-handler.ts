@@ -1,5 +1,6 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import { codeForStatus, HttpError, toHttpError } from './errors';
+import { routeMatched } from './route-label';
 import type { ServiceState } from './state';
 
 /**
@@ -21,9 +22,8 @@ export function errorHandler(): Middleware<ServiceState> {
 }
 
 function errorForBareStatus(ctx: ParameterizedContext<ServiceState>): HttpError {
-  const routeMatched = (ctx as { _matchedRoute?: unknown })._matchedRoute !== undefined;
   const message =
-    ctx.status === 404 && !routeMatched
+    ctx.status === 404 && !routeMatched(ctx)
       ? `no route for ${ctx.method} ${ctx.path}`
       : ctx.status === 405
         ? `method ${ctx.method} not allowed on ${ctx.path}`

@@ -29,6 +29,7 @@ export {
   type FieldProblem,
 } from './validation';
 export { acceptsQuery } from './query-guard';
+export { labelRoute } from './route-label';
 export { runReadinessChecks, type LivenessCheck, type ReadinessCheck } from './health';
 export { requestIdFrom, REQUEST_ID_HEADER } from './request-id';
 export type { ShutdownHook } from './shutdown';

@@ -20,7 +20,10 @@ export interface HttpServiceOptions {
   host?: string;
   /** Defaults to createLogger(name). */
   logger?: Logger;
-  /** Registers the service's routes. /healthz, /readyz and /metrics are already there. */
+  /**
+   * Registers the service's routes. /healthz, /readyz and /metrics are already there. A route refuses
+   * any query string (400 `unknown_query_parameter`) unless `acceptsQuery` is among its middleware.
+   */
   routes: (router: Router<ServiceState>) => void;
   /** Checks behind /readyz; all must pass. */
   readiness?: ReadinessCheck[];
@@ -32,6 +35,11 @@ export interface HttpServiceOptions {
   middleware?: Middleware<ServiceState>[];
   /** Largest JSON body accepted, in bytes or as '64kb'. Defaults to '64kb'. */
   bodyLimit?: string | number;
+  /**
+   * False installs no body parser: request bodies reach the handlers unread, as `ctx.req`, for a
+   * service that streams them on (the gateway). `validateBody` then sees none. Defaults to true.
+   */
+  parseBodies?: boolean;
   /** How long a signal-triggered stop may take before the process exits 1. Defaults to 25000. */
   shutdownTimeoutMs?: number;
 }
@@ -61,15 +69,20 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
 
+  if (options.parseBodies === false && options.bodyLimit !== undefined) {
+    throw new Error(`${options.name}: bodyLimit applies to parsed bodies, and parseBodies is false`);
+  }
+
   const router = new Router<ServiceState>();
-  guardQueries(router);
-  registerHealthRoutes(router, {
+  // Every route refuses a query string unless it declares acceptsQuery (see query-guard.ts).
+  const routes = guardQueries(router);
+  registerHealthRoutes(routes, {
     readiness: options.readiness ?? [],
     liveness: options.liveness ?? [],
     readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
     isShuttingDown: () => shuttingDown,
   });
-  options.routes(router);
+  options.routes(routes);
 
   const app = new Koa<ServiceState>();
   app.silent = true; // errorHandler answers and logs every request error
@@ -86,15 +99,17 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   });
   app.use(accessLog());
   app.use(errorHandler());
-  // JSON only: form parsing (qs) would turn `id[$ne]=1` into an object.
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
-      jsonLimit: options.bodyLimit ?? '64kb',
-      jsonStrict: true,
-    }),
-  );
+  if (options.parseBodies !== false) {
+    // JSON only: form parsing (qs) would turn `id[$ne]=1` into an object.
+    app.use(
+      bodyParser({
+        enableTypes: ['json'],
+        parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+        jsonLimit: options.bodyLimit ?? '64kb',
+        jsonStrict: true,
+      }),
+    );
+  }
   for (const middleware of options.middleware ?? []) app.use(middleware);
   app.use(router.routes());
   app.use(router.allowedMethods());
@@ -111,7 +126,8 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
       });
     });
     const { port } = listening.address() as AddressInfo;
-    log.info({ port, host: options.host ?? '0.0.0.0' }, 'listening');
+    // The runtime's version in the start-up line (and as nodejs_version_info on /metrics).
+    log.info({ port, host: options.host ?? '0.0.0.0', node: process.version }, 'listening');
     return { port };
   }
 

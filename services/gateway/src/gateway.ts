@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import { acceptsQuery, createHttpService, notFound, type HttpService } from '@eventline/http';
+import { acceptsQuery, createHttpService, labelRoute, notFound, type HttpService } from '@eventline/http';
 import type { Logger } from '@eventline/observability';
 import { matchPublicRoute } from './matcher';
 import { forward } from './proxy';
@@ -14,6 +14,11 @@ export interface GatewayOptions {
   /** Base URL of each service of the table. */
   upstreams: ReadonlyMap<string, URL>;
   upstreamTimeoutMs: number;
+  /**
+   * The connections to the upstreams. Defaults to a keep-alive agent of the gateway's own, destroyed
+   * when it stops; one passed here belongs to the caller.
+   */
+  agent?: Agent;
 }
 
 /**
@@ -24,13 +29,15 @@ export function createGateway(options: GatewayOptions): HttpService {
   for (const { service } of options.table.routes) {
     if (!options.upstreams.has(service)) throw new Error(`no upstream URL for ${service}`);
   }
-  const agent = new Agent({ keepAlive: true });
+  const agent = options.agent ?? new Agent({ keepAlive: true });
 
   const gateway = createHttpService({
     name: 'gateway',
     port: options.port,
     host: options.host,
     logger: options.logger,
+    // Bodies are streamed through byte for byte: no parser may read them first.
+    parseBodies: false,
     routes: (router) => {
       // After /healthz, /readyz and /metrics, which the skeleton registered first.
       // Query strings go through to the services, which judge them.
@@ -38,17 +45,13 @@ export function createGateway(options: GatewayOptions): HttpService {
         const route = matchPublicRoute(options.table.routes, ctx.path);
         if (!route) throw notFound(`no route for ${ctx.method} ${ctx.path}`);
         // The access log and latency metric label requests with this; one label per table entry.
-        (ctx as { _matchedRoute?: string })._matchedRoute = route.match === 'prefix' ? `${route.path}*` : route.path;
+        labelRoute(ctx, route.match === 'prefix' ? `${route.path}*` : route.path);
         const baseUrl = options.upstreams.get(route.service) as URL;
         await forward(ctx, { service: route.service, baseUrl }, { agent, timeoutMs: options.upstreamTimeoutMs });
       });
     },
   });
 
-  // Bodies are streamed through byte for byte, so the skeleton's JSON body parser must never read
-  // them: @koa/bodyparser skips a request whose ctx.disableBodyParser is set, and app.context is
-  // the prototype of every ctx.
-  (gateway.app.context as { disableBodyParser?: boolean }).disableBodyParser = true;
-  gateway.onShutdown('upstream connections', () => agent.destroy());
+  if (!options.agent) gateway.onShutdown('upstream connections', () => agent.destroy());
   return gateway;
 }
