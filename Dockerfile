@@ -26,6 +26,7 @@ FROM ${NODE_IMAGE} AS production-dependencies
 ARG SERVICE
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY patches/ patches/
 COPY infra/package.json infra/
 COPY packages/ packages/
 COPY services/ services/

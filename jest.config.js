@@ -2,9 +2,16 @@
  * Two projects: `unit` (pure logic, no I/O) and `integration` (real Kafka, registry, PostgreSQL and
  * FerretDB (MongoDB wire) servers; the global setup starts `infra` when it is not running and stops what it started).
  */
+// TypeScript is compiled per file by SWC (type-checking is tsc's job: `npm test` runs it first).
+const swc = ['@swc/jest', {
+  jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+}];
+
 const shared = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+  transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@eventline/infra$': '<rootDir>/infra/src',
     '^@eventline/([a-z-]+)$': '<rootDir>/packages/$1/src',

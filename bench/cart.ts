@@ -1,9 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import type { Kafka } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { Client } from 'pg';
@@ -11,7 +10,7 @@ import { loadCatalog, registerAll } from '@eventline/avro';
 import { cacheDir } from '@eventline/infra';
 import { createKafka } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
-import { createDatabase, eventually, requestJson, startServiceProcess, startTsProcess, uniqueName, urls, type RunningProcess, type ServiceProcess } from '@eventline/testkit';
+import { createDatabase, eventually, requestJson, startProcess, startServiceProcess, startTsProcess, uniqueName, urls, type RunningProcess, type ServiceProcess } from '@eventline/testkit';
 import { ensurePrefixedTopics, produceBacklog, type BacklogSize, type ExpectedCart } from './lib/cart-backlog';
 import { printProfile } from './lib/cpu-profile';
 import { formatCpuShares, startCpuShares } from './lib/cpu-share';
@@ -305,35 +304,7 @@ function buildStreamsJar(): void {
 
 /** The Kafka Streams program as a child process, with the same handle as a TS process. */
 function startJava(env: NodeJS.ProcessEnv): RunningProcess {
-  const child = spawn('java', ['-Xmx2g', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', streamsJar, 'dev.eventline.bench.CartStreams'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const stderr: string[] = [];
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push(line);
-    for (const w of waiters.filter((x) => x.pattern.test(line))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(line);
-    }
-  });
-  return {
-    child, lines, exited,
-    waitForLine(pattern, timeoutMs = 60_000) {
-      const seen = lines.find((l) => pattern.test(l));
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern}; stderr: ${stderr.join('').slice(-2000)}`)), timeoutMs);
-        waiters.push({ pattern, resolve: (line) => { clearTimeout(timer); resolve(line); } });
-        void exited.then((code) => { clearTimeout(timer); reject(new Error(`java exited (${code}); stderr: ${stderr.join('').slice(-2000)}`)); });
-      });
-    },
-    async kill(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  return startProcess('java', ['-Xmx2g', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', streamsJar, 'dev.eventline.bench.CartStreams'], env);
 }
 
 /** The last JSON CartDetails per customer on the output topic, read_committed. */

@@ -3,5 +3,6 @@
 # (gracefully), then the servers they use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx tsx scripts/dev/services.ts down
-npx tsx infra/src/cli.ts down
+source scripts/lib.sh
+tsx scripts/dev/services.ts down
+tsx infra/src/cli.ts down

@@ -1,4 +1,4 @@
-// Prints jest's totals as one plain closing line ("N passed, N failed"), the form CI reads.
+// Prints jest's totals as one plain closing line ("N passed, N failed", ", N skipped" when any were), the form CI reads.
 const fs = require('node:fs');
 
 const file = process.argv[2];
@@ -9,4 +9,5 @@ if (!file || !fs.existsSync(file) || fs.statSync(file).size === 0) {
 const results = JSON.parse(fs.readFileSync(file, 'utf8'));
 const failedSuites = results.numFailedTestSuites + (results.numRuntimeErrorTestSuites ?? 0);
 const failed = results.numFailedTests + (failedSuites > 0 && results.numFailedTests === 0 ? failedSuites : 0);
-console.log(`tests: ${results.numPassedTests} passed, ${failed} failed`);
+const skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
+console.log(`tests: ${results.numPassedTests} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);

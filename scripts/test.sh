@@ -10,7 +10,7 @@ ensure_node_modules
 build_typescript
 results="$(mktemp -t eventline-jest-XXXXXX.json)"
 status=0
-npx jest --ci --json --outputFile="$results" "$@" || status=$?
+bash scripts/jest.sh --ci --json --outputFile="$results" "$@" || status=$?
 node scripts/summarise-jest.js "$results"
 rm -f "$results"
 exit "$status"

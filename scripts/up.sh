@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_node_modules
 build_typescript
-npx tsx infra/src/cli.ts up
+tsx infra/src/cli.ts up
 # The registry infra started (REGISTRY_PORT moves it), unless the caller names another.
 export SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-http://127.0.0.1:${REGISTRY_PORT:-8085}/apis/ccompat/v7}"
-npx tsx packages/avro/src/cli.ts register
-npx tsx scripts/dev/services.ts up
+tsx packages/avro/src/cli.ts register
+tsx scripts/dev/services.ts up
 cat <<'TEXT'
 
 Where things answer (the seeds' curl commands work as written):

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { cacheDir, stateDir } from '../settings';
 import { kubeVersions } from '../kube-tools';
+import { projectNodeVersion, projectNpmVersion } from '../node-version';
 
 /**
  * Where and how the single-node cluster of `npm run cluster` runs. It needs root (containers,
@@ -13,9 +14,9 @@ export const clusterVersions = {
   etcd: kubeVersions.etcd,
   coredns: '1.15.0',
   localPathProvisioner: '0.0.30',
-  /** The Node the local Node base carries: the current LTS line's binary from the npm registry. */
-  node: '24.22.3',
-  npm: '11.21.2',
+  /** The Node and npm the local Node base carries: the project's own (.nvmrc, packageManager). */
+  node: projectNodeVersion(),
+  npm: projectNpmVersion(),
   pause: '3.10',
   debian: 'bookworm',
   /**

@@ -10,6 +10,7 @@ import { kubeToolPaths } from '../../../infra/src/kube-tools';
 import { kubeconfigPath, registryHost } from '../../../infra/src/cluster/settings';
 import { buildAndPush } from '../../../infra/src/cluster/docker-images';
 import { repoRoot } from '../../../infra/src/settings';
+import { projectNodeVersion } from '../../../infra/src/node-version';
 import { catalogSubjects, loadCatalog } from '@eventline/avro';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
 import { installStrimziOperator, uninstallStrimziOperator } from '../../../infra/src/cluster/strimzi-install';
@@ -233,6 +234,9 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     forwards.push(user, order);
     base.user = `http://127.0.0.1:${user.port}`;
     base.order = `http://127.0.0.1:${order.port}`;
+    // The pods run the project's Node (.nvmrc), the one the local runs and this suite run on.
+    const metrics = await fetch(`${base.user}/metrics`).then((r) => r.text());
+    expect(metrics).toContain(`nodejs_version_info{version="v${projectNodeVersion()}"`);
     // order-service knows user 1 and product 1 once their ECST events arrived.
     const created = await until('an order for user 1 and product 1', async () => {
       const r = await call(base.order, 'POST', '/order-service/orders', { userId: 1, productId: 1, qty: 1 });

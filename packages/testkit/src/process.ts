@@ -5,6 +5,8 @@ export interface RunningProcess {
   child: ChildProcess;
   /** Every stdout line so far. */
   lines: string[];
+  /** Everything written to stderr so far (Node's process warnings go there). */
+  stderr(): string;
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code (or the signal's name) once the process has ended. */
   exited: Promise<number | string>;
@@ -21,7 +23,12 @@ export function startTsProcess(entry: string, env: NodeJS.ProcessEnv = {}, nodeA
 
 /** Starts plain `node <args>` (compiled JavaScript, as in an image) in `cwd`, as a test fixture. */
 export function startNodeProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): RunningProcess {
-  const child = spawn(process.execPath, args, {
+  return startProcess(process.execPath, args, env, cwd);
+}
+
+/** Starts any program as a fixture whose stdout lines can be awaited (a JVM reference in a benchmark, say). */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): RunningProcess {
+  const child = spawn(command, args, {
     env: { ...process.env, ...env },
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,6 +51,7 @@ export function startNodeProcess(args: string[], env: NodeJS.ProcessEnv = {}, cw
   return {
     child,
     lines,
+    stderr: () => stderr.join(''),
     exited,
     waitForLine(pattern, timeoutMs = 60_000) {
       const seen = lines.find((l) => pattern.test(l));

@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, eventually, isolatedKafkaEnvironment, requestJson, runTool, runToolOk, startNodeProcess, uniqueName, urls } from '@eventline/testkit';
+import { projectNodeVersion } from '../../../../infra/src/node-version';
 
 /**
  * What the Dockerfile puts into each image, made here without a container engine: the same two
@@ -31,7 +32,7 @@ async function serviceEnv(service: string, common: NodeJS.ProcessEnv, configDir:
 
 /** The files the production-dependencies stage COPYs: the lock file and every workspace's package.json. */
 function copyManifests(into: string): void {
-  for (const file of ['package.json', 'package-lock.json', 'infra/package.json']) cpSync(join(repoRoot, file), join(into, file));
+  for (const file of ['package.json', 'package-lock.json', 'infra/package.json', 'patches']) cpSync(join(repoRoot, file), join(into, file), { recursive: true });
   for (const group of ['packages', 'services']) {
     for (const name of readdirSync(join(repoRoot, group))) {
       const manifest = join(repoRoot, group, name, 'package.json');
@@ -70,9 +71,13 @@ describe('each service image\'s contents, assembled by the Dockerfile\'s scripts
       NODE_ENV: 'production', SCHEMAS_DIR: join(app, 'schemas'), NODE_OPTIONS: '--disable-warning=ExperimentalWarning',
       PORT: '0', LOG_LEVEL: 'info', ...(await serviceEnv(service, common, configDir)),
     }, app);
-    const port = (JSON.parse(await running.waitForLine(/"msg":"listening"/, 90_000)) as { port: number }).port;
-    await eventually(async () => (await requestJson(`http://127.0.0.1:${port}/readyz`)).status, (status) => status === 200, { timeoutMs: 60_000 });
+    const listening = JSON.parse(await running.waitForLine(/"msg":"listening"/, 90_000)) as { port: number; node: string };
+    expect(listening.node).toBe(`v${projectNodeVersion()}`);
+    await eventually(async () => (await requestJson(`http://127.0.0.1:${listening.port}/readyz`)).status, (status) => status === 200, { timeoutMs: 60_000 });
     expect(await running.kill('SIGTERM')).toBe(0);
+    // Connected to Kafka and stopped without a process warning (kafkajs's TimeoutNegativeWarning
+    // on Node 24 is fixed by patches/kafkajs+2.2.4.patch, which the image's install applies).
+    expect(running.stderr()).not.toMatch(/Warning/);
   });
 
   it('can run the schemas command, as the chart\'s hook Job does with any eventline image', () => {

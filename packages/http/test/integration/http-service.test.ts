@@ -117,6 +117,7 @@ describe('createHttpService over HTTP', () => {
       expect(text).toMatch(/eventline_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} \d+/);
       expect(text).not.toContain('route="/users/42"');
       expect(text).not.toContain('route="/no/such/path"');
+      expect(text).toContain(`nodejs_version_info{version="${process.version}"`);
     });
   });
 
