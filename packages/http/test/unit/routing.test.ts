@@ -197,3 +197,40 @@ describe('request bodies', () => {
     expect(() => createHttpService({ name: 'x', port: 0, routes: () => {}, parseBodies: false, bodyLimit: '1kb' })).toThrow(/bodyLimit/);
   });
 });
+
+describe('the access log of probes and scrapes', () => {
+  let ready = true;
+  const { logger, lines } = memoryLogger();
+  const service = createHttpService({
+    name: 'probe-log-test', port: 0, logger, readiness: [{ name: 'database', check: async () => ready }],
+    routes: (router) => {
+      router.get('/users/:id', (ctx) => {
+        ctx.body = { id: ctx.params.id };
+      });
+    },
+  });
+  const { send } = memoryServer(service.app.callback());
+  const completed = (route: string) => lines.filter((line) => line.msg === 'request completed' && line.route === route);
+  const levels = (route: string) => completed(route).map((line) => line.level);
+  const DEBUG = 20;
+  const INFO = 30;
+  const ERROR = 50;
+
+  it('logs passing probes and scrapes at debug, the service’s own requests at info', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics', '/users/1']) expect((await send('GET', path)).status).toBe(200);
+    expect(levels('/healthz')).toEqual([DEBUG]);
+    expect(levels('/readyz')).toEqual([DEBUG]);
+    expect(levels('/metrics')).toEqual([DEBUG]);
+    expect(levels('/users/:id')).toEqual([INFO]);
+  });
+
+  it('logs a failing readiness probe like any failed request (503: error), so that a pod leaving its Service shows in the tail', async () => {
+    ready = false;
+    try {
+      expect((await send('GET', '/readyz')).status).toBe(503);
+    } finally {
+      ready = true;
+    }
+    expect(completed('/readyz').at(-1)).toMatchObject({ level: ERROR, status: 503 });
+  });
+});
