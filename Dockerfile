@@ -1,21 +1,37 @@
 # syntax=docker/dockerfile:1
 # One image per service from one file: `docker build --build-arg SERVICE=user-service .`
-# (skaffold.yaml builds all of them). Stages: build (all dependencies, TypeScript compile) →
-# production-dependencies (only what the service needs at runtime) → runtime (non-root, no
-# compiler, no sources; read-only root filesystem friendly). The two scripts in scripts/image/ are
+# (skaffold.yaml builds all of them). Stages: manifests (the workspaces' package.json files) →
+# dependencies (npm ci from manifests alone) → build (TypeScript compile) and production-dependencies
+# (only what the service needs at runtime) → runtime (non-root, no compiler, no sources; read-only
+# root filesystem friendly). The two scripts in scripts/image/ are
 # also run by the test suite, which starts each service from the layout they produce.
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
-FROM ${NODE_IMAGE} AS build
+# The workspaces' package.json files and nothing else: the dependency layers below are keyed on
+# these and the lock file, so a source edit never reruns `npm ci`.
+FROM ${NODE_IMAGE} AS manifests
+WORKDIR /src
+COPY packages/ packages/
+COPY services/ services/
+RUN mkdir -p /manifests \
+ && for manifest in packages/*/package.json services/*/package.json; do \
+      mkdir -p "/manifests/$(dirname "${manifest}")" && cp "${manifest}" "/manifests/${manifest}"; \
+    done
+
+FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY package.json package-lock.json ./
 COPY infra/package.json infra/
+COPY --from=manifests /manifests/ ./
+# Before `ARG SERVICE`: the images share this layer instead of running `npm ci` once each.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
+FROM dependencies AS build
+COPY tsconfig.base.json tsconfig.json ./
 COPY packages/ packages/
 COPY services/ services/
 COPY schemas/ schemas/
 COPY scripts/image/ scripts/image/
-# Before `ARG SERVICE`: the eight images share this layer instead of running `npm ci` eight times.
-RUN npm ci --ignore-scripts --no-audit --no-fund
 ARG SERVICE
 # Every image can also run `node packages/avro/dist/cli.js` (the chart's schemas hook).
 RUN test -n "${SERVICE}" \
@@ -28,8 +44,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY patches/ patches/
 COPY infra/package.json infra/
-COPY packages/ packages/
-COPY services/ services/
+COPY --from=manifests /manifests/ ./
 COPY scripts/image/ scripts/image/
 RUN sh scripts/image/production-dependencies.sh "${SERVICE}" \
  && npm cache clean --force

@@ -26,7 +26,16 @@ describe('the Dockerfile', () => {
   });
 
   it('is multi-stage, installs production dependencies only, runs as a non-root uid, and has no HEALTHCHECK', () => {
-    expect(dockerfile.match(/^FROM /gm)).toHaveLength(3);
+    expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(3);
+    // The stages that run `npm ci` copy manifests (package.json files, the lock file, patches) and
+    // the image scripts, never sources: a source edit leaves their layers cached.
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    const installing = stages.filter((stage) => /npm ci|production-dependencies\.sh/.test(stage));
+    expect(installing.length).toBeGreaterThanOrEqual(2);
+    for (const stage of installing) {
+      const copied = [...stage.matchAll(/^COPY (?:--from=(\S+) )?(.+?) \S+$/gm)].map(([, from, source]) => (from ? `${from}:${source}` : source!));
+      for (const source of copied) expect(source).toMatch(/^(package\.json package-lock\.json|patches\/|infra\/package\.json|manifests:\/manifests\/|scripts\/image\/)$/);
+    }
     expect(dockerfile).toMatch(/^RUN sh scripts\/image\/production-dependencies.sh "\$\{SERVICE\}"/m);
     expect(readFileSync(join(repoRoot, 'scripts', 'image', 'production-dependencies.sh'), 'utf8')).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
