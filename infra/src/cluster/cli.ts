@@ -5,8 +5,9 @@ import { installGateway } from './gateway';
 import { ensureStrimziBuild } from './strimzi-build';
 import { ensureStrimziImages } from './strimzi-images';
 import { installStrimziOperator } from './strimzi-install';
+import { clusterShellEnv, formatExports } from './shell-env';
 
-const usage = 'usage: npm run cluster -- up|down|status|images|gateway|strimzi-build|strimzi-images|strimzi-install NAMESPACE [WATCHED_NAMESPACE…]';
+const usage = 'usage: npm run cluster -- up|down|status|env|images|gateway|strimzi-build|strimzi-images|strimzi-install NAMESPACE [WATCHED_NAMESPACE…]';
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
@@ -18,6 +19,12 @@ async function main(): Promise<number> {
       console.log(formatTable(rows));
       console.log(`node: ${node}`);
       console.log(`export KUBECONFIG=${kubeconfigPath}`);
+      console.log('for kubectl, helm, skaffold and docker in this shell: eval "$(npm run -s cluster -- env)"');
+      return 0;
+    }
+    case 'env': {
+      // Exports for a shell: eval "$(npm run -s cluster -- env)" (see shell-env.ts).
+      console.log(formatExports(clusterShellEnv()));
       return 0;
     }
     case 'down': {

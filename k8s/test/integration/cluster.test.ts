@@ -5,6 +5,7 @@ import { userInfo } from 'node:os';
 import { parseAllDocuments } from 'yaml';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
 import { repoRoot } from '../../../infra/src/settings';
+import { projectNodeVersion } from '../../../infra/src/node-version';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
 import { nodeRef } from '../../../infra/src/cluster/base-images';
 import { buildServiceImages } from '../../../infra/src/cluster/service-images';
@@ -70,6 +71,27 @@ suite('the local cluster (npm run cluster)', () => {
     expect(builds.map((b) => b.imageName).sort()).toHaveLength(9);
     for (const b of builds) expect(inRegistry(b.tag.split('@')[0]!)).toBe(true);
   }, minutes(15));
+
+  it('gives a clean shell kubectl, helm, skaffold and the cluster\'s docker from one line: eval "$(npm run -s cluster -- env)"', () => {
+    const script = [
+      'set -e',
+      'eval "$(npm run -s cluster -- env)"',
+      'kubectl get node -o name',
+      'helm version --short',
+      'skaffold version',
+      'docker version --format "{{.Server.Version}}"',
+      'node --version',
+      'echo "repo=$SKAFFOLD_DEFAULT_REPO buildkit=$DOCKER_BUILDKIT"',
+    ].join('\n');
+    // Only what a login shell has: no KUBECONFIG, DOCKER_HOST or tool paths from this test's process.
+    const result = spawnSync('env', ['-i', `HOME=${process.env.HOME}`, 'PATH=/usr/local/bin:/usr/bin:/bin', 'bash', '-c', script], { cwd: repoRoot, encoding: 'utf8' });
+    expect(result.stderr).not.toMatch(/error|cannot connect/i);
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toBe(`node/${nodeName}`);
+    expect(lines).toContain(`v${projectNodeVersion()}`);
+    expect(lines.at(-1)).toBe('repo=127.0.0.1:5000 buildkit=0');
+  });
 
   it('has a Ready node and every component healthy', async () => {
     const { rows } = await clusterStatus();
