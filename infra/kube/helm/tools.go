@@ -3,4 +3,4 @@
 // Package tools pins helm so `go mod tidy` keeps its dependencies.
 package tools
 
-import _ "helm.sh/helm/v3/cmd/helm"
+import _ "helm.sh/helm/v4/cmd/helm"

@@ -54,7 +54,8 @@ function helm(args: string[]): string {
 
 /**
  * Builds what is missing (Maven build, images), then `helm upgrade --install` of Strimzi's chart into
- * `namespace`, waiting for the operator's Deployment. Returns the seconds the install took.
+ * `namespace`, waiting for the operator's Deployment (Helm 4's `--wait=watcher`: kstatus, every
+ * object of the release reconciled). Returns the seconds the install took.
  */
 export async function installStrimziOperator(namespace: string, watchNamespaces: string[] = []): Promise<number> {
   const build = await ensureStrimziBuild();
@@ -64,7 +65,7 @@ export async function installStrimziOperator(namespace: string, watchNamespaces:
   writeFileSync(values, JSON.stringify(strimziHelmValues(watchNamespaces)));
   const started = Date.now();
   try {
-    helm(['upgrade', '--install', strimziReleaseName, build.helmChart, '-n', namespace, '--create-namespace', '-f', values, '--wait', '--timeout', '5m']);
+    helm(['upgrade', '--install', strimziReleaseName, build.helmChart, '-n', namespace, '--create-namespace', '-f', values, '--wait=watcher', '--timeout', '5m']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -75,5 +76,5 @@ export async function installStrimziOperator(namespace: string, watchNamespaces:
 
 /** Removes the release (its ClusterRoles and bindings too); the CRDs stay, as Helm never deletes a chart's crds/. */
 export function uninstallStrimziOperator(namespace: string): void {
-  helm(['uninstall', strimziReleaseName, '-n', namespace, '--wait', '--timeout', '3m']);
+  helm(['uninstall', strimziReleaseName, '-n', namespace, '--wait=watcher', '--timeout', '3m']);
 }

@@ -78,6 +78,8 @@ export async function runPod(namespace: string, name: string, spec: Record<strin
 /**
  * `skaffold <args>` in the repository against the local cluster (its registry as the default repo).
  * Its output goes to a log under infra's logs as it runs; a failure throws with the log's tail.
+ * skaffold finds helm on the PATH: Helm 3.22 (`helm3`), as skaffold 2.16's helm deployer runs
+ * `helm version --client` and `--post-renderer <its own path>`, both of which Helm 4 refuses.
  */
 export function skaffold(args: string[], env: Record<string, string> = {}): string {
   const tools = kubeToolPaths();
@@ -86,7 +88,7 @@ export function skaffold(args: string[], env: Record<string, string> = {}): stri
   const out = openSync(logPath, 'w');
   const result = spawnSync(tools.skaffold, [...args, `--default-repo=${registryHost}`, '--update-check=false', '--interactive=false'], {
     cwd: repoRoot, stdio: ['ignore', out, out],
-    env: { ...process.env, ...dockerEnv, ...env, KUBECONFIG: kubeconfigPath, SKAFFOLD_COLLECT_METRICS: 'false', PATH: `${dirname(tools.helm)}:${process.env.PATH ?? ''}` },
+    env: { ...process.env, ...dockerEnv, ...env, KUBECONFIG: kubeconfigPath, SKAFFOLD_COLLECT_METRICS: 'false', PATH: `${dirname(tools.helm3)}:${process.env.PATH ?? ''}` },
   });
   closeSync(out);
   const output = readFileSync(logPath, 'utf8');

@@ -1,7 +1,8 @@
-import { createServer, request, type ClientRequestArgs, type IncomingHttpHeaders, type OutgoingHttpHeaders, type RequestListener } from 'node:http';
+import { createServer, type OutgoingHttpHeaders, type RequestListener } from 'node:http';
 import { Duplex, Writable } from 'node:stream';
 import pino from 'pino';
 import type { Logger } from '@eventline/observability';
+import { requestRaw, type RawAnswer } from '@eventline/testkit';
 
 /** A pino logger whose lines are kept in memory, parsed, for assertions on what was logged. */
 export function memoryLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
@@ -97,11 +98,7 @@ class MemorySocket extends Duplex {
   }
 }
 
-export interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
+export type Answer = RawAnswer;
 
 export interface SendOptions {
   headers?: OutgoingHttpHeaders;
@@ -131,17 +128,7 @@ export function memoryServer(listener: RequestListener): MemoryServer {
   };
 
   function send(method: string, path: string, options: SendOptions = {}): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const args: ClientRequestArgs = { method, path, headers: { host: 'memory.test', ...options.headers }, createConnection: connect };
-      const req = request(args, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(options.body);
-    });
+    return requestRaw({ method, path, headers: { host: 'memory.test', ...options.headers }, createConnection: connect }, options.body);
   }
 
   return { send, connect };

@@ -4,6 +4,7 @@ export { localKafka, createTopic, readWholeTopic } from './kafka';
 export { createDatabase } from './postgres';
 export { startTsProcess, startNodeProcess, startProcess, type RunningProcess } from './process';
 export { startServiceProcess, requestJson, type ServiceProcess, type JsonResponse } from './services';
+export { requestRaw, type RawAnswer } from './http-request';
 export { isolatedKafkaEnvironment } from './environment';
 export { urls } from '@eventline/infra';
 export { runTool, runToolOk, kubeTools, startTestApiServer, type TestApiServer, type CommandResult } from './kube';

@@ -35,22 +35,27 @@ export const kubeTools = kubeToolPaths;
 
 export interface TestApiServer extends KubeApiServer {
   kubectl(args: string[], input?: string): CommandResult;
+  /** Helm 4. */
   helm(args: string[]): CommandResult;
+  /** Helm 3.22, as a user still on Helm 3 runs it. */
+  helm3(args: string[]): CommandResult;
   dispose(): Promise<void>;
 }
 
-/** A real kube-apiserver + etcd in a fresh temporary folder, with kubectl and helm bound to it. */
+/** A real kube-apiserver + etcd in a fresh temporary folder, with kubectl, helm and helm3 bound to it. */
 export async function startTestApiServer(options: KubeApiServerOptions = {}): Promise<TestApiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'eventline-kube-'));
   const server = await startKubeApiServer(dir, options);
-  const { helm } = kubeToolPaths();
+  const { helm, helm3 } = kubeToolPaths();
+  // helm keeps its cache and config under HOME-derived paths: give it the test's folder.
+  const helmIn = (binary: string, home: string) => (args: string[]) => runTool(binary, ['--kubeconfig', server.kubeconfig, ...args], {
+    env: { HELM_CACHE_HOME: join(dir, home, 'cache'), HELM_CONFIG_HOME: join(dir, home, 'config'), HELM_DATA_HOME: join(dir, home, 'data') },
+  });
   return {
     ...server,
     kubectl: (args, input) => runTool(kubeToolPaths().kubectl, ['--kubeconfig', server.kubeconfig, ...args], { input }),
-    // helm keeps its cache and config under HOME-derived paths: give it the test's folder.
-    helm: (args) => runTool(helm, ['--kubeconfig', server.kubeconfig, ...args], {
-      env: { HELM_CACHE_HOME: join(dir, 'helm', 'cache'), HELM_CONFIG_HOME: join(dir, 'helm', 'config'), HELM_DATA_HOME: join(dir, 'helm', 'data') },
-    }),
+    helm: helmIn(helm, 'helm'),
+    helm3: helmIn(helm3, 'helm3'),
     async dispose() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

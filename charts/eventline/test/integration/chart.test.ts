@@ -169,6 +169,17 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
   });
 });
 
+describe.each(environments)('charts/eventline with values-%s.yaml under Helm 3.22, for users still on Helm 3 (the chart stays apiVersion v2)', (env) => {
+  it('passes helm 3 lint --strict and renders exactly the objects Helm 4 renders', () => {
+    const lint = runTool(kubeTools().helm3, ['lint', chart, '--strict', '-f', valuesFile(env)]);
+    expect(lint.stderr).toBe('');
+    expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(lint.status).toBe(0);
+    const helm3 = parse(runToolOk(kubeTools().helm3, ['template', 'eventline', chart, '-f', valuesFile(env), '--namespace', `eventline-${env}`]));
+    expect(helm3).toEqual(parse(template(env)));
+  });
+});
+
 describe('kind and staging differ where they should', () => {
   const kind = parse(template('kind'));
   const staging = parse(template('staging'));
@@ -285,6 +296,27 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
 
     const upgrade = server.helm(['upgrade', 'eventline', chart, '-f', valuesFile(env), '--namespace', namespace, '--no-hooks', '--set', 'services.user-service.replicas=2']);
     expect(upgrade.stdout).toContain('STATUS: deployed');
+  });
+
+  it('installs with Helm 4 server-side and upgrades a Helm 3 user\'s release with Helm 4, which keeps client-side apply for it', () => {
+    const managers = (namespace: string) => (JSON.parse(server.kubectl(['get', 'deployment', 'user-service', '-n', namespace, '-o', 'json', '--show-managed-fields']).stdout) as {
+      metadata: { managedFields: { manager: string; operation: string }[] };
+    }).metadata.managedFields.filter((f) => f.manager === 'helm').map((f) => f.operation);
+    // The Helm 4 install of the test above: server-side apply, helm the field manager.
+    expect(managers('eventline-kind')).toEqual(['Apply']);
+
+    const namespace = 'eventline-helm3';
+    expect(server.kubectl(['create', 'namespace', namespace]).status).toBe(0);
+    const install = server.helm3(['install', 'eventline', chart, '-f', valuesFile('kind'), '--namespace', namespace, '--no-hooks']);
+    expect(install.stderr).toBe('');
+    expect(install.stdout).toContain('STATUS: deployed');
+    expect(managers(namespace)).toEqual(['Update']);
+
+    const upgrade = server.helm(['upgrade', 'eventline', chart, '-f', valuesFile('kind'), '--namespace', namespace, '--no-hooks', '--set', 'services.user-service.replicas=2']);
+    expect(upgrade.stderr).toBe('');
+    expect(upgrade.stdout).toContain('STATUS: deployed');
+    expect(managers(namespace)).toEqual(['Update']);
+    expect(server.kubectl(['get', 'deployment', 'user-service', '-n', namespace, '-o', 'jsonpath={.spec.replicas}']).stdout).toBe('2');
   });
 
   it('refuses what the Strimzi schemas forbid, so the acceptance above means something', () => {

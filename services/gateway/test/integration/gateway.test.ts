@@ -1,4 +1,5 @@
-import { createServer, request, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http';
+import { requestRaw, type RawAnswer } from '@eventline/testkit';
 import type { AddressInfo } from 'node:net';
 import type { HttpService } from '@eventline/http';
 import { createLogger } from '@eventline/observability';
@@ -59,25 +60,12 @@ async function refusedUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
+type Answer = RawAnswer;
 
 let gatewayPort = 0;
 
 function send(method: string, path: string, options: { headers?: OutgoingHttpHeaders; body?: Buffer | string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: gatewayPort, method, path, headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
+  return requestRaw({ host: '127.0.0.1', port: gatewayPort, method, path, headers: options.headers, agent: false }, options.body);
 }
 
 const json = (answer: Answer): unknown => JSON.parse(answer.body.toString('utf8'));
