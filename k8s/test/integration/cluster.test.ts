@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { userInfo } from 'node:os';
 import { parseAllDocuments } from 'yaml';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
 import { repoRoot } from '../../../infra/src/settings';
@@ -13,15 +12,14 @@ import { kubeconfigPath, nodeName } from '../../../infra/src/cluster/settings';
 import { inRegistry } from '../../../infra/src/cluster/docker-images';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { kubectl, portForward, runPod, skaffold, until } from './kube';
+import { kubectl, portForward, runPod, skaffold, until, clusterSuite } from './kube';
 
 /**
  * The single-node cluster of `npm run cluster` (issue 13), for real: containerd runs the pods, the
  * images are built here and pulled from the cluster's registry. `up` is idempotent; the test stops
  * the cluster again only if it started it. Needs root (containers, mounts, iptables).
  */
-const asRoot = userInfo().uid === 0;
-const suite = asRoot ? describe : describe.skip;
+const suite = clusterSuite;
 const namespace = `eventline-test-${randomBytes(3).toString('hex')}`;
 const minutes = (n: number) => n * 60_000;
 

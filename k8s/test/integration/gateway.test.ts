@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { userInfo } from 'node:os';
 import { parseAllDocuments } from 'yaml';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
 import { repoRoot } from '../../../infra/src/settings';
@@ -12,7 +11,7 @@ import { nodeRef } from '../../../infra/src/cluster/base-images';
 import { inRegistry } from '../../../infra/src/cluster/docker-images';
 import { buildServiceImage, serviceImageRef } from '../../../infra/src/cluster/service-images';
 import { clusterVersions, kubeconfigPath } from '../../../infra/src/cluster/settings';
-import { kubectl, portForward, until, type PortForward } from './kube';
+import { kubectl, portForward, until, type PortForward, clusterSuite } from './kube';
 
 /**
  * The Gateway API gateway of the local cluster, for real: Traefik v3 (built here, an addon of
@@ -23,8 +22,7 @@ import { kubectl, portForward, until, type PortForward } from './kube';
  * was reached by, so the test sees which backend Traefik chose. config-service (a real eventline
  * image, no Kafka) is reached through a test-only HTTPRoute. Needs root, like the cluster test.
  */
-const asRoot = userInfo().uid === 0;
-const suite = asRoot ? describe : describe.skip;
+const suite = clusterSuite;
 const namespace = `eventline-gw-${randomBytes(3).toString('hex')}`;
 const minutes = (n: number) => n * 60_000;
 const gatewayNamespace = 'traefik';

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { userInfo } from 'node:os';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
 import { repoRoot, stateDir } from '../../../infra/src/settings';
 import { kubectl } from '../../../infra/src/cluster/addons';
@@ -119,4 +120,21 @@ export function errorTypes(error: unknown): string[] {
     current = (current.originalError ?? current.cause) as typeof current;
   }
   return types;
+}
+
+/**
+ * `describe` for a suite on the real cluster, which needs root (containers, mounts, iptables).
+ * Without root the suite fails with that reason instead of being skipped: a green run that left the
+ * cluster out would claim what it never tested.
+ */
+export function clusterSuite(name: string, body: () => void): void {
+  describe(name, () => {
+    if (userInfo().uid !== 0) {
+      it('runs as root', () => {
+        throw new Error(`${name}: the cluster suites need root (containers, mounts, iptables); run npm test as root`);
+      });
+      return;
+    }
+    body();
+  });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { buildHeaders, ensureTopics, newEnvelope } from '@eventline/kafka';
@@ -13,7 +13,7 @@ import { buildAndPush } from '../../../infra/src/cluster/docker-images';
 import { nodeIp } from '../../../infra/src/cluster/host';
 import { imageCacheDir, registryHost } from '../../../infra/src/cluster/settings';
 import { readRecords } from '../../../services/operator/test/integration/operator-fixture';
-import { kubectl } from './kube';
+import { kubectl, clusterSuite } from './kube';
 import { spawnSync } from 'node:child_process';
 
 /**
@@ -22,8 +22,7 @@ import { spawnSync } from 'node:child_process';
  * kubelet, and a Redrive moves records in a SCRAM Kafka on the node's address that the pods reach.
  * Own namespace, own image tag (`operator-dev`): the shared cluster's other images stay as they are.
  */
-const asRoot = userInfo().uid === 0;
-const suite = asRoot ? describe : describe.skip;
+const suite = clusterSuite;
 const namespace = `operator-dev-${randomBytes(3).toString('hex')}`;
 const minutes = (n: number) => n * 60_000;
 const tag = 'operator-dev';
@@ -83,8 +82,8 @@ suite('eventline-operator on the local cluster', () => {
   afterAll(async () => {
     try {
       // The operator removes its finalizers: delete its resources while it still runs, then the namespace.
-      if (asRoot) kubectl(['-n', namespace, 'delete', 'replays,redrives', '--all', '--wait=true', '--timeout=120s']);
-      if (asRoot) kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s']);
+      kubectl(['-n', namespace, 'delete', 'replays,redrives', '--all', '--wait=true', '--timeout=120s']);
+      kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s']);
     } finally {
       await kafka?.stop();
       if (kafkaDir) rmSync(kafkaDir, { recursive: true, force: true });

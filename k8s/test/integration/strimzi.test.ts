@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { userInfo } from 'node:os';
 import { repoRoot } from '../../../infra/src/settings';
 import { clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
 import { inRegistry } from '../../../infra/src/cluster/docker-images';
 import { ensureStrimziBuild } from '../../../infra/src/cluster/strimzi-build';
 import { ensureStrimziImages, strimziKafkaRef, strimziOperatorRef } from '../../../infra/src/cluster/strimzi-images';
+import { clusterSuite } from './kube';
 
 /**
  * Strimzi 1.2.0 built from the vendored source (Maven) and its operator and Kafka images built on
@@ -14,8 +14,7 @@ import { ensureStrimziImages, strimziKafkaRef, strimziOperatorRef } from '../../
  * topics and users, and the ACLs enforced by the broker are tested with the whole chart
  * (whole-chart.test.ts), which installs it once. The cluster is started only if it is down.
  */
-const asRoot = userInfo().uid === 0;
-const suite = asRoot ? describe : describe.skip;
+const suite = clusterSuite;
 const minutes = (n: number) => n * 60_000;
 
 suite('Strimzi 1.2.0 from the vendored source on the local cluster', () => {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
@@ -19,7 +19,7 @@ import { strimziKafkaRef, strimziOperatorRef } from '../../../infra/src/cluster/
 import { services } from '../../../infra/src/cluster/service-images';
 import { buildThirdPartyImages } from '../../../infra/src/cluster/third-party-images';
 import { ensureNodeBase } from '../../../infra/src/cluster/base-images';
-import { errorTypes, isReady, kubectl, pods, portForward, skaffold, until, type PortForward } from './kube';
+import { errorTypes, isReady, kubectl, pods, portForward, skaffold, until, type PortForward, clusterSuite } from './kube';
 
 /**
  * The whole chart on the local cluster (issues 13 and 14), installed as a user does: the Strimzi
@@ -30,8 +30,7 @@ import { errorTypes, isReady, kubectl, pods, portForward, skaffold, until, type 
  * through kubectl port-forward and through the Gateway; the broker pod and the consumers' pods deleted
  * mid-stream lose nothing and double nothing.
  */
-const asRoot = userInfo().uid === 0;
-const suite = asRoot ? describe : describe.skip;
+const suite = clusterSuite;
 const namespace = `eventline-chart-${randomBytes(3).toString('hex')}`;
 const minutes = (n: number) => n * 60_000;
 
