@@ -7,6 +7,18 @@ if (!file || !fs.existsSync(file) || fs.statSync(file).size === 0) {
   process.exit(0);
 }
 const results = JSON.parse(fs.readFileSync(file, 'utf8'));
+
+// Where the time went: the slowest suites (the CI budget's largest parts), then the totals.
+const root = process.cwd() + '/';
+const timed = results.testResults
+  .map((suite) => ({ name: suite.name.replace(root, ''), seconds: (suite.endTime - suite.startTime) / 1000 }))
+  .filter((suite) => Number.isFinite(suite.seconds))
+  .sort((a, b) => b.seconds - a.seconds);
+if (timed.length > 0) {
+  const total = timed.reduce((sum, suite) => sum + suite.seconds, 0);
+  console.log(`slowest suites (of ${timed.length}, ${Math.round(total)} s in all):`);
+  for (const suite of timed.slice(0, 12)) console.log(`  ${suite.seconds.toFixed(0).padStart(6)} s  ${suite.name}`);
+}
 const failedSuites = results.numFailedTestSuites + (results.numRuntimeErrorTestSuites ?? 0);
 const failed = results.numFailedTests + (failedSuites > 0 && results.numFailedTests === 0 ? failedSuites : 0);
 const skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
