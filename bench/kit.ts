@@ -10,6 +10,7 @@ import { applyIfNewer, createInboxSchema, handleBatchOnce, handleOnce } from '@e
 import { buildHeaders, createKafka, createProducer, ensureTopics, EventConsumer, newEnvelope } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
 import { createOutboxSchema, enqueue } from '@eventline/outbox';
+import { isTransient } from '@eventline/runtime';
 import { createDatabase, eventually, startTsProcess, uniqueName } from '@eventline/testkit';
 import { benchCatalog, sampleUser, userState } from './lib/bench-catalog';
 import { printProfile } from './lib/cpu-profile';
@@ -146,7 +147,7 @@ export async function consumerThroughput(target: 'postgres' | 'postgres-batch' |
     const collection = mongo.db(uniqueName('bench')).collection<{ _id: number; email: string; version: number }>('users');
     let handled = 0;
     const consumer = new EventConsumer({
-      kafka, groupId: uniqueName('bench'), topics: [topic], producer, logger, partitionsConsumedConcurrently: 3,
+      kafka, groupId: uniqueName('bench'), topics: [topic], producer, logger, partitionsConsumedConcurrently: 3, isTransient,
       decode: async (value) => ({ value: (await codec.decode(value, userState)).value, recordName: userState }),
       handler: async (event) => {
         const user = event.value as ReturnType<typeof sampleUser>;

@@ -1,9 +1,9 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { consumerLag, deadLettered, eventsConsumed, failpoint, type Logger } from '@eventline/observability';
+import { backoffDelayMs, consumerLag, deadLettered, eventsConsumed, failpoint, type Logger } from '@eventline/observability';
 import type { EventEnvelope } from './envelope';
 import { toConsumedEvent, type ErrorClass } from './to-event';
 import { deadLetterRecord } from './dead-letter';
-import { isTransient, PoisonRecordError } from './errors';
+import { isTransientKafkaError, PoisonRecordError } from './errors';
 import { retryKafka } from './retry';
 
 export interface ConsumedEvent<T = unknown> {
@@ -59,6 +59,12 @@ export interface EventConsumerOptions {
   logger: Logger;
   /** Errors of these classes are poison at once (for example the codec's undecodable-record error). */
   poisonErrors?: ErrorClass[];
+  /**
+   * Which failures are transient faults of the infrastructure, retried for as long as they last
+   * rather than counted towards `retry.maxAttempts`. Default isTransientKafkaError (the network,
+   * kafkajs, TransientError); a handler that writes to a database adds its driver's classification.
+   */
+  isTransient?: (error: unknown) => boolean;
   retry?: Partial<RetryPolicy>;
   fromBeginning?: boolean;
   partitionsConsumedConcurrently?: number;
@@ -257,12 +263,12 @@ export class EventConsumer {
         eventsConsumed.inc({ topic, outcome: 'handled' });
         return;
       } catch (error) {
-        const transient = isTransient(error);
+        const transient = (this.options.isTransient ?? isTransientKafkaError)(error);
         if (!transient && (error instanceof PoisonRecordError || attempt >= this.retry.maxAttempts)) {
           await this.deadLetter(topic, partition, message, error, attempt);
           return;
         }
-        const delay = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** Math.min(attempt - 1, 16));
+        const delay = backoffDelayMs(attempt, { initialMs: this.retry.initialDelayMs, maxMs: this.retry.maxDelayMs });
         this.log.warn({ err: error, topic, partition, offset: message.offset, attempt, transient, delayMs: delay }, 'record failed; retrying');
         await this.pause(delay, heartbeat);
       }

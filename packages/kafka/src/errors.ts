@@ -14,24 +14,23 @@ export class TransientError extends Error {
 const transientCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 const transientNames = new Set([
   'TransientError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoServerSelectionError',
-  'MongoTopologyClosedError',
   'KafkaJSConnectionError',
   'KafkaJSRequestTimeoutError',
   'KafkaJSNumberOfRetriesExceeded',
 ]);
 
-export function isTransient(error: unknown): boolean {
+/**
+ * A transient fault as this package knows them: the network (a refused or reset connection, DNS),
+ * kafkajs' connection errors and what it marks `retriable`, and `TransientError`. The database
+ * drivers' own transient errors are classified beside the packages that use them
+ * (@eventline/outbox: isTransientPostgresError, isTransientMongoError); a consumer whose handler
+ * writes to a database is given them (EventConsumerOptions.isTransient).
+ */
+export function isTransientKafkaError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code } = error as { code?: unknown };
-  if (typeof code === 'string') {
-    if (transientCodes.has(code)) return true;
-    // PostgreSQL SQLSTATE class 08 (connection exception), 57P0x (server shutting down), 53 (resources).
-    if (/^(08...|57P0[1-3]|53...)$/.test(code)) return true;
-  }
+  if (typeof code === 'string' && transientCodes.has(code)) return true;
   if (transientNames.has(error.name)) return true;
   if ((error as { retriable?: unknown }).retriable === true) return true;
-  return /Connection terminated|connection.*(closed|refused)/i.test(error.message);
+  return /connection.*(closed|refused)/i.test(error.message);
 }

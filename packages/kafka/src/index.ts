@@ -11,7 +11,7 @@ export {
 export { createKafka, type KafkaSettings } from './client';
 export { createProducer } from './producer';
 export { type TopicSpec, deadLetterTopic, topicConfigs, ensureTopics } from './topics';
-export { PoisonRecordError, TransientError, isTransient } from './errors';
+export { PoisonRecordError, TransientError, isTransientKafkaError } from './errors';
 export {
   retryKafka,
   withAdmin,

@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { RetryDeadlineError, retryWithDeadline, type Logger } from '@eventline/observability';
-import { isTransient } from './errors';
+import { isTransientKafkaError } from './errors';
 
 export interface KafkaRetryOptions {
   logger: Logger;
@@ -21,7 +21,7 @@ export const DEFAULT_KAFKA_RETRY_DEADLINE_MS = 120_000;
 export function isRetriableKafkaError(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
     // KafkaJSTimeout: createTopics' wait for the new partitions' leaders ran out.
-    if (isTransient(current) || current.name === 'KafkaJSTimeout') return true;
+    if (isTransientKafkaError(current) || current.name === 'KafkaJSTimeout') return true;
     // createTopics racing another instance: some topics exist now, the next try creates only the rest.
     const { errors } = current as { errors?: unknown };
     if (current.name === 'KafkaJSAggregateError' && Array.isArray(errors) && errors.length > 0) {

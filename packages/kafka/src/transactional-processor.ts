@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
-import { consumerLag, deadLettered, eventsConsumed, eventsPublished, failpoint, type Logger } from '@eventline/observability';
+import { backoffDelayMs, consumerLag, deadLettered, eventsConsumed, eventsPublished, failpoint, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { PoisonRecordError } from './errors';
 import { deadLetterRecord } from './dead-letter';
 import { retryKafka } from './retry';
@@ -36,6 +36,9 @@ export interface TransactionalProcessorOptions {
   /** How long start() retries retriable broker errors (leader elections, a restarting broker). */
   retryDeadlineMs?: number;
 }
+
+/** A chunk that waits for data is tried again after 100 ms, doubling up to 5 s. */
+const PATIENT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 5_000 };
 
 /**
  * Consume → process → produce exactly once: the outputs and the input offsets are committed in one
@@ -191,7 +194,7 @@ export class TransactionalProcessor {
         return await this.options.process(events);
       } catch (error) {
         if (isStale() || this.stopping) throw error;
-        const delay = Math.min(5_000, 50 * 2 ** Math.min(attempt, 10));
+        const delay = backoffDelayMs(attempt, PATIENT_BACKOFF);
         this.log.warn({ err: error, attempt, delayMs: delay }, 'chunk cannot be processed yet; retrying');
         await new Promise((r) => setTimeout(r, delay));
         await heartbeat();

@@ -14,3 +14,4 @@ export {
 } from './metrics';
 export { failpoint, delaypoint } from './failpoint';
 export { retryWithDeadline, RetryDeadlineError, type RetryOptions } from './retry';
+export { Backoff, backoffDelayMs, Restarter, type BackoffPolicy, type Restartable, type RestartOptions } from './backoff';

@@ -1,3 +1,4 @@
+import { backoffDelayMs } from './backoff';
 import type { Logger } from './logger';
 
 export interface RetryOptions {
@@ -36,8 +37,8 @@ export async function retryWithDeadline<T>(
       const elapsed = Date.now() - started;
       if (!isRetriable(error)) throw error;
       if (elapsed >= deadlineMs) throw options.deadlineError?.(attempt, elapsed, error) ?? new RetryDeadlineError(what, attempt, elapsed, error);
-      const backoff = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt - 1, 10));
-      const delay = Math.min(Math.round(backoff * (0.5 + Math.random() / 2)), Math.max(0, deadlineMs - elapsed));
+      const backoff = backoffDelayMs(attempt, { initialMs: initialDelayMs, maxMs: maxDelayMs, jitter: true });
+      const delay = Math.min(backoff, Math.max(0, deadlineMs - elapsed));
       logger.warn({ err: error, attempt, delayMs: delay }, `${what} failed with a retriable error; retrying`);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

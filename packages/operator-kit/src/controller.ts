@@ -1,9 +1,8 @@
 import { makeInformer, type Informer, type KubeConfig, type ObjectCache } from '@kubernetes/client-node';
-import { reconcileDuration, reconciles, type Logger } from '@eventline/observability';
+import { backoffDelayMs, reconcileDuration, reconciles, Restarter, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { objectKey, type CustomResource } from './resource';
 import type { ResourceClient } from './resource-client';
 import { WorkQueue } from './work-queue';
-import { nextBackoffMs } from './backoff';
 
 /** What a reconcile asks of the loop: to look again after a while (progress to poll), or nothing. */
 export interface ReconcileResult {
@@ -21,6 +20,11 @@ export interface ResourceControllerOptions<Spec, Status> {
   resyncMs?: number;
 }
 
+/** A failed reconcile is retried after 200 ms, doubling up to 30 s. */
+export const RECONCILE_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 30_000 };
+/** A failed watch restarts the informer after 1 s, every time. */
+const RESTART_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 1_000 };
+
 /**
  * An informer on one custom resource kind in one namespace feeding a work queue that a single worker
  * drains: each change (and each resync) reconciles the object's latest cached state. A failed
@@ -35,7 +39,7 @@ export class ResourceController<Spec, Status> {
   private synced = false;
   private worker: Promise<void> = Promise.resolve();
   private resyncTimer: NodeJS.Timeout | undefined;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly restarter: Restarter;
 
   constructor(private readonly options: ResourceControllerOptions<Spec, Status>) {
     const { kind } = options.client;
@@ -52,7 +56,9 @@ export class ResourceController<Spec, Status> {
     const enqueue = (object: CustomResource<Spec, Status>) => this.queue.add(objectKey(object));
     this.informer.on('add', enqueue);
     this.informer.on('update', enqueue);
-    this.informer.on('error', (error: unknown) => this.restartInformer(error));
+    this.restarter = new Restarter(this.informer, {
+      backoff: RESTART_BACKOFF, logger: this.log, message: 'watch failed; restarting the informer', isRunning: () => this.running,
+    });
   }
 
   /** The objects as the informer last saw them. */
@@ -85,7 +91,7 @@ export class ResourceController<Spec, Status> {
     if (!this.running) return;
     this.running = false;
     clearInterval(this.resyncTimer);
-    clearTimeout(this.restartTimer);
+    this.restarter.cancel();
     this.queue.shutDown();
     await this.informer.stop();
     await this.worker;
@@ -119,21 +125,12 @@ export class ResourceController<Spec, Status> {
     } catch (error) {
       const attempt = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, attempt);
-      const delay = nextBackoffMs(attempt);
+      const delay = backoffDelayMs(attempt, RECONCILE_BACKOFF);
       reconciles.inc({ kind, outcome: 'error' });
       this.log.warn({ err: error, object: key, attempt, retryInMs: delay }, 'reconcile failed');
       queue.addAfter(key, delay);
     } finally {
       timer();
     }
-  }
-
-  private restartInformer(error: unknown): void {
-    if (!this.running) return;
-    this.log.warn({ err: error }, 'watch failed; restarting the informer');
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      this.informer.start().catch((startError: unknown) => this.restartInformer(startError));
-    }, 1_000);
   }
 }

@@ -5,7 +5,6 @@ export { ensureFinalizer, removeFinalizer } from './finalizers';
 export { EventRecorder, type EventType } from './events';
 export { WorkQueue } from './work-queue';
 export { ResourceController, type ResourceControllerOptions, type ReconcileResult } from './controller';
-export { nextBackoffMs } from './backoff';
 export { leaseVerdict, type LeaseState, type LeaseVerdict } from './lease-verdict';
 export { LeaderElector, type LeaderElectionOptions } from './leader-election';
 export { statusCodeOf } from './api-errors';

@@ -1,9 +1,9 @@
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { buildHeaders, type EventEnvelope } from '@eventline/kafka';
-import { eventsPublished, failpoint, outboxDepth, type Logger } from '@eventline/observability';
+import { Backoff, eventsPublished, failpoint, outboxDepth, type Logger } from '@eventline/observability';
 import type { OutboxEvent } from './enqueue';
-import type { RecordEncoder } from './relay';
+import { RELAY_BACKOFF, type RecordEncoder } from './relay';
 
 /**
  * The transactional outbox for MongoDB without multi-document transactions: a document carries the
@@ -72,17 +72,16 @@ export class MongoOutboxRelay {
   }
 
   private async loop(): Promise<void> {
-    let failures = 0;
+    const backoff = new Backoff(RELAY_BACKOFF);
     while (!this.stopping) {
       try {
         let published = 0;
         for (const collection of this.options.collections) published += await this.publishRound(collection);
-        failures = 0;
+        backoff.reset();
         if (published === 0) await this.sleep(this.options.pollIntervalMs ?? 200);
       } catch (error) {
-        failures++;
         this.log.warn({ err: error }, 'mongo outbox round failed; events stay pending and are retried');
-        await this.sleep(Math.min(10_000, 100 * 2 ** Math.min(failures, 7)));
+        await this.sleep(backoff.next());
       }
     }
   }

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { buildHeaders, type EventEnvelope } from '@eventline/kafka';
-import { eventsPublished, failpoint, outboxDepth, type Logger } from '@eventline/observability';
+import { Backoff, eventsPublished, failpoint, outboxDepth, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { LOCK_PARTITIONS } from './schema';
 import { onOutboxCommit } from './wake';
 
@@ -30,6 +30,9 @@ export interface OutboxRelayOptions {
   /** Prepended to each row's (catalog) topic name on the broker; see EventConsumerOptions.topicPrefix. */
   topicPrefix?: string;
 }
+
+/** After a failed round a relay waits 200 ms, doubling up to 10 s, until a round succeeds. */
+export const RELAY_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
 
 interface OutboxRow {
   id: string;
@@ -90,12 +93,12 @@ export class OutboxRelay {
     const rotation = Math.ceil(LOCK_PARTITIONS / this.claim);
     let cursor = (index * this.claim) % LOCK_PARTITIONS;
     let emptyRounds = 0;
-    let failures = 0;
+    const backoff = new Backoff(RELAY_BACKOFF);
     while (!this.stopping) {
       try {
         const published = await this.publishRound(cursor);
         cursor = (cursor + this.claim) % LOCK_PARTITIONS;
-        failures = 0;
+        backoff.reset();
         await this.housekeeping();
         emptyRounds = published === 0 ? emptyRounds + 1 : 0;
         if (emptyRounds >= rotation) {
@@ -103,8 +106,7 @@ export class OutboxRelay {
           await this.waitForWork(this.pollIntervalMs);
         }
       } catch (error) {
-        failures++;
-        const delay = Math.min(10_000, 100 * 2 ** Math.min(failures, 7));
+        const delay = backoff.next();
         this.log.warn({ err: error, delayMs: delay }, 'outbox round failed; rows stay unsent and are retried');
         await this.waitForWork(delay);
       }

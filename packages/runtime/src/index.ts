@@ -6,3 +6,4 @@ export { writeReplayResult, type ReplayResult } from './replay-result';
 export { migrateWithSeed, type SeededMigration } from './seeded-migration';
 export { kafkaFromSettings, type KafkaConnectionSettings } from './kafka-client';
 export { FeatureFlags, hotSettings, type HotSettings } from './hot-settings';
+export { isTransient } from './transient';

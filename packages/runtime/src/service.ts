@@ -5,7 +5,7 @@ import type { Producer } from 'kafkajs';
 import { AvroCodec, assertValid, kafkaTopics, loadCatalog, recordSchema, UndecodableRecordError, type Catalog } from '@eventline/avro';
 import { loadConfigOrExit, RemoteConfig } from '@eventline/config';
 import { createHttpService, type HttpService, type LivenessCheck, type ReadinessCheck, type Router } from '@eventline/http';
-import { createProducer, EventConsumer, isTransient, retryKafka, withAdmin, type BatchEventHandler, type EventHandler, type KafkaRetryOptions, type ValueDecoder } from '@eventline/kafka';
+import { createProducer, EventConsumer, retryKafka, withAdmin, type BatchEventHandler, type EventHandler, type KafkaRetryOptions, type ValueDecoder } from '@eventline/kafka';
 import { idempotencyKeys, MongoIdempotencyStore, PostgresIdempotencyStore, type IdempotencyStore } from '@eventline/idempotency';
 import { createLogger, retryWithDeadline, type Logger } from '@eventline/observability';
 import { MongoOutboxRelay, OutboxRelay, type PayloadValidator } from '@eventline/outbox';
@@ -14,6 +14,7 @@ import type { ServiceState } from '@eventline/http';
 import { baseSettings, mongoSettings, postgresSettings } from './settings';
 import { applyHotSettings, FeatureFlags } from './hot-settings';
 import { kafkaFromSettings } from './kafka-client';
+import { isTransient } from './transient';
 
 /** Something long-running beside the consumers (a stream processor, a table loader). */
 export interface Worker {
@@ -200,6 +201,7 @@ export async function startService<Shape extends z.ZodRawShape>(
       sessionTimeoutMs: settings.KAFKA_SESSION_TIMEOUT_MS,
       topicPrefix: settings.KAFKA_NAME_PREFIX,
       retryDeadlineMs: settings.KAFKA_RETRY_DEADLINE_MS,
+      isTransient,
     });
     await consumer.start();
     consumers.push(consumer);

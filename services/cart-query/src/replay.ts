@@ -5,7 +5,7 @@ import { AvroCodec, UndecodableRecordError } from '@eventline/avro';
 import { loadConfigOrExit } from '@eventline/config';
 import { createProducer, EventConsumer } from '@eventline/kafka';
 import { createLogger, delaypoint } from '@eventline/observability';
-import { baseSettings, mongoSettings, kafkaFromSettings, replaySettings, writeReplayResult } from '@eventline/runtime';
+import { baseSettings, isTransient, mongoSettings, kafkaFromSettings, replaySettings, writeReplayResult } from '@eventline/runtime';
 import { CartView, servedGeneration, swapInRebuild } from './cart-view';
 
 /**
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   await producer.connect();
   const groupId = settings.REPLAY_GROUP_ID || `${prefix}cart-query.replay-${randomUUID()}`;
   const consumer = new EventConsumer({
-    kafka, producer, logger, groupId, topics: ['cart-details'], topicPrefix: prefix, poisonErrors: [UndecodableRecordError],
+    kafka, producer, logger, groupId, topics: ['cart-details'], topicPrefix: prefix, poisonErrors: [UndecodableRecordError], isTransient,
     decode: async (value) => {
       const decoded = await codec.decode(value);
       return { value: decoded.value, recordName: decoded.writerRecordName };

@@ -4,7 +4,7 @@ import { AvroCodec, UndecodableRecordError } from '@eventline/avro';
 import { loadConfigOrExit } from '@eventline/config';
 import { createProducer, EventConsumer, type ConsumedEvent } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
-import { baseSettings, mongoSettings, kafkaFromSettings, replaySettings, writeReplayResult } from '@eventline/runtime';
+import { baseSettings, isTransient, mongoSettings, kafkaFromSettings, replaySettings, writeReplayResult } from '@eventline/runtime';
 import { applyProductEvent, applyUserEvent } from './copy-events';
 import { LocalCopies } from './local-copies';
 
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   await producer.connect();
   const groupId = settings.REPLAY_GROUP_ID || `${prefix}order-service.replay-${generation}-${Date.now()}`;
   const consumer = new EventConsumer({
-    kafka, producer, logger, groupId, topics, topicPrefix: prefix, poisonErrors: [UndecodableRecordError],
+    kafka, producer, logger, groupId, topics, topicPrefix: prefix, poisonErrors: [UndecodableRecordError], isTransient,
     decode: async (value) => {
       const decoded = await codec.decode(value);
       return { value: decoded.value, recordName: decoded.writerRecordName };

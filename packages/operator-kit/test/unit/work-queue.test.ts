@@ -1,5 +1,6 @@
 import { WorkQueue } from '../../src/work-queue';
-import { nextBackoffMs } from '../../src/backoff';
+import { backoffDelayMs } from '@eventline/observability';
+import { RECONCILE_BACKOFF } from '../../src/controller';
 
 describe('WorkQueue', () => {
   it('queues a key once however often it is added', async () => {
@@ -56,9 +57,9 @@ describe('WorkQueue', () => {
   });
 });
 
-describe('nextBackoffMs', () => {
+describe('a failed reconcile\'s backoff', () => {
   it('doubles from 200 ms and stops at 30 s', () => {
-    expect([1, 2, 3, 4].map((a) => nextBackoffMs(a))).toEqual([200, 400, 800, 1600]);
-    expect(nextBackoffMs(50)).toBe(30_000);
+    expect([1, 2, 3, 4].map((a) => backoffDelayMs(a, RECONCILE_BACKOFF))).toEqual([200, 400, 800, 1600]);
+    expect(backoffDelayMs(50, RECONCILE_BACKOFF)).toBe(30_000);
   });
 });

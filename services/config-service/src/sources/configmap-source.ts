@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import type { Logger } from '@eventline/observability';
+import { Restarter, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { SERVICE_NAME, type ConfigStore, type SourceEntry } from '../config-store';
 import type { ConfigSource } from './source';
 
@@ -15,8 +15,8 @@ export interface ConfigMapSourceOptions {
   kubeConfig?: k8s.KubeConfig;
 }
 
-const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 15_000;
+/** A stopped informer is started again after 500 ms, doubling up to 15 s, until a ConfigMap arrives. */
+const RESTART_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 15_000 };
 
 /**
  * An informer (list, then watch from the list's resourceVersion) on the labelled ConfigMaps of one
@@ -30,8 +30,7 @@ export class ConfigMapSource implements ConfigSource {
   private connected = false;
   private listed = false;
   private stopped = false;
-  private retryMs = RETRY_MIN_MS;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly restarter: Restarter;
   private resyncTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ConfigMapSourceOptions) {
@@ -54,7 +53,13 @@ export class ConfigMapSource implements ConfigSource {
     this.informer.on('connect', () => {
       this.connected = true;
     });
-    this.informer.on('error', (error: unknown) => this.onError(error));
+    this.restarter = new Restarter(this.informer, {
+      backoff: RESTART_BACKOFF, logger: options.logger, message: 'ConfigMap watch failed; restarting the informer',
+      isRunning: () => !this.stopped,
+      onFailure: () => {
+        this.connected = false;
+      },
+    });
   }
 
   static defaultKubeConfig(): k8s.KubeConfig {
@@ -75,7 +80,7 @@ export class ConfigMapSource implements ConfigSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    this.restarter.cancel();
     clearInterval(this.resyncTimer);
     await this.informer.stop();
   }
@@ -94,7 +99,7 @@ export class ConfigMapSource implements ConfigSource {
   }
 
   private apply(configMap: k8s.V1ConfigMap): void {
-    this.retryMs = RETRY_MIN_MS;
+    this.restarter.reset();
     const entry = this.entry(configMap);
     if (entry) this.options.store.upsert(entry);
     else this.options.store.remove(ConfigMapSource.id(configMap));
@@ -105,17 +110,5 @@ export class ConfigMapSource implements ConfigSource {
     if (!this.isSynced()) return;
     const entries = this.informer.list(this.options.namespace).map((cm) => this.entry(cm)).filter((e): e is SourceEntry => e !== undefined);
     this.options.store.replaceAll(entries);
-  }
-
-  private onError(error: unknown): void {
-    this.connected = false;
-    if (this.stopped) return;
-    const delay = this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
-    this.options.logger.warn({ err: error, retryInMs: delay }, 'ConfigMap watch failed; restarting the informer');
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      this.informer.start().catch((startError: unknown) => this.onError(startError));
-    }, delay);
   }
 }
