@@ -3,6 +3,8 @@
  * (server-sent events) and reports every change. When config-service cannot be reached the service
  * runs on what it has (its environment at first) and the client keeps trying with backoff.
  */
+import { Backoff } from '@eventline/observability';
+
 export type RemoteSettings = Record<string, string>;
 
 export interface RemoteConfigLogger {
@@ -125,15 +127,13 @@ export class RemoteConfig {
   private async watch(): Promise<void> {
     const { baseUrl, service, logger } = this.options;
     const url = `${baseUrl.replace(/\/$/, '')}/config/${encodeURIComponent(service)}/watch`;
-    const minMs = this.options.retryMinMs ?? 500;
-    const maxMs = this.options.retryMaxMs ?? 15_000;
-    let delay = minMs;
+    const backoff = new Backoff({ initialMs: this.options.retryMinMs ?? 500, maxMs: this.options.retryMaxMs ?? 15_000 });
     while (!this.abort.signal.aborted) {
       try {
         const response = await fetch(url, { signal: this.abort.signal, headers: { accept: 'text/event-stream' } });
         if (response.status !== 200 || !response.body) throw new Error(`GET ${url} answered ${response.status}`);
         this.connected = true;
-        delay = minMs;
+        backoff.reset();
         const parser = new EventStreamParser();
         const decoder = new TextDecoder();
         for await (const chunk of response.body) {
@@ -146,9 +146,9 @@ export class RemoteConfig {
       } catch (error) {
         this.connected = false;
         if (this.abort.signal.aborted) return;
+        const delay = backoff.next();
         logger.warn({ err: error instanceof Error ? error.message : String(error), retryInMs: delay }, 'config-service watch interrupted; reconnecting');
         await sleep(delay, this.abort.signal);
-        delay = Math.min(delay * 2, maxMs);
       }
     }
   }

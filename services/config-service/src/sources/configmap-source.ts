@@ -2,6 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Restarter, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { SERVICE_NAME, type ConfigStore, type SourceEntry } from '../config-store';
 import type { ConfigSource } from './source';
+import { defaultKubeConfig } from '@eventline/operator-kit';
 
 export interface ConfigMapSourceOptions {
   namespace: string;
@@ -34,7 +35,7 @@ export class ConfigMapSource implements ConfigSource {
   private resyncTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ConfigMapSourceOptions) {
-    const kubeConfig = options.kubeConfig ?? ConfigMapSource.defaultKubeConfig();
+    const kubeConfig = options.kubeConfig ?? defaultKubeConfig();
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     const { namespace, label } = options;
     this.informer = k8s.makeInformer(
@@ -60,12 +61,6 @@ export class ConfigMapSource implements ConfigSource {
         this.connected = false;
       },
     });
-  }
-
-  static defaultKubeConfig(): k8s.KubeConfig {
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromDefault();
-    return kubeConfig;
   }
 
   static id(configMap: k8s.V1ConfigMap): string {
