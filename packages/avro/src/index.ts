@@ -18,6 +18,7 @@ export {
 } from './catalog';
 export { subjectName, catalogSubjects, schemaText, type SubjectSpec } from './subjects';
 export { AvroCodec, type AvroCodecOptions, type Decoded } from './codec';
+export { avroDecoding, type AvroDecoding } from './decoding';
 export { UndecodableRecordError, InvalidEventError, SchemaNotRegisteredError, type UndecodableReason } from './errors';
 export { assertValid } from './validate';
 export { canRead, checkCompatibility, describeIncompatibility, describeType, type Compatibility } from './compatibility';

@@ -77,6 +77,12 @@ export interface EventConsumerOptions {
   topicPrefix?: string;
   /** How long start() retries retriable broker errors (leader elections, a restarting broker). */
   retryDeadlineMs?: number;
+  /**
+   * Told each offset of a partition it is through (topic without the prefix): every record handled or
+   * dead-lettered, and the last offset of every batch whose records all were, transaction markers
+   * and aborted records included (they are never handled). What a ReadProgress is advanced with.
+   */
+  onProgress?: (topic: string, partition: number, offset: string) => void;
 }
 
 /** The record path commits after this many handled records, or this long after its last commit, and at the end of each fetched batch. */
@@ -125,6 +131,13 @@ export class EventConsumer {
       this.crashed = !event.payload.restart;
       this.log.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
     });
+    const { onProgress } = options;
+    if (onProgress) {
+      // A batch with nothing to handle (markers, aborted records) never reaches eachBatch; kafkajs moves past it.
+      this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.batchSize === 0) onProgress(payload.topic.slice(this.prefix.length), payload.partition, payload.lastOffset);
+      });
+    }
   }
 
   /** False once kafkajs gave up on it (a crash it will not restart from): only a new process resumes it. */
@@ -196,12 +209,22 @@ export class EventConsumer {
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (await this.handleMessages(payload)) this.progress(batch.topic, batch.partition, batch.lastOffset());
+  }
+
+  private progress(topic: string, partition: number, offset: string): void {
+    this.options.onProgress?.(topic.slice(this.prefix.length), partition, offset);
+  }
+
+  /** True when every record of the batch was handled (or dead-lettered), false when it broke off. */
+  private async handleMessages(payload: EachBatchPayload): Promise<boolean> {
     const { batchHandler } = this.options;
     if (!batchHandler) return this.handleRecords(payload, payload.batch.messages);
     const size = this.options.maxBatchSize ?? 1000;
     for (let from = 0; from < payload.batch.messages.length; from += size) {
       const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
-      if (!isRunning() || isStale() || this.interrupted()) return;
+      if (!isRunning() || isStale() || this.interrupted()) return false;
       const chunk = batch.messages.slice(from, from + size);
       try {
         const topic = batch.topic.slice(this.prefix.length);
@@ -209,17 +232,19 @@ export class EventConsumer {
         await batchHandler(events);
       } catch (error) {
         this.log.warn({ err: error, topic: batch.topic, partition: batch.partition, records: chunk.length }, 'batch failed; handling its records one by one');
-        await this.handleRecords(payload, chunk);
+        if (!(await this.handleRecords(payload, chunk))) return false;
         continue;
       }
       const last = chunk[chunk.length - 1]!;
       failpoint('consumer.before-commit');
       resolveOffset(last.offset);
+      this.progress(batch.topic, batch.partition, last.offset);
       eventsConsumed.inc({ topic: batch.topic, outcome: 'handled' }, chunk.length);
       consumerLag.set({ group: this.options.groupId, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       await commitOffsetsIfNecessary();
       await heartbeat();
     }
+    return true;
   }
 
   /**
@@ -227,7 +252,8 @@ export class EventConsumer {
    * coordinator) goes per run of records rather than per record. A crash redelivers at most that
    * run, whose effects the handler already makes idempotent.
    */
-  private async handleRecords({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload, messages: KafkaMessage[]): Promise<void> {
+  private async handleRecords({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload, messages: KafkaMessage[]): Promise<boolean> {
+    let handled = 0;
     let uncommitted = 0;
     let lastCommit = Date.now();
     const commit = async () => {
@@ -245,6 +271,8 @@ export class EventConsumer {
       }
       failpoint('consumer.before-commit');
       resolveOffset(message.offset);
+      this.progress(batch.topic, batch.partition, message.offset);
+      handled++;
       consumerLag.set(
         { group: this.options.groupId, topic: batch.topic, partition: String(batch.partition) },
         Math.max(0, Number(batch.highWatermark) - Number(message.offset) - 1),
@@ -254,6 +282,7 @@ export class EventConsumer {
       await heartbeat();
     }
     if (uncommitted > 0 && !isStale()) await commit();
+    return handled === messages.length;
   }
 
   private async handleRecord(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {

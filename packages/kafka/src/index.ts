@@ -15,7 +15,6 @@ export { PoisonRecordError, TransientError, isTransientKafkaError } from './erro
 export {
   retryKafka,
   withAdmin,
-  nonEmptyEndOffsets,
   isRetriableKafkaError,
   KafkaRetryDeadlineError,
   DEFAULT_KAFKA_RETRY_DEADLINE_MS,
@@ -31,5 +30,5 @@ export {
   type DecodedValue,
   type RetryPolicy,
 } from './consumer';
-export { readTopicToEnd, type ReadToEndOptions } from './read-to-end';
+export { readTopicToEnd, endOffsets, ReadProgress, type ReadToEndOptions, type ReadProgressWaitOptions, type PartitionOffsets } from './read-to-end';
 export { TransactionalProcessor, type TransactionalProcessorOptions, type ProcessedChunk } from './transactional-processor';

@@ -1,6 +1,131 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@eventline/observability';
-import { nonEmptyEndOffsets, retryKafka, withAdmin, type KafkaRetryOptions } from './retry';
+import { retryKafka, withAdmin, type KafkaRetryOptions } from './retry';
+
+/** End offsets (or read positions) of partitions, keyed `topic/partition`. */
+export type PartitionOffsets = ReadonlyMap<string, bigint>;
+
+const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+
+/**
+ * The end offset (high watermark) of each partition of `topics` that holds records, keyed
+ * `topic/partition` with the topic as given. A partition whose high watermark equals its low one holds
+ * nothing, and a read from its start has nothing to wait for there: never written to, or all its
+ * records deleted or compacted away (its low watermark is then above 0, so 0 is no test of emptiness).
+ * `topicPrefix` is prepended to each topic on the broker.
+ */
+export function endOffsets(kafka: Kafka, topics: readonly string[], options: KafkaRetryOptions & { topicPrefix?: string }): Promise<Map<string, bigint>> {
+  const { topicPrefix = '', ...retry } = options;
+  return withAdmin(kafka, `reading the end offsets of ${topics.join(', ')}`, async (admin) => {
+    const ends = new Map<string, bigint>();
+    for (const topic of topics) {
+      for (const { partition, low, high } of await admin.fetchTopicOffsets(topicPrefix + topic)) {
+        if (BigInt(high) > BigInt(low)) ends.set(partitionKey(topic, partition), BigInt(high));
+      }
+    }
+    return ends;
+  }, retry);
+}
+
+export interface ReadProgressWaitOptions {
+  logger: Logger;
+  /**
+   * Give up once nothing was read for this long (counted from the start of the wait): what is left
+   * never became readable (say, a transaction left open by a producer that died). Warns naming the
+   * partitions. Unset: no limit.
+   */
+  idleMs?: number;
+  /** Give up this long after the start of the wait, quietly: the caller says what it means. Unset: no limit. */
+  deadlineMs?: number;
+  /** Called about once a second while waiting (a consumer group member's heartbeat, say). */
+  heartbeat?: () => Promise<void>;
+}
+
+/**
+ * "Read up to the end offsets seen at start": a reader's position in each partition against the end
+ * offsets it reads to (see endOffsets). The reader reports each offset it is through with advance(); a
+ * partition is read to its end once the offset after the last one reported reaches its end offset.
+ * Transaction markers take offsets but are never delivered as records, so the reader also reports the
+ * last offset of each batch it finished (kafkajs' batch.lastOffset(), markers included); EventConsumer
+ * does so through its `onProgress` option.
+ */
+export class ReadProgress {
+  private readonly next = new Map<string, bigint>();
+  private ends: PartitionOffsets;
+  private lastProgress = Date.now();
+  private readonly waiters = new Set<() => void>();
+  private failure: { error: unknown } | undefined;
+
+  constructor(ends: PartitionOffsets) {
+    this.ends = ends;
+  }
+
+  /** Reads on to these end offsets instead (taken later: what was written meanwhile is read too). */
+  readTo(ends: PartitionOffsets): void {
+    this.ends = ends;
+    this.wakeWaiters();
+  }
+
+  /** Whether the partition is one of those read to an end (it held records when the end offsets were taken). */
+  includes(topic: string, partition: number): boolean {
+    return this.ends.has(partitionKey(topic, partition));
+  }
+
+  /** The reader is through `offset` of the partition: a record it handled, or the last offset of a batch. */
+  advance(topic: string, partition: number, offset: string): void {
+    const key = partitionKey(topic, partition);
+    const next = BigInt(offset) + 1n;
+    this.lastProgress = Date.now();
+    if (next <= (this.next.get(key) ?? 0n)) return;
+    this.next.set(key, next);
+    const end = this.ends.get(key);
+    if (end !== undefined && next >= end && this.caughtUp()) this.wakeWaiters();
+  }
+
+  /** The partitions not read to their end yet, with their end offsets. */
+  remaining(): Map<string, bigint> {
+    return new Map([...this.ends].filter(([key, end]) => (this.next.get(key) ?? 0n) < end));
+  }
+
+  caughtUp(): boolean {
+    return this.remaining().size === 0;
+  }
+
+  /** The reader broke down: a pending or later wait() rejects with `error`. */
+  fail(error: unknown): void {
+    this.failure ??= { error };
+    this.wakeWaiters();
+  }
+
+  /** Resolves true once every partition is read to its end, false when the idle limit or the deadline ends the wait first. */
+  async wait({ logger, idleMs, deadlineMs, heartbeat }: ReadProgressWaitOptions): Promise<boolean> {
+    const started = Date.now();
+    this.lastProgress = started;
+    for (;;) {
+      if (this.failure) throw this.failure.error;
+      if (this.caughtUp()) return true;
+      if (idleMs !== undefined && Date.now() - this.lastProgress > idleMs) {
+        logger.warn({ partitions: [...this.remaining().keys()] }, `partitions delivered nothing more for ${idleMs} ms; read what they had`);
+        return false;
+      }
+      if (deadlineMs !== undefined && Date.now() - started > deadlineMs) return false;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, 1000);
+        this.waiters.add(wake);
+      });
+      await heartbeat?.();
+    }
+  }
+
+  private wakeWaiters(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}
 
 export interface ReadToEndOptions {
   /** A group of the reader's own, deleted when it is done (it commits nothing). */
@@ -21,40 +146,25 @@ export interface ReadToEndOptions {
 export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (message: KafkaMessage, partition: number) => Promise<void> | void, options: ReadToEndOptions): Promise<void> {
   const { groupId, logger, heartbeat, idleMs = 10_000 } = options;
   const retry: KafkaRetryOptions = { logger, ...options.retry };
-  const ends = await nonEmptyEndOffsets(kafka, topic, retry);
-  if (ends.size === 0) return;
+  const progress = new ReadProgress(await endOffsets(kafka, [topic], retry));
+  if (progress.caughtUp()) return;
   const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 200 });
   try {
     await retryKafka(`subscribing to ${topic}`, async () => {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
     }, retry);
-    let lastProgress = Date.now();
-    const done = new Promise<void>((resolve, reject) => {
-      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-      consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          if (!ends.has(batch.partition)) return;
-          for (const message of batch.messages) await onMessage(message, batch.partition);
-          lastProgress = Date.now();
-          // lastOffset() counts transaction markers too, which are never delivered as messages.
-          if (BigInt(batch.lastOffset()) + 1n >= ends.get(batch.partition)!) ends.delete(batch.partition);
-          if (ends.size === 0) resolve();
-        },
-      }).catch(reject);
-    });
-    // Awaited below through Promise.race; a crash after the read ended must not go unhandled.
-    done.catch(() => undefined);
-    while (ends.size > 0) {
-      await Promise.race([done, new Promise((r) => setTimeout(r, 1000))]);
-      await heartbeat?.();
-      // A partition whose tail is only markers of aborted transactions has nothing more to deliver.
-      if (ends.size > 0 && Date.now() - lastProgress > idleMs) {
-        logger.warn({ topic, partitions: [...ends.keys()] }, `partitions delivered nothing more for ${idleMs} ms; read what they had`);
-        break;
-      }
-    }
+    consumer.on(consumer.events.CRASH, ({ payload }) => progress.fail(payload.error));
+    // After each batch, also one whose records were all markers or aborted (never given to eachBatch).
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => progress.advance(topic, payload.partition, payload.lastOffset));
+    consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        if (!progress.includes(topic, batch.partition)) return;
+        for (const message of batch.messages) await onMessage(message, batch.partition);
+      },
+    }).catch((error: unknown) => progress.fail(error));
+    await progress.wait({ logger, idleMs, heartbeat });
   } finally {
     await consumer.disconnect().catch(() => undefined);
     await withAdmin(kafka, `deleting group ${groupId}`, (admin) => admin.deleteGroups([groupId]), { ...retry, deadlineMs: 10_000 }).catch(() => undefined);

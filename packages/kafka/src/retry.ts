@@ -58,11 +58,3 @@ export function withAdmin<T>(kafka: Kafka, what: string, use: (admin: Admin) => 
     }
   }, options);
 }
-
-/** The end offset of each partition of `topic` that holds records (high watermark above the low one). */
-export function nonEmptyEndOffsets(kafka: Kafka, topic: string, options: KafkaRetryOptions): Promise<Map<number, bigint>> {
-  return withAdmin(kafka, `reading the end offsets of ${topic}`, async (admin) => {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
-  }, options);
-}

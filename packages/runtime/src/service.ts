@@ -2,10 +2,10 @@ import { MongoClient, type Db } from 'mongodb';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import type { Producer } from 'kafkajs';
-import { AvroCodec, assertValid, kafkaTopics, loadCatalog, recordSchema, UndecodableRecordError, type Catalog } from '@eventline/avro';
+import { AvroCodec, assertValid, avroDecoding, kafkaTopics, loadCatalog, recordSchema, type AvroDecoding, type Catalog } from '@eventline/avro';
 import { loadConfigOrExit, RemoteConfig } from '@eventline/config';
 import { createHttpService, type HttpService, type LivenessCheck, type ReadinessCheck, type Router } from '@eventline/http';
-import { createProducer, EventConsumer, retryKafka, withAdmin, type BatchEventHandler, type EventHandler, type KafkaRetryOptions, type ValueDecoder } from '@eventline/kafka';
+import { createProducer, EventConsumer, retryKafka, withAdmin, type BatchEventHandler, type EventHandler, type KafkaRetryOptions } from '@eventline/kafka';
 import { idempotencyKeys, MongoIdempotencyStore, PostgresIdempotencyStore, type IdempotencyStore } from '@eventline/idempotency';
 import { createLogger, retryWithDeadline, type Logger } from '@eventline/observability';
 import { MongoOutboxRelay, OutboxRelay, type PayloadValidator } from '@eventline/outbox';
@@ -43,6 +43,8 @@ export interface ServiceContext<Settings> {
   kafka: Kafka;
   producer: Producer;
   codec: AvroCodec;
+  /** The codec as consumers decode with it (spread into the options of an EventConsumer or TransactionalProcessor of its own). */
+  decoding: AvroDecoding;
   catalog: Catalog;
   /** Checks an outbox payload against its local schema (throws naming the field). */
   validatePayload: PayloadValidator;
@@ -168,7 +170,8 @@ export async function startService<Shape extends z.ZodRawShape>(
   readiness.push({ name: 'kafka', check: () => producerConnected });
 
   const validatePayload: PayloadValidator = (recordName, payload) => assertValid(recordSchema(catalog, recordName).type, payload);
-  const context: ServiceContext<Settings<Shape>> = { name: definition.name, settings, logger, kafka, producer, codec, catalog, validatePayload, pool, mongo, flags };
+  const decoding = avroDecoding(codec);
+  const context: ServiceContext<Settings<Shape>> = { name: definition.name, settings, logger, kafka, producer, codec, decoding, catalog, validatePayload, pool, mongo, flags };
 
   if (pool) {
     const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, topicPrefix: settings.KAFKA_NAME_PREFIX });
@@ -182,22 +185,17 @@ export async function startService<Shape extends z.ZodRawShape>(
     shutdown.push({ name: 'mongo outbox relay', run: () => relay.stop() });
   }
 
-  const decode: ValueDecoder = async (value) => {
-    const decoded = await codec.decode(value);
-    return { value: decoded.value, recordName: decoded.writerRecordName };
-  };
   const consumers: EventConsumer[] = [];
   const defaultConcurrency: number[] = [];
   for (const consumerDefinition of definition.consumers?.(context) ?? []) {
     defaultConcurrency.push(consumerDefinition.partitionsConsumedConcurrently ?? 1);
     const consumer = new EventConsumer({
-      kafka, producer, logger, decode,
+      ...decoding, kafka, producer, logger,
       groupId: settings.KAFKA_NAME_PREFIX + consumerDefinition.groupId,
       topics: consumerDefinition.topics,
       handler: consumerDefinition.handler,
       batchHandler: consumerDefinition.batchHandler,
       partitionsConsumedConcurrently: settings.CONSUMER_CONCURRENCY ?? consumerDefinition.partitionsConsumedConcurrently,
-      poisonErrors: [UndecodableRecordError],
       sessionTimeoutMs: settings.KAFKA_SESSION_TIMEOUT_MS,
       topicPrefix: settings.KAFKA_NAME_PREFIX,
       retryDeadlineMs: settings.KAFKA_RETRY_DEADLINE_MS,

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import type { ProductState } from '@eventline/avro';
-import { EventConsumer, nonEmptyEndOffsets, withAdmin, type KafkaRetryOptions, type ValueDecoder } from '@eventline/kafka';
+import { endOffsets, EventConsumer, ReadProgress, withAdmin, type EventConsumerOptions, type KafkaRetryOptions } from '@eventline/kafka';
 import type { Logger } from '@eventline/observability';
 import type { PricedProduct } from './cart-fold';
+
+const TOPIC = 'products';
 
 /**
  * The GlobalKTable of seed 002: every instance reads every partition of the compacted `products`
@@ -14,21 +16,21 @@ export class ProductTable {
   private readonly products = new Map<string, PricedProduct & { version: number }>();
   private readonly consumer: EventConsumer;
   private readonly groupId: string;
-  /** End offsets at start, per partition, not yet reached: the table is ready once this is empty. */
-  private behind: Map<number, bigint> | undefined;
+  /** How far the table has read against the end offsets at start: it is ready once it has read to them. */
+  private progress: ReadProgress | undefined;
   readonly name = 'products table';
 
   private readonly retry: KafkaRetryOptions;
 
-  constructor(private readonly kafka: Kafka, producer: Producer, decode: ValueDecoder, logger: Logger, private readonly prefix: string, poisonErrors: (new (...args: never[]) => Error)[], retryDeadlineMs?: number) {
+  constructor(private readonly kafka: Kafka, producer: Producer, decoding: Pick<EventConsumerOptions, 'decode' | 'poisonErrors'>, private readonly logger: Logger, private readonly prefix: string, retryDeadlineMs?: number) {
     this.groupId = `${prefix}cart-aggregator.products-${randomUUID()}`;
     this.retry = { logger, deadlineMs: retryDeadlineMs };
     this.consumer = new EventConsumer({
-      kafka, producer, logger, decode, topicPrefix: prefix, poisonErrors, retryDeadlineMs,
+      ...decoding, kafka, producer, logger, topicPrefix: prefix, retryDeadlineMs,
       groupId: this.groupId,
-      topics: ['products'],
+      topics: [TOPIC],
+      onProgress: (topic, partition, offset) => this.progress?.advance(topic, partition, offset),
       handler: async (event) => {
-        this.advance(event.partition, event.offset);
         if (event.value === null) {
           this.products.delete(event.key);
           return;
@@ -45,19 +47,10 @@ export class ProductTable {
   }
 
   async start(): Promise<void> {
-    this.behind = await nonEmptyEndOffsets(this.kafka, `${this.prefix}products`, this.retry);
+    this.progress = new ReadProgress(await endOffsets(this.kafka, [TOPIC], { ...this.retry, topicPrefix: this.prefix }));
     await this.consumer.start();
     // As Kafka Streams bootstraps a GlobalKTable: carts are priced only once the table has caught up.
-    const deadline = Date.now() + 300_000;
-    while (!this.isReady()) {
-      if (Date.now() > deadline) throw new Error('the products table did not catch up within 5 minutes');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  private advance(partition: number, offset: string): void {
-    const end = this.behind?.get(partition);
-    if (end !== undefined && BigInt(offset) + 1n >= end) this.behind!.delete(partition);
+    if (!(await this.progress.wait({ logger: this.logger, deadlineMs: 300_000 }))) throw new Error('the products table did not catch up within 5 minutes');
   }
 
   async stop(): Promise<void> {
@@ -68,6 +61,6 @@ export class ProductTable {
 
   /** Like a GlobalKTable: ready once it holds everything the topic had when it started. */
   isReady(): boolean {
-    return this.consumer.isReady() && this.behind !== undefined && this.behind.size === 0;
+    return this.consumer.isReady() && this.progress !== undefined && this.progress.caughtUp();
   }
 }

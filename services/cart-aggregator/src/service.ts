@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
-import { UndecodableRecordError } from '@eventline/avro';
 import { int, str } from '@eventline/config';
-import { TransactionalProcessor, type ValueDecoder } from '@eventline/kafka';
+import { TransactionalProcessor } from '@eventline/kafka';
 import type { ServiceDefinition } from '@eventline/runtime';
 import { CartAggregator } from './aggregator';
 import { ProductTable } from './product-table';
@@ -23,22 +22,17 @@ export const settings = {
 export const cartAggregator: ServiceDefinition<typeof settings> = {
   name: 'cart-aggregator',
   settings,
-  workers: ({ kafka, producer, codec, logger, settings: config }) => {
+  workers: ({ kafka, producer, codec, decoding, logger, settings: config }) => {
     const prefix = config.KAFKA_NAME_PREFIX;
-    const decode: ValueDecoder = async (value) => {
-      const decoded = await codec.decode(value);
-      return { value: decoded.value, recordName: decoded.writerRecordName };
-    };
     const retryDeadlineMs = config.KAFKA_RETRY_DEADLINE_MS;
-    const products = new ProductTable(kafka, producer, decode, logger, prefix, [UndecodableRecordError], retryDeadlineMs);
+    const products = new ProductTable(kafka, producer, decoding, logger, prefix, retryDeadlineMs);
     const aggregator = new CartAggregator(kafka, codec, products, logger, prefix, retryDeadlineMs);
     const processor = new TransactionalProcessor({
-      kafka, logger, decode,
+      ...decoding, kafka, logger,
       groupId: `${prefix}cart-aggregator`,
       topics: ['cart-events'],
       topicPrefix: prefix,
       transactionalId: `${prefix}${config.INSTANCE_ID}`,
-      poisonErrors: [UndecodableRecordError],
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       retryDeadlineMs,
       maxRecordsPerTransaction: config.RECORDS_PER_TRANSACTION,
