@@ -7,5 +7,15 @@
 set -eu
 service="$1"
 npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace packages/avro --workspace "services/${service}"
-# The fixes in patches/ (each says why), as the root postinstall applies them to a development install.
-npx --yes patch-package@8.0.1 --error-on-fail
+# The fixes in patches/ (each says why), as the root postinstall applies them to a development install:
+# those of the packages this service has (patch-package fails on a patch whose package is absent).
+# A patch file is named <package, / as +>+<version>.patch.
+applicable=.patches-for-this-image
+rm -rf "${applicable}" && mkdir "${applicable}"
+for patch in patches/*.patch; do
+  name="$(basename "${patch}")"
+  package="$(printf '%s' "${name%+*}" | tr + /)"
+  if [ -d "node_modules/${package}" ]; then cp "${patch}" "${applicable}/"; fi
+done
+npx --yes patch-package@8.0.1 --error-on-fail --patch-dir "${applicable}"
+rm -rf "${applicable}"
