@@ -78,6 +78,9 @@ spec:
         - name: {{ $name }}
           image: {{ include "eventline.image" (dict "root" $root "name" $name "svc" $svc) }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          # A container that fails leaves its last log lines in its status (kubectl describe, the
+          # pod's lastState) even after the kubelet has removed it and its log.
+          terminationMessagePolicy: FallbackToLogsOnError
           ports:
             - name: http
               containerPort: {{ $svc.port }}

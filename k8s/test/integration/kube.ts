@@ -100,7 +100,10 @@ export function skaffold(args: string[], env: Record<string, string> = {}): stri
 interface PodList {
   items: {
     metadata: { name: string; deletionTimestamp?: string; labels?: Record<string, string> };
-    status: { phase: string; containerStatuses?: { name: string; ready: boolean; restartCount: number }[] };
+    status: {
+      phase: string;
+      containerStatuses?: { name: string; ready: boolean; restartCount: number; lastState?: { terminated?: { exitCode: number; reason?: string; message?: string } } }[];
+    };
   }[];
 }
 

@@ -169,7 +169,12 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     // credential: the restarted container reads the Secret anew (env from a Secret is read at start).
     const restarted = pods(namespace, 'app.kubernetes.io/component=service').filter((p) => (p.status.containerStatuses?.[0]?.restartCount ?? 0) > 0);
     for (const pod of restarted) {
-      const previous = spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', pod.metadata.name, '--previous', '--tail=20'], { encoding: 'utf8' }).stdout;
+      // The chart's terminationMessagePolicy (FallbackToLogsOnError) keeps the failed container's last
+      // lines in the pod's status; the kubelet may already have removed the container and its log.
+      const terminated = pod.status.containerStatuses?.[0]?.lastState?.terminated;
+      const previous = terminated?.message
+        || spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', pod.metadata.name, '--previous', '--tail=20'], { encoding: 'utf8' }).stdout
+        || `no log kept; exit ${terminated?.exitCode} (${terminated?.reason})`;
       const fatal = previous.split('\n').find((line) => line.includes('"level":"fatal"')) ?? previous.slice(-2000);
       const refusedLogin = fatal.includes('SASL SCRAM SHA512 authentication failed');
       expect({ pod: pod.metadata.name, refusedLogin, ...(refusedLogin ? {} : { fatal }) }).toEqual({ pod: pod.metadata.name, refusedLogin: true });
