@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
@@ -48,6 +49,31 @@ async function call(base: string, method: string, path: string, body?: unknown):
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
+/**
+ * GET on a connection of its own. The test's event loop stalls while a synchronous kubectl runs; a
+ * kept-alive connection idle past the server's keep-alive timeout meanwhile is closed by the server,
+ * and a request sent on it fails before reaching the service (what a read of the service must not
+ * be blamed for).
+ */
+function getOnNewConnection(port: number, path: string): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet({ host: '127.0.0.1', port, path, agent: false }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { text += chunk; });
+      response.on('end', () => {
+        try {
+          resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
+        } catch (error) {
+          reject(error);
+        }
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+  });
+}
+
 /** A port-forward to a Service that comes back when the pod behind it is replaced. */
 async function forwardTo(service: string, port: number): Promise<PortForward> {
   return until(`port-forward to ${service}`, async () => {
@@ -91,6 +117,13 @@ const rebuildCollections = (): string[] => JSON.parse(nodeIn('cart-query', `
     console.log(JSON.stringify(found.map((c) => c.name)));
     await client.close();
   })().catch((error) => { console.error(error); process.exit(1); });`)) as string[];
+
+/** A workload's warnings and errors (probes and request lines left out): what a failed wait explains itself with. */
+function troubleIn(target: string): string {
+  const log = spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', target, '--tail=2000'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const lines = `${log.stdout}${log.stderr}`.split('\n').filter((line) => /"level":"(warn|error|fatal)"/.test(line) && !line.includes('"msg":"request completed"'));
+  return `${target}: ${lines.length} warnings and errors${lines.length ? `, the last:\n${lines.slice(-8).join('\n')}` : ''}`;
+}
 
 function waitAllReady(timeoutMs: number): Promise<string[]> {
   return until('every pod of the release Ready', () => {
@@ -172,10 +205,13 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       // The chart's terminationMessagePolicy (FallbackToLogsOnError) keeps the failed container's last
       // lines in the pod's status; the kubelet may already have removed the container and its log.
       const terminated = pod.status.containerStatuses?.[0]?.lastState?.terminated;
-      const previous = terminated?.message
-        || spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', pod.metadata.name, '--previous', '--tail=20'], { encoding: 'utf8' }).stdout
+      const previousLog = spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', pod.metadata.name, '--previous'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout ?? '';
+      // The cause is the first error the container wrote, not the shutdown lines its tail ends with.
+      const errors = `${previousLog}\n${terminated?.message ?? ''}`.split('\n')
+        .filter((line) => /"level":"(fatal|error)"/.test(line) && !line.includes('"msg":"request completed"'));
+      const fatal = errors.slice(0, 4).join('\n')
+        || (terminated?.message ?? previousLog).slice(-2000)
         || `no log kept; exit ${terminated?.exitCode} (${terminated?.reason})`;
-      const fatal = previous.split('\n').find((line) => line.includes('"level":"fatal"')) ?? previous.slice(-2000);
       const refusedLogin = fatal.includes('SASL SCRAM SHA512 authentication failed');
       expect({ pod: pod.metadata.name, refusedLogin, ...(refusedLogin ? {} : { fatal }) }).toEqual({ pod: pod.metadata.name, refusedLogin: true });
     }
@@ -397,17 +433,24 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     const order = await forwardTo('order-service', 8081);
     const cartQuery = await forwardTo('cart-query', 7000);
     forwards.push(order, cartQuery);
+    let seenEmails: string[] = [];
     const emails = await until('every order of user 1 on the last email', async () => {
       const all = (await call(`http://127.0.0.1:${order.port}`, 'GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
-      const mine = all.filter((o) => o.user.id === 1).map((o) => o.user.email);
-      return mine.length > 0 && mine.every((e) => e === lastEmail) ? mine : undefined;
-    }, 120_000);
+      seenEmails = all.filter((o) => o.user.id === 1).map((o) => o.user.email);
+      return seenEmails.length > 0 && seenEmails.every((e) => e === lastEmail) ? seenEmails : undefined;
+    }, minutes(4)).catch((error: Error) => {
+      throw new Error(`${error.message}: ${lastEmail} expected, seen ${[...new Set(seenEmails)].join(', ')}\n${troubleIn('deploy/order-service')}\n${troubleIn('deploy/user-service')}`);
+    });
     expect(new Set(emails)).toEqual(new Set([lastEmail]));
     // The cart: exactly `adds` items, split over the two products: none lost, none applied twice.
+    let seenVersion: unknown;
     const view = await until('the cart view with every add', async () => {
       const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
+      seenVersion = r.body?.version;
       return r.status === 200 && r.body.version >= adds ? r.body : undefined;
-    }, 120_000);
+    }, minutes(4)).catch((error: Error) => {
+      throw new Error(`${error.message}: version ${String(seenVersion)} of ${adds}\n${troubleIn('cart-aggregator-0')}\n${troubleIn('deploy/cart-query')}`);
+    });
     expect(view.version).toBe(adds);
     const qty = Object.fromEntries((view.lines as { itemId: string; qty: number }[]).map((line) => [line.itemId, line.qty]));
     expect(qty).toEqual({ 1: adds / 2, 2: adds / 2 });
@@ -417,7 +460,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     expect(carts.length).toBeGreaterThan(0);
     const cartQuery = await forwardTo('cart-query', 7000);
     forwards.push(cartQuery);
-    const read = (customerId: string) => call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
+    const read = (customerId: string) => getOnNewConnection(cartQuery.port, `/api/v1/${customerId}`);
     const live = new Map<string, unknown>();
     for (const customerId of carts) {
       const r = await read(customerId);

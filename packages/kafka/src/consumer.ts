@@ -5,6 +5,7 @@ import { toConsumedEvent, type ErrorClass } from './to-event';
 import { deadLetterRecord } from './dead-letter';
 import { isTransientKafkaError, PoisonRecordError } from './errors';
 import { retryKafka } from './retry';
+import { CrashRecovery } from './crash-recovery';
 
 export interface ConsumedEvent<T = unknown> {
   topic: string;
@@ -103,7 +104,7 @@ export class EventConsumer {
   private readonly retry: RetryPolicy;
   private readonly log: Logger;
   private joined = false;
-  private crashed = false;
+  private readonly recovery: CrashRecovery;
   private stopping = false;
   /** Set while the consumer rejoins with a new concurrency: batches break off as on stop. */
   private restarting = false;
@@ -127,9 +128,16 @@ export class EventConsumer {
       this.joined = true;
       this.log.info({ assignment: event.payload.memberAssignment }, 'joined group');
     });
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.crashed = !event.payload.restart;
-      this.log.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+    this.consumer.on(this.consumer.events.CRASH, () => {
+      this.joined = false;
+    });
+    this.recovery = new CrashRecovery(this.consumer, {
+      logger: this.log,
+      isStopping: () => this.stopping,
+      restart: async () => {
+        await this.consumer.connect();
+        await this.run();
+      },
     });
     const { onProgress } = options;
     if (onProgress) {
@@ -140,14 +148,14 @@ export class EventConsumer {
     }
   }
 
-  /** False once kafkajs gave up on it (a crash it will not restart from): only a new process resumes it. */
+  /** False once it crashed and was not started again (see CrashRecovery): only a new process resumes it. */
   isAlive(): boolean {
-    return !this.crashed;
+    return this.recovery.isAlive();
   }
 
   /** Ready once it has joined its group and has not crashed for good. */
   isReady(): boolean {
-    return this.joined && !this.crashed && !this.stopping;
+    return this.joined && this.recovery.isAlive() && !this.stopping;
   }
 
   async start(): Promise<void> {
@@ -200,6 +208,7 @@ export class EventConsumer {
   /** Stops fetching, lets the record in hand finish, commits what was handled, leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.recovery.cancel();
     await this.reconfiguring.catch(() => undefined);
     await this.consumer.disconnect();
   }

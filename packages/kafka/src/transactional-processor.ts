@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMe
 import { backoffDelayMs, consumerLag, deadLettered, eventsConsumed, eventsPublished, failpoint, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { PoisonRecordError } from './errors';
 import { deadLetterRecord } from './dead-letter';
+import { CrashRecovery } from './crash-recovery';
 import { retryKafka } from './retry';
 import { toConsumedEvent, type ErrorClass } from './to-event';
 import type { ConsumedEvent, ValueDecoder } from './consumer';
@@ -54,7 +55,7 @@ export class TransactionalProcessor {
   private restoredGeneration = -1;
   private joined = false;
   private stopping = false;
-  private crashed = false;
+  private readonly recovery: CrashRecovery;
 
   constructor(private readonly options: TransactionalProcessorOptions) {
     this.prefix = options.topicPrefix ?? '';
@@ -81,19 +82,26 @@ export class TransactionalProcessor {
       this.joined = true;
       this.log.info({ assignment: event.payload.memberAssignment }, 'joined group');
     });
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.crashed = !event.payload.restart;
-      this.log.error({ err: event.payload.error, restart: event.payload.restart }, 'processor crashed');
+    this.consumer.on(this.consumer.events.CRASH, () => {
+      this.joined = false;
+    });
+    this.recovery = new CrashRecovery(this.consumer, {
+      logger: this.log,
+      isStopping: () => this.stopping,
+      restart: async () => {
+        await this.consumer.connect();
+        await this.run();
+      },
     });
   }
 
   /** False once kafkajs gave up on the consumer: the committed offsets and transactions let a new process resume exactly once. */
   isAlive(): boolean {
-    return !this.crashed;
+    return this.recovery.isAlive();
   }
 
   isReady(): boolean {
-    return this.joined && !this.crashed && !this.stopping;
+    return this.joined && this.recovery.isAlive() && !this.stopping;
   }
 
   async start(): Promise<void> {
@@ -102,7 +110,11 @@ export class TransactionalProcessor {
       await this.consumer.connect();
       for (const topic of this.options.topics) await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: true });
     }, { logger: this.log, deadlineMs: this.options.retryDeadlineMs });
-    await this.consumer.run({
+    await this.run();
+  }
+
+  private run(): Promise<void> {
+    return this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.handleBatch(payload),
@@ -111,6 +123,7 @@ export class TransactionalProcessor {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.recovery.cancel();
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }

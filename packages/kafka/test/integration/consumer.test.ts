@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { KafkaJSNonRetriableError, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { createLogger } from '@eventline/observability';
 import { createDatabase, eventually, localKafka, startTsProcess, uniqueName, urls } from '@eventline/testkit';
@@ -140,6 +140,39 @@ describe('EventConsumer', () => {
     await producer.send({ topic, messages: [event('k', { amount: 1 })] });
     await eventually(async () => handled, (h) => h.length === 1, { what: 'handled once the fault clears' });
     expect(calls).toBe(7);
+  });
+
+  it('starts itself again after a crash kafkajs does not restart from (a dead letter refused), and loses no record', async () => {
+    const topic = await newTopic();
+    let refusals = 0;
+    // The broker refusing the dead letter once with an error kafkajs does not retry (as it reports an
+    // ACL the broker has not applied yet): kafkajs stops the consumer for good.
+    const refusingOnce = new Proxy(producer, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver);
+        return async (record: Parameters<Producer['send']>[0]) => {
+          if (refusals++ === 0) throw new KafkaJSNonRetriableError('dead letter refused');
+          return target.send(record);
+        };
+      },
+    });
+    const handled: string[] = [];
+    const consumer = new EventConsumer({
+      kafka, groupId: uniqueName('group'), topics: [topic], decode: decodeJson, producer: refusingOnce, logger,
+      retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
+      handler: async (e) => {
+        if (e.key === 'bad') throw new Error('business rule broken');
+        handled.push(e.key);
+      },
+    });
+    running.push(consumer);
+    await producer.send({ topic, messages: [event('bad', { amount: 1 }), event('good', { amount: 1 })] });
+    void consumer.start();
+    await eventually(async () => handled, (h) => h.includes('good'), { what: 'the record after the refused dead letter handled', timeoutMs: 60_000 });
+    expect(refusals).toBe(2);
+    expect(handled).toEqual(['good']);
+    expect(consumer.isAlive()).toBe(true);
+    expect((await readDeadLetters(topic, 1)).map((m) => m.key?.toString())).toEqual(['bad']);
   });
 
   const projector = join(__dirname, '..', 'fixtures', 'projector-process.ts');
