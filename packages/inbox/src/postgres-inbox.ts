@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@eventline/postgres';
 
 export async function createInboxSchema(db: Pool | PoolClient): Promise<void> {
   await db.query(`
@@ -23,23 +24,12 @@ export async function handleOnce(
   eventId: string,
   effect: (tx: PoolClient) => Promise<void>,
 ): Promise<InboxOutcome> {
-  const tx = await pool.connect();
-  try {
-    await tx.query('BEGIN');
+  return withTransaction(pool, async (tx) => {
     const claimed = await tx.query('INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [consumer, eventId]);
-    if (claimed.rowCount === 0) {
-      await tx.query('ROLLBACK');
-      return 'duplicate';
-    }
+    if (claimed.rowCount === 0) return 'duplicate';
     await effect(tx);
-    await tx.query('COMMIT');
     return 'applied';
-  } catch (error) {
-    await tx.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    tx.release();
-  }
+  });
 }
 
 export interface BatchOutcome<E> {
@@ -61,9 +51,7 @@ export async function handleBatchOnce<E extends { envelope: { eventId: string } 
   effect: (tx: PoolClient, fresh: E[]) => Promise<void>,
 ): Promise<BatchOutcome<E>> {
   if (events.length === 0) return { applied: [], duplicates: 0 };
-  const tx = await pool.connect();
-  try {
-    await tx.query('BEGIN');
+  return withTransaction(pool, async (tx) => {
     // Sorted, so that two batches overlapping after a rebalance wait on each other instead of deadlocking.
     const ids = [...new Set(events.map((e) => e.envelope.eventId))].sort();
     const { rows } = await tx.query<{ event_id: string }>(
@@ -73,12 +61,6 @@ export async function handleBatchOnce<E extends { envelope: { eventId: string } 
     const claimed = new Set(rows.map((r) => r.event_id));
     const applied = events.filter((e) => claimed.delete(e.envelope.eventId));
     if (applied.length > 0) await effect(tx, applied);
-    await tx.query('COMMIT');
     return { applied, duplicates: events.length - applied.length };
-  } catch (error) {
-    await tx.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    tx.release();
-  }
+  });
 }

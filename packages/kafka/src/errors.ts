@@ -23,7 +23,7 @@ const transientNames = new Set([
  * A transient fault as this package knows them: the network (a refused or reset connection, DNS),
  * kafkajs' connection errors and what it marks `retriable`, and `TransientError`. The database
  * drivers' own transient errors are classified beside the packages that use them
- * (@eventline/outbox: isTransientPostgresError, isTransientMongoError); a consumer whose handler
+ * (@eventline/postgres' isTransientPostgresError, @eventline/mongo's isTransientMongoError); a consumer whose handler
  * writes to a database is given them (EventConsumerOptions.isTransient).
  */
 export function isTransientKafkaError(error: unknown): boolean {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { EventEnvelope } from '@eventline/kafka';
 import { LOCK_PARTITIONS } from './schema';
-import { markQueued } from './wake';
+import { afterCommit } from '@eventline/postgres';
+import { outboxCommitted } from './wake';
 
 export interface OutboxEvent {
   topic: string;
@@ -68,7 +69,7 @@ export function insertOutboxRows(first: number, onlyIf = 'true'): string {
 }
 
 /**
- * Adds events to the outbox inside the caller's transaction (`withTransaction`), after the state
+ * Adds events to the outbox inside the caller's transaction (@eventline/postgres' `withTransaction`), after the state
  * change they describe; the commit wakes the process's relays. Call it after taking the aggregate's
  * row lock (the state UPDATE does), so that ids of one key are assigned in commit order.
  */
@@ -76,5 +77,5 @@ export async function enqueue(tx: PoolClient, events: OutboxEvent[], validate?: 
   if (events.length === 0) return;
   const columns = outboxColumns(events, validate);
   await tx.query(insertOutboxRows(1), outboxParameters(columns));
-  markQueued(tx);
+  afterCommit(tx, outboxCommitted);
 }

@@ -1,7 +1,6 @@
 export { createOutboxSchema, LOCK_PARTITIONS } from './schema';
 export { enqueue, insertOutboxRows, lockPartition, outboxColumns, outboxParameters, type OutboxColumns, type OutboxEvent, type PayloadValidator } from './enqueue';
-export { OutboxRelay, type OutboxRelayOptions, type RecordEncoder } from './relay';
-export { withTransaction } from './transaction';
-export { isTransientMongoError, isTransientPostgresError } from './transient';
+export { OutboxRelay, type OutboxRelayOptions } from './relay';
+export { encodeRecords, type PendingRecord, type RecordEncoder } from './encode-records';
 export { MongoOutboxRelay, pendingEvent, pendingEventsQuery, PENDING_EVENTS, type PendingEvent, type MongoOutboxRelayOptions } from './mongo-relay';
 export { onOutboxCommit, outboxCommitted } from './wake';

@@ -1,9 +1,10 @@
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
-import type { Message, Producer, TopicMessages } from 'kafkajs';
-import { buildHeaders, type EventEnvelope } from '@eventline/kafka';
+import type { Producer } from 'kafkajs';
+import type { EventEnvelope } from '@eventline/kafka';
 import { Backoff, eventsPublished, failpoint, outboxDepth, type Logger } from '@eventline/observability';
 import type { OutboxEvent } from './enqueue';
-import { RELAY_BACKOFF, type RecordEncoder } from './relay';
+import { RELAY_BACKOFF } from './relay';
+import { encodeRecords, type RecordEncoder } from './encode-records';
 
 /**
  * The transactional outbox for MongoDB without multi-document transactions: a document carries the
@@ -100,22 +101,8 @@ export class MongoOutboxRelay {
       .toArray();
     outboxDepth.set({ table: collection.collectionName }, documents.length);
     if (documents.length === 0) return 0;
-    const byTopic = new Map<string, Message[]>();
-    let count = 0;
-    for (const document of documents) {
-      for (const event of document[PENDING_EVENTS] as PendingEvent[]) {
-        let value: Buffer | null = null;
-        let envelope = event.envelope;
-        if (event.recordName !== null) {
-          value = await this.options.encoder.encode(event.topic, event.recordName, event.payload as never);
-          envelope = { ...envelope, schemaId: await this.options.encoder.schemaId(event.topic, event.recordName) };
-        }
-        const topic = (this.options.topicPrefix ?? '') + event.topic;
-        byTopic.set(topic, [...(byTopic.get(topic) ?? []), { key: event.key, value, headers: buildHeaders(envelope) }]);
-        count++;
-      }
-    }
-    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    const pending = documents.flatMap((document) => document[PENDING_EVENTS] as PendingEvent[]);
+    const topicMessages = await encodeRecords(pending, this.options.encoder, this.options.topicPrefix);
     await this.options.producer.sendBatch({ acks: -1, topicMessages });
     failpoint('mongo-outbox.after-publish');
     for (const document of documents) {
@@ -123,6 +110,6 @@ export class MongoOutboxRelay {
       await collection.updateOne({ _id: document._id }, { $pull: { [PENDING_EVENTS]: { eventId: { $in: ids } } } } as unknown as UpdateFilter<Document>);
     }
     for (const { topic, messages } of topicMessages) eventsPublished.inc({ topic }, messages.length);
-    return count;
+    return pending.length;
   }
 }

@@ -1,15 +1,11 @@
 import type { Pool } from 'pg';
-import type { Message, Producer, TopicMessages } from 'kafkajs';
-import { buildHeaders, type EventEnvelope } from '@eventline/kafka';
+import type { Producer } from 'kafkajs';
+import type { EventEnvelope } from '@eventline/kafka';
+import { withTransaction } from '@eventline/postgres';
 import { Backoff, eventsPublished, failpoint, outboxDepth, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { LOCK_PARTITIONS } from './schema';
 import { onOutboxCommit } from './wake';
-
-/** Encodes a payload for a topic (Avro in Confluent framing: AvroCodec) and names the schema it used. */
-export interface RecordEncoder {
-  encode(topic: string, recordName: string, payload: never): Promise<Buffer>;
-  schemaId(topic: string, recordName: string): Promise<number>;
-}
+import { encodeRecords, type RecordEncoder } from './encode-records';
 
 export interface OutboxRelayOptions {
   pool: Pool;
@@ -139,9 +135,7 @@ export class OutboxRelay {
    * rows, mark them sent. Returns the row count.
    */
   async publishRound(start = 0): Promise<number> {
-    const tx = await this.options.pool.connect();
-    try {
-      await tx.query('BEGIN');
+    const published = await withTransaction(this.options.pool, async (tx) => {
       // The claim and the read are two statements on purpose: under READ COMMITTED a statement reads
       // with the snapshot it started with, so a read in the claiming statement could still see rows
       // as unsent that the relay it took the partition from had marked and committed in between
@@ -153,53 +147,28 @@ export class OutboxRelay {
                LIMIT $2 FOR UPDATE SKIP LOCKED`,
         values: [start, this.claim],
       });
-      if (claimed.rowCount === 0) {
-        await tx.query('COMMIT');
-        return 0;
-      }
+      if (claimed.rowCount === 0) return [];
       const { rows } = await tx.query<OutboxRow>({
         name: 'outbox.read-unsent',
         text: `SELECT id, topic, key, record_name, payload, envelope FROM outbox
                WHERE sent_at IS NULL AND partition = ANY($1) ORDER BY id LIMIT $2`,
         values: [claimed.rows.map((r) => r.partition), this.batchSize],
       });
-      if (rows.length === 0) {
-        await tx.query('COMMIT');
-        return 0;
-      }
-      const topicMessages = await this.encode(rows);
+      if (rows.length === 0) return [];
+      const topicMessages = await encodeRecords(rows.map((row) => ({ ...row, recordName: row.record_name })), this.options.encoder, this.options.topicPrefix);
       failpoint('outbox.before-publish');
       await this.options.producer.sendBatch({ acks: -1, topicMessages });
       failpoint('outbox.after-publish');
       await tx.query({ name: 'outbox.mark-sent', text: 'UPDATE outbox SET sent_at = now() WHERE id = ANY($1)', values: [rows.map((r) => r.id)] });
       failpoint('outbox.after-mark');
-      await tx.query('COMMIT');
-      for (const { topic, messages } of topicMessages) eventsPublished.inc({ topic }, messages.length);
-      return rows.length;
-    } catch (error) {
-      await tx.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      tx.release();
+      return topicMessages;
+    });
+    let rows = 0;
+    for (const { topic, messages } of published) {
+      eventsPublished.inc({ topic }, messages.length);
+      rows += messages.length;
     }
-  }
-
-  private async encode(rows: OutboxRow[]): Promise<TopicMessages[]> {
-    const byTopic = new Map<string, Message[]>();
-    for (const row of rows) {
-      let value: Buffer | null = null;
-      let envelope = row.envelope;
-      if (row.record_name !== null) {
-        const { encoder } = this.options;
-        value = await encoder.encode(row.topic, row.record_name, row.payload as never);
-        envelope = { ...envelope, schemaId: await encoder.schemaId(row.topic, row.record_name) };
-      }
-      const topic = (this.options.topicPrefix ?? '') + row.topic;
-      const messages = byTopic.get(topic) ?? [];
-      messages.push({ key: row.key, value, headers: buildHeaders(envelope) });
-      byTopic.set(topic, messages);
-    }
-    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    return rows;
   }
 
   private async housekeeping(): Promise<void> {

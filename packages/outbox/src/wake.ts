@@ -1,12 +1,9 @@
-import type { PoolClient } from 'pg';
-
 /**
  * Wake-ups within the process: a commit that queued outbox rows wakes this process's relays at
  * once, where a pg_notify per commit would cost every writer a global lock at commit (a third of
  * the command path's throughput, measured). Relays elsewhere find the rows at their next poll.
  */
 const relays = new Set<() => void>();
-const queuedIn = new WeakSet<PoolClient>();
 
 export function onOutboxCommit(wake: () => void): () => void {
   relays.add(wake);
@@ -15,14 +12,4 @@ export function onOutboxCommit(wake: () => void): () => void {
 
 export function outboxCommitted(): void {
   for (const wake of relays) wake();
-}
-
-/** `enqueue` marks its transaction; `withTransaction` wakes the relays once that transaction commits. */
-export function markQueued(tx: PoolClient): void {
-  queuedIn.add(tx);
-}
-
-/** Whether `tx` queued rows since it began; forgets it either way. */
-export function takeQueued(tx: PoolClient): boolean {
-  return queuedIn.delete(tx);
 }

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import { enqueue, withTransaction, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
+import { enqueue, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
+import { withTransaction } from '@eventline/postgres';
 
 /**
  * A state change and the events describing it, in one transaction (the transactional outbox). `change`

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import { createOutboxSchema, enqueue, withTransaction, type OutboxEvent } from '@eventline/outbox';
+import { createOutboxSchema, enqueue, type OutboxEvent } from '@eventline/outbox';
+import { withTransaction } from '@eventline/postgres';
 
 export interface SeededMigration {
   /** Names the seed (kept in table `seeded`) and the advisory lock, e.g. the seeded table's name. */

@@ -1,5 +1,6 @@
 import { isTransientKafkaError } from '@eventline/kafka';
-import { isTransientMongoError, isTransientPostgresError } from '@eventline/outbox';
+import { isTransientMongoError } from '@eventline/mongo';
+import { isTransientPostgresError } from '@eventline/postgres';
 
 /**
  * A transient fault of anything a service talks to (the network, Kafka, PostgreSQL, MongoDB): its

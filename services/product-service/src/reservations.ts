@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { newEnvelope, type ConsumedEvent, type EventEnvelope } from '@eventline/kafka';
-import { enqueue, withTransaction, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
+import { enqueue, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
+import { withTransaction } from '@eventline/postgres';
 import { stateEvent } from '@eventline/runtime';
 import { PRODUCTS_TOPIC, PRODUCT_STATE, toProduct, type ProductRow } from './products';
 

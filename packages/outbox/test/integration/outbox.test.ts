@@ -4,7 +4,8 @@ import { Pool } from 'pg';
 import { createLogger } from '@eventline/observability';
 import { createProducer, ensureTopics, newEnvelope, parseHeaders } from '@eventline/kafka';
 import { createDatabase, eventually, localKafka, startTsProcess, uniqueName, urls } from '@eventline/testkit';
-import { createOutboxSchema, enqueue, OutboxRelay, withTransaction, type OutboxEvent } from '../../src';
+import { withTransaction } from '@eventline/postgres';
+import { createOutboxSchema, enqueue, OutboxRelay, type OutboxEvent } from '../../src';
 import { counted, counterCodec } from '../fixtures/counter-catalog';
 
 const logger = createLogger('outbox-test', 'silent');

@@ -1,5 +1,6 @@
 import { isTransientKafkaError } from '@eventline/kafka';
-import { isTransientMongoError, isTransientPostgresError } from '@eventline/outbox';
+import { isTransientMongoError } from '@eventline/mongo';
+import { isTransientPostgresError } from '@eventline/postgres';
 import { isTransient } from '../../src/transient';
 
 /** What the runtime's start-up waits out before its migrations run (isTransient, shared with the consumers). */

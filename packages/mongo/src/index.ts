@@ -1,0 +1,1 @@
+export { isTransientMongoError } from './transient';

@@ -1,0 +1,2 @@
+export { afterCommit, withTransaction } from './transaction';
+export { isTransientPostgresError } from './transient';
