@@ -5,7 +5,7 @@ import { toConsumedEvent, type ErrorClass } from './to-event';
 import { deadLetterRecord } from './dead-letter';
 import { isTransientKafkaError, PoisonRecordError } from './errors';
 import { retryKafka } from './retry';
-import { CrashRecovery } from './crash-recovery';
+import { GroupMember } from './group-member';
 
 export interface ConsumedEvent<T = unknown> {
   topic: string;
@@ -103,8 +103,7 @@ export class EventConsumer {
   private readonly consumer: Consumer;
   private readonly retry: RetryPolicy;
   private readonly log: Logger;
-  private joined = false;
-  private readonly recovery: CrashRecovery;
+  private readonly member: GroupMember;
   private stopping = false;
   /** Set while the consumer rejoins with a new concurrency: batches break off as on stop. */
   private restarting = false;
@@ -117,28 +116,16 @@ export class EventConsumer {
     this.retry = { ...defaultRetry, ...options.retry };
     this.concurrency = options.partitionsConsumedConcurrently ?? 1;
     this.log = options.logger.child({ component: 'consumer', group: options.groupId });
-    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
-    this.consumer = options.kafka.consumer({
+    this.member = new GroupMember({
+      kafka: options.kafka,
       groupId: options.groupId,
-      maxWaitTimeInMs: 1000,
-      sessionTimeout,
-      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
-    });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-      this.joined = true;
-      this.log.info({ assignment: event.payload.memberAssignment }, 'joined group');
-    });
-    this.consumer.on(this.consumer.events.CRASH, () => {
-      this.joined = false;
-    });
-    this.recovery = new CrashRecovery(this.consumer, {
       logger: this.log,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      maxWaitTimeInMs: 1000,
       isStopping: () => this.stopping,
-      restart: async () => {
-        await this.consumer.connect();
-        await this.run();
-      },
+      run: () => this.run(),
     });
+    this.consumer = this.member.consumer;
     const { onProgress } = options;
     if (onProgress) {
       // A batch with nothing to handle (markers, aborted records) never reaches eachBatch; kafkajs moves past it.
@@ -148,14 +135,14 @@ export class EventConsumer {
     }
   }
 
-  /** False once it crashed and was not started again (see CrashRecovery): only a new process resumes it. */
+  /** False once it crashed and was not started again (see GroupMember): only a new process resumes it. */
   isAlive(): boolean {
-    return this.recovery.isAlive();
+    return this.member.isAlive();
   }
 
   /** Ready once it has joined its group and has not crashed for good. */
   isReady(): boolean {
-    return this.joined && this.recovery.isAlive() && !this.stopping;
+    return this.member.isJoined() && this.member.isAlive() && !this.stopping;
   }
 
   async start(): Promise<void> {
@@ -196,7 +183,7 @@ export class EventConsumer {
       } finally {
         this.restarting = false;
       }
-      this.joined = false;
+      this.member.left();
       this.concurrency = concurrency;
       if (this.stopping) return;
       await this.run();
@@ -208,7 +195,7 @@ export class EventConsumer {
   /** Stops fetching, lets the record in hand finish, commits what was handled, leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.recovery.cancel();
+    this.member.cancelRestart();
     await this.reconfiguring.catch(() => undefined);
     await this.consumer.disconnect();
   }

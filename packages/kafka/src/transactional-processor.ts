@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMe
 import { backoffDelayMs, consumerLag, deadLettered, eventsConsumed, eventsPublished, failpoint, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { PoisonRecordError } from './errors';
 import { deadLetterRecord } from './dead-letter';
-import { CrashRecovery } from './crash-recovery';
+import { GroupMember } from './group-member';
 import { retryKafka } from './retry';
 import { toConsumedEvent, type ErrorClass } from './to-event';
 import type { ConsumedEvent, ValueDecoder } from './consumer';
@@ -53,21 +53,22 @@ export class TransactionalProcessor {
   private readonly prefix: string;
   private generation = 0;
   private restoredGeneration = -1;
-  private joined = false;
   private stopping = false;
-  private readonly recovery: CrashRecovery;
+  private readonly member: GroupMember;
 
   constructor(private readonly options: TransactionalProcessorOptions) {
     this.prefix = options.topicPrefix ?? '';
     this.log = options.logger.child({ component: 'transactional-processor', group: options.groupId });
-    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
-    this.consumer = options.kafka.consumer({
+    this.member = new GroupMember({
+      kafka: options.kafka,
       groupId: options.groupId,
-      readUncommitted: false,
+      logger: this.log,
+      sessionTimeoutMs: options.sessionTimeoutMs,
       maxWaitTimeInMs: 500,
-      sessionTimeout,
-      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+      isStopping: () => this.stopping,
+      run: () => this.run(),
     });
+    this.consumer = this.member.consumer;
     this.producer = options.kafka.producer({
       transactionalId: options.transactionalId,
       // An instance killed mid-transaction blocks read_committed readers until this runs out or a
@@ -77,31 +78,18 @@ export class TransactionalProcessor {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       this.generation++;
-      this.joined = true;
-      this.log.info({ assignment: event.payload.memberAssignment }, 'joined group');
-    });
-    this.consumer.on(this.consumer.events.CRASH, () => {
-      this.joined = false;
-    });
-    this.recovery = new CrashRecovery(this.consumer, {
-      logger: this.log,
-      isStopping: () => this.stopping,
-      restart: async () => {
-        await this.consumer.connect();
-        await this.run();
-      },
     });
   }
 
-  /** False once kafkajs gave up on the consumer: the committed offsets and transactions let a new process resume exactly once. */
+  /** False once its consumer crashed for good (see GroupMember): the committed offsets and transactions let a new process resume exactly once. */
   isAlive(): boolean {
-    return this.recovery.isAlive();
+    return this.member.isAlive();
   }
 
   isReady(): boolean {
-    return this.joined && this.recovery.isAlive() && !this.stopping;
+    return this.member.isJoined() && this.member.isAlive() && !this.stopping;
   }
 
   async start(): Promise<void> {
@@ -123,7 +111,7 @@ export class TransactionalProcessor {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.recovery.cancel();
+    this.member.cancelRestart();
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }
