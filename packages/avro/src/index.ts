@@ -26,3 +26,4 @@ export { checkAll, registerAll, registerSubject, formatReport, type RegistryRepo
 export { defaultRegistryUrl, registryUrlFromEnv } from './registry-api';
 export { generateTypes, runCodegen, generatedFile, codegenCommand } from './codegen';
 export * from './generated/events';
+export { recordValue, UnexpectedRecordError, type DecodedRecord } from './record-value';

@@ -16,7 +16,7 @@ export async function restoreCarts(kafka: Kafka, codec: AvroCodec, logger: Logge
   await readTopicToEnd(kafka, prefix + CHANGELOG_TOPIC, async (message) => {
     const key = message.key!.toString();
     if (message.value === null) carts.delete(key);
-    else carts.set(key, (await codec.decode(message.value, 'dev.eventline.carts.CartDetails')).value as CartDetails);
+    else carts.set(key, (await codec.decode(message.value, 'dev.eventline.carts.CartDetails')).value);
   }, { groupId: `${prefix}cart-aggregator.restore-${randomUUID()}`, logger, heartbeat, retry: { logger, deadlineMs: retryDeadlineMs } });
   logger.info({ carts: carts.size }, 'restored cart state from the changelog');
   return carts;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import type { Kafka } from 'kafkajs';
-import type { ProductState } from '@eventline/avro';
+import { recordValue } from '@eventline/avro';
 import { endOffsets, EventConsumer, ReadProgress, withAdmin, type EventConsumerOptions, type KafkaRetryOptions } from '@eventline/kafka';
 import type { Logger } from '@eventline/observability';
 import type { PricedProduct } from './cart-fold';
@@ -35,7 +35,7 @@ export class ProductTable {
           this.products.delete(event.key);
           return;
         }
-        const { description, price, version } = event.value as ProductState;
+        const { description, price, version } = recordValue(event, 'dev.eventline.products.ProductState');
         const known = this.products.get(event.key);
         if (!known || known.version < version) this.products.set(event.key, { description, price, version });
       },

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { CartDetails } from '@eventline/avro';
+import { recordValue, type CartDetails } from '@eventline/avro';
 import { applyIfNewer, applyNewestInBulk } from '@eventline/inbox';
 import type { ConsumedEvent } from '@eventline/kafka';
 
@@ -51,7 +51,7 @@ export class CartView {
       await this.collection.deleteOne({ _id: event.key });
       return;
     }
-    const { customerId, version, ...cart } = event.value as CartDetails;
+    const { customerId, version, ...cart } = recordValue(event, 'dev.eventline.carts.CartDetails');
     await applyIfNewer(this.collection, customerId, version, { $set: cart });
   }
 
@@ -73,7 +73,7 @@ export class CartView {
   async applyBatch(events: ConsumedEvent[]): Promise<void> {
     await applyNewestInBulk(this.collection, events.map((event) => {
       if (event.value === null) return { id: event.key, version: 0, update: null };
-      const { customerId, version, ...cart } = event.value as CartDetails;
+      const { customerId, version, ...cart } = recordValue(event, 'dev.eventline.carts.CartDetails');
       return { id: customerId, version, update: { $set: cart } };
     }));
   }

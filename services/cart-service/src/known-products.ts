@@ -1,5 +1,8 @@
 import type { Pool } from 'pg';
+import { recordValue } from '@eventline/avro';
 import type { ConsumedEvent } from '@eventline/kafka';
+
+const PRODUCT_STATE = 'dev.eventline.products.ProductState';
 
 /** Which products exist, from the `products` topic: the write side refuses items nobody sells. */
 export class KnownProducts {
@@ -22,7 +25,7 @@ export class KnownProducts {
     const last = new Map<string, ConsumedEvent>();
     for (const event of events) last.set(event.key, event);
     const gone = [...last.values()].filter((e) => e.value === null).map((e) => e.key);
-    const states = [...last.values()].flatMap((e) => (e.value === null ? [] : [e.value as { id: number; version: number }])).sort((a, b) => a.id - b.id);
+    const states = [...last.values()].flatMap((e) => (e.value === null ? [] : [recordValue(e, PRODUCT_STATE)])).sort((a, b) => a.id - b.id);
     await this.pool.query(
       `WITH removed AS (DELETE FROM known_product WHERE id = ANY($1::bigint[]))
        INSERT INTO known_product (id, version) SELECT * FROM unnest($2::bigint[], $3::bigint[])
@@ -37,7 +40,7 @@ export class KnownProducts {
       await this.pool.query('DELETE FROM known_product WHERE id = $1', [event.key]);
       return;
     }
-    const { id, version } = event.value as { id: number; version: number };
+    const { id, version } = recordValue(event, PRODUCT_STATE);
     await this.pool.query(
       `INSERT INTO known_product (id, version) VALUES ($1, $2)
        ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version WHERE known_product.version < EXCLUDED.version`,

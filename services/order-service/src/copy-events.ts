@@ -1,5 +1,5 @@
 import { applyIfNewer } from '@eventline/inbox';
-import type { ProductState, UserState } from '@eventline/avro';
+import { recordValue, type UserState } from '@eventline/avro';
 import type { ConsumedEvent } from '@eventline/kafka';
 import type { CopySet } from './local-copies';
 
@@ -10,7 +10,7 @@ export async function applyUserEvent(event: ConsumedEvent, targets: CopySet[]): 
     await Promise.all(targets.map((t) => t.users.deleteOne({ _id: id })));
     return undefined;
   }
-  const user = event.value as UserState;
+  const user = recordValue(event, 'dev.eventline.users.UserState');
   const { firstname, lastname, email } = user;
   await Promise.all(targets.map((t) => applyIfNewer(t.users, id, user.version, { $set: { firstname, lastname, email } })));
   return user;
@@ -22,6 +22,6 @@ export async function applyProductEvent(event: ConsumedEvent, targets: CopySet[]
     await Promise.all(targets.map((t) => t.products.deleteOne({ _id: id })));
     return;
   }
-  const { description, price, qtyAvailable, version } = event.value as ProductState;
+  const { description, price, qtyAvailable, version } = recordValue(event, 'dev.eventline.products.ProductState');
   await Promise.all(targets.map((t) => applyIfNewer(t.products, id, version, { $set: { description, price, qtyAvailable } })));
 }

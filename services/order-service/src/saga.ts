@@ -1,4 +1,5 @@
 import { ObjectId } from 'mongodb';
+import { recordValue } from '@eventline/avro';
 import type { ConsumedEvent } from '@eventline/kafka';
 import type { Orders } from './orders';
 
@@ -7,19 +8,19 @@ import type { Orders } from './orders';
  * PENDING to APPROVED or REJECTED, once (a repeated answer finds the order no longer PENDING).
  */
 export async function applyInventoryEvent(orders: Orders, event: ConsumedEvent): Promise<void> {
-  const { orderId, reason } = (event.value ?? {}) as { orderId?: string; reason?: string };
-  if (!orderId || !ObjectId.isValid(orderId)) return;
-  const id = new ObjectId(orderId);
+  const known = (orderId: string) => ObjectId.isValid(orderId);
   if (event.recordName === 'dev.eventline.inventory.StockReserved') {
-    await orders.transition(id, 'PENDING', 'APPROVED', 'dev.eventline.orders.OrderApproved', { orderId }, event.envelope);
+    const { orderId } = recordValue(event, 'dev.eventline.inventory.StockReserved');
+    if (known(orderId)) await orders.transition(new ObjectId(orderId), 'PENDING', 'APPROVED', 'dev.eventline.orders.OrderApproved', { orderId }, event.envelope);
   } else if (event.recordName === 'dev.eventline.inventory.StockRejected') {
-    await orders.transition(id, 'PENDING', 'REJECTED', 'dev.eventline.orders.OrderRejected', { orderId, reason: reason ?? 'rejected' }, event.envelope, reason);
+    const { orderId, reason } = recordValue(event, 'dev.eventline.inventory.StockRejected');
+    if (known(orderId)) await orders.transition(new ObjectId(orderId), 'PENDING', 'REJECTED', 'dev.eventline.orders.OrderRejected', { orderId, reason }, event.envelope, reason);
   }
 }
 
 /** A checked-out cart becomes one order. */
 export async function applyCartEvent(orders: Orders, event: ConsumedEvent): Promise<void> {
   if (event.recordName !== 'dev.eventline.carts.CartCheckedOut') return;
-  const { cartId, customerId, lines } = event.value as { cartId: string; customerId: string; lines: { itemId: string; qty: number }[] };
+  const { cartId, customerId, lines } = recordValue(event, 'dev.eventline.carts.CartCheckedOut');
   await orders.placeFromCart(cartId, customerId, lines, event.envelope);
 }

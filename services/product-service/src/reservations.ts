@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { recordValue, type OrderLine, type OrderPlaced } from '@eventline/avro';
 import { newEnvelope, type ConsumedEvent, type EventEnvelope } from '@eventline/kafka';
 import { enqueue, type OutboxEvent, type PayloadValidator } from '@eventline/outbox';
 import { withTransaction } from '@eventline/postgres';
@@ -8,11 +9,6 @@ import { PRODUCTS_TOPIC, PRODUCT_STATE, toProduct, type ProductRow } from './pro
 export const INVENTORY_TOPIC = 'inventory';
 const ORDER_PLACED = 'dev.eventline.orders.OrderPlaced';
 const ORDER_CANCELLED = 'dev.eventline.orders.OrderCancelled';
-
-interface Line {
-  productId: number;
-  qty: number;
-}
 
 /**
  * product-service's part of the order saga. A reservation row per order makes each step happen once
@@ -34,8 +30,8 @@ export class Reservations {
   }
 
   async handle(event: ConsumedEvent): Promise<void> {
-    if (event.recordName === ORDER_PLACED) await this.reserve(event.value as { orderId: string; lines: Line[] }, event.envelope);
-    if (event.recordName === ORDER_CANCELLED) await this.release((event.value as { orderId: string }).orderId, event.envelope);
+    if (event.recordName === ORDER_PLACED) await this.reserve(recordValue(event, ORDER_PLACED), event.envelope);
+    if (event.recordName === ORDER_CANCELLED) await this.release(recordValue(event, ORDER_CANCELLED).orderId, event.envelope);
   }
 
   private event(recordName: string, orderId: string, payload: Record<string, unknown>, cause: EventEnvelope): OutboxEvent {
@@ -44,7 +40,7 @@ export class Reservations {
   }
 
   /** Takes every line's units or none; a repeated OrderPlaced finds its reservation and changes nothing. */
-  private async reserve({ orderId, lines }: { orderId: string; lines: Line[] }, cause: EventEnvelope): Promise<void> {
+  private async reserve({ orderId, lines }: Pick<OrderPlaced, 'orderId' | 'lines'>, cause: EventEnvelope): Promise<void> {
     await withTransaction(this.pool, async (tx) => {
       const known = await tx.query('SELECT 1 FROM reservation WHERE order_id = $1 FOR UPDATE', [orderId]);
       if (known.rowCount === 1) return;
@@ -69,7 +65,7 @@ export class Reservations {
   /** Puts a reserved order's units back, once. */
   private async release(orderId: string, cause: EventEnvelope): Promise<void> {
     await withTransaction(this.pool, async (tx) => {
-      const { rows } = await tx.query<{ lines: Line[] }>(
+      const { rows } = await tx.query<{ lines: OrderLine[] }>(
         `UPDATE reservation SET status = 'RELEASED', updated_at = now() WHERE order_id = $1 AND status = 'RESERVED' RETURNING lines`,
         [orderId],
       );
@@ -95,7 +91,7 @@ export class Reservations {
 }
 
 /** Units per product, adding up lines that name the same product. */
-function merge(lines: Line[]): Map<number, number> {
+function merge(lines: OrderLine[]): Map<number, number> {
   const wanted = new Map<number, number>();
   for (const { productId, qty } of lines) wanted.set(productId, (wanted.get(productId) ?? 0) + qty);
   return wanted;
