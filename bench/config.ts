@@ -43,10 +43,12 @@ async function main(): Promise<void> {
   for (const fanout of FANOUTS) {
     const clients = Array.from({ length: fanout }, () => new RemoteConfig({ baseUrl: `http://127.0.0.1:${port}`, service: 'bench', logger: silent }));
     // Per client: the round it waits for, and what to call when that round's settings arrive.
-    const waiting = clients.map(() => ({ round: '', arrived: (_at: number) => undefined as void }));
-    clients.forEach((client, i) => client.onChange((settings) => {
-      if (settings.ROUND === waiting[i]!.round) waiting[i]!.arrived(performance.now());
-    }));
+    const waiting = clients.map(() => ({ round: '', arrived: (_at: number): void => undefined }));
+    for (const [i, client] of clients.entries()) {
+      client.onChange((settings) => {
+        if (settings.ROUND === waiting[i]!.round) waiting[i]!.arrived(performance.now());
+      });
+    }
     await Promise.all(clients.map((c) => c.start()));
     while (!clients.every((c) => c.isConnected())) await new Promise((r) => setTimeout(r, 20));
     const latencies: number[] = [];

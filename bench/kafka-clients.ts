@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
 import { kafkaClasspath, urls, versions } from '@eventline/infra';
 import { uniqueName } from '@eventline/testkit';
-import { formatNumber, median, printMatrix, printTable, repeat, row, type Row } from './lib/table';
+import { formatNumber, median, printMatrix, printTable, row, type Row } from './lib/table';
 import { confluentPackage, loadConfluent } from './lib/kafka-clients/confluent';
 import { kafkajsClient } from './lib/kafka-clients/kafkajs';
 import { ensurePromiseWithResolvers, platformaticClient, platformaticEngines } from './lib/kafka-clients/platformatic';

@@ -42,7 +42,7 @@ export function summarise(file: string, top = 12): { byOwner: Share[]; byFunctio
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   // Each sample's delta is the time up to it; V8 attributes it to the sampled node.
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  for (const [i, id] of profile.samples.entries()) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   const totalMs = [...self.values()].reduce((a, b) => a + b, 0) / 1000;
   const add = (map: Map<string, number>, key: string, us: number) => map.set(key, (map.get(key) ?? 0) + us);
   const owners = new Map<string, number>();

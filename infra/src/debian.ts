@@ -5,6 +5,7 @@ import { log, run } from './shell';
 /** Of `packages`, those dpkg does not have installed. */
 export function missingDebianPackages(packages: readonly string[]): string[] {
   return packages.filter((pkg) => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format field, not a template.
     const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
     return result.status !== 0 || !result.stdout.includes('install ok installed');
   });

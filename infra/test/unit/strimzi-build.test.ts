@@ -36,6 +36,7 @@ describe('launchedClass: the main class a Kafka launch script runs', () => {
     expect(launchedClass('exec $(dirname $0)/kafka-run-class.sh kafka.tools.StorageTool "$@"')).toBe('kafka.tools.StorageTool');
     expect(launchedClass('exec $base_dir/kafka-run-class.sh $EXTRA_ARGS kafka.Kafka "$@"')).toBe('kafka.Kafka');
     expect(launchedClass('exec $(dirname $0)/kafka-run-class.sh $EXTRA_ARGS org.apache.zookeeper.server.quorum.QuorumPeerMain "$@"')).toBe('org.apache.zookeeper.server.quorum.QuorumPeerMain');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable in a launcher script.
     expect(launchedClass('exec $(dirname $0)/kafka-run-class.sh "${CLASS}" "$@"')).toBeUndefined();
     expect(launchedClass('#!/bin/bash\necho no launcher here')).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import { loadCatalog } from './catalog';
+import { loadCatalog, type Catalog } from './catalog';
 import { registryUrlFromEnv } from './registry-api';
 import { checkAll, formatReport, registerAll } from './register';
 
@@ -24,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command !== 'register' && command !== 'check') return fail(command ? `unknown command "${command}"` : 'no command');
 
-  let catalog;
+  let catalog: Catalog;
   try {
     catalog = loadCatalog();
   } catch (error) {

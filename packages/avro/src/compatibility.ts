@@ -1,4 +1,4 @@
-import { Type, type types } from 'avsc';
+import type { Type, types } from 'avsc';
 import type { CompatibilityLevel } from './catalog';
 
 export type Compatibility = { compatible: true } | { compatible: false; field: string; reason: string };

@@ -1,4 +1,4 @@
-import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { type COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Type } from 'avsc';
 import type { Catalog, CompatibilityLevel } from './catalog';
 import { checkCompatibility, describeIncompatibility } from './compatibility';
@@ -144,6 +144,8 @@ export function formatReport(report: RegistryReport): string[] {
         return `${s.subject}: incompatible with version ${s.against}: ${s.problem}`;
       case 'failed':
         return `${s.subject}: registration failed: ${s.problem}`;
+      default:
+        return `${s.subject}: ${s.status satisfies never}`;
     }
   });
   const refused = report.subjects.filter((s) => s.status === 'incompatible').length;

@@ -35,6 +35,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
   return result.data;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: any route's context, whatever its state, context and body types.
 type AnyContext = ParameterizedContext<any, any, any>;
 
 /**

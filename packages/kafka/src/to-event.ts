@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
-import { parseHeaders } from './envelope';
+import { parseHeaders, type EventEnvelope } from './envelope';
 import { PoisonRecordError, TransientError } from './errors';
-import type { ConsumedEvent, ValueDecoder } from './consumer';
+import type { ConsumedEvent, DecodedValue, ValueDecoder } from './consumer';
 
 export type ErrorClass = new (...args: never[]) => Error;
 
@@ -18,13 +18,13 @@ export async function toConsumedEvent(
   poisonErrors: ErrorClass[] = [],
 ): Promise<ConsumedEvent> {
   if (message.key === null) throw new PoisonRecordError('record has no key (the key must be the aggregate id)');
-  let envelope;
+  let envelope: EventEnvelope;
   try {
     envelope = parseHeaders(message.headers);
   } catch (error) {
     throw new PoisonRecordError((error as Error).message);
   }
-  let decoded;
+  let decoded: DecodedValue | undefined;
   if (message.value !== null) {
     try {
       decoded = await decode(message.value, topic);

@@ -4,7 +4,7 @@
  */
 export function failpoint(name: string): void {
   const active = process.env.EVENTLINE_FAILPOINTS;
-  if (active && active.split(',').includes(name)) process.kill(process.pid, 'SIGKILL');
+  if (active?.split(',').includes(name)) process.kill(process.pid, 'SIGKILL');
 }
 
 /**

@@ -15,7 +15,7 @@ export interface ResourceControllerOptions<Spec, Status> {
   namespace: string;
   logger: Logger;
   /** Brings the world in line with the object; idempotent, called again on every change and requeue. */
-  reconcile(object: CustomResource<Spec, Status>): Promise<ReconcileResult | void>;
+  reconcile(object: CustomResource<Spec, Status>): Promise<ReconcileResult | undefined>;
   /** Every object is reconciled again this often, changed or not. */
   resyncMs?: number;
 }

@@ -61,6 +61,6 @@ export class ProductTable {
 
   /** Like a GlobalKTable: ready once it holds everything the topic had when it started. */
   isReady(): boolean {
-    return this.consumer.isReady() && this.progress !== undefined && this.progress.caughtUp();
+    return this.consumer.isReady() && this.progress?.caughtUp() === true;
   }
 }

@@ -1,4 +1,4 @@
-import { Kafka, type KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { AvroCodec, type CartDetails } from '@eventline/avro';
 import { buildHeaders, newEnvelope } from '@eventline/kafka';
 import { createDatabase, eventually, isolatedKafkaEnvironment, localKafka, uniqueName, urls } from '@eventline/testkit';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { conflict, int32, notFound, validateBody, type Router, type ServiceState } from '@eventline/http';
 import { cartResource, CartRuleViolation, type CartCommand } from './cart';
-import { CartCommands, ConcurrencyError } from './commands';
+import { type CartCommands, ConcurrencyError } from './commands';
 import type { KnownProducts } from './known-products';
 
 const customerId = z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');

@@ -1,7 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { z } from 'zod';
 import { acceptsQuery, conflict, int32, INT32_MAX, intParam, notFound, validateBody, validateParams, validateQuery, type Router, type ServiceState } from '@eventline/http';
-import { Orders, toResource, UnknownReferenceError } from './orders';
+import { type Orders, toResource, UnknownReferenceError } from './orders';
 
 const newOrder = z.strictObject({
   userId: int32({ min: 1 }),

@@ -36,7 +36,7 @@ function parse(manifest: string): K8sObject[] {
   const docs = parseAllDocuments(manifest);
   const errors = docs.flatMap((doc) => doc.errors.map((e) => e.message));
   if (errors.length > 0) throw new Error(`the rendered chart is not valid YAML: ${errors.join('; ')}`);
-  return docs.map((doc) => doc.toJS() as K8sObject).filter((o) => o && o.kind);
+  return docs.map((doc) => doc.toJS() as K8sObject).filter((o) => o?.kind);
 }
 
 const isHook = (o: K8sObject) => Boolean(o.metadata.annotations?.['helm.sh/hook']);

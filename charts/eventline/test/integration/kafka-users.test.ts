@@ -22,7 +22,7 @@ interface Acl { resource: { type: 'topic' | 'group' | 'transactionalId'; name: s
 interface Rendered { kind: string; metadata: { name: string }; spec: any }
 
 const rendered = parseAllDocuments(runToolOk(kubeTools().helm, ['template', 'eventline', join(repoRoot, 'charts', 'eventline'), '-f', join(repoRoot, 'charts', 'eventline', 'values-kind.yaml')]))
-  .map((d) => d.toJS() as Rendered).filter((o) => o && o.kind);
+  .map((d) => d.toJS() as Rendered).filter((o) => o?.kind);
 const kafkaUsers = rendered.filter((o) => o.kind === 'KafkaUser');
 const kafkaTopics = rendered.filter((o) => o.kind === 'KafkaTopic');
 const passwords = Object.fromEntries(kafkaUsers.map((u) => [u.metadata.name, randomBytes(12).toString('hex')]));
@@ -90,7 +90,7 @@ describe('the chart\'s KafkaUsers on a broker that enforces them', () => {
       ['fulfillment-service', { ...chartEnv('fulfillment-service'), ...mongo('acl_fulfillment') }],
     ];
     const started = await Promise.all(definitions.map(([name, env]) => startServiceProcess(name, env)));
-    definitions.forEach(([name], i) => (services[name] = started[i]!));
+    for (const [i, [name]] of definitions.entries()) services[name] = started[i]!;
   }, 240_000);
 
   afterAll(async () => {

@@ -202,7 +202,7 @@ describe('createHttpService over HTTP', () => {
       expect(text).not.toMatch(/hunter2|postgres|at |stack/);
       const logged = lines.find((line) => line.msg === 'request failed' && line.requestId === 'boom-1');
       expect(logged).toMatchObject({ level: 50, err: { message: 'connection to postgres://app:hunter2@db failed' } });
-      expect((logged?.err as { stack?: string }).stack).toContain('http-service.test.ts');
+      expect((logged!.err as { stack?: string }).stack).toContain('http-service.test.ts');
     });
   });
 

@@ -38,7 +38,7 @@ export class RedriveReconciler {
     this.log = options.logger.child({ component: 'redrive-reconciler' });
   }
 
-  async reconcile(found: Redrive): Promise<ReconcileResult | void> {
+  async reconcile(found: Redrive): Promise<ReconcileResult | undefined> {
     const { client } = this.options;
     if (isBeingDeleted(found)) return this.cleanUp(found);
     const redrive = await ensureFinalizer(client, found, FINALIZER);
@@ -105,7 +105,7 @@ export class RedriveReconciler {
     await Promise.all(runs.map((run) => run.stop()));
   }
 
-  private async cleanUp(redrive: Redrive): Promise<ReconcileResult | void> {
+  private async cleanUp(redrive: Redrive): Promise<ReconcileResult | undefined> {
     const run = this.runs.get(redrive.metadata.uid);
     this.runs.delete(redrive.metadata.uid);
     await run?.stop();

@@ -51,7 +51,7 @@ export class ReplayReconciler {
     this.log = options.logger.child({ component: 'replay-reconciler' });
   }
 
-  async reconcile(found: Replay): Promise<ReconcileResult | void> {
+  async reconcile(found: Replay): Promise<ReconcileResult | undefined> {
     if (isBeingDeleted(found)) return this.cleanUp(found);
     const replay = await ensureFinalizer(this.options.client, found, FINALIZER);
     const status = replay.status ?? {};
@@ -128,7 +128,7 @@ export class ReplayReconciler {
     return { requeueAfterMs: this.options.progressIntervalMs };
   }
 
-  private async cleanUp(replay: Replay): Promise<ReconcileResult | void> {
+  private async cleanUp(replay: Replay): Promise<ReconcileResult | undefined> {
     const { namespace } = replay.metadata;
     const name = replayJobName(replay);
     await this.deleteJob(namespace, name);

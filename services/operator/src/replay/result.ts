@@ -19,7 +19,7 @@ export function replayResultOf(pods: readonly V1Pod[], container = 'replay'): Re
       const generation = (n: unknown) => (Number.isSafeInteger(n) && (n as number) > 0 ? (n as number) : undefined);
       return { switched: parsed.switched, servedGeneration: generation(parsed.servedGeneration), rebuiltGeneration: generation(parsed.rebuiltGeneration) };
     } catch {
-      continue;
+      // Not the replay's result line (a container that died before writing it): the next pod may have it.
     }
   }
   return undefined;

@@ -135,7 +135,7 @@ describe('Redrive, reconciled by the operator on a real API server, against real
 
     // Two more Redrives of the same topic at once, with no filter: they run one after the other, and
     // neither moves again what orders-back moved (the redrive ledger); only the cancelled order goes.
-    expect(cluster.kubectl(['apply', '-f', '-'], redrive('orders-all', '{ topic: orders }') + '---\n' + redrive('orders-all-again', '{ topic: orders }')).status).toBe(0);
+    expect(cluster.kubectl(['apply', '-f', '-'], `${redrive('orders-all', '{ topic: orders }')}---\n${redrive('orders-all-again', '{ topic: orders }')}`).status).toBe(0);
     const all = await eventually(async () => getObject(cluster, 'redrive/orders-all'), (o) => readyStatus(o) === 'True', { what: 'orders-all done', timeoutMs: 60_000 });
     expect(all!.status).toMatchObject({ phase: 'Completed', recordsMoved: 1, recordsAlreadyMoved: 2, recordsSkipped: 0 });
     const again = await eventually(async () => getObject(cluster, 'redrive/orders-all-again'), (o) => readyStatus(o) === 'True', { what: 'orders-all-again done', timeoutMs: 60_000 });

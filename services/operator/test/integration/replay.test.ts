@@ -5,7 +5,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { AvroCodec, type CartDetails } from '@eventline/avro';
 import { buildHeaders, createProducer, ensureTopics, newEnvelope } from '@eventline/kafka';
 import { eventually, isolatedKafkaEnvironment, localKafka, requestJson, startNodeProcess, startServiceProcess, uniqueName, urls, type RunningProcess, type ServiceProcess } from '@eventline/testkit';
-import { getObject, readyStatus, startOperator, startOperatorCluster, type OperatorCluster } from './operator-fixture';
+import { getObject, startOperator, startOperatorCluster, type OperatorCluster } from './operator-fixture';
 
 const repoRoot = join(__dirname, '..', '..', '..', '..');
 const carts = 400;
