@@ -10,7 +10,18 @@ import { loadCatalog, registerAll } from '@eventline/avro';
 import { cacheDir } from '@eventline/infra';
 import { createKafka } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
-import { createDatabase, eventually, requestJson, startProcess, startServiceProcess, startTsProcess, uniqueName, urls, type RunningProcess, type ServiceProcess } from '@eventline/testkit';
+import {
+  createDatabase,
+  eventually,
+  requestJson,
+  startProcess,
+  startServiceProcess,
+  startTsProcess,
+  uniqueName,
+  urls,
+  type RunningProcess,
+  type ServiceProcess,
+} from '@eventline/testkit';
 import { ensurePrefixedTopics, produceBacklog, type BacklogSize, type ExpectedCart } from './lib/cart-backlog';
 import { printProfile } from './lib/cpu-profile';
 import { formatCpuShares, startCpuShares } from './lib/cpu-share';
@@ -90,28 +101,41 @@ async function addLoad(): Promise<void> {
   const prefix = newPrefix();
   const products = await startService('product-service', { ...common(prefix), DATABASE_URL: await database('bench_cart_product') });
   const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'cart-service-profile-')) : undefined;
-  const cart = await startService('cart-service', { ...common(prefix), DATABASE_URL: await database('bench_cart_cart') }, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+  const cart = await startService(
+    'cart-service',
+    { ...common(prefix), DATABASE_URL: await database('bench_cart_cart') },
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
   for (const itemId of ['1', '2', '3']) {
-    await eventually(() => requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: 'probe', itemId, qty: 1 }), (r) => r.status === 200, { what: `cart-service knows product ${itemId}`, timeoutMs: 60_000 });
+    await eventually(
+      () => requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: 'probe', itemId, qty: 1 }),
+      (r) => r.status === 200,
+      { what: `cart-service knows product ${itemId}`, timeoutMs: 60_000 },
+    );
   }
   const load = async (durationMs: number) => {
     const latencies: number[] = [];
     const failures = new Map<number, number>();
     const start = performance.now();
     const end = start + durationMs;
-    await Promise.all(Array.from({ length: ADD_CONNECTIONS }, async () => {
-      while (performance.now() < end) {
-        const customerId = `b${Math.floor(Math.random() * ADD_CUSTOMERS)}`;
-        const itemId = String(1 + Math.floor(Math.random() * 3));
-        const sent = performance.now();
-        const { status } = await requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId, itemId, qty: 1 });
-        if (status === 200) latencies.push(performance.now() - sent);
-        else failures.set(status, (failures.get(status) ?? 0) + 1);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: ADD_CONNECTIONS }, async () => {
+        while (performance.now() < end) {
+          const customerId = `b${Math.floor(Math.random() * ADD_CUSTOMERS)}`;
+          const itemId = String(1 + Math.floor(Math.random() * 3));
+          const sent = performance.now();
+          const { status } = await requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId, itemId, qty: 1 });
+          if (status === 200) latencies.push(performance.now() - sent);
+          else failures.set(status, (failures.get(status) ?? 0) + 1);
+        }
+      }),
+    );
     return { latencies, failures, elapsed: seconds(start) };
   };
-  const named = new Map<number, string>([[cart.process.child.pid!, 'cart-service'], [products.process.child.pid!, 'product-service']]);
+  const named = new Map<number, string>([
+    [cart.process.child.pid!, 'cart-service'],
+    [products.process.child.pid!, 'product-service'],
+  ]);
   const setup = `${ADD_CONNECTIONS} connections closed-loop, ${ADD_SECONDS} s, ${ADD_CUSTOMERS.toLocaleString('en-US')} customers × items 1..3, qty 1`;
   const measure = 'POST /api/v1/add (cart-service: event store append + outbox, PostgreSQL)';
   if (ADD_WARMUP_SECONDS > 0) {
@@ -124,7 +148,12 @@ async function addLoad(): Promise<void> {
     const { latencies, failures, elapsed } = await load(ADD_SECONDS * 1000);
     const cpu = formatCpuShares(shares());
     const failed = [...failures].map(([status, n]) => `${n} × ${status}`).join(', ') || 'none';
-    table.push({ measure: `${measure}, load from Node's fetch`, value: formatNumber(latencies.length / elapsed), unit: 'commands/s', detail: `${setup}; ${latencies.length} accepted, non-200: ${failed}; p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; ${cpu}` });
+    table.push({
+      measure: `${measure}, load from Node's fetch`,
+      value: formatNumber(latencies.length / elapsed),
+      unit: 'commands/s',
+      detail: `${setup}; ${latencies.length} accepted, non-200: ${failed}; p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; ${cpu}`,
+    });
   }
   say(`POST /api/v1/add: ${ADD_CONNECTIONS} connections for ${ADD_SECONDS} s from wrk`);
   ensureWrk();
@@ -139,14 +168,22 @@ async function addLoad(): Promise<void> {
   });
   const cpu = formatCpuShares(shares());
   addLoadFigures = { perSecond: result.perSecond, p99: result.p99 };
-  table.push({ measure: `${measure}, load from wrk`, value: formatNumber(result.perSecond), unit: 'commands/s', detail: `${setup}; ${result.requests} responses, status ≥ 400: ${result.failedStatus}, socket errors: ${result.socketErrors}; ${cpu}` });
-  for (const [p, value] of [[50, result.p50], [95, result.p95], [99, result.p99]] as const) {
+  table.push({
+    measure: `${measure}, load from wrk`,
+    value: formatNumber(result.perSecond),
+    unit: 'commands/s',
+    detail: `${setup}; ${result.requests} responses, status ≥ 400: ${result.failedStatus}, socket errors: ${result.socketErrors}; ${cpu}`,
+  });
+  for (const [p, value] of [
+    [50, result.p50],
+    [95, result.p95],
+    [99, result.p99],
+  ] as const) {
     table.push({ measure: `POST /api/v1/add latency p${p} (wrk)`, value: value.toFixed(1), unit: 'ms', detail: p === 99 ? `max ${result.max.toFixed(1)} ms` : '' });
   }
   await Promise.all([stop(cart.process), stop(products.process)]);
   if (profileDir) printProfile('cart-service under the add load', profileDir);
 }
-
 
 // ── 2. The aggregator on a backlog ────────────────────────────────────────────────────────────────
 
@@ -206,7 +243,9 @@ async function waitCommitted(groupId: string, topic: string, total: number, watc
 /** The rate once the first offsets were committed: start-up (process, table bootstrap, group join) left out. */
 function steadyRate(total: number, p: Progress): string {
   const span = seconds(p.firstAt, p.done);
-  return span > 0 && p.firstCommitted < total ? `${formatNumber((total - p.firstCommitted) / span)} events/s after the first commit (${span.toFixed(1)} s)` : 'too short for a rate after the first commit';
+  return span > 0 && p.firstCommitted < total
+    ? `${formatNumber((total - p.firstCommitted) / span)} events/s after the first commit (${span.toFixed(1)} s)`
+    : 'too short for a rate after the first commit';
 }
 
 async function backlog(prefix: string): Promise<Map<string, ExpectedCart>> {
@@ -231,19 +270,32 @@ async function publishedCartDetails(service: ServiceProcess): Promise<number> {
 
 async function aggregatorRun(instances: number): Promise<{ prefix: string; expected: Map<string, ExpectedCart> }> {
   const prefix = newPrefix();
-  say(`aggregator, ${instances} instance(s): producing ${SIZE.events.toLocaleString('en-US')} events over ${SIZE.customers.toLocaleString('en-US')} customers, ${SIZE.products.toLocaleString('en-US')} products to ${prefix}cart-events`);
+  say(
+    `aggregator, ${instances} instance(s): producing ${SIZE.events.toLocaleString('en-US')} events over ${SIZE.customers.toLocaleString('en-US')} customers, ${SIZE.products.toLocaleString('en-US')} products to ${prefix}cart-events`,
+  );
   const expected = await backlog(prefix);
   const total = await endOffsets(`${prefix}cart-events`);
   say(`aggregator, ${instances} instance(s): starting`);
   const start = performance.now();
   let readyAt = 0;
   const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'cart-aggregator-profile-')) : undefined;
-  const services = await Promise.all(Array.from({ length: instances }, async (_, i) => {
-    const service = await startService('cart-aggregator', { ...common(prefix), INSTANCE_ID: `bench-agg-${i + 1}` }, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
-    readyAt = Math.max(readyAt, performance.now());
-    return service;
-  }));
-  const progress = await waitCommitted(`${prefix}cart-aggregator`, `${prefix}cart-events`, total, services.map((s) => s.process));
+  const services = await Promise.all(
+    Array.from({ length: instances }, async (_, i) => {
+      const service = await startService(
+        'cart-aggregator',
+        { ...common(prefix), INSTANCE_ID: `bench-agg-${i + 1}` },
+        profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      );
+      readyAt = Math.max(readyAt, performance.now());
+      return service;
+    }),
+  );
+  const progress = await waitCommitted(
+    `${prefix}cart-aggregator`,
+    `${prefix}cart-events`,
+    total,
+    services.map((s) => s.process),
+  );
   const outputs = (await Promise.all(services.map(publishedCartDetails))).reduce((a, b) => a + b, 0);
   await Promise.all(services.map((s) => stop(s.process)));
   if (profileDir) printProfile(`cart-aggregator, ${instances} instance(s), on the backlog`, profileDir);
@@ -272,7 +324,11 @@ async function rebuild(prefix: string, expected: Map<string, ExpectedCart>): Pro
   running.delete(replay);
   const { carts } = JSON.parse(line) as { carts: number };
   const client = await new MongoClient(urls.mongo).connect();
-  const docs = await client.db(db).collection<{ _id: string; total: number; version: number }>('cart_view').find({}, { projection: { total: 1, version: 1 } }).toArray();
+  const docs = await client
+    .db(db)
+    .collection<{ _id: string; total: number; version: number }>('cart_view')
+    .find({}, { projection: { total: 1, version: 1 } })
+    .toArray();
   await client.close();
   const wrong = docs.filter((d) => expected.get(d._id)?.total !== d.total || expected.get(d._id)?.version !== d.version).length;
   const records = await endOffsets(`${prefix}cart-details`);
@@ -328,7 +384,11 @@ async function readStreamsOutput(prefix: string, topic: string): Promise<{ carts
       if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end) ends.delete(batch.partition);
     },
   });
-  await eventually(async () => ends.size, (n) => n === 0, { what: `all of ${topic} read`, timeoutMs: 300_000 });
+  await eventually(
+    async () => ends.size,
+    (n) => n === 0,
+    { what: `all of ${topic} read`, timeoutMs: 300_000 },
+  );
   await consumer.disconnect();
   return { carts, records };
 }
@@ -341,10 +401,21 @@ async function streamsRun(prefix: string, threads: number, expected: Map<string,
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-cart-kstreams-'));
   say(`Kafka Streams, ${threads} stream thread(s), application.id ${applicationId}`);
   const start = performance.now();
-  const java = startJava({ BOOTSTRAP_SERVERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, KAFKA_NAME_PREFIX: prefix, APPLICATION_ID: applicationId, OUTPUT_TOPIC: output, STREAM_THREADS: String(threads), STATE_DIR: stateDir });
+  const java = startJava({
+    BOOTSTRAP_SERVERS: urls.kafka,
+    SCHEMA_REGISTRY_URL: urls.registry,
+    KAFKA_NAME_PREFIX: prefix,
+    APPLICATION_ID: applicationId,
+    OUTPUT_TOPIC: output,
+    STREAM_THREADS: String(threads),
+    STATE_DIR: stateDir,
+  });
   running.add(java);
   let runningAt = 0;
-  void java.waitForLine(/"state":"RUNNING"/, TIMEOUT_MS).then(() => (runningAt = performance.now()), () => undefined);
+  void java.waitForLine(/"state":"RUNNING"/, TIMEOUT_MS).then(
+    () => (runningAt = performance.now()),
+    () => undefined,
+  );
   const progress = await waitCommitted(applicationId, `${prefix}cart-events`, total, [java]);
   await stop(java);
   rmSync(stateDir, { recursive: true, force: true });
@@ -373,7 +444,11 @@ async function cleanUp(): Promise<void> {
   for (const group of groups) await admin.deleteGroups([group]).catch((e: unknown) => say(`deleting group ${group}: ${String(e)}`));
   await admin.disconnect();
   const mongo = await new MongoClient(urls.mongo).connect();
-  for (const db of mongoDbs) await mongo.db(db).dropDatabase().catch(() => undefined);
+  for (const db of mongoDbs)
+    await mongo
+      .db(db)
+      .dropDatabase()
+      .catch(() => undefined);
   await mongo.close();
   const pg = new Client({ connectionString: urls.postgres });
   await pg.connect();

@@ -41,18 +41,20 @@ async function drive(connections: number, seconds: number, carts: number, comman
   let conflicts = 0;
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (performance.now() < deadline) {
-      const customerId = `c${Math.floor(Math.random() * carts)}`;
-      const t0 = performance.now();
-      try {
-        await command(customerId, String(1 + Math.floor(Math.random() * 50)));
-        latencies.push(performance.now() - t0);
-      } catch {
-        conflicts++;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < deadline) {
+        const customerId = `c${Math.floor(Math.random() * carts)}`;
+        const t0 = performance.now();
+        try {
+          await command(customerId, String(1 + Math.floor(Math.random() * 50)));
+          latencies.push(performance.now() - t0);
+        } catch {
+          conflicts++;
+        }
       }
-    }
-  }));
+    }),
+  );
   const elapsed = (performance.now() - started) / 1000;
   return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), conflicts };
 }
@@ -68,12 +70,24 @@ async function eventline(connections: number, withOutbox: boolean): Promise<Cont
   await createEventStoreSchema(pool);
   const store = new EventStore(pool);
   const outbox = withOutbox
-    ? { outbox: (events: PendingEvent[]) => events.map((e) => ({ topic: 'cart-events', key: e.streamId, recordName: `dev.eventline.carts.${e.type}`, payload: e.data, envelope: newEnvelope(e.type, 'bench') })) }
+    ? {
+        outbox: (events: PendingEvent[]) =>
+          events.map((e) => ({ topic: 'cart-events', key: e.streamId, recordName: `dev.eventline.carts.${e.type}`, payload: e.data, envelope: newEnvelope(e.type, 'bench') })),
+      }
     : undefined;
   return {
     name: withOutbox ? 'eventline: events + outbox rows, one statement' : 'eventline: events only',
     run: async (customerId, itemId) => {
-      await handleCommand({ store, streamId: `cart-${customerId}`, initial: emptyCart(customerId), evolve, decide, command: { kind: 'add', itemId, qty: 1 }, append: outbox, retries: 20 });
+      await handleCommand({
+        store,
+        streamId: `cart-${customerId}`,
+        initial: emptyCart(customerId),
+        evolve,
+        decide,
+        command: { kind: 'add', itemId, qty: 1 },
+        append: outbox,
+        retries: 20,
+      });
     },
     close: () => pool.end(),
   };
@@ -157,11 +171,14 @@ if (require.main === module) {
     connections: num('BENCH_COMMAND_CONNECTIONS', 32),
     carts: num('BENCH_COMMAND_CARTS', 10_000),
   };
-  commandPath(options).then((results) => {
-    printCommandPath(results, options);
-    process.exit(0);
-  }, (error) => {
-    console.error(error);
-    process.exit(1);
-  });
+  commandPath(options).then(
+    (results) => {
+      printCommandPath(results, options);
+      process.exit(0);
+    },
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

@@ -22,19 +22,34 @@ async function main(): Promise<void> {
   const server = await startTestApiServer();
   const api = (method: string, path: string, body: unknown, contentType = 'application/json') =>
     new Promise<number>((resolve, reject) => {
-      const req = request(`${server.url}${path}`, {
-        method, ca: readFileSync(server.caFile),
-        headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': contentType },
-      }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+      const req = request(
+        `${server.url}${path}`,
+        {
+          method,
+          ca: readFileSync(server.caFile),
+          headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': contentType },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify(body));
     });
   await api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   await api('POST', `/api/v1/namespaces/${namespace}/configmaps`, {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bench-config', labels: { 'eventline.dev/config-for': 'bench' } }, data: { ROUND: '0' },
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'bench-config', labels: { 'eventline.dev/config-for': 'bench' } },
+    data: { ROUND: '0' },
   });
   const configService = startTsProcess(join(__dirname, '..', 'services', 'config-service', 'src', 'main.ts'), {
-    KUBECONFIG: server.kubeconfig, CONFIG_SOURCE: 'kubernetes', NAMESPACE: namespace, PORT: '0', LOG_LEVEL: 'info',
+    KUBECONFIG: server.kubeconfig,
+    CONFIG_SOURCE: 'kubernetes',
+    NAMESPACE: namespace,
+    PORT: '0',
+    LOG_LEVEL: 'info',
   });
   const port = (JSON.parse(await configService.waitForLine(/"msg":"config-service serving"/)) as { port: number }).port;
 
@@ -56,10 +71,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < CHANGES; i++) {
       round++;
       const target = String(round);
-      const arrived = waiting.map((slot) => new Promise<number>((resolve) => {
-        slot.round = target;
-        slot.arrived = resolve;
-      }));
+      const arrived = waiting.map(
+        (slot) =>
+          new Promise<number>((resolve) => {
+            slot.round = target;
+            slot.arrived = resolve;
+          }),
+      );
       const sent = performance.now();
       const status = await api('PATCH', `/api/v1/namespaces/${namespace}/configmaps/bench-config`, { data: { ROUND: target } }, 'application/merge-patch+json');
       if (status !== 200) throw new Error(`PATCH answered ${status}`);
@@ -67,7 +85,9 @@ async function main(): Promise<void> {
       for (const at of await Promise.all(arrived)) latencies.push(at - sent);
     }
     await Promise.all(clients.map((c) => c.stop()));
-    rows.push(`| ${fanout} | ${CHANGES} | ${formatNumber(percentile(patchMs, 50))} | ${formatNumber(percentile(latencies, 50))} | ${formatNumber(percentile(latencies, 95))} | ${formatNumber(percentile(latencies, 99))} | ${formatNumber(Math.max(...latencies))} |`);
+    rows.push(
+      `| ${fanout} | ${CHANGES} | ${formatNumber(percentile(patchMs, 50))} | ${formatNumber(percentile(latencies, 50))} | ${formatNumber(percentile(latencies, 95))} | ${formatNumber(percentile(latencies, 99))} | ${formatNumber(Math.max(...latencies))} |`,
+    );
   }
   await configService.kill('SIGTERM');
   await server.dispose();

@@ -29,9 +29,11 @@ interface Pending {
 
 async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -51,27 +53,42 @@ async function main(): Promise<void> {
   const orders = db.collection('purchase_order');
 
   console.error(`creating ${USERS} users through the API`);
-  await inParallel(Array.from({ length: USERS - 4 }, (_, i) => i), 16, async (i) => {
-    const r = await requestJson(`${users!.url}/user-service/users`, 'POST', { firstname: `First${i}`, lastname: `Last${i}`, email: `user${i}@example.com` });
-    if (r.status !== 201) throw new Error(`create failed: ${JSON.stringify(r)}`);
-  });
-  await eventually(async () => db.collection('users_v1').countDocuments(), (n) => n >= USERS, { timeoutMs: 600_000, what: 'order-service copies of every user' });
+  await inParallel(
+    Array.from({ length: USERS - 4 }, (_, i) => i),
+    16,
+    async (i) => {
+      const r = await requestJson(`${users!.url}/user-service/users`, 'POST', { firstname: `First${i}`, lastname: `Last${i}`, email: `user${i}@example.com` });
+      if (r.status !== 201) throw new Error(`create failed: ${JSON.stringify(r)}`);
+    },
+  );
+  await eventually(
+    async () => db.collection('users_v1').countDocuments(),
+    (n) => n >= USERS,
+    { timeoutMs: 600_000, what: 'order-service copies of every user' },
+  );
 
   console.error(`writing ${ORDERS} purchase orders (the shape POST /order-service/orders stores)`);
   const copies = await db.collection<{ _id: number; firstname: string; lastname: string; email: string; version: number }>('users_v1').find().toArray();
   // One order per user is the probe the watcher reads by _id (the others are updated by the same updateMany).
   const probeOrder = new Map<number, ObjectId>();
   for (let from = 0; from < ORDERS; from += 5000) {
-    await orders.insertMany(Array.from({ length: Math.min(5000, ORDERS - from) }, (_, i) => {
-      const u = copies[(from + i) % copies.length]!;
-      const _id = new ObjectId();
-      if (!probeOrder.has(u._id)) probeOrder.set(u._id, _id);
-      return {
-        _id,
-        user: { id: u._id, firstname: u.firstname, lastname: u.lastname, email: u.email },
-        product: { id: 1, description: 'IPad' }, qty: 1, price: 300, status: 'PENDING', userVersion: u.version, createdAt: new Date(),
-      };
-    }));
+    await orders.insertMany(
+      Array.from({ length: Math.min(5000, ORDERS - from) }, (_, i) => {
+        const u = copies[(from + i) % copies.length]!;
+        const _id = new ObjectId();
+        if (!probeOrder.has(u._id)) probeOrder.set(u._id, _id);
+        return {
+          _id,
+          user: { id: u._id, firstname: u.firstname, lastname: u.lastname, email: u.email },
+          product: { id: 1, description: 'IPad' },
+          qty: 1,
+          price: 300,
+          status: 'PENDING',
+          userVersion: u.version,
+          createdAt: new Date(),
+        };
+      }),
+    );
   }
 
   let sequence = 0;
@@ -112,10 +129,12 @@ async function main(): Promise<void> {
       // Round-robin over the created users (1..4 are the seed), so one user's updates are far apart.
       const userId = 5 + (sequence % (USERS - 4));
       const email = `u${userId}-${++sequence}@example.com`;
-      inFlight.push(requestJson(`${users!.url}/user-service/update`, 'PUT', { id: userId, firstname: `First${userId - 5}`, lastname: `Last${userId - 5}`, email }).then((r) => {
-        if (r.status !== 200) throw new Error(`update failed: ${JSON.stringify(r)}`);
-        pending.set(email, { userId, email, returnedAt: Date.now() });
-      }));
+      inFlight.push(
+        requestJson(`${users!.url}/user-service/update`, 'PUT', { id: userId, firstname: `First${userId - 5}`, lastname: `Last${userId - 5}`, email }).then((r) => {
+          if (r.status !== 200) throw new Error(`update failed: ${JSON.stringify(r)}`);
+          pending.set(email, { userId, email, returnedAt: Date.now() });
+        }),
+      );
       sent++;
       if (inFlight.length > 2000) await Promise.all(inFlight.splice(0, 1000));
     }
@@ -134,7 +153,9 @@ async function main(): Promise<void> {
     latencies.length = 0;
     const achieved = await load(rate, SECONDS);
     const left = await drain(DRAIN_SECONDS * 1000);
-    steady.push(`| ${rate} | ${formatNumber(achieved)} | ${latencies.length} | ${percentile(latencies, 50)} | ${percentile(latencies, 95)} | ${percentile(latencies, 99)} | ${percentile(latencies, 100)} | ${left} |`);
+    steady.push(
+      `| ${rate} | ${formatNumber(achieved)} | ${latencies.length} | ${percentile(latencies, 50)} | ${percentile(latencies, 95)} | ${percentile(latencies, 99)} | ${percentile(latencies, 100)} | ${left} |`,
+    );
   }
 
   const ramp: string[] = [];
@@ -144,7 +165,9 @@ async function main(): Promise<void> {
     const backlogAtEnd = pending.size;
     const drainStart = Date.now();
     const left = await drain(60_000);
-    ramp.push(`| ${rate} | ${formatNumber(achieved)} | ${backlogAtEnd} | ${left === 0 ? ((Date.now() - drainStart) / 1000).toFixed(1) : `> 60 (${left} left)`} | ${percentile(latencies, 50)} | ${percentile(latencies, 99)} |`);
+    ramp.push(
+      `| ${rate} | ${formatNumber(achieved)} | ${backlogAtEnd} | ${left === 0 ? ((Date.now() - drainStart) / 1000).toFixed(1) : `> 60 (${left} left)`} | ${percentile(latencies, 50)} | ${percentile(latencies, 99)} |`,
+    );
   }
   watching = false;
   await watcher;
@@ -163,7 +186,10 @@ async function main(): Promise<void> {
   await Promise.all(services.map((s) => s.process.kill('SIGTERM')));
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -106,7 +106,9 @@ function makeRecords(count: number): BenchRecord[] {
 
 function javaTool(mainClass: string, args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync('java', ['-Xmx512m', '-Dfile.encoding=UTF-8', '-cp', kafkaClasspath, mainClass, ...args], {
-    encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf8',
+    input,
+    maxBuffer: 64 * 1024 * 1024,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -123,15 +125,41 @@ async function javaPerf(): Promise<{ produce: number[]; consume: number[] }> {
   for (let run = 0; run < RUNS; run++) {
     const topic = await newTopic('bench-clients-perf');
     const out = javaToolOk('org.apache.kafka.tools.ProducerPerformance', [
-      '--topic', topic, '--num-records', String(PERF_RECORDS), '--record-size', '200', '--throughput', '-1',
-      '--producer-props', `bootstrap.servers=${urls.kafka}`, 'acks=all', 'enable.idempotence=true', 'linger.ms=5',
+      '--topic',
+      topic,
+      '--num-records',
+      String(PERF_RECORDS),
+      '--record-size',
+      '200',
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${urls.kafka}`,
+      'acks=all',
+      'enable.idempotence=true',
+      'linger.ms=5',
     ]);
     produce.push(Number(/([\d.]+) records\/sec/.exec(out.trim().split('\n').pop() ?? '')?.[1]));
     const consumerOut = javaToolOk('org.apache.kafka.tools.ConsumerPerformance', [
-      '--bootstrap-server', urls.kafka, '--topic', topic, '--num-records', String(PERF_RECORDS), '--group', uniqueName('bench-clients-perf'), '--timeout', '120000',
+      '--bootstrap-server',
+      urls.kafka,
+      '--topic',
+      topic,
+      '--num-records',
+      String(PERF_RECORDS),
+      '--group',
+      uniqueName('bench-clients-perf'),
+      '--timeout',
+      '120000',
     ]);
     // Last line: start, end, MB, MB/s, nMsg, nMsg/s, rebalance ms, fetch ms, fetch MB/s, fetch nMsg/s.
-    const fields = consumerOut.trim().split('\n').pop()?.split(',').map((f) => f.trim()) ?? [];
+    const fields =
+      consumerOut
+        .trim()
+        .split('\n')
+        .pop()
+        ?.split(',')
+        .map((f) => f.trim()) ?? [];
     consume.push(Number(fields[9]));
   }
   return { produce, consume };
@@ -188,7 +216,13 @@ type Cells = Record<string, string>;
 function partitionKeys(): string[] {
   const keys: string[] = [];
   for (let i = 0; i < 200; i++) keys.push(`user-${i}`);
-  for (let i = 0; i < 200; i++) keys.push(createHash('sha256').update(`k${i}`).digest('hex').slice(0, 1 + (i % 40)));
+  for (let i = 0; i < 200; i++)
+    keys.push(
+      createHash('sha256')
+        .update(`k${i}`)
+        .digest('hex')
+        .slice(0, 1 + (i % 40)),
+    );
   for (let i = 0; i < 100; i++) {
     const h = createHash('md5').update(`order${i}`).digest('hex');
     keys.push(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
@@ -262,7 +296,16 @@ async function partitionChecks(clients: ClientUnderTest[], cells: Map<string, Ce
     for (const choice of client.partitioners) {
       const topic = await newTopic('bench-clients-keys');
       const session = client.open(plain('bench-clients-keys'));
-      await withTimeout(`${client.name} keyed produce`, 60_000, session.produce(topic, keys.map((key) => ({ key, value: Buffer.from('v') })), 100, choice));
+      await withTimeout(
+        `${client.name} keyed produce`,
+        60_000,
+        session.produce(
+          topic,
+          keys.map((key) => ({ key, value: Buffer.from('v') })),
+          100,
+          choice,
+        ),
+      );
       await session.close();
       const differ = mismatches(await readKeyPartitions(topic, keys.length), reference);
       if (differ === 0) ok = true;
@@ -328,9 +371,10 @@ async function transactionCheck(results: ClientResults, cells: Cells): Promise<v
   while (seen < EVENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 500)); // anything beyond EVENTS would be a duplicate
   await consumer.disconnect();
-  cells.transactions = seen === EVENTS
-    ? `yes — bench (${results.transact.length} runs: input offsets committed in the transactions = input end offsets; last output, read_committed: ${EVENTS.toLocaleString('en-US')} of ${EVENTS.toLocaleString('en-US')})`
-    : `NO — bench (read_committed output holds ${seen} of ${EVENTS} records)`;
+  cells.transactions =
+    seen === EVENTS
+      ? `yes — bench (${results.transact.length} runs: input offsets committed in the transactions = input end offsets; last output, read_committed: ${EVENTS.toLocaleString('en-US')} of ${EVENTS.toLocaleString('en-US')})`
+      : `NO — bench (read_committed output holds ${seen} of ${EVENTS} records)`;
 }
 
 /** Refused or never answered: either way the wrong password did not get a record in. */
@@ -351,12 +395,17 @@ async function securityChecks(clients: ClientUnderTest[], cells: Map<string, Cel
   const started = `secured broker (SASL_PLAINTEXT + SASL_SSL, SCRAM-SHA-512) up in ${((now() - startedAt) / 1000).toFixed(1)} s`;
   try {
     const securedAdmin = new Kafka({
-      brokers: [broker.scram], clientId: 'bench-clients-secured', logLevel: logLevel.NOTHING,
+      brokers: [broker.scram],
+      clientId: 'bench-clients-secured',
+      logLevel: logLevel.NOTHING,
       sasl: { mechanism: 'scram-sha-512', username: 'admin', password: broker.users.admin! },
     }).admin();
     await securedAdmin.connect();
     for (const client of clients) {
-      for (const [cell, address, tlsCa] of [['scram', broker.scram, undefined], ['tls', broker.scramTls, broker.caPem]] as const) {
+      for (const [cell, address, tlsCa] of [
+        ['scram', broker.scram, undefined],
+        ['tls', broker.scramTls, broker.caPem],
+      ] as const) {
         const topic = uniqueName('bench-clients-secured');
         await securedAdmin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
         const good = client.open({ brokers: [address], clientId: 'bench-clients-secured', sasl: { username: 'bench', password: users.bench }, tlsCa });
@@ -370,9 +419,10 @@ async function securityChecks(clients: ClientUnderTest[], cells: Map<string, Cel
           const rejected = await refused(bad.produce(topic, makeRecords(1), 1, 'java'));
           await bad.close().catch(() => undefined);
           const what = cell === 'scram' ? 'SCRAM-SHA-512' : 'SCRAM-SHA-512 over TLS, broker certificate trusted from PEM';
-          verdict = landed === 10 && rejected
-            ? `yes — bench (${what}: 10 records produced, admin read them; wrong password refused)`
-            : `NO — bench (${what}: ${landed} of 10 records; wrong password ${rejected ? 'refused' : 'accepted'})`;
+          verdict =
+            landed === 10 && rejected
+              ? `yes — bench (${what}: 10 records produced, admin read them; wrong password refused)`
+              : `NO — bench (${what}: ${landed} of 10 records; wrong password ${rejected ? 'refused' : 'accepted'})`;
         } catch (error) {
           verdict = `NO — bench (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
         }
@@ -446,8 +496,7 @@ async function main(): Promise<void> {
   printTable(`Kafka clients, ${EVENTS.toLocaleString('en-US')} records of 200 B per run (keyed, acks=all, idempotent), ${PARTITIONS} partitions, ${RUNS} runs (${machine})`, rows);
 
   // Table 2: side by side, as ratios to the Java perf tools.
-  const cell = (values: number[], ceiling: number[]) =>
-    values.length === 0 ? 'failed' : `${formatNumber(median(values))} (${(median(values) / median(ceiling)).toFixed(2)}×)`;
+  const cell = (values: number[], ceiling: number[]) => (values.length === 0 ? 'failed' : `${formatNumber(median(values))} (${(median(values) / median(ceiling)).toFixed(2)}×)`);
   const header = ['records/s, median (× Java perf tool)', `Java client (perf tools)`, ...clients.map((c) => c.name)];
   printMatrix('Side by side (ratio to the Java client measured by the perf tools in the same run)', header, [
     ['produce', formatNumber(median(perf.produce)), ...clients.map((c) => cell(results.get(c.name)!.produce, perf.produce))],
@@ -484,11 +533,15 @@ async function main(): Promise<void> {
     runtime[confluentPackage] = 'native addon (librdkafka compiled at install); not installed here, see below';
     columns.push({ name: `${confluentPackage} (not installed: docs only)`, cell: (key) => docs[key] ?? 'not checked' });
   }
-  printMatrix('What the kit uses (bench = checked by this run; docs/source = read, not run)', ['capability', ...columns.map((c) => c.name)], [
-    ...capabilities.map(([what, key]) => [what, ...columns.map((c) => c.cell(key))]),
-    ['runtime', ...clients.map((c) => runtime[c.name] ?? ''), ...(confluent.client ? [] : [runtime[confluentPackage]!])],
-    ['last release', ...clients.map((c) => released(c.name)), ...(confluent.client ? [] : [released(confluentPackage)])],
-  ]);
+  printMatrix(
+    'What the kit uses (bench = checked by this run; docs/source = read, not run)',
+    ['capability', ...columns.map((c) => c.name)],
+    [
+      ...capabilities.map(([what, key]) => [what, ...columns.map((c) => c.cell(key))]),
+      ['runtime', ...clients.map((c) => runtime[c.name] ?? ''), ...(confluent.client ? [] : [runtime[confluentPackage]!])],
+      ['last release', ...clients.map((c) => released(c.name)), ...(confluent.client ? [] : [released(confluentPackage)])],
+    ],
+  );
   console.log('');
   for (const note of notes) console.log(`- ${note}`);
   for (const client of clients) {
@@ -496,9 +549,11 @@ async function main(): Promise<void> {
   }
   if (!confluent.client) {
     const entry = REGISTRY_TIMES[confluentPackage]!;
-    console.log(`- ${confluentPackage} (latest ${entry.latest}) left out: it does not load here (${confluent.reason}). Its install compiles librdkafka,`
-      + ' whose default (static) configure downloads zlib, OpenSSL, zstd and curl sources from their sites, out of reach here;'
-      + ' see README "Kafka clients" for the build that links the system libraries instead. Its capability cells above come from its docs and sources.');
+    console.log(
+      `- ${confluentPackage} (latest ${entry.latest}) left out: it does not load here (${confluent.reason}). Its install compiles librdkafka,` +
+        ' whose default (static) configure downloads zlib, OpenSSL, zstd and curl sources from their sites, out of reach here;' +
+        ' see README "Kafka clients" for the build that links the system libraries instead. Its capability cells above come from its docs and sources.',
+    );
   }
   console.log(`- whole bench ${seconds.toFixed(0)} s`);
 }

@@ -60,9 +60,16 @@ async function fillOutbox(pool: Pool, topic: string, count: number): Promise<voi
   for (let from = 0; from < count; from += 500) {
     const tx = await pool.connect();
     await tx.query('BEGIN');
-    await enqueue(tx, Array.from({ length: Math.min(500, count - from) }, (_, i) => ({
-      topic, key: String((from + i) % 1000), recordName: userState, payload: sampleUser(from + i), envelope: newEnvelope('UserState', 'bench'),
-    })));
+    await enqueue(
+      tx,
+      Array.from({ length: Math.min(500, count - from) }, (_, i) => ({
+        topic,
+        key: String((from + i) % 1000),
+        recordName: userState,
+        payload: sampleUser(from + i),
+        envelope: newEnvelope('UserState', 'bench'),
+      })),
+    );
     await tx.query('COMMIT');
     tx.release();
   }
@@ -76,9 +83,18 @@ export async function relayThroughput(relays: number, concurrency = 1, events = 
     const pool = new Pool({ connectionString: databaseUrl });
     await createOutboxSchema(pool);
     await fillOutbox(pool, topic, events);
-    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, TOPIC: topic, CLAIM: String(16 / relays / concurrency), CONCURRENCY: String(concurrency) };
+    const env = {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: urls.kafka,
+      SCHEMA_REGISTRY_URL: urls.registry,
+      TOPIC: topic,
+      CLAIM: String(16 / relays / concurrency),
+      CONCURRENCY: String(concurrency),
+    };
     const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'relay-profile-')) : undefined;
-    const workers = Array.from({ length: relays }, () => startTsProcess(join(__dirname, 'workers', 'relay-worker.ts'), env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []));
+    const workers = Array.from({ length: relays }, () =>
+      startTsProcess(join(__dirname, 'workers', 'relay-worker.ts'), env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    );
     await Promise.all(workers.map((w) => w.waitForLine(/relaying/)));
     const shares = startCpuShares(new Map([...workers.map((w): [number, string] => [w.child.pid!, 'relay']), [process.pid, 'bench (polls the outbox count)']]));
     const start = Date.now();
@@ -108,16 +124,20 @@ async function produceBacklog(topic: string, events = EVENTS, inFlight = 1): Pro
   await producer.connect();
   const start = Date.now();
   const sends = Array.from({ length: Math.ceil(events / 1000) }, (_, i) => i * 1000);
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    for (let from = sends.shift(); from !== undefined; from = sends.shift()) {
-      const messages = await Promise.all(Array.from({ length: Math.min(1000, events - from) }, async (_, i) => ({
-        key: String((from + i) % 5000),
-        value: await codec.encode(topic, userState, sampleUser((from + i) % 5000, Math.floor((from + i) / 5000) + 1)),
-        headers: buildHeaders(newEnvelope('UserState', 'bench')),
-      })));
-      await producer.send({ topic, acks: -1, messages });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      for (let from = sends.shift(); from !== undefined; from = sends.shift()) {
+        const messages = await Promise.all(
+          Array.from({ length: Math.min(1000, events - from) }, async (_, i) => ({
+            key: String((from + i) % 5000),
+            value: await codec.encode(topic, userState, sampleUser((from + i) % 5000, Math.floor((from + i) / 5000) + 1)),
+            headers: buildHeaders(newEnvelope('UserState', 'bench')),
+          })),
+        );
+        await producer.send({ topic, acks: -1, messages });
+      }
+    }),
+  );
   const seconds = (Date.now() - start) / 1000;
   await producer.disconnect();
   return seconds;
@@ -147,7 +167,13 @@ export async function consumerThroughput(target: 'postgres' | 'postgres-batch' |
     const collection = mongo.db(uniqueName('bench')).collection<{ _id: number; email: string; version: number }>('users');
     let handled = 0;
     const consumer = new EventConsumer({
-      kafka, groupId: uniqueName('bench'), topics: [topic], producer, logger, partitionsConsumedConcurrently: 3, isTransient,
+      kafka,
+      groupId: uniqueName('bench'),
+      topics: [topic],
+      producer,
+      logger,
+      partitionsConsumedConcurrently: 3,
+      isTransient,
       decode: async (value) => ({ value: (await codec.decode(value, userState)).value, recordName: userState }),
       handler: async (event) => {
         const user = event.value as ReturnType<typeof sampleUser>;
@@ -164,26 +190,33 @@ export async function consumerThroughput(target: 'postgres' | 'postgres-batch' |
         handled++;
       },
       // One transaction per run of records: the ids claimed at once, one upsert of each user's newest state.
-      batchHandler: target !== 'postgres-batch' ? undefined : async (events) => {
-        await handleBatchOnce(pool, `bench-run-${consumerRun}`, events, async (tx, fresh) => {
-          const newest = new Map<number, ReturnType<typeof sampleUser>>();
-          for (const event of fresh) {
-            const user = event.value as ReturnType<typeof sampleUser>;
-            if ((newest.get(user.id)?.version ?? -1) < user.version) newest.set(user.id, user);
-          }
-          const users = [...newest.values()].sort((a, b) => a.id - b.id);
-          await tx.query(
-            `INSERT INTO users SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])
+      batchHandler:
+        target !== 'postgres-batch'
+          ? undefined
+          : async (events) => {
+              await handleBatchOnce(pool, `bench-run-${consumerRun}`, events, async (tx, fresh) => {
+                const newest = new Map<number, ReturnType<typeof sampleUser>>();
+                for (const event of fresh) {
+                  const user = event.value as ReturnType<typeof sampleUser>;
+                  if ((newest.get(user.id)?.version ?? -1) < user.version) newest.set(user.id, user);
+                }
+                const users = [...newest.values()].sort((a, b) => a.id - b.id);
+                await tx.query(
+                  `INSERT INTO users SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])
              ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, version = EXCLUDED.version WHERE users.version < EXCLUDED.version`,
-            [users.map((u) => u.id), users.map((u) => u.email), users.map((u) => u.version)],
-          );
-        });
-        handled += events.length;
-      },
+                  [users.map((u) => u.id), users.map((u) => u.email), users.map((u) => u.version)],
+                );
+              });
+              handled += events.length;
+            },
     });
     const start = Date.now();
     void consumer.start();
-    await eventually(async () => handled, (n) => n >= EVENTS, { intervalMs: 20, timeoutMs: 600_000, what: `${EVENTS} events handled` });
+    await eventually(
+      async () => handled,
+      (n) => n >= EVENTS,
+      { intervalMs: 20, timeoutMs: 600_000, what: `${EVENTS} events handled` },
+    );
     const seconds = (Date.now() - start) / 1000;
     await consumer.stop();
     consumerRun++;
@@ -211,16 +244,42 @@ export async function brokerCeiling(records = 500_000): Promise<Row[]> {
   for (let run = 0; run < RUNS; run++) {
     const topic = await newTopic();
     const out = javaTool('org.apache.kafka.tools.ProducerPerformance', [
-      '--topic', topic, '--num-records', String(records), '--record-size', '200', '--throughput', '-1',
-      '--producer-props', `bootstrap.servers=${urls.kafka}`, 'acks=all', 'enable.idempotence=true', 'linger.ms=5',
+      '--topic',
+      topic,
+      '--num-records',
+      String(records),
+      '--record-size',
+      '200',
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${urls.kafka}`,
+      'acks=all',
+      'enable.idempotence=true',
+      'linger.ms=5',
     ]);
     const summary = out.trim().split('\n').pop() ?? '';
     produced.push(Number(/([\d.]+) records\/sec/.exec(summary)?.[1]));
     const consumerOut = javaTool('org.apache.kafka.tools.ConsumerPerformance', [
-      '--bootstrap-server', urls.kafka, '--topic', topic, '--num-records', String(records), '--group', uniqueName('perf'), '--timeout', '120000',
+      '--bootstrap-server',
+      urls.kafka,
+      '--topic',
+      topic,
+      '--num-records',
+      String(records),
+      '--group',
+      uniqueName('perf'),
+      '--timeout',
+      '120000',
     ]);
     // Last line: start, end, MB, MB/s, nMsg, nMsg/s, rebalance ms, fetch ms, fetch MB/s, fetch nMsg/s.
-    const fields = consumerOut.trim().split('\n').pop()?.split(',').map((f) => f.trim()) ?? [];
+    const fields =
+      consumerOut
+        .trim()
+        .split('\n')
+        .pop()
+        ?.split(',')
+        .map((f) => f.trim()) ?? [];
     consumed.push(Number(fields[9]));
   }
   return [
@@ -247,8 +306,11 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().then(() => process.exit(0), (error) => {
-    console.error(error);
-    process.exit(1);
-  });
+  main().then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

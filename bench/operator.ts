@@ -55,15 +55,34 @@ async function measure(cluster: OperatorCluster, prefix: string, common: NodeJS.
   for (let version = 1; version <= 3; version++) {
     const messages = [];
     for (let c = 0; c < CARTS; c++) {
-      const value: CartDetails = { customerId: `c${c}`, cartId: `cart-${c}`, status: 'OPEN', lines: [{ itemId: '1', productName: 'Pen', unitPrice: 2, qty: version, lineTotal: 2 * version }], total: 2 * version, version };
-      messages.push({ key: value.customerId, value: await codec.encode('cart-details', 'dev.eventline.carts.CartDetails', value), headers: buildHeaders(newEnvelope('CartDetails', 'bench')) });
+      const value: CartDetails = {
+        customerId: `c${c}`,
+        cartId: `cart-${c}`,
+        status: 'OPEN',
+        lines: [{ itemId: '1', productName: 'Pen', unitPrice: 2, qty: version, lineTotal: 2 * version }],
+        total: 2 * version,
+        version,
+      };
+      messages.push({
+        key: value.customerId,
+        value: await codec.encode('cart-details', 'dev.eventline.carts.CartDetails', value),
+        headers: buildHeaders(newEnvelope('CartDetails', 'bench')),
+      });
     }
     await producer.send({ topic: `${prefix}cart-details`, messages });
   }
   const env = { ...common, MONGO_URL: urls.mongo, MONGO_DB: dbName, KAFKA_ENSURE_TOPICS: 'false' };
   const deployment = {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'cart-query' },
-    spec: { selector: { matchLabels: { app: 'cart-query' } }, template: { metadata: { labels: { app: 'cart-query' } }, spec: { containers: [{ name: 'cart-query', image: 'eventline-cart-query', env: Object.entries(env).map(([name, value]) => ({ name, value: String(value) })) }] } } },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'cart-query' },
+    spec: {
+      selector: { matchLabels: { app: 'cart-query' } },
+      template: {
+        metadata: { labels: { app: 'cart-query' } },
+        spec: { containers: [{ name: 'cart-query', image: 'eventline-cart-query', env: Object.entries(env).map(([name, value]) => ({ name, value: String(value) })) }] },
+      },
+    },
   };
   cluster.kubectl(['apply', '-f', '-'], JSON.stringify(deployment));
   const operator = await startOperator(cluster, { ...common, POD_NAME: 'bench', PROGRESS_INTERVAL_MS: String(PROGRESS_INTERVAL_MS) });
@@ -77,7 +96,6 @@ async function measure(cluster: OperatorCluster, prefix: string, common: NodeJS.
 }
 
 async function runs(cluster: OperatorCluster, admin: Admin, producer: Producer, prefix: string): Promise<void> {
-
   const jobCreated: number[] = [];
   const statusAfterCaughtUp: number[] = [];
   const eventsPerSecond: number[] = [];
@@ -106,8 +124,24 @@ async function runs(cluster: OperatorCluster, admin: Admin, producer: Producer, 
     statusAfterCaughtUp.push(Math.max(0, (await statusSeen) - caughtUp));
     if ((await replay.exited) !== 0) throw new Error(`replay ${name} failed`);
     const now = new Date().toISOString();
-    cluster.kubectl(['patch', `job/replay-${name}`, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { startTime: now, completionTime: now, succeeded: 1, conditions: [
-      { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: now }, { type: 'Complete', status: 'True', lastTransitionTime: now }] } })]);
+    cluster.kubectl([
+      'patch',
+      `job/replay-${name}`,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        status: {
+          startTime: now,
+          completionTime: now,
+          succeeded: 1,
+          conditions: [
+            { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: now },
+            { type: 'Complete', status: 'True', lastTransitionTime: now },
+          ],
+        },
+      }),
+    ]);
     const switched = await until(() => {
       const r = getObject(cluster, `replay/${name}`);
       return r?.status?.phase === 'Switched' ? r : undefined;
@@ -124,12 +158,16 @@ async function runs(cluster: OperatorCluster, admin: Admin, producer: Producer, 
     await ensureTopics(admin, [{ name: prefix + topic, partitions: 3, compacted: false }]);
     const failedAt = new Date(Date.now() - 60_000).toISOString();
     const messages = Array.from({ length: DEAD_LETTERS }, (_, i) => ({
-      key: `k${i}`, value: `v${i}`,
+      key: `k${i}`,
+      value: `v${i}`,
       headers: { ...buildHeaders(newEnvelope('OrderPlaced', 'bench')), 'dlq-error': 'bench failure', 'dlq-source-topic': prefix + topic, 'dlq-failed-at': failedAt },
     }));
     await producer.send({ topic: `${prefix}${topic}.dlq`, messages });
     const created = Date.now();
-    cluster.kubectl(['apply', '-f', '-'], `apiVersion: eventline.dev/v1alpha1\nkind: Redrive\nmetadata: { name: ${topic} }\nspec: { topic: ${topic}, filter: { olderThan: 30s } }\n`);
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: eventline.dev/v1alpha1\nkind: Redrive\nmetadata: { name: ${topic} }\nspec: { topic: ${topic}, filter: { olderThan: 30s } }\n`,
+    );
     const done = await until(() => (getObject(cluster, `redrive/${topic}`)?.status?.phase === 'Completed' ? Date.now() : undefined));
     const moved = getObject(cluster, `redrive/${topic}`)!.status.recordsMoved as number;
     if (moved !== DEAD_LETTERS) throw new Error(`moved ${moved} of ${DEAD_LETTERS}`);
@@ -138,16 +176,22 @@ async function runs(cluster: OperatorCluster, admin: Admin, producer: Producer, 
     return 0;
   });
 
-  printTable(`eventline-operator (real kube-apiserver, local Kafka + FerretDB; cart-query replay of ${3 * CARTS} records; Redrive of ${DEAD_LETTERS} records, 100 per transaction; progress read every ${PROGRESS_INTERVAL_MS} ms)`, [
-    row('Replay created → Job created', 'ms', jobCreated),
-    row('replay group caught up → status CaughtUp', 'ms', statusAfterCaughtUp),
-    row('rebuild rate, as status.eventsPerSecond reports it', 'events/s', eventsPerSecond),
-    row(`Redrive created → Completed (${DEAD_LETTERS} records)`, 'ms', redriveMs),
-    row('Redrive move rate', 'records/s', movedPerSecond),
-  ]);
+  printTable(
+    `eventline-operator (real kube-apiserver, local Kafka + FerretDB; cart-query replay of ${3 * CARTS} records; Redrive of ${DEAD_LETTERS} records, 100 per transaction; progress read every ${PROGRESS_INTERVAL_MS} ms)`,
+    [
+      row('Replay created → Job created', 'ms', jobCreated),
+      row('replay group caught up → status CaughtUp', 'ms', statusAfterCaughtUp),
+      row('rebuild rate, as status.eventsPerSecond reports it', 'events/s', eventsPerSecond),
+      row(`Redrive created → Completed (${DEAD_LETTERS} records)`, 'ms', redriveMs),
+      row('Redrive move rate', 'records/s', movedPerSecond),
+    ],
+  );
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

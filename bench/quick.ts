@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const [producerPerf] = await brokerCeiling(200_000);
   say(`outbox relay, 1 process, 2 rounds in flight, ${RELAY_EVENTS.toLocaleString('en-US')} events`);
   const relay = await relayThroughput(1, 2, RELAY_EVENTS);
-  say('kafkajs alone with the relay\'s records, 2 sends in flight');
+  say("kafkajs alone with the relay's records, 2 sends in flight");
   const relayClient = await relayClientCeiling(2, RELAY_EVENTS);
   say('idempotent consumer into PostgreSQL, batched');
   const consumer = await consumerThroughput('postgres-batch');
@@ -90,16 +90,62 @@ async function main(): Promise<void> {
   const emmett = commands.find((c) => c.name.startsWith('Emmett'))?.perSecond ?? [NaN];
   const cart = (key: keyof CartFigures) => carts.map((c) => c[key]);
   const target = (n: number) => Array.from({ length: RUNS }, () => n);
-  const goal = (g: Omit<Goal, 'ratios'>, better: 'higher' | 'lower' = 'higher'): Goal =>
-    ({ ...g, ratios: pairwise(g.ours, g.reference, better === 'higher' ? (x, y) => x / y : (x, y) => y / x) });
+  const goal = (g: Omit<Goal, 'ratios'>, better: 'higher' | 'lower' = 'higher'): Goal => ({
+    ...g,
+    ratios: pairwise(g.ours, g.reference, better === 'higher' ? (x, y) => x / y : (x, y) => y / x),
+  });
   const goals: Goal[] = [
-    goal({ goal: 'outbox relay ≥ 0.5 × kafka-producer-perf-test', ours: samples(relay), reference: samples(producerPerf), unit: 'events/s', referenceUnit: 'records/s', wanted: 0.5 }),
-    goal({ goal: '  (what bounds it: the relay over kafkajs alone with the same records, no database)', ours: samples(relay), reference: samples(relayClient), unit: 'events/s', referenceUnit: 'events/s' }),
-    goal({ goal: 'idempotent consumer into PostgreSQL ≥ 20,000 events/s', ours: samples(consumer), reference: target(20_000), unit: 'events/s', referenceUnit: 'events/s (target)', wanted: 1 }),
-    goal({ goal: 'cart-aggregator ≥ 1.0 × Kafka Streams (both exactly once)', ours: cart('aggregator'), reference: cart('streams'), unit: 'events/s', referenceUnit: 'events/s', wanted: 1 }),
-    goal({ goal: 'cart command path ≥ 1.0 × Emmett (below HTTP, 32 loops; ours with outbox rows)', ours, reference: emmett, unit: 'commands/s', referenceUnit: 'commands/s', wanted: 1 }),
-    goal({ goal: 'POST /api/v1/add ≥ 5,000 commands/s at 32 connections (load from wrk)', ours: cart('addPerSecond'), reference: target(5_000), unit: 'commands/s', referenceUnit: 'commands/s (target)', wanted: 1 }),
-    goal({ goal: 'POST /api/v1/add p99 ≤ 20 ms at 32 connections (wrk)', ours: cart('addP99'), reference: target(20), unit: 'ms', referenceUnit: 'ms (target)', wanted: 1 }, 'lower'),
+    goal({
+      goal: 'outbox relay ≥ 0.5 × kafka-producer-perf-test',
+      ours: samples(relay),
+      reference: samples(producerPerf),
+      unit: 'events/s',
+      referenceUnit: 'records/s',
+      wanted: 0.5,
+    }),
+    goal({
+      goal: '  (what bounds it: the relay over kafkajs alone with the same records, no database)',
+      ours: samples(relay),
+      reference: samples(relayClient),
+      unit: 'events/s',
+      referenceUnit: 'events/s',
+    }),
+    goal({
+      goal: 'idempotent consumer into PostgreSQL ≥ 20,000 events/s',
+      ours: samples(consumer),
+      reference: target(20_000),
+      unit: 'events/s',
+      referenceUnit: 'events/s (target)',
+      wanted: 1,
+    }),
+    goal({
+      goal: 'cart-aggregator ≥ 1.0 × Kafka Streams (both exactly once)',
+      ours: cart('aggregator'),
+      reference: cart('streams'),
+      unit: 'events/s',
+      referenceUnit: 'events/s',
+      wanted: 1,
+    }),
+    goal({
+      goal: 'cart command path ≥ 1.0 × Emmett (below HTTP, 32 loops; ours with outbox rows)',
+      ours,
+      reference: emmett,
+      unit: 'commands/s',
+      referenceUnit: 'commands/s',
+      wanted: 1,
+    }),
+    goal({
+      goal: 'POST /api/v1/add ≥ 5,000 commands/s at 32 connections (load from wrk)',
+      ours: cart('addPerSecond'),
+      reference: target(5_000),
+      unit: 'commands/s',
+      referenceUnit: 'commands/s (target)',
+      wanted: 1,
+    }),
+    goal(
+      { goal: 'POST /api/v1/add p99 ≤ 20 ms at 32 connections (wrk)', ours: cart('addP99'), reference: target(20), unit: 'ms', referenceUnit: 'ms (target)', wanted: 1 },
+      'lower',
+    ),
   ];
   printMatrix(
     `npm run bench: ${RUNS} short run(s) of each, medians (${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; broker, registry, databases, services and load generator share these cores)`,
@@ -115,7 +161,10 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(() => process.exit(0), (error) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -25,7 +25,11 @@ async function main(): Promise<void> {
   const [, products, orders] = services;
   const product = await requestJson<{ id: number }>(`${products!.url}/product-service/products`, 'POST', { description: 'Bench item', price: 1, qtyAvailable: 2_000_000_000 });
   const productId = product.body.id;
-  await eventually(() => requestJson(`${orders!.url}/order-service/orders`, 'POST', { userId: 1, productId, qty: 1 }), (r) => r.status === 201, { what: 'order-service knows the product', timeoutMs: 120_000 });
+  await eventually(
+    () => requestJson(`${orders!.url}/order-service/orders`, 'POST', { userId: 1, productId, qty: 1 }),
+    (r) => r.status === 201,
+    { what: 'order-service knows the product', timeoutMs: 120_000 },
+  );
   const client = await new MongoClient(urls.mongo).connect();
   const collection = client.db(mongoDb).collection('purchase_order');
 
@@ -62,10 +66,15 @@ async function main(): Promise<void> {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const sent = Date.now();
       // Open loop: past what order-service takes, requests queue and time out; those are counted, not fatal.
-      inFlight.push(requestJson<{ id: string }>(`${orders!.url}/order-service/orders`, 'POST', { userId: 1, productId, qty: 1 }).then((r) => {
-        if (r.status !== 201) throw new Error(`order refused: ${JSON.stringify(r)}`);
-        sentAt.set(r.body.id, sent);
-      }, () => void failed++));
+      inFlight.push(
+        requestJson<{ id: string }>(`${orders!.url}/order-service/orders`, 'POST', { userId: 1, productId, qty: 1 }).then(
+          (r) => {
+            if (r.status !== 201) throw new Error(`order refused: ${JSON.stringify(r)}`);
+            sentAt.set(r.body.id, sent);
+          },
+          () => void failed++,
+        ),
+      );
       if (inFlight.length > 2000) await Promise.all(inFlight.splice(0, 1000));
     }
     await Promise.all(inFlight);
@@ -74,18 +83,27 @@ async function main(): Promise<void> {
     watching = false;
     await watcher;
     const elapsed = (Date.now() - start) / 1000;
-    rows.push(`| ${rate} | ${formatNumber((total - failed) / offeredFor)} | ${failed} | ${formatNumber(latencies.length / elapsed)} | ${latencies.length} | ${rejected} | ${percentile(latencies, 50)} | ${percentile(latencies, 95)} | ${percentile(latencies, 99)} | ${sentAt.size} |`);
+    rows.push(
+      `| ${rate} | ${formatNumber((total - failed) / offeredFor)} | ${failed} | ${formatNumber(latencies.length / elapsed)} | ${latencies.length} | ${rejected} | ${percentile(latencies, 50)} | ${percentile(latencies, 95)} | ${percentile(latencies, 99)} | ${sentAt.size} |`,
+    );
   }
 
-  console.log(`\nOrder saga, POST /order-service/orders → APPROVED (${SECONDS} s per rate; ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; everything on one machine)\n`);
-  console.log(`| offered orders/s | POSTs/s answered 201 | POSTs failed (connect timeout) | approved/s (until the last settled) | approved | rejected | p50 ms | p95 ms | p99 ms | still PENDING ${DRAIN_SECONDS} s after the last POST |`);
+  console.log(
+    `\nOrder saga, POST /order-service/orders → APPROVED (${SECONDS} s per rate; ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; everything on one machine)\n`,
+  );
+  console.log(
+    `| offered orders/s | POSTs/s answered 201 | POSTs failed (connect timeout) | approved/s (until the last settled) | approved | rejected | p50 ms | p95 ms | p99 ms | still PENDING ${DRAIN_SECONDS} s after the last POST |`,
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
   await client.close();
   await Promise.all(services.map((s) => s.process.kill('SIGTERM')));
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

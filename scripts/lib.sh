@@ -18,3 +18,9 @@ build_typescript() {
   tsc -p tsconfig.typecheck.json
   tsc -p scripts/dev
 }
+
+# Lint and formatting (Biome, biome.json): fails on a finding or an unformatted file.
+lint() {
+  echo "[setup] linting and checking the formatting (biome ci)" >&2
+  biome ci --reporter=summary .
+}

@@ -7,10 +7,7 @@ export const userState = 'dev.eventline.users.UserState';
 /** The real UserState schema on a topic of the benchmark's own, so no service sees bench traffic. */
 export function benchCatalog(topic: string): Catalog {
   const text = readFileSync(join(findSchemasDir(), 'users', 'UserState.avsc'), 'utf8');
-  return buildCatalog(
-    [{ file: 'users/UserState.avsc', text }],
-    JSON.stringify({ topics: [{ name: topic, partitions: 3, compacted: false, records: [userState] }] }),
-  );
+  return buildCatalog([{ file: 'users/UserState.avsc', text }], JSON.stringify({ topics: [{ name: topic, partitions: 3, compacted: false, records: [userState] }] }));
 }
 
 export function sampleUser(i: number, version = 1) {

@@ -56,13 +56,19 @@ export function summarise(file: string, top = 12): { byOwner: Share[]; byFunctio
     add(functions, `${functionName || '(anonymous)'} — ${who}${url ? `:${lineNumber + 1}` : ''}`, us);
   }
   const shares = (map: Map<string, number>) =>
-    [...map].map(([name, us]) => ({ name, ms: us / 1000, share: us / 1000 / totalMs })).sort((a, b) => b.ms - a.ms).slice(0, top);
+    [...map]
+      .map(([name, us]) => ({ name, ms: us / 1000, share: us / 1000 / totalMs }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, top);
   return { byOwner: shares(owners), byFunction: shares(functions), totalMs };
 }
 
 /** The largest profile in `dir` (the main thread's): self time by owner and by function, as two tables. */
 export function printProfile(what: string, dir: string): void {
-  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).size - statSync(a).size)[0];
   if (!file) throw new Error(`no .cpuprofile in ${dir}: did the process exit cleanly?`);
   const { byOwner, byFunction, totalMs } = summarise(file, 15);
   const rows = (shares: Share[]) => shares.map((s) => [s.name, formatNumber(s.ms), `${(s.share * 100).toFixed(1)} %`]);

@@ -57,7 +57,9 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
   const scriptFile = join(dir, 'load.lua');
   writeFileSync(scriptFile, script(options.bodyExpression));
   try {
-    const child = spawn('wrk', ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s', '-s', scriptFile, options.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('wrk', ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s', '-s', scriptFile, options.url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     if (child.pid !== undefined) options.onStart?.(child.pid);
     let out = '';
     let err = '';

@@ -16,11 +16,23 @@ async function main(): Promise<void> {
   const producer = createProducer(kafka);
   await producer.connect();
   const codec = new AvroCodec({ catalog: benchCatalog(process.env.TOPIC ?? ''), registryUrl: process.env.SCHEMA_REGISTRY_URL });
-  const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, claimPartitions: optionalNumber('CLAIM'), concurrency: optionalNumber('CONCURRENCY'), batchSize: optionalNumber('RELAY_BATCH') });
+  const relay = new OutboxRelay({
+    pool,
+    producer,
+    encoder: codec,
+    logger,
+    claimPartitions: optionalNumber('CLAIM'),
+    concurrency: optionalNumber('CONCURRENCY'),
+    batchSize: optionalNumber('RELAY_BATCH'),
+  });
   await relay.start();
   console.log('relaying');
   process.on('SIGTERM', () => {
-    void relay.stop().then(() => producer.disconnect()).then(() => pool.end()).then(() => process.exit(0));
+    void relay
+      .stop()
+      .then(() => producer.disconnect())
+      .then(() => pool.end())
+      .then(() => process.exit(0));
   });
 }
 

@@ -23,8 +23,18 @@ const parallel = '-j2';
 
 /** What DocumentDB builds and runs against (the vendored README's list), plus the compilers. */
 const debianPackages = [
-  `postgresql-${pgMajor}`, `postgresql-server-dev-${pgMajor}`, `postgresql-${pgMajor}-postgis-3`, `postgresql-${pgMajor}-rum`,
-  'postgresql-contrib', 'libpcre2-dev', 'libintelrdfpmath-dev', 'libicu-dev', 'cmake', 'pkg-config', 'make', 'gcc',
+  `postgresql-${pgMajor}`,
+  `postgresql-server-dev-${pgMajor}`,
+  `postgresql-${pgMajor}-postgis-3`,
+  `postgresql-${pgMajor}-rum`,
+  'postgresql-contrib',
+  'libpcre2-dev',
+  'libintelrdfpmath-dev',
+  'libicu-dev',
+  'cmake',
+  'pkg-config',
+  'make',
+  'gcc',
   // PostgreSQL's libpq-be.h includes <gssapi/gssapi.h>, which pg_documentdb's users.c pulls in;
   // postgresql-server-dev-15 does not depend on it (not in the vendored README's list).
   'libkrb5-dev',
@@ -43,21 +53,28 @@ const archiveSha = (name: ArchiveName): string => vendoredArchiveSha(archives[na
 type Step = BuildStep;
 const step = (name: string, version: string, key: string): Step => buildStep(buildRoot, name, version, key);
 const extract = (s: Step, archive: ArchiveName): string => extractIntoStep(s, archives[archive]);
-const timed = async (s: Step, what: string, body: () => Promise<void>): Promise<void> => { await timedBuildStep(s, what, body); };
+const timed = async (s: Step, what: string, body: () => Promise<void>): Promise<void> => {
+  await timedBuildStep(s, what, body);
+};
 
 /** The Intel decimal library ships a static archive and no pkg-config file; DocumentDB's Makefile asks pkg-config. */
 function writeIntelMathPc(dir: string): void {
-  const archive = run('dpkg', ['-L', 'libintelrdfpmath-dev']).split('\n').find((f) => f.endsWith('/libbidgcc000.a'));
+  const archive = run('dpkg', ['-L', 'libintelrdfpmath-dev'])
+    .split('\n')
+    .find((f) => f.endsWith('/libbidgcc000.a'));
   if (!archive) throw new Error('libintelrdfpmath-dev has no libbidgcc000.a');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'intelmathlib.pc'), [
-    'Name: intelmathlib',
-    'Description: Intel(R) Decimal Floating-Point Math Library',
-    'Version: 2.0u2',
-    'Cflags: -I/usr/include',
-    `Libs: -L${dirname(archive)} -l:libbidgcc000.a`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'intelmathlib.pc'),
+    [
+      'Name: intelmathlib',
+      'Description: Intel(R) Decimal Floating-Point Math Library',
+      'Version: 2.0u2',
+      'Cflags: -I/usr/include',
+      `Libs: -L${dirname(archive)} -l:libbidgcc000.a`,
+      '',
+    ].join('\n'),
+  );
 }
 
 /** libbson 1.28, static and position-independent, for linking into DocumentDB's shared objects. */
@@ -66,10 +83,21 @@ async function buildLibbson(s: Step): Promise<void> {
     const src = extract(s, 'libbson');
     const cmake = (args: string[]) => buildCommand('libbson', s.logPath, 'cmake', args, { cwd: src });
     await cmake([
-      '-S', '.', '-B', 'cmake-build',
-      '-DENABLE_MONGOC=OFF', '-DENABLE_STATIC=ON', '-DENABLE_SHARED=OFF', '-DENABLE_PIC=ON',
-      '-DENABLE_TESTS=OFF', '-DENABLE_EXAMPLES=OFF', '-DENABLE_UNINSTALL=OFF', '-DENABLE_ICU=OFF',
-      '-DCMAKE_C_FLAGS=-fPIC', '-DCMAKE_BUILD_TYPE=Release', `-DCMAKE_INSTALL_PREFIX=${join(s.dir, 'prefix')}`,
+      '-S',
+      '.',
+      '-B',
+      'cmake-build',
+      '-DENABLE_MONGOC=OFF',
+      '-DENABLE_STATIC=ON',
+      '-DENABLE_SHARED=OFF',
+      '-DENABLE_PIC=ON',
+      '-DENABLE_TESTS=OFF',
+      '-DENABLE_EXAMPLES=OFF',
+      '-DENABLE_UNINSTALL=OFF',
+      '-DENABLE_ICU=OFF',
+      '-DCMAKE_C_FLAGS=-fPIC',
+      '-DCMAKE_BUILD_TYPE=Release',
+      `-DCMAKE_INSTALL_PREFIX=${join(s.dir, 'prefix')}`,
       '-DCMAKE_INSTALL_LIBDIR=lib',
     ]);
     await cmake(['--build', 'cmake-build', '--parallel', '2', '--target', 'install']);
@@ -95,17 +123,20 @@ async function buildFerretdb(s: Step): Promise<void> {
     const src = extract(s, 'ferretdb');
     // 2.5.0 compiles gomaxprocs.go only for Go < 1.25 (`//go:build !go1.25`) but main.go calls it
     // always. Since 1.25 Go sets GOMAXPROCS from the container's CPU limit itself: a no-op is right.
-    writeFileSync(join(src, 'cmd', 'ferretdb', 'gomaxprocs_go125.go'), [
-      '//go:build go1.25',
-      '',
-      'package main',
-      '',
-      'import "log/slog"',
-      '',
-      '// setGOMAXPROCS: Go 1.25+ derives GOMAXPROCS from cgroup CPU limits on its own.',
-      'func setGOMAXPROCS(*slog.Logger) {}',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(src, 'cmd', 'ferretdb', 'gomaxprocs_go125.go'),
+      [
+        '//go:build go1.25',
+        '',
+        'package main',
+        '',
+        'import "log/slog"',
+        '',
+        '// setGOMAXPROCS: Go 1.25+ derives GOMAXPROCS from cgroup CPU limits on its own.',
+        'func setGOMAXPROCS(*slog.Logger) {}',
+        '',
+      ].join('\n'),
+    );
     // FerretDB's version information comes from these files (its build/version package embeds them);
     // without them buildInfo reports "unknown".
     const versionDir = join(src, 'build', 'version');
@@ -161,7 +192,6 @@ export const documentdbSettings = [
   'documentdb.maxUserLimit = 100',
 ];
 
-
 export interface FerretdbStack {
   ferretdb: string;
   postgresBin: string;
@@ -182,7 +212,9 @@ let building: Promise<FerretdbStack> | undefined;
  */
 export function ensureFerretdbStack(): Promise<FerretdbStack> {
   building ??= buildStack();
-  building.catch(() => { building = undefined; });
+  building.catch(() => {
+    building = undefined;
+  });
   return building;
 }
 

@@ -72,12 +72,18 @@ export interface StatusRow {
 }
 
 export async function status(): Promise<StatusRow[]> {
-  return Promise.all(components.map(async (c) => {
-    const pid = c.external ? undefined : runningPid(c.name);
-    let health = 'stopped';
-    if (pid !== undefined || c.external) health = await c.healthy().then((ok) => (ok ? 'healthy' : 'unhealthy'), () => 'unhealthy');
-    return { name: c.name, version: c.version, address: c.address, pid: pid === undefined ? '-' : String(pid), health };
-  }));
+  return Promise.all(
+    components.map(async (c) => {
+      const pid = c.external ? undefined : runningPid(c.name);
+      let health = 'stopped';
+      if (pid !== undefined || c.external)
+        health = await c.healthy().then(
+          (ok) => (ok ? 'healthy' : 'unhealthy'),
+          () => 'unhealthy',
+        );
+      return { name: c.name, version: c.version, address: c.address, pid: pid === undefined ? '-' : String(pid), health };
+    }),
+  );
 }
 
 export function formatTable(rows: StatusRow[]): string {
@@ -85,7 +91,11 @@ export function formatTable(rows: StatusRow[]): string {
   const all = [header, ...rows];
   const keys = Object.keys(header) as (keyof StatusRow)[];
   const widths = keys.map((k) => Math.max(...all.map((r) => r[k].length)));
-  const line = (r: StatusRow) => keys.map((k, i) => r[k].padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (r: StatusRow) =>
+    keys
+      .map((k, i) => r[k].padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

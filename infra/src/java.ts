@@ -15,7 +15,10 @@ export function findJava(minimum: number): string {
     'java',
     ...(existsSync('/usr/lib/jvm') ? readdirSync('/usr/lib/jvm').map((d) => join('/usr/lib/jvm', d, 'bin', 'java')) : []),
   ].filter((c): c is string => c !== undefined && (c === 'java' || existsSync(c)));
-  const found = candidates.map((c) => ({ bin: c, major: majorVersion(c) })).filter((c) => c.major >= minimum).sort((a, b) => b.major - a.major)[0];
+  const found = candidates
+    .map((c) => ({ bin: c, major: majorVersion(c) }))
+    .filter((c) => c.major >= minimum)
+    .sort((a, b) => b.major - a.major)[0];
   if (!found) throw new Error(`no Java ${minimum}+ found (looked at ${candidates.join(', ')}); set JAVA_HOME to one`);
   return found.bin;
 }

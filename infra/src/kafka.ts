@@ -24,9 +24,12 @@ export function ensureKafkaJars(): string {
   if (existsSync(libDir) && readdirSync(libDir).some((f) => f.startsWith('kafka_2.13-'))) return libDir;
   log(`resolving Apache Kafka ${versions.kafka} from Maven Central into ${libDir}`);
   mvn([
-    '-f', join(repoRoot, 'infra', 'kafka', 'pom.xml'),
+    '-f',
+    join(repoRoot, 'infra', 'kafka', 'pom.xml'),
     `-Dkafka.version=${versions.kafka}`,
-    'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libDir}`,
+    'dependency:copy-dependencies',
+    '-DincludeScope=runtime',
+    `-DoutputDirectory=${libDir}`,
   ]);
   return libDir;
 }
@@ -51,43 +54,60 @@ export function singleNodeProperties(dataDir: string): string[] {
 
 /** log4j2 configuration for a broker: console output at `rootLevel`, state changes at WARN. */
 export function writeKafkaLog4j(file: string, rootLevel: 'INFO' | 'WARN'): void {
-  writeFileSync(file, [
-    'status = warn',
-    'appender.out.type = Console',
-    'appender.out.name = OUT',
-    'appender.out.layout.type = PatternLayout',
-    'appender.out.layout.pattern = [%d] %p %m (%c)%n',
-    `rootLogger.level = ${rootLevel}`,
-    'rootLogger.appenderRef.out.ref = OUT',
-    'logger.statechange.name = state.change.logger',
-    'logger.statechange.level = WARN',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'status = warn',
+      'appender.out.type = Console',
+      'appender.out.name = OUT',
+      'appender.out.layout.type = PatternLayout',
+      'appender.out.layout.pattern = [%d] %p %m (%c)%n',
+      `rootLogger.level = ${rootLevel}`,
+      'rootLogger.appenderRef.out.ref = OUT',
+      'logger.statechange.name = state.change.logger',
+      'logger.statechange.level = WARN',
+      '',
+    ].join('\n'),
+  );
 }
 
 /** Formats KRaft storage for a single node (`extraArgs`: e.g. `--add-scram` users). */
 export function formatKafkaStorage(propertiesPath: string, log4jPath: string, clusterId: string, extraArgs: string[] = []): void {
-  run('java', ['-cp', kafkaClasspath, `-Dlog4j2.configurationFile=${log4jPath}`, 'kafka.tools.StorageTool', 'format',
-    '-t', clusterId, '-c', propertiesPath, '--standalone', ...extraArgs]);
+  run('java', [
+    '-cp',
+    kafkaClasspath,
+    `-Dlog4j2.configurationFile=${log4jPath}`,
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    propertiesPath,
+    '--standalone',
+    ...extraArgs,
+  ]);
 }
 
 function writeConfig(): void {
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(propertiesFile, [
-    'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.bootstrap.servers=${host}:${ports.kafkaController}`,
-    `listeners=PLAINTEXT://${host}:${ports.kafka},CONTROLLER://${host}:${ports.kafkaController}`,
-    `advertised.listeners=PLAINTEXT://${host}:${ports.kafka}`,
-    'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'inter.broker.listener.name=PLAINTEXT',
-    ...singleNodeProperties(dataDir),
-    'num.partitions=3',
-    'log.retention.hours=168',
-    'log.cleaner.min.compaction.lag.ms=0',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    propertiesFile,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.bootstrap.servers=${host}:${ports.kafkaController}`,
+      `listeners=PLAINTEXT://${host}:${ports.kafka},CONTROLLER://${host}:${ports.kafkaController}`,
+      `advertised.listeners=PLAINTEXT://${host}:${ports.kafka}`,
+      'controller.listener.names=CONTROLLER',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name=PLAINTEXT',
+      ...singleNodeProperties(dataDir),
+      'num.partitions=3',
+      'log.retention.hours=168',
+      'log.cleaner.min.compaction.lag.ms=0',
+      '',
+    ].join('\n'),
+  );
   writeKafkaLog4j(log4jFile, 'INFO');
 }
 
@@ -128,11 +148,7 @@ export const kafkaComponent: Component = {
     start({
       name: 'kafka',
       command: 'java',
-      args: [
-        '-Xms256m', '-Xmx1g', '-XX:+UseG1GC', '-Djava.awt.headless=true',
-        `-Dlog4j2.configurationFile=${log4jFile}`,
-        '-cp', kafkaClasspath, 'kafka.Kafka', propertiesFile,
-      ],
+      args: ['-Xms256m', '-Xmx1g', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', kafkaClasspath, 'kafka.Kafka', propertiesFile],
     });
   },
   isRunning: () => runningPid('kafka') !== undefined,

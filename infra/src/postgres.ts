@@ -22,7 +22,9 @@ const dataDir = process.env.PG_DATA ?? clusterDataDir('postgres', ports.postgres
 export function binDir(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
-  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'postgres'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin', 'postgres')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions[0] ? join(base, versions[0], 'bin') : undefined;
 }
 
@@ -56,16 +58,19 @@ export function initClusterOnce(bin: string, dataDir: string, port: number, sett
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr}`);
-  writeFileSync(join(dataDir, 'postgresql.auto.conf'), [
-    `listen_addresses = '${host}'`,
-    `port = ${port}`,
-    `unix_socket_directories = '${dataDir}'`,
-    'max_connections = 300',
-    'shared_buffers = 256MB',
-    'max_prepared_transactions = 0',
-    ...settings,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dataDir, 'postgresql.auto.conf'),
+    [
+      `listen_addresses = '${host}'`,
+      `port = ${port}`,
+      `unix_socket_directories = '${dataDir}'`,
+      'max_connections = 300',
+      'shared_buffers = 256MB',
+      'max_prepared_transactions = 0',
+      ...settings,
+      '',
+    ].join('\n'),
+  );
   if (user) chownSync(join(dataDir, 'postgresql.auto.conf'), user.uid, user.gid);
 }
 

@@ -39,7 +39,10 @@ export function logTail(name: string, lines = 25): string {
 
 /** A process that ended before it answered healthy: the log tail says why. */
 export class ExitedDuringStartup extends Error {
-  constructor(readonly what: string, readonly logName: string) {
+  constructor(
+    readonly what: string,
+    readonly logName: string,
+  ) {
     super(`${what} exited during start-up; ${logTail(logName)}`);
     this.name = 'ExitedDuringStartup';
   }

@@ -37,7 +37,13 @@ export function mvn(args: string[]): string {
  * One command of a build, niced (the machine has other work), its output appended to `logPath`.
  * A failure names the step and the log, with the log's last lines.
  */
-export function buildCommand(step: string, logPath: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; niceness?: number } = {}): Promise<void> {
+export function buildCommand(
+  step: string,
+  logPath: string,
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; niceness?: number } = {},
+): Promise<void> {
   const out = openSync(logPath, 'a');
   writeSync(out, `\n$ ${command} ${args.join(' ')}${options.cwd ? `   (in ${options.cwd})` : ''}\n`);
   return new Promise<void>((resolve, reject) => {
@@ -54,7 +60,10 @@ export function buildCommand(step: string, logPath: string, command: string, arg
       closeSync(out);
       if (code === 0) return resolve();
       // Parallel compilers interleave: the error lines first, then the last lines, each cut short.
-      const lines = readFileSync(logPath, 'utf8').trim().split('\n').map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l));
+      const lines = readFileSync(logPath, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l));
       const errors = lines.filter((l) => /\berror\b/i.test(l)).slice(-8);
       const tail = [...errors, '…', ...lines.slice(-12)].join('\n');
       reject(new Error(`build step "${step}" failed (${command} exit ${code ?? signal}); full log: ${logPath}\n${tail}`));

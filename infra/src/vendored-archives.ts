@@ -18,7 +18,10 @@ export function vendoredArchiveSha(fileName: string): string {
     throw new Error(`vendored archive ${file} is missing: clone the repository next to shared/ or set EVENTLINE_VENDOR_DIR`);
   }
   const sums = readFileSync(join(vendorDir, 'SHA256SUMS'), 'utf8');
-  const listed = sums.split('\n').map((l) => l.trim().split(/\s+/)).find(([, f]) => f === fileName)?.[0];
+  const listed = sums
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find(([, f]) => f === fileName)?.[0];
   if (!listed) throw new Error(`${fileName} is not listed in ${join(vendorDir, 'SHA256SUMS')}`);
   const actual = createHash('sha256').update(readFileSync(file)).digest('hex');
   if (actual !== listed) throw new Error(`${file}: sha256 ${actual} differs from SHA256SUMS (${listed})`);

@@ -161,7 +161,11 @@ function formatTable(rows: StatusRow[]): string {
   const header: StatusRow = { service: 'service', url: 'url', pid: 'pid', state: 'state' };
   const keys = Object.keys(header) as (keyof StatusRow)[];
   const widths = keys.map((key) => Math.max(...[header, ...rows].map((row) => row[key].length)));
-  const line = (row: StatusRow) => keys.map((key, i) => row[key].padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (row: StatusRow) =>
+    keys
+      .map((key, i) => row[key].padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

@@ -196,9 +196,10 @@ function open(module: ConfluentModule, settings: ConnectionSettings): ClientSess
         close: () => admin.disconnect(),
       };
       // Its KafkaJS admin has no setOffsets (nor alterConsumerGroupOffsets) in the version measured.
-      if (typeof admin.setOffsets === 'function') session.setGroupOffsets = async () => {
-        throw new Error('setOffsets exists in this version: the bench does not drive it yet');
-      };
+      if (typeof admin.setOffsets === 'function')
+        session.setGroupOffsets = async () => {
+          throw new Error('setOffsets exists in this version: the bench does not drive it yet');
+        };
       return session;
     },
 

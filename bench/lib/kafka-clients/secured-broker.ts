@@ -27,8 +27,29 @@ export async function startSecuredBroker(dir: string, users: Record<string, stri
   const storePassword = 'bench-keystore';
   const keystore = join(dir, 'broker.p12');
   const certificate = join(dir, 'broker.pem');
-  keytool(['-genkeypair', '-alias', 'broker', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '2', '-dname', 'CN=127.0.0.1',
-    '-ext', 'SAN=ip:127.0.0.1,dns:localhost', '-keystore', keystore, '-storetype', 'PKCS12', '-storepass', storePassword, '-keypass', storePassword]);
+  keytool([
+    '-genkeypair',
+    '-alias',
+    'broker',
+    '-keyalg',
+    'RSA',
+    '-keysize',
+    '2048',
+    '-validity',
+    '2',
+    '-dname',
+    'CN=127.0.0.1',
+    '-ext',
+    'SAN=ip:127.0.0.1,dns:localhost',
+    '-keystore',
+    keystore,
+    '-storetype',
+    'PKCS12',
+    '-storepass',
+    storePassword,
+    '-keypass',
+    storePassword,
+  ]);
   keytool(['-exportcert', '-alias', 'broker', '-keystore', keystore, '-storepass', storePassword, '-rfc', '-file', certificate]);
 
   const adminPassword = 'admin-secret';

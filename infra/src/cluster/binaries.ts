@@ -35,13 +35,24 @@ interface GoBinary {
 const k8s = clusterVersions.kubernetes;
 const goBinaries: GoBinary[] = [
   { name: 'kubelet', binary: 'kubelet', version: k8s, module: 'cluster', pkg: 'k8s.io/kubernetes/cmd/kubelet', ldflags: kubernetesVersionLdflags },
-  { name: 'kubeControllerManager', binary: 'kube-controller-manager', version: k8s, module: 'cluster', pkg: 'k8s.io/kubernetes/cmd/kube-controller-manager', ldflags: kubernetesVersionLdflags },
+  {
+    name: 'kubeControllerManager',
+    binary: 'kube-controller-manager',
+    version: k8s,
+    module: 'cluster',
+    pkg: 'k8s.io/kubernetes/cmd/kube-controller-manager',
+    ldflags: kubernetesVersionLdflags,
+  },
   { name: 'kubeScheduler', binary: 'kube-scheduler', version: k8s, module: 'cluster', pkg: 'k8s.io/kubernetes/cmd/kube-scheduler', ldflags: kubernetesVersionLdflags },
   { name: 'kubeProxy', binary: 'kube-proxy', version: k8s, module: 'cluster', pkg: 'k8s.io/kubernetes/cmd/kube-proxy', ldflags: kubernetesVersionLdflags },
   { name: 'coredns', binary: 'coredns', version: clusterVersions.coredns, module: 'coredns', pkg: 'github.com/coredns/coredns', static: true },
   {
-    name: 'localPathProvisioner', binary: 'local-path-provisioner', version: clusterVersions.localPathProvisioner, module: 'local-path',
-    pkg: 'github.com/rancher/local-path-provisioner', static: true,
+    name: 'localPathProvisioner',
+    binary: 'local-path-provisioner',
+    version: clusterVersions.localPathProvisioner,
+    module: 'local-path',
+    pkg: 'github.com/rancher/local-path-provisioner',
+    static: true,
   },
 ];
 

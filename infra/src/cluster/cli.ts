@@ -79,7 +79,10 @@ async function main(): Promise<number> {
   return 2;
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(`cluster: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`cluster: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

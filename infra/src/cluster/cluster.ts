@@ -70,7 +70,12 @@ export async function clusterUp(): Promise<StepTime[]> {
   const strimziBuild = ensureStrimziBuild();
   strimziBuild.catch(() => undefined);
   await step('Kubernetes tools (infra kube-tools: kube-apiserver, etcd, kubectl, helm, skaffold)', '~/.cache/eventline/kube-tools', times, ensureKubeTools);
-  await step('cluster binaries (kubelet, controller-manager, scheduler, kube-proxy, CoreDNS, local-path, pause)', '~/.cache/eventline/cluster-bin/<binary>-<version>/build.log', times, ensureClusterBinaries);
+  await step(
+    'cluster binaries (kubelet, controller-manager, scheduler, kube-proxy, CoreDNS, local-path, pause)',
+    '~/.cache/eventline/cluster-bin/<binary>-<version>/build.log',
+    times,
+    ensureClusterBinaries,
+  );
   const ip = nodeIp();
   await step('certificates, tokens and configuration', undefined, times, () => prepareNode(ip));
   await step('kernel settings (ip_forward, bridge-nf-call-iptables)', undefined, times, applySysctls);
@@ -84,8 +89,9 @@ export async function clusterUp(): Promise<StepTime[]> {
   const bins = clusterBinaryPaths();
   await step('image pause', '~/.cache/eventline/cluster-images/pause-*.log', times, () => ensureScratchImage('pause', clusterVersions.pause, bins.pause));
   await step('image coredns', '~/.cache/eventline/cluster-images/coredns-*.log', times, () => ensureScratchImage('coredns', clusterVersions.coredns, bins.coredns));
-  await step('image local-path-provisioner', '~/.cache/eventline/cluster-images/local-path-provisioner-*.log', times,
-    () => ensureScratchImage('local-path-provisioner', clusterVersions.localPathProvisioner, bins.localPathProvisioner));
+  await step('image local-path-provisioner', '~/.cache/eventline/cluster-images/local-path-provisioner-*.log', times, () =>
+    ensureScratchImage('local-path-provisioner', clusterVersions.localPathProvisioner, bins.localPathProvisioner),
+  );
   await step('image debian (mmdebstrap)', '~/.cache/eventline/cluster-images/debian-bookworm/build.log', times, ensureDebianBase);
   await step(`traefik ${clusterVersions.traefik} (Go build)`, `~/.cache/eventline/cluster-bin/traefik-${clusterVersions.traefik}/build.log`, times, ensureTraefikBinary);
   await step('image traefik', `~/.cache/eventline/cluster-images/traefik-${clusterVersions.traefik}.log`, times, ensureTraefikImage);
@@ -132,12 +138,18 @@ export function clusterProcessesRunning(): string[] {
 
 export async function clusterStatus(): Promise<{ rows: StatusRow[]; node: string }> {
   setNodeIp(nodeIp());
-  const rows = await Promise.all(clusterComponents.map(async (c) => {
-    const pid = runningPid(processName(c.name));
-    let health = 'stopped';
-    if (pid !== undefined) health = await c.healthy().then((ok) => (ok ? 'healthy' : 'unhealthy'), () => 'unhealthy');
-    return { name: c.name, version: c.version, address: c.address, pid: pid === undefined ? '-' : String(pid), health };
-  }));
+  const rows = await Promise.all(
+    clusterComponents.map(async (c) => {
+      const pid = runningPid(processName(c.name));
+      let health = 'stopped';
+      if (pid !== undefined)
+        health = await c.healthy().then(
+          (ok) => (ok ? 'healthy' : 'unhealthy'),
+          () => 'unhealthy',
+        );
+      return { name: c.name, version: c.version, address: c.address, pid: pid === undefined ? '-' : String(pid), health };
+    }),
+  );
   let node = 'no node';
   if (rows.find((r) => r.name === 'kube-apiserver')?.health === 'healthy') {
     try {

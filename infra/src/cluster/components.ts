@@ -15,20 +15,30 @@ import { clusterPorts, clusterVersions, network, nodeName, processName, registry
  * at `up` (see host.ts) and given to the components that listen on it.
  */
 let currentNodeIp = '127.0.0.1';
-export const setNodeIp = (ip: string): void => { currentNodeIp = ip; };
+export const setNodeIp = (ip: string): void => {
+  currentNodeIp = ip;
+};
 export const apiServerUrl = (): string => `https://${currentNodeIp}:${clusterPorts.apiServer}`;
 
-function component(name: string, version: string, address: () => string, ports: number[], body: {
-  start(): void;
-  healthy(): Promise<boolean>;
-  timeoutMs?: number;
-  stopSignal?: NodeJS.Signals;
-}): Component {
+function component(
+  name: string,
+  version: string,
+  address: () => string,
+  ports: number[],
+  body: {
+    start(): void;
+    healthy(): Promise<boolean>;
+    timeoutMs?: number;
+    stopSignal?: NodeJS.Signals;
+  },
+): Component {
   const pname = processName(name);
   const c: Component = {
     name,
     version,
-    get address() { return address(); },
+    get address() {
+      return address();
+    },
     ports,
     install() {},
     start: body.start,
@@ -72,9 +82,14 @@ const dockerd = component('dockerd', 'dockerd (Debian docker.io), images only', 
       name: processName('dockerd'),
       command: 'dockerd',
       args: [
-        `--host=unix://${sockets.docker}`, `--exec-root=${paths.dockerExec}`, `--pidfile=${runRoot}/dockerd.pid`,
+        `--host=unix://${sockets.docker}`,
+        `--exec-root=${paths.dockerExec}`,
+        `--pidfile=${runRoot}/dockerd.pid`,
         `--containerd=${sockets.containerd}`,
-        '--iptables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none',
+        '--iptables=false',
+        '--ip-forward=false',
+        '--ip-masq=false',
+        '--bridge=none',
         // Lowering our own OOM score needs CAP_SYS_RESOURCE, which this VM lacks.
         '--oom-score-adjust=0',
         `--data-root=${paths.dockerData}`,
@@ -92,9 +107,21 @@ const etcd = component('etcd', `etcd ${clusterVersions.etcd}`, () => `http://127
       name: processName('etcd'),
       command: kubeToolPaths().etcd,
       args: [
-        '--name', 'eventline', '--listen-client-urls', client, '--advertise-client-urls', client,
-        '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `eventline=${peer}`,
-        '--listen-metrics-urls', '', `--data-dir=${paths.etcdData}`,
+        '--name',
+        'eventline',
+        '--listen-client-urls',
+        client,
+        '--advertise-client-urls',
+        client,
+        '--listen-peer-urls',
+        peer,
+        '--initial-advertise-peer-urls',
+        peer,
+        '--initial-cluster',
+        `eventline=${peer}`,
+        '--listen-metrics-urls',
+        '',
+        `--data-dir=${paths.etcdData}`,
       ],
     });
   },
@@ -108,14 +135,21 @@ const apiServer = component('kube-apiserver', `Kubernetes ${clusterVersions.kube
       command: kubeToolPaths().kubeApiserver,
       args: [
         `--etcd-servers=http://127.0.0.1:${clusterPorts.etcdClient}`,
-        `--bind-address=${currentNodeIp}`, `--advertise-address=${currentNodeIp}`, `--secure-port=${clusterPorts.apiServer}`,
-        `--tls-cert-file=${pki.apiServerCert}`, `--tls-private-key-file=${pki.apiServerKey}`, `--client-ca-file=${pki.caCert}`,
+        `--bind-address=${currentNodeIp}`,
+        `--advertise-address=${currentNodeIp}`,
+        `--secure-port=${clusterPorts.apiServer}`,
+        `--tls-cert-file=${pki.apiServerCert}`,
+        `--tls-private-key-file=${pki.apiServerKey}`,
+        `--client-ca-file=${pki.caCert}`,
         `--service-cluster-ip-range=${network.serviceCidr}`,
         `--service-account-issuer=https://kubernetes.default.svc.${network.clusterDomain}`,
-        `--service-account-key-file=${pki.serviceAccountPub}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-        '--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction',
+        `--service-account-key-file=${pki.serviceAccountPub}`,
+        `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+        '--authorization-mode=Node,RBAC',
+        '--enable-admission-plugins=NodeRestriction',
         '--allow-privileged=true',
-        `--kubelet-client-certificate=${pki.kubeletClientCert}`, `--kubelet-client-key=${pki.kubeletClientKey}`,
+        `--kubelet-client-certificate=${pki.kubeletClientCert}`,
+        `--kubelet-client-key=${pki.kubeletClientKey}`,
         '--kubelet-preferred-address-types=InternalIP',
         `--token-auth-file=${pki.tokens}`,
       ],
@@ -125,26 +159,38 @@ const apiServer = component('kube-apiserver', `Kubernetes ${clusterVersions.kube
   timeoutMs: 120_000,
 });
 
-const controllerManager = component('kube-controller-manager', `Kubernetes ${clusterVersions.kubernetes}`, () => `https://127.0.0.1:${clusterPorts.controllerManager}`, [clusterPorts.controllerManager], {
-  start() {
-    const kc = paths.controllerManagerKubeconfig;
-    start({
-      name: processName('kube-controller-manager'),
-      command: clusterBinaryPaths().kubeControllerManager,
-      args: [
-        // No node IPAM: the CNI bridge hands out the node's pod range itself.
-        '--controllers=*,-nodeipam', '--leader-elect=false', '--bind-address=127.0.0.1',
-        `--cluster-cidr=${network.podCidr}`, `--service-cluster-ip-range=${network.serviceCidr}`,
-        `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
-        '--use-service-account-credentials=true',
-        `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
-        `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`,
-        `--kubeconfig=${kc}`,
-      ],
-    });
+const controllerManager = component(
+  'kube-controller-manager',
+  `Kubernetes ${clusterVersions.kubernetes}`,
+  () => `https://127.0.0.1:${clusterPorts.controllerManager}`,
+  [clusterPorts.controllerManager],
+  {
+    start() {
+      const kc = paths.controllerManagerKubeconfig;
+      start({
+        name: processName('kube-controller-manager'),
+        command: clusterBinaryPaths().kubeControllerManager,
+        args: [
+          // No node IPAM: the CNI bridge hands out the node's pod range itself.
+          '--controllers=*,-nodeipam',
+          '--leader-elect=false',
+          '--bind-address=127.0.0.1',
+          `--cluster-cidr=${network.podCidr}`,
+          `--service-cluster-ip-range=${network.serviceCidr}`,
+          `--service-account-private-key-file=${pki.serviceAccountKey}`,
+          `--root-ca-file=${pki.caCert}`,
+          '--use-service-account-credentials=true',
+          `--cluster-signing-cert-file=${pki.caCert}`,
+          `--cluster-signing-key-file=${pki.caKey}`,
+          `--authentication-kubeconfig=${kc}`,
+          `--authorization-kubeconfig=${kc}`,
+          `--kubeconfig=${kc}`,
+        ],
+      });
+    },
+    healthy: async () => (await getStatus(`https://127.0.0.1:${clusterPorts.controllerManager}/healthz`)) === 200,
   },
-  healthy: async () => (await getStatus(`https://127.0.0.1:${clusterPorts.controllerManager}/healthz`)) === 200,
-});
+);
 
 const scheduler = component('kube-scheduler', `Kubernetes ${clusterVersions.kubernetes}`, () => `https://127.0.0.1:${clusterPorts.scheduler}`, [clusterPorts.scheduler], {
   start() {
@@ -158,38 +204,55 @@ const scheduler = component('kube-scheduler', `Kubernetes ${clusterVersions.kube
   healthy: async () => (await getStatus(`https://127.0.0.1:${clusterPorts.scheduler}/healthz`)) === 200,
 });
 
-const kubelet = component('kubelet', `Kubernetes ${clusterVersions.kubernetes} (cgroup v1, cgroupfs)`, () => `https://${currentNodeIp}:${clusterPorts.kubelet}`, [clusterPorts.kubelet, clusterPorts.kubeletHealthz], {
-  start() {
-    mkdirSync(paths.kubeletRoot, { recursive: true });
-    start({
-      name: processName('kubelet'),
-      command: clusterBinaryPaths().kubelet,
-      args: [
-        `--hostname-override=${nodeName}`, `--node-ip=${currentNodeIp}`,
-        `--root-dir=${paths.kubeletRoot}`, `--kubeconfig=${paths.kubeletKubeconfig}`,
-        `--config=${paths.kubeletConfig}`,
-      ],
-    });
+const kubelet = component(
+  'kubelet',
+  `Kubernetes ${clusterVersions.kubernetes} (cgroup v1, cgroupfs)`,
+  () => `https://${currentNodeIp}:${clusterPorts.kubelet}`,
+  [clusterPorts.kubelet, clusterPorts.kubeletHealthz],
+  {
+    start() {
+      mkdirSync(paths.kubeletRoot, { recursive: true });
+      start({
+        name: processName('kubelet'),
+        command: clusterBinaryPaths().kubelet,
+        args: [
+          `--hostname-override=${nodeName}`,
+          `--node-ip=${currentNodeIp}`,
+          `--root-dir=${paths.kubeletRoot}`,
+          `--kubeconfig=${paths.kubeletKubeconfig}`,
+          `--config=${paths.kubeletConfig}`,
+        ],
+      });
+    },
+    healthy: async () => (await getStatus(`http://127.0.0.1:${clusterPorts.kubeletHealthz}/healthz`)) === 200,
   },
-  healthy: async () => (await getStatus(`http://127.0.0.1:${clusterPorts.kubeletHealthz}/healthz`)) === 200,
-});
+);
 
-const kubeProxy = component('kube-proxy', `Kubernetes ${clusterVersions.kubernetes} (iptables)`, () => `http://127.0.0.1:${clusterPorts.kubeProxyHealthz}`, [clusterPorts.kubeProxyHealthz, clusterPorts.kubeProxyMetrics], {
-  start() {
-    start({
-      name: processName('kube-proxy'),
-      command: clusterBinaryPaths().kubeProxy,
-      args: [
-        '--proxy-mode=iptables', `--hostname-override=${nodeName}`, `--cluster-cidr=${network.podCidr}`,
-        `--healthz-bind-address=127.0.0.1:${clusterPorts.kubeProxyHealthz}`, `--metrics-bind-address=127.0.0.1:${clusterPorts.kubeProxyMetrics}`,
-        // Leave the host's conntrack table size alone (the VM may refuse the sysctl).
-        '--conntrack-max-per-core=0',
-        `--kubeconfig=${paths.kubeProxyKubeconfig}`,
-      ],
-    });
+const kubeProxy = component(
+  'kube-proxy',
+  `Kubernetes ${clusterVersions.kubernetes} (iptables)`,
+  () => `http://127.0.0.1:${clusterPorts.kubeProxyHealthz}`,
+  [clusterPorts.kubeProxyHealthz, clusterPorts.kubeProxyMetrics],
+  {
+    start() {
+      start({
+        name: processName('kube-proxy'),
+        command: clusterBinaryPaths().kubeProxy,
+        args: [
+          '--proxy-mode=iptables',
+          `--hostname-override=${nodeName}`,
+          `--cluster-cidr=${network.podCidr}`,
+          `--healthz-bind-address=127.0.0.1:${clusterPorts.kubeProxyHealthz}`,
+          `--metrics-bind-address=127.0.0.1:${clusterPorts.kubeProxyMetrics}`,
+          // Leave the host's conntrack table size alone (the VM may refuse the sysctl).
+          '--conntrack-max-per-core=0',
+          `--kubeconfig=${paths.kubeProxyKubeconfig}`,
+        ],
+      });
+    },
+    healthy: async () => (await getStatus(`http://127.0.0.1:${clusterPorts.kubeProxyHealthz}/healthz`)) === 200,
   },
-  healthy: async () => (await getStatus(`http://127.0.0.1:${clusterPorts.kubeProxyHealthz}/healthz`)) === 200,
-});
+);
 
 /** In start order; `down` stops them in reverse. */
 export const clusterComponents: Component[] = [containerd, registry, dockerd, etcd, apiServer, controllerManager, scheduler, kubelet, kubeProxy];

@@ -15,8 +15,11 @@ export const imageRef = (name: string, tag: string): string => `${registryHost}/
 
 export function inRegistry(ref: string): boolean {
   const [repoPath, tag] = ref.slice(registryHost.length + 1).split(':');
-  const result = spawnSync('curl', ['-fsS', '-o', '/dev/null', '-H', 'Accept: application/vnd.docker.distribution.manifest.v2+json',
-    `http://${registryHost}/v2/${repoPath}/manifests/${tag}`], { stdio: 'ignore' });
+  const result = spawnSync(
+    'curl',
+    ['-fsS', '-o', '/dev/null', '-H', 'Accept: application/vnd.docker.distribution.manifest.v2+json', `http://${registryHost}/v2/${repoPath}/manifests/${tag}`],
+    { stdio: 'ignore' },
+  );
   return result.status === 0;
 }
 
@@ -48,13 +51,7 @@ export async function ensureScratchImage(name: string, tag: string, binary: stri
   rmSync(context, { recursive: true, force: true });
   mkdirSync(context, { recursive: true });
   spawnSync('cp', [binary, join(context, name)]);
-  writeFileSync(join(context, 'Dockerfile'), [
-    'FROM scratch',
-    `COPY ${name} /${name}`,
-    'USER 65532:65532',
-    `ENTRYPOINT ["/${name}"]`,
-    '',
-  ].join('\n'));
+  writeFileSync(join(context, 'Dockerfile'), ['FROM scratch', `COPY ${name} /${name}`, 'USER 65532:65532', `ENTRYPOINT ["/${name}"]`, ''].join('\n'));
   const seconds = await buildAndPush({ ref, context, logPath: join(imageCacheDir, `${name}-${tag}.log`) });
   log(`image ${ref} built and pushed in ${seconds} s`);
   return ref;

@@ -7,8 +7,17 @@ import { clusterStateDir } from './settings';
 
 /** What the node runs from Debian's packages (and docker.io for image builds only). */
 export const debianPackages = [
-  'containerd', 'runc', 'containernetworking-plugins', 'iptables', 'conntrack', 'docker.io', 'docker-registry',
-  'mmdebstrap', 'openssl', 'gcc', 'libc6-dev',
+  'containerd',
+  'runc',
+  'containernetworking-plugins',
+  'iptables',
+  'conntrack',
+  'docker.io',
+  'docker-registry',
+  'mmdebstrap',
+  'openssl',
+  'gcc',
+  'libc6-dev',
 ];
 
 export function requireRoot(): void {
@@ -33,7 +42,7 @@ const sysctls = ['net/ipv4/ip_forward', 'net/bridge/bridge-nf-call-iptables'];
 const savedFile = join(clusterStateDir, 'sysctl-before.json');
 
 export function applySysctls(): void {
-  const before: Record<string, string> = existsSync(savedFile) ? JSON.parse(readFileSync(savedFile, 'utf8')) as Record<string, string> : {};
+  const before: Record<string, string> = existsSync(savedFile) ? (JSON.parse(readFileSync(savedFile, 'utf8')) as Record<string, string>) : {};
   for (const key of sysctls) {
     const path = `/proc/sys/${key}`;
     if (!existsSync(path)) throw new Error(`${path} is missing: the kernel needs br_netfilter and IP forwarding for pods`);

@@ -50,7 +50,24 @@ function signed(name: string, subject: string, extensions: string[]): void {
   openssl(['genrsa', '-out', key, '2048']);
   openssl(['req', '-new', '-key', key, '-subj', subject, '-out', csr]);
   writeFileSync(ext, [...extensions, ''].join('\n'));
-  openssl(['x509', '-req', '-in', csr, '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial', '-days', '3650', '-sha256', '-extfile', ext, '-out', join(pkiDir, `${name}.crt`)]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    pki.caCert,
+    '-CAkey',
+    pki.caKey,
+    '-CAcreateserial',
+    '-days',
+    '3650',
+    '-sha256',
+    '-extfile',
+    ext,
+    '-out',
+    join(pkiDir, `${name}.crt`),
+  ]);
 }
 
 /** Makes what is missing; serving certificates again when the node IP changed. */
@@ -100,7 +117,9 @@ export function ensurePki(nodeIp: string): void {
 
 export function tokenOf(name: IdentityName): string {
   const user = identities[name].user;
-  const line = readFileSync(pki.tokens, 'utf8').split('\n').find((l) => l.split(',')[1] === user);
+  const line = readFileSync(pki.tokens, 'utf8')
+    .split('\n')
+    .find((l) => l.split(',')[1] === user);
   if (!line) throw new Error(`no token for ${user} in ${pki.tokens}`);
   return line.split(',')[0]!;
 }
@@ -108,24 +127,28 @@ export function tokenOf(name: IdentityName): string {
 /** A kubeconfig for `name` at `path`, its CA embedded so that the file can be copied elsewhere. */
 export function writeKubeconfig(path: string, name: IdentityName, server: string): void {
   const ca = readFileSync(pki.caCert).toString('base64');
-  writeFileSync(path, [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '- name: eventline-local',
-    '  cluster:',
-    `    server: ${server}`,
-    `    certificate-authority-data: ${ca}`,
-    'users:',
-    `- name: ${identities[name].user}`,
-    '  user:',
-    `    token: ${tokenOf(name)}`,
-    'contexts:',
-    '- name: eventline-local',
-    '  context:',
-    '    cluster: eventline-local',
-    `    user: ${identities[name].user}`,
-    'current-context: eventline-local',
-    '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: eventline-local',
+      '  cluster:',
+      `    server: ${server}`,
+      `    certificate-authority-data: ${ca}`,
+      'users:',
+      `- name: ${identities[name].user}`,
+      '  user:',
+      `    token: ${tokenOf(name)}`,
+      'contexts:',
+      '- name: eventline-local',
+      '  context:',
+      '    cluster: eventline-local',
+      `    user: ${identities[name].user}`,
+      'current-context: eventline-local',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
 }

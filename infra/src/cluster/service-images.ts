@@ -13,8 +13,15 @@ import { buildThirdPartyImages } from './third-party-images';
  * the names the chart makes from `image.registry` and `image.tag`.
  */
 export const services = [
-  'config-service', 'user-service', 'product-service', 'order-service',
-  'cart-service', 'cart-aggregator', 'cart-query', 'fulfillment-service', 'operator',
+  'config-service',
+  'user-service',
+  'product-service',
+  'order-service',
+  'cart-service',
+  'cart-aggregator',
+  'cart-query',
+  'fulfillment-service',
+  'operator',
 ] as const;
 
 export const localServiceTag = 'local';
@@ -49,6 +56,6 @@ export async function buildServiceImages(tag = localServiceTag): Promise<ImageTi
   times.push({ image: nodeBase, seconds: Math.round((Date.now() - started) / 1000) });
   mkdirSync(imageCacheDir, { recursive: true });
   for (const service of services) times.push(await buildServiceImage(service, tag));
-  times.push(...await buildThirdPartyImages());
+  times.push(...(await buildThirdPartyImages()));
   return times;
 }

@@ -24,5 +24,7 @@ export function clusterShellEnv(nodeBinDir = dirname(process.execPath)): Record<
 
 /** `export NAME="value"` lines for a POSIX shell; a `$PATH` in a value expands there, at eval time. */
 export function formatExports(env: Record<string, string>): string {
-  return Object.entries(env).map(([name, value]) => `export ${name}="${value.replace(/["\\`]/g, '\\$&')}"`).join('\n');
+  return Object.entries(env)
+    .map(([name, value]) => `export ${name}="${value.replace(/["\\`]/g, '\\$&')}"`)
+    .join('\n');
 }

@@ -31,10 +31,17 @@ const agentModules = ['kafka-agent', 'tracing-agent'] as const;
  * (checkstyle, spotbugs, jacoco, javadoc, sources) make nothing the images use and are skipped.
  */
 const mavenFlags = [
-  '-Dmaven.compiler.version=3.14.0', '-Dmaven.compiler.proc=full', '-Dlombok.version=1.18.42',
+  '-Dmaven.compiler.version=3.14.0',
+  '-Dmaven.compiler.proc=full',
+  '-Dlombok.version=1.18.42',
   '-Dfabric8.openshift-client.version=7.3.1',
-  '-Dmaven.test.skip=true', '-Dmdep.analyze.skip=true',
-  '-Dcheckstyle.skip=true', '-Dspotbugs.skip=true', '-Djacoco.skip=true', '-Dmaven.javadoc.skip=true', '-Dmaven.source.skip=true',
+  '-Dmaven.test.skip=true',
+  '-Dmdep.analyze.skip=true',
+  '-Dcheckstyle.skip=true',
+  '-Dspotbugs.skip=true',
+  '-Djacoco.skip=true',
+  '-Dmaven.javadoc.skip=true',
+  '-Dmaven.source.skip=true',
 ];
 
 export interface StrimziBuild {
@@ -73,9 +80,14 @@ function editFile(file: string, what: string, edit: (text: string) => string): v
 
 /** Strimzi's third-party Kafka plugins that Maven Central answers "not found" for here (checked by a build). */
 const unservedThirdPartyLibs = [
-  'io.strimzi:kafka-oauth-common', 'io.strimzi:kafka-oauth-server', 'io.strimzi:kafka-oauth-server-plain',
-  'io.strimzi:kafka-oauth-client', 'io.strimzi:kafka-oauth-keycloak-authorizer',
-  'com.linkedin.cruisecontrol:cruise-control-metrics-reporter', 'io.strimzi:server-metrics-reporter', 'io.strimzi:kafka-quotas-plugin',
+  'io.strimzi:kafka-oauth-common',
+  'io.strimzi:kafka-oauth-server',
+  'io.strimzi:kafka-oauth-server-plain',
+  'io.strimzi:kafka-oauth-client',
+  'io.strimzi:kafka-oauth-keycloak-authorizer',
+  'com.linkedin.cruisecontrol:cruise-control-metrics-reporter',
+  'io.strimzi:server-metrics-reporter',
+  'io.strimzi:kafka-quotas-plugin',
 ];
 
 const dependencyBlock = /\s*<dependency>(?:(?!<\/dependency>)[\s\S])*<\/dependency>/g;
@@ -108,20 +120,22 @@ function managedTestScoped(rootPom: string): Set<string> {
 function applyBuildTweaks(src: string, thirdPartyPom: string): void {
   const rootPom = join(src, 'pom.xml');
   for (const artifact of ['openshift-model', 'openshift-client-api']) {
-    editFile(rootPom, `pin ${artifact} to 7.3.1`, (text) =>
-      text.replace(new RegExp(`(<artifactId>${artifact}</artifactId>\\s*<version>)[^<]*(</version>)`), '$17.3.1$2'));
+    editFile(rootPom, `pin ${artifact} to 7.3.1`, (text) => text.replace(new RegExp(`(<artifactId>${artifact}</artifactId>\\s*<version>)[^<]*(</version>)`), '$17.3.1$2'));
   }
   const testScoped = managedTestScoped(readFileSync(rootPom, 'utf8'));
   for (const module of ['cluster-operator', 'user-operator', 'topic-operator']) {
-    editFile(join(src, module, 'pom.xml'), `drop ${module}'s test-scope dependencies`, (text) => text.replace(dependencyBlock, (d) => {
-      const scope = tag(d, 'scope');
-      const isTest = scope === 'test' || (scope === undefined && testScoped.has(coordinates(d)));
-      return isTest ? '' : d;
-    }));
+    editFile(join(src, module, 'pom.xml'), `drop ${module}'s test-scope dependencies`, (text) =>
+      text.replace(dependencyBlock, (d) => {
+        const scope = tag(d, 'scope');
+        const isTest = scope === 'test' || (scope === undefined && testScoped.has(coordinates(d)));
+        return isTest ? '' : d;
+      }),
+    );
   }
-  editFile(thirdPartyPom, 'drop the third-party libs\' extra repository', (text) => text.replace(/\s*<repositories>[\s\S]*?<\/repositories>/, ''));
+  editFile(thirdPartyPom, "drop the third-party libs' extra repository", (text) => text.replace(/\s*<repositories>[\s\S]*?<\/repositories>/, ''));
   editFile(thirdPartyPom, 'drop the third-party libs not served here', (text) =>
-    text.replace(dependencyBlock, (d) => (unservedThirdPartyLibs.includes(`${tag(d, 'groupId')}:${tag(d, 'artifactId')}`) ? '' : d)));
+    text.replace(dependencyBlock, (d) => (unservedThirdPartyLibs.includes(`${tag(d, 'groupId')}:${tag(d, 'artifactId')}`) ? '' : d)),
+  );
   log(`strimzi: Kafka image without ${unservedThirdPartyLibs.join(', ')} (not served by Maven Central here)`);
 }
 
@@ -199,10 +213,19 @@ function copyResults(src: string, out: StrimziBuild, thirdPartyDir: string): voi
  */
 async function generateConfigModel(s: BuildStep, src: string): Promise<void> {
   await maven(s, 'config-model (install)', ['install', '-pl', 'config-model', '-am', ...mavenFlags], src);
-  await maven(s, `config model of Kafka ${versions.kafka}`, [
-    'verify', 'exec:java', '-Pgenerate-model', `-Dkafka-metadata-version=${versions.kafka}`,
-    `-Dconfig-model-file=../cluster-operator/src/main/resources/kafka-${versions.kafka}-config-model.json`, ...mavenFlags,
-  ], join(src, 'config-model-generator'));
+  await maven(
+    s,
+    `config model of Kafka ${versions.kafka}`,
+    [
+      'verify',
+      'exec:java',
+      '-Pgenerate-model',
+      `-Dkafka-metadata-version=${versions.kafka}`,
+      `-Dconfig-model-file=../cluster-operator/src/main/resources/kafka-${versions.kafka}-config-model.json`,
+      ...mavenFlags,
+    ],
+    join(src, 'config-model-generator'),
+  );
   const model = join(src, 'cluster-operator', 'src', 'main', 'resources', `kafka-${versions.kafka}-config-model.json`);
   if (!existsSync(model)) throw new Error(`Strimzi's config model generator wrote no ${model} (log: ${s.logPath})`);
 }
@@ -212,7 +235,9 @@ let building: Promise<StrimziBuild> | undefined;
 /** Builds Strimzi once (memoised within a process, cached across processes). */
 export function ensureStrimziBuild(): Promise<StrimziBuild> {
   building ??= build();
-  building.catch(() => { building = undefined; });
+  building.catch(() => {
+    building = undefined;
+  });
   return building;
 }
 

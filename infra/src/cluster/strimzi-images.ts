@@ -44,8 +44,7 @@ const dockerfile = (name: string): string => join(repoRoot, 'k8s', 'images', nam
  */
 const markerOf = (ref: string): string => join(imageCacheDir, `${ref.slice(ref.lastIndexOf('/') + 1).replace(':', '-')}.built-from`);
 const sourceOf = (build: StrimziBuild, recipe: string): string => `${build.dir}\n${readFileSync(dockerfile(recipe), 'utf8')}`;
-const upToDate = (ref: string, source: string): boolean =>
-  inRegistry(ref) && existsSync(markerOf(ref)) && readFileSync(markerOf(ref), 'utf8') === source;
+const upToDate = (ref: string, source: string): boolean => inRegistry(ref) && existsSync(markerOf(ref)) && readFileSync(markerOf(ref), 'utf8') === source;
 const markBuilt = (ref: string, source: string): void => writeFileSync(markerOf(ref), source);
 
 async function ensureBase(): Promise<{ ref: string; seconds: number }> {
@@ -55,8 +54,11 @@ async function ensureBase(): Promise<{ ref: string; seconds: number }> {
   const source = `${java}\n${readFileSync(dockerfile('strimzi-base'), 'utf8')}`;
   if (upToDate(ref, source)) return { ref, seconds: 0 };
   await buildAndPush({
-    ref, context: context(`strimzi-base-${strimziVersion}`), dockerfile: dockerfile('strimzi-base'),
-    buildArgs: { BASE_IMAGE: java }, logPath: join(imageCacheDir, `strimzi-base-${strimziVersion}.log`),
+    ref,
+    context: context(`strimzi-base-${strimziVersion}`),
+    dockerfile: dockerfile('strimzi-base'),
+    buildArgs: { BASE_IMAGE: java },
+    logPath: join(imageCacheDir, `strimzi-base-${strimziVersion}.log`),
   });
   markBuilt(ref, source);
   return { ref, seconds: Math.round((Date.now() - started) / 1000) };
@@ -71,8 +73,11 @@ async function ensureOperator(base: string, build: StrimziBuild): Promise<number
   for (const dist of build.operatorDists) run('unzip', ['-qo', dist, '-d', join(dir, 'tmp')]);
   cpSync(join(build.dockerImages, 'operator', 'scripts'), join(dir, 'scripts'), { recursive: true });
   await buildAndPush({
-    ref: strimziOperatorRef, context: dir, dockerfile: dockerfile('strimzi-operator'),
-    buildArgs: { BASE_IMAGE: base, STRIMZI_VERSION: strimziVersion }, logPath: join(imageCacheDir, `strimzi-operator-${strimziVersion}.log`),
+    ref: strimziOperatorRef,
+    context: dir,
+    dockerfile: dockerfile('strimzi-operator'),
+    buildArgs: { BASE_IMAGE: base, STRIMZI_VERSION: strimziVersion },
+    logPath: join(imageCacheDir, `strimzi-operator-${strimziVersion}.log`),
   });
   markBuilt(strimziOperatorRef, source);
   return Math.round((Date.now() - started) / 1000);
@@ -141,7 +146,9 @@ async function ensureKafka(base: string, build: StrimziBuild): Promise<number> {
     if (!kafkaLibs.has(jar)) cpSync(join(build.thirdPartyLibs, jar), join(dir, 'libs', jar));
   }
   await buildAndPush({
-    ref: strimziKafkaRef, context: dir, dockerfile: dockerfile('strimzi-kafka'),
+    ref: strimziKafkaRef,
+    context: dir,
+    dockerfile: dockerfile('strimzi-kafka'),
     buildArgs: { BASE_IMAGE: base, KAFKA_VERSION: versions.kafka, STRIMZI_VERSION: strimziVersion },
     logPath: join(imageCacheDir, `strimzi-kafka-${strimziVersion}-kafka-${versions.kafka}.log`),
   });
@@ -159,4 +166,3 @@ export async function ensureStrimziImages(): Promise<StrimziImageTime[]> {
   for (const t of times) log(`image ${t.image}: ${t.seconds > 0 ? `built and pushed in ${t.seconds} s` : 'already in the registry'}`);
   return times;
 }
-

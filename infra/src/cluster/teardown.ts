@@ -35,26 +35,33 @@ function commandLine(pid: string): string {
 
 /** containerd-shim processes started by our containerd (their command line names its socket). */
 export function ourShims(): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
-    const cmd = commandLine(pid);
-    return cmd.includes('containerd-shim') && cmd.includes(sockets.containerd.replace(/containerd\.sock$/, ''));
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((pid) => {
+      const cmd = commandLine(pid);
+      return cmd.includes('containerd-shim') && cmd.includes(sockets.containerd.replace(/containerd\.sock$/, ''));
+    })
+    .map(Number);
 }
 
 export function killShims(): void {
   for (const pid of ourShims()) {
     try {
       process.kill(pid, 'SIGKILL');
-    } catch { /* gone already */ }
+    } catch {
+      /* gone already */
+    }
   }
 }
 
 /** Mount points under our folders and the network namespaces of our pods, deepest first. */
 export function ourMounts(): string[] {
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter(Boolean)
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter(Boolean)
     .map((m) => m.replace(/\\040/g, ' '));
-  return [...new Set(mounts.filter((m) => m.startsWith(`${dataRoot}/`) || m.startsWith(`${runRoot}/`) || m === runRoot))]
-    .sort((a, b) => b.length - a.length);
+  return [...new Set(mounts.filter((m) => m.startsWith(`${dataRoot}/`) || m.startsWith(`${runRoot}/`) || m === runRoot))].sort((a, b) => b.length - a.length);
 }
 
 export function unmountAll(): void {
@@ -70,7 +77,8 @@ const podPrefix = `${network.nodePodCidr.split('.').slice(0, 3).join('.')}.`;
 /** Network namespaces of our pods that a killed sandbox left: `cni-*` under /run/netns holding an address of our pod range. */
 export function ourNetns(): string[] {
   if (!existsSync('/run/netns')) return [];
-  return readdirSync('/run/netns').filter((n) => n.startsWith('cni-'))
+  return readdirSync('/run/netns')
+    .filter((n) => n.startsWith('cni-'))
     .filter((n) => quiet('ip', ['netns', 'exec', n, 'ip', '-4', '-o', 'addr']).stdout.includes(` ${podPrefix}`));
 }
 
@@ -158,7 +166,9 @@ function removeTree(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removeTree(join(dir, entry.name));
   try {
     rmdirSync(dir);
-  } catch { /* still in use: reported by status */ }
+  } catch {
+    /* still in use: reported by status */
+  }
 }
 
 export function removeCgroups(): void {

@@ -29,47 +29,53 @@ async function timedBuild(ref: string, build: () => Promise<unknown>): Promise<{
   return { image: ref, seconds };
 }
 
-export const buildPostgresImage = async () => timedBuild(postgresRef, async () => buildAndPush({
-  ref: postgresRef,
-  context: recipe('postgres'),
-  buildArgs: { BASE_IMAGE: await ensureDebianBase() },
-  logPath: join(imageCacheDir, 'postgres-15.log'),
-}));
+export const buildPostgresImage = async () =>
+  timedBuild(postgresRef, async () =>
+    buildAndPush({
+      ref: postgresRef,
+      context: recipe('postgres'),
+      buildArgs: { BASE_IMAGE: await ensureDebianBase() },
+      logPath: join(imageCacheDir, 'postgres-15.log'),
+    }),
+  );
 
 /** PostgreSQL 15 + DocumentDB: the postgres image plus the extensions infra built from the vendored sources. */
-export const buildDocumentdbImage = async () => timedBuild(documentdbRef, async () => {
-  const stack = await ensureFerretdbStack();
-  const context = join(imageCacheDir, `documentdb-${versions.documentdb}-context`);
-  rmSync(context, { recursive: true, force: true });
-  mkdirSync(join(context, 'stage'), { recursive: true });
-  for (const stage of stack.extensionStages) cpSync(stage, join(context, 'stage'), { recursive: true });
-  cpSync(recipe('documentdb'), context, { recursive: true });
-  // The settings infra's own DocumentDB server runs with (infra/src/mongo.ts), one place for both.
-  writeFileSync(join(context, 'documentdb.conf'), `${documentdbSettings.join('\n')}\n`);
-  await buildAndPush({
-    ref: documentdbRef,
-    context,
-    buildArgs: { POSTGRES_IMAGE: postgresRef },
-    logPath: join(imageCacheDir, `documentdb-${versions.documentdb}.log`),
+export const buildDocumentdbImage = async () =>
+  timedBuild(documentdbRef, async () => {
+    const stack = await ensureFerretdbStack();
+    const context = join(imageCacheDir, `documentdb-${versions.documentdb}-context`);
+    rmSync(context, { recursive: true, force: true });
+    mkdirSync(join(context, 'stage'), { recursive: true });
+    for (const stage of stack.extensionStages) cpSync(stage, join(context, 'stage'), { recursive: true });
+    cpSync(recipe('documentdb'), context, { recursive: true });
+    // The settings infra's own DocumentDB server runs with (infra/src/mongo.ts), one place for both.
+    writeFileSync(join(context, 'documentdb.conf'), `${documentdbSettings.join('\n')}\n`);
+    await buildAndPush({
+      ref: documentdbRef,
+      context,
+      buildArgs: { POSTGRES_IMAGE: postgresRef },
+      logPath: join(imageCacheDir, `documentdb-${versions.documentdb}.log`),
+    });
   });
-});
 
 /** FerretDB is one static Go binary (infra's build from the vendored source): an image FROM scratch. */
-export const buildFerretdbImage = async () => timedBuild(ferretdbRef, async () => {
-  const stack = await ensureFerretdbStack();
-  await ensureScratchImage('ferretdb', versions.ferretdb, stack.ferretdb);
-});
-
-export const buildApicurioImage = async () => timedBuild(apicurioRef, async () => {
-  await registryComponent.install();
-  await buildAndPush({
-    ref: apicurioRef,
-    context: join(cacheDir, 'apicurio', versions.apicurio),
-    dockerfile: join(recipe('apicurio'), 'Dockerfile'),
-    buildArgs: { JAVA_IMAGE: await ensureJavaBase() },
-    logPath: join(imageCacheDir, `apicurio-registry-${versions.apicurio}.log`),
+export const buildFerretdbImage = async () =>
+  timedBuild(ferretdbRef, async () => {
+    const stack = await ensureFerretdbStack();
+    await ensureScratchImage('ferretdb', versions.ferretdb, stack.ferretdb);
   });
-});
+
+export const buildApicurioImage = async () =>
+  timedBuild(apicurioRef, async () => {
+    await registryComponent.install();
+    await buildAndPush({
+      ref: apicurioRef,
+      context: join(cacheDir, 'apicurio', versions.apicurio),
+      dockerfile: join(recipe('apicurio'), 'Dockerfile'),
+      buildArgs: { JAVA_IMAGE: await ensureJavaBase() },
+      logPath: join(imageCacheDir, `apicurio-registry-${versions.apicurio}.log`),
+    });
+  });
 
 /** Every third-party image the chart's values-local.yaml names, in dependency order. */
 export async function buildThirdPartyImages(): Promise<{ image: string; seconds: number }[]> {

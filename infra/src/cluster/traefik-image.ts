@@ -27,12 +27,21 @@ export async function ensureTraefikBinary(): Promise<string> {
     rmSync(moduleCopy, { recursive: true, force: true });
     cpSync(goModuleDir('github.com/traefik/traefik/v3', `v${version}`), moduleCopy, { recursive: true });
     await buildCommand('traefik (chmod the module copy)', logPath, 'chmod', ['-R', 'u+w', moduleCopy]);
-    await buildCommand(`traefik ${version}`, logPath, 'go', [
-      'build', '-trimpath', '-o', partial,
-      // As Traefik's Makefile does; the codename says where this binary comes from.
-      `-ldflags=-s -w -X ${versionPackage}.Version=v${version} -X ${versionPackage}.Codename=eventline-local`,
-      './cmd/traefik',
-    ], { cwd: moduleCopy, env: { ...process.env, CGO_ENABLED: '0' }, niceness: 19 });
+    await buildCommand(
+      `traefik ${version}`,
+      logPath,
+      'go',
+      [
+        'build',
+        '-trimpath',
+        '-o',
+        partial,
+        // As Traefik's Makefile does; the codename says where this binary comes from.
+        `-ldflags=-s -w -X ${versionPackage}.Version=v${version} -X ${versionPackage}.Codename=eventline-local`,
+        './cmd/traefik',
+      ],
+      { cwd: moduleCopy, env: { ...process.env, CGO_ENABLED: '0' }, niceness: 19 },
+    );
     rmSync(moduleCopy, { recursive: true, force: true });
   });
   return traefikBinaryPath;

@@ -38,7 +38,11 @@ describe('kafkajs against Kafka 4', () => {
     await consumer.subscribe({ topic, fromBeginning: true });
     const seen: EachMessagePayload[] = [];
     await collect(consumer, seen);
-    await eventually(async () => seen.length, (n) => n === 20, { what: '20 records' });
+    await eventually(
+      async () => seen.length,
+      (n) => n === 20,
+      { what: '20 records' },
+    );
     for (const key of keys) {
       const values = seen.filter((p) => p.message.key?.toString() === key).map((p) => p.message.value?.toString());
       expect(values).toEqual(['0', '1', '2', '3', '4']);
@@ -70,7 +74,11 @@ describe('kafkajs against Kafka 4', () => {
     await first.subscribe({ topic, fromBeginning: true });
     await collect(first, seenByFirst);
     await send(0, 100);
-    await eventually(async () => seenByFirst.length, (n) => n === 100, { what: 'first member alone reads 100' });
+    await eventually(
+      async () => seenByFirst.length,
+      (n) => n === 100,
+      { what: 'first member alone reads 100' },
+    );
 
     await second.connect();
     await second.subscribe({ topic, fromBeginning: true });
@@ -83,7 +91,11 @@ describe('kafkajs against Kafka 4', () => {
     await send(100, 200);
 
     const values = () => [...seenByFirst, ...seenBySecond].map((p) => Number(p.message.value?.toString()));
-    await eventually(async () => new Set(values()).size, (n) => n === 200, { what: 'all 200 values consumed' });
+    await eventually(
+      async () => new Set(values()).size,
+      (n) => n === 200,
+      { what: 'all 200 values consumed' },
+    );
     expect(seenBySecond.length).toBeGreaterThan(0);
     await producer.disconnect();
   });
@@ -117,7 +129,11 @@ describe('kafkajs against Kafka 4', () => {
     await reader.subscribe({ topic: output, fromBeginning: true });
     const seen: EachMessagePayload[] = [];
     await collect(reader, seen);
-    await eventually(async () => seen.length, (n) => n >= 2, { what: 'two committed records' });
+    await eventually(
+      async () => seen.length,
+      (n) => n >= 2,
+      { what: 'two committed records' },
+    );
     expect(seen.map((p) => p.message.value?.toString())).toEqual(['committed', 'committed-2']);
 
     const admin = kafka.admin();
@@ -152,7 +168,11 @@ describe('kafkajs against Kafka 4', () => {
         await consumer.subscribe({ topic, fromBeginning: true });
         const seen: EachMessagePayload[] = [];
         await collect(consumer, seen);
-        await eventually(async () => seen.length, (n) => n === expected, { what: `${expected} records` });
+        await eventually(
+          async () => seen.length,
+          (n) => n === expected,
+          { what: `${expected} records` },
+        );
         return consumer;
       };
 
@@ -174,7 +194,14 @@ describe('kafkajs against Kafka 4', () => {
       consumers.splice(consumers.indexOf(afterReset), 1);
       await afterReset.disconnect();
 
-      await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '1' }, { partition: 1, offset: '2' }] });
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: [
+          { partition: 0, offset: '1' },
+          { partition: 1, offset: '2' },
+        ],
+      });
       const set = await admin.fetchOffsets({ groupId, topics: [topic] });
       expect([...(set[0]?.partitions ?? [])].sort((a, b) => a.partition - b.partition).map((p) => p.offset)).toEqual(['1', '2']);
       await readAll(7);

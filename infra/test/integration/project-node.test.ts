@@ -7,9 +7,12 @@ import { repoRoot } from '../../src/settings';
 // puts the project's Node (.nvmrc) and npm (packageManager) first on PATH, installed on first use.
 describe('scripts/with-node.sh on a machine whose PATH has only the system Node', () => {
   const systemPath = '/usr/local/bin:/usr/bin:/bin';
-  const withNode = (...command: string[]) => spawnSync('bash', [join(repoRoot, 'scripts', 'with-node.sh'), ...command], {
-    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, PATH: systemPath },
-  });
+  const withNode = (...command: string[]) =>
+    spawnSync('bash', [join(repoRoot, 'scripts', 'with-node.sh'), ...command], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: systemPath },
+    });
 
   it('runs node, npm and the workspace tools on the project’s versions', () => {
     const node = withNode('node', '-p', 'process.version');

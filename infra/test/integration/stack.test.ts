@@ -17,10 +17,7 @@ describe('local infrastructure', () => {
         { name: 'amount', type: 'int' },
       ],
     };
-    const { id: schemaId } = await registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-      { subject: `${topic}-value` },
-    );
+    const { id: schemaId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: `${topic}-value` });
     expect(schemaId).toBeGreaterThan(0);
 
     const kafka = localKafka();
@@ -35,11 +32,13 @@ describe('local infrastructure', () => {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     const decoded = await new Promise<unknown>((resolve, reject) => {
-      consumer.run({
-        eachMessage: async ({ message }) => {
-          resolve(await registry.decode(message.value as Buffer));
-        },
-      }).catch(reject);
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            resolve(await registry.decode(message.value as Buffer));
+          },
+        })
+        .catch(reject);
     });
     await consumer.disconnect();
     expect(decoded).toEqual({ id: 'a-1', amount: 42 });

@@ -18,10 +18,12 @@ describe('failedModule: the module that broke a Maven reactor, and why', () => {
   });
 
   it('names an unresolvable dependency', () => {
-    const log = '[ERROR] Failed to execute goal on project cluster-operator: Could not resolve dependencies for project io.strimzi:cluster-operator:jar:1.2.0: Could not find artifact io.strimzi:strimzi-test-container:jar:0.116.0 in central (https://repo.maven.apache.org/maven2) -> [Help 1]';
+    const log =
+      '[ERROR] Failed to execute goal on project cluster-operator: Could not resolve dependencies for project io.strimzi:cluster-operator:jar:1.2.0: Could not find artifact io.strimzi:strimzi-test-container:jar:0.116.0 in central (https://repo.maven.apache.org/maven2) -> [Help 1]';
     expect(failedModule(log)).toEqual({
       module: 'cluster-operator',
-      error: 'Could not resolve dependencies for project io.strimzi:cluster-operator:jar:1.2.0: Could not find artifact io.strimzi:strimzi-test-container:jar:0.116.0 in central (https://repo.maven.apache.org/maven2)',
+      error:
+        'Could not resolve dependencies for project io.strimzi:cluster-operator:jar:1.2.0: Could not find artifact io.strimzi:strimzi-test-container:jar:0.116.0 in central (https://repo.maven.apache.org/maven2)',
     });
   });
 
@@ -35,7 +37,9 @@ describe('launchedClass: the main class a Kafka launch script runs', () => {
   it('reads it with or without $EXTRA_ARGS, and not from a script that runs a variable', () => {
     expect(launchedClass('exec $(dirname $0)/kafka-run-class.sh kafka.tools.StorageTool "$@"')).toBe('kafka.tools.StorageTool');
     expect(launchedClass('exec $base_dir/kafka-run-class.sh $EXTRA_ARGS kafka.Kafka "$@"')).toBe('kafka.Kafka');
-    expect(launchedClass('exec $(dirname $0)/kafka-run-class.sh $EXTRA_ARGS org.apache.zookeeper.server.quorum.QuorumPeerMain "$@"')).toBe('org.apache.zookeeper.server.quorum.QuorumPeerMain');
+    expect(launchedClass('exec $(dirname $0)/kafka-run-class.sh $EXTRA_ARGS org.apache.zookeeper.server.quorum.QuorumPeerMain "$@"')).toBe(
+      'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+    );
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable in a launcher script.
     expect(launchedClass('exec $(dirname $0)/kafka-run-class.sh "${CLASS}" "$@"')).toBeUndefined();
     expect(launchedClass('#!/bin/bash\necho no launcher here')).toBeUndefined();

@@ -33,7 +33,11 @@ interface K8sObject {
   spec?: any;
 }
 
-interface Condition { type: string; status: string; reason: string }
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+}
 
 const routeTable = JSON.parse(readFileSync(join(repoRoot, 'charts', 'eventline', 'files', 'routes.json'), 'utf8')) as {
   routes: { path: string; match: 'exact' | 'prefix'; service: string; public?: boolean }[];
@@ -43,12 +47,24 @@ const publicServices = [...new Set(routeTable.routes.filter((r) => r.public !== 
 
 /** The chart rendered with values-local.yaml (and `set`) into the test namespace, the objects `keep` selects. */
 function chartObjects(keep: (o: K8sObject) => boolean, set: string[] = []): K8sObject[] {
-  const result = spawnSync(kubeToolPaths().helm, [
-    'template', 'eventline', join(repoRoot, 'charts', 'eventline'), '-n', namespace, '-f', join(repoRoot, 'charts', 'eventline', 'values-local.yaml'),
-    ...set.flatMap((s) => ['--set', s]),
-  ], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
+  const result = spawnSync(
+    kubeToolPaths().helm,
+    [
+      'template',
+      'eventline',
+      join(repoRoot, 'charts', 'eventline'),
+      '-n',
+      namespace,
+      '-f',
+      join(repoRoot, 'charts', 'eventline', 'values-local.yaml'),
+      ...set.flatMap((s) => ['--set', s]),
+    ],
+    { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 },
+  );
   if (result.status !== 0) throw new Error(`helm template: ${result.stderr}`);
-  return parseAllDocuments(result.stdout).map((d) => d.toJSON() as K8sObject | null).filter((o): o is K8sObject => o !== null && keep(o));
+  return parseAllDocuments(result.stdout)
+    .map((d) => d.toJSON() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null && keep(o));
 }
 
 const apply = (objects: object[]) => kubectl(['-n', namespace, 'apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
@@ -58,7 +74,10 @@ const isTrue = (list: Condition[], type: string) => list.some((c) => c.type === 
 
 /** The conditions Traefik wrote for the route's parent (the Gateway). */
 function routeParentConditions(route: string): Condition[] {
-  const parents = JSON.parse(kubectl(['-n', namespace, 'get', 'httproute', route, '-o', 'jsonpath={.status.parents}']) || '[]') as { controllerName: string; conditions: Condition[] }[];
+  const parents = JSON.parse(kubectl(['-n', namespace, 'get', 'httproute', route, '-o', 'jsonpath={.status.parents}']) || '[]') as {
+    controllerName: string;
+    conditions: Condition[];
+  }[];
   return parents.find((p) => p.controllerName === 'traefik.io/gateway-controller')?.conditions ?? [];
 }
 
@@ -73,19 +92,28 @@ function echoBackends(): object[] {
   ].join('\n');
   const labels = { 'app.kubernetes.io/name': 'route-backends' };
   const pod = {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'route-backends', labels },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'route-backends', labels },
     spec: {
       securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{
-        name: 'backends', image: nodeRef, command: ['node', '-e', script], env: [{ name: 'PORTS', value: JSON.stringify(ports) }],
-        readinessProbe: { tcpSocket: { port: routeTable.services[publicServices[0]!]!.port }, periodSeconds: 2 },
-        resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '96Mi' } },
-        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-      }],
+      containers: [
+        {
+          name: 'backends',
+          image: nodeRef,
+          command: ['node', '-e', script],
+          env: [{ name: 'PORTS', value: JSON.stringify(ports) }],
+          readinessProbe: { tcpSocket: { port: routeTable.services[publicServices[0]!]!.port }, periodSeconds: 2 },
+          resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '96Mi' } },
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+        },
+      ],
     },
   };
   const services = publicServices.map((s) => ({
-    apiVersion: 'v1', kind: 'Service', metadata: { name: s },
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: s },
     spec: { selector: labels, ports: [{ name: 'http', port: routeTable.services[s]!.port, targetPort: routeTable.services[s]!.port }] },
   }));
   return [pod, ...services];
@@ -93,7 +121,9 @@ function echoBackends(): object[] {
 
 /** A test-only route: config-service is internal in the table, but it is the eventline image that runs here without Kafka. */
 const configServiceRoute = {
-  apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'test-config-service' },
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name: 'test-config-service' },
   spec: {
     parentRefs: [{ name: 'eventline', sectionName: 'http' }],
     rules: [{ matches: [{ path: { type: 'Exact', value: '/config/user-service' } }], backendRefs: [{ name: 'config-service', port: 8094 }] }],
@@ -102,7 +132,9 @@ const configServiceRoute = {
 
 /** A route to a Service that does not exist: Traefik must say so in ResolvedRefs. */
 const missingBackendRoute = {
-  apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'test-missing-backend' },
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name: 'test-missing-backend' },
   spec: {
     parentRefs: [{ name: 'eventline', sectionName: 'http' }],
     rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/nobody-here/' } }], backendRefs: [{ name: 'no-such-service', port: 80 }] }],
@@ -145,141 +177,209 @@ suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
     kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=120s']);
   }, minutes(3));
 
-  it('runs Traefik built here, Ready, non-root with a read-only root filesystem', () => {
-    kubectl(['-n', gatewayNamespace, 'rollout', 'status', 'deployment/traefik', '--timeout=120s']);
-    const pod = JSON.parse(kubectl(['-n', gatewayNamespace, 'get', 'pod', '-l', 'app.kubernetes.io/name=traefik', '-o', 'jsonpath={.items[0]}'])) as {
-      metadata: { name: string };
-      spec: { securityContext: { runAsNonRoot: boolean; runAsUser: number }; containers: { image: string; securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean } }[] };
-    };
-    expect(pod.spec.containers[0]!.image).toContain(`eventline-local/traefik:v${clusterVersions.traefik}`);
-    expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
-    expect(pod.spec.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-    const version = kubectl(['-n', gatewayNamespace, 'exec', pod.metadata.name, '--', 'traefik', 'version']);
-    expect(version).toMatch(new RegExp(`Version:\\s+v${clusterVersions.traefik.replaceAll('.', '\\.')}`));
-    expect(version).toMatch(/Codename:\s+eventline-local/);
-  }, minutes(3));
+  it(
+    'runs Traefik built here, Ready, non-root with a read-only root filesystem',
+    () => {
+      kubectl(['-n', gatewayNamespace, 'rollout', 'status', 'deployment/traefik', '--timeout=120s']);
+      const pod = JSON.parse(kubectl(['-n', gatewayNamespace, 'get', 'pod', '-l', 'app.kubernetes.io/name=traefik', '-o', 'jsonpath={.items[0]}'])) as {
+        metadata: { name: string };
+        spec: {
+          securityContext: { runAsNonRoot: boolean; runAsUser: number };
+          containers: { image: string; securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean } }[];
+        };
+      };
+      expect(pod.spec.containers[0]!.image).toContain(`eventline-local/traefik:v${clusterVersions.traefik}`);
+      expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+      expect(pod.spec.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      const version = kubectl(['-n', gatewayNamespace, 'exec', pod.metadata.name, '--', 'traefik', 'version']);
+      expect(version).toMatch(new RegExp(`Version:\\s+v${clusterVersions.traefik.replaceAll('.', '\\.')}`));
+      expect(version).toMatch(/Codename:\s+eventline-local/);
+    },
+    minutes(3),
+  );
 
   it('gives Traefik read access to routes and Services and status writes only (least privilege)', () => {
     // `auth can-i` exits 1 for "no": read its answer, not its exit code.
-    const canI = (verb: string, resource: string, ...more: string[]) => spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath,
-      'auth', 'can-i', verb, resource, ...more, '--as', `system:serviceaccount:${gatewayNamespace}:traefik`], { encoding: 'utf8' }).stdout.trim();
+    const canI = (verb: string, resource: string, ...more: string[]) =>
+      spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, 'auth', 'can-i', verb, resource, ...more, '--as', `system:serviceaccount:${gatewayNamespace}:traefik`], {
+        encoding: 'utf8',
+      }).stdout.trim();
     expect(canI('watch', 'httproutes.gateway.networking.k8s.io')).toBe('yes');
     expect(canI('update', 'gateways.gateway.networking.k8s.io', '--subresource=status')).toBe('yes');
     expect(canI('update', 'httproutes.gateway.networking.k8s.io', '--subresource=status')).toBe('yes');
     expect(canI('list', 'endpointslices.discovery.k8s.io')).toBe('yes');
     expect(canI('watch', 'ingresses.networking.k8s.io')).toBe('yes');
-    for (const [verb, resource] of [['update', 'httproutes.gateway.networking.k8s.io'], ['create', 'secrets'], ['delete', 'services'], ['list', 'pods'], ['create', 'gatewayclasses.gateway.networking.k8s.io']] as const) {
+    for (const [verb, resource] of [
+      ['update', 'httproutes.gateway.networking.k8s.io'],
+      ['create', 'secrets'],
+      ['delete', 'services'],
+      ['list', 'pods'],
+      ['create', 'gatewayclasses.gateway.networking.k8s.io'],
+    ] as const) {
       expect(`${verb} ${resource}: ${canI(verb, resource)}`).toBe(`${verb} ${resource}: no`);
     }
   });
 
-  it('has the GatewayClass traefik Accepted by Traefik\'s controller', async () => {
-    expect(kubectl(['get', 'gatewayclass', 'traefik', '-o', 'jsonpath={.spec.controllerName}'])).toBe('traefik.io/gateway-controller');
-    await until('GatewayClass traefik Accepted', () => {
-      const list = JSON.parse(kubectl(['get', 'gatewayclass', 'traefik', '-o', 'jsonpath={.status.conditions}']) || '[]') as Condition[];
-      return isTrue(list, 'Accepted') ? true : undefined;
-    }, 60_000);
-  }, minutes(2));
+  it(
+    "has the GatewayClass traefik Accepted by Traefik's controller",
+    async () => {
+      expect(kubectl(['get', 'gatewayclass', 'traefik', '-o', 'jsonpath={.spec.controllerName}'])).toBe('traefik.io/gateway-controller');
+      await until(
+        'GatewayClass traefik Accepted',
+        () => {
+          const list = JSON.parse(kubectl(['get', 'gatewayclass', 'traefik', '-o', 'jsonpath={.status.conditions}']) || '[]') as Condition[];
+          return isTrue(list, 'Accepted') ? true : undefined;
+        },
+        60_000,
+      );
+    },
+    minutes(2),
+  );
 
-  it('programs the chart\'s Gateway; every chart HTTPRoute Accepted with its refs resolved, a route to a missing Service not', async () => {
-    const started = Date.now();
-    apply([
-      ...chartObjects((o) => o.kind === 'Gateway' || o.kind === 'HTTPRoute'),
-      ...echoBackends(),
-      // config-service as the cluster test runs it, without its NetworkPolicy: the test route exposes it on purpose.
-      ...chartObjects((o) => o.kind !== 'NetworkPolicy' && (o.metadata.name === 'config-service' || (o.kind === 'ConfigMap' && o.metadata.labels?.['eventline.dev/config-for'] !== undefined))),
-      configServiceRoute,
-      missingBackendRoute,
-    ]);
-    await until('Gateway eventline Programmed', () => (isTrue(conditions('gateway/eventline'), 'Programmed') ? true : undefined), 120_000);
-    programmedSeconds = Math.round((Date.now() - started) / 100) / 10;
-    console.log(`Gateway eventline Programmed ${programmedSeconds} s after the apply`);
-    expect(isTrue(conditions('gateway/eventline'), 'Accepted')).toBe(true);
-    const listener = conditions('gateway/eventline', '{.status.listeners[0].conditions}');
-    expect(isTrue(listener, 'Programmed')).toBe(true);
-    expect(isTrue(listener, 'ResolvedRefs')).toBe(true);
+  it(
+    "programs the chart's Gateway; every chart HTTPRoute Accepted with its refs resolved, a route to a missing Service not",
+    async () => {
+      const started = Date.now();
+      apply([
+        ...chartObjects((o) => o.kind === 'Gateway' || o.kind === 'HTTPRoute'),
+        ...echoBackends(),
+        // config-service as the cluster test runs it, without its NetworkPolicy: the test route exposes it on purpose.
+        ...chartObjects(
+          (o) => o.kind !== 'NetworkPolicy' && (o.metadata.name === 'config-service' || (o.kind === 'ConfigMap' && o.metadata.labels?.['eventline.dev/config-for'] !== undefined)),
+        ),
+        configServiceRoute,
+        missingBackendRoute,
+      ]);
+      await until('Gateway eventline Programmed', () => (isTrue(conditions('gateway/eventline'), 'Programmed') ? true : undefined), 120_000);
+      programmedSeconds = Math.round((Date.now() - started) / 100) / 10;
+      console.log(`Gateway eventline Programmed ${programmedSeconds} s after the apply`);
+      expect(isTrue(conditions('gateway/eventline'), 'Accepted')).toBe(true);
+      const listener = conditions('gateway/eventline', '{.status.listeners[0].conditions}');
+      expect(isTrue(listener, 'Programmed')).toBe(true);
+      expect(isTrue(listener, 'ResolvedRefs')).toBe(true);
 
-    const chartRoutes = chartObjects((o) => o.kind === 'HTTPRoute').map((o) => o.metadata.name);
-    expect(chartRoutes.sort()).toEqual([...publicServices].sort());
-    for (const route of [...chartRoutes, configServiceRoute.metadata.name]) {
-      const list = await until(`HTTPRoute ${route} Accepted and ResolvedRefs`, () => {
-        const c = routeParentConditions(route);
-        return isTrue(c, 'Accepted') && isTrue(c, 'ResolvedRefs') ? c : undefined;
-      }, 60_000);
-      expect(list.map((c) => `${c.type}=${c.status}`).sort()).toEqual(['Accepted=True', 'ResolvedRefs=True']);
-    }
-    const missing = await until('HTTPRoute test-missing-backend judged', () => {
-      const c = routeParentConditions(missingBackendRoute.metadata.name);
-      return c.some((x) => x.type === 'ResolvedRefs') ? c : undefined;
-    }, 60_000);
-    expect(missing.find((c) => c.type === 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'BackendNotFound' });
-  }, minutes(4));
+      const chartRoutes = chartObjects((o) => o.kind === 'HTTPRoute').map((o) => o.metadata.name);
+      expect(chartRoutes.sort()).toEqual([...publicServices].sort());
+      for (const route of [...chartRoutes, configServiceRoute.metadata.name]) {
+        const list = await until(
+          `HTTPRoute ${route} Accepted and ResolvedRefs`,
+          () => {
+            const c = routeParentConditions(route);
+            return isTrue(c, 'Accepted') && isTrue(c, 'ResolvedRefs') ? c : undefined;
+          },
+          60_000,
+        );
+        expect(list.map((c) => `${c.type}=${c.status}`).sort()).toEqual(['Accepted=True', 'ResolvedRefs=True']);
+      }
+      const missing = await until(
+        'HTTPRoute test-missing-backend judged',
+        () => {
+          const c = routeParentConditions(missingBackendRoute.metadata.name);
+          return c.some((x) => x.type === 'ResolvedRefs') ? c : undefined;
+        },
+        60_000,
+      );
+      expect(missing.find((c) => c.type === 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'BackendNotFound' });
+    },
+    minutes(4),
+  );
 
-  it('routes requests through the gateway as the route table says: exact beats prefix, longest prefix wins, whole segments, internal paths 404', async () => {
-    kubectl(['-n', namespace, 'wait', '--for=condition=Ready', 'pod/route-backends', '--timeout=120s']);
-    forward = await portForward(gatewayNamespace, 'svc/traefik', 80);
-    const base = `http://127.0.0.1:${forward.port}`;
-    const cases: [string, string | 404][] = [
-      ['/api/v1/add', 'cart-service'],
-      ['/api/v1/remove', 'cart-service'],
-      ['/api/v1/checkout', 'cart-service'],
-      ['/api/v1/add/', 'cart-query'],
-      ['/api/v1/addx', 'cart-query'],
-      ['/api/v1/123', 'cart-query'],
-      ['/api/v1', 'cart-query'],
-      ['/api/v12', 404],
-      ['/user-service/users', 'user-service'],
-      ['/user-service', 'user-service'],
-      ['/user-servicex', 404],
-      ['/product-service/products/7', 'product-service'],
-      ['/order-service/orders', 'order-service'],
-      ['/api/SOA/checkin', 'fulfillment-service'],
-      ['/config/product-service', 404],
-      ['/', 404],
-    ];
-    // Traefik applies routes and each Service's endpoints asynchronously, one backend after another:
-    // until it has them all it answers 500/503 for some. The table is judged once none does.
-    const answers = await until('the gateway with endpoints for every backend', async () => {
-      const table = await answersTo(base, cases.map(([path]) => path));
-      return table.some(([, answer]) => answer === 500 || answer === 503) ? undefined : table;
-    }, 90_000);
-    expect(answers).toEqual(cases);
-  }, minutes(4));
+  it(
+    'routes requests through the gateway as the route table says: exact beats prefix, longest prefix wins, whole segments, internal paths 404',
+    async () => {
+      kubectl(['-n', namespace, 'wait', '--for=condition=Ready', 'pod/route-backends', '--timeout=120s']);
+      forward = await portForward(gatewayNamespace, 'svc/traefik', 80);
+      const base = `http://127.0.0.1:${forward.port}`;
+      const cases: [string, string | 404][] = [
+        ['/api/v1/add', 'cart-service'],
+        ['/api/v1/remove', 'cart-service'],
+        ['/api/v1/checkout', 'cart-service'],
+        ['/api/v1/add/', 'cart-query'],
+        ['/api/v1/addx', 'cart-query'],
+        ['/api/v1/123', 'cart-query'],
+        ['/api/v1', 'cart-query'],
+        ['/api/v12', 404],
+        ['/user-service/users', 'user-service'],
+        ['/user-service', 'user-service'],
+        ['/user-servicex', 404],
+        ['/product-service/products/7', 'product-service'],
+        ['/order-service/orders', 'order-service'],
+        ['/api/SOA/checkin', 'fulfillment-service'],
+        ['/config/product-service', 404],
+        ['/', 404],
+      ];
+      // Traefik applies routes and each Service's endpoints asynchronously, one backend after another:
+      // until it has them all it answers 500/503 for some. The table is judged once none does.
+      const answers = await until(
+        'the gateway with endpoints for every backend',
+        async () => {
+          const table = await answersTo(
+            base,
+            cases.map(([path]) => path),
+          );
+          return table.some(([, answer]) => answer === 500 || answer === 503) ? undefined : table;
+        },
+        90_000,
+      );
+      expect(answers).toEqual(cases);
+    },
+    minutes(4),
+  );
 
-  it('reaches config-service (the eventline image) through the gateway on its test route', async () => {
-    kubectl(['-n', namespace, 'rollout', 'status', 'deployment/config-service', '--timeout=180s']);
-    const base = `http://127.0.0.1:${forward!.port}`;
-    const response = await until('config-service through the gateway', async () => {
-      const r = await fetch(`${base}/config/user-service`);
-      return r.status === 200 ? r : undefined;
-    }, 60_000);
-    expect(response.headers.get('content-type')).toContain('application/json');
-    expect(await response.text()).toContain('info');
-    // Only the exact path is routed: its neighbour is not.
-    expect((await fetch(`${base}/config/user-service/watch`)).status).toBe(404);
-  }, minutes(4));
+  it(
+    'reaches config-service (the eventline image) through the gateway on its test route',
+    async () => {
+      kubectl(['-n', namespace, 'rollout', 'status', 'deployment/config-service', '--timeout=180s']);
+      const base = `http://127.0.0.1:${forward!.port}`;
+      const response = await until(
+        'config-service through the gateway',
+        async () => {
+          const r = await fetch(`${base}/config/user-service`);
+          return r.status === 200 ? r : undefined;
+        },
+        60_000,
+      );
+      expect(response.headers.get('content-type')).toContain('application/json');
+      expect(await response.text()).toContain('info');
+      // Only the exact path is routed: its neighbour is not.
+      expect((await fetch(`${base}/config/user-service/watch`)).status).toBe(404);
+    },
+    minutes(4),
+  );
 
-  it('also serves the chart\'s optional Ingress of class nginx (Traefik\'s Ingress NGINX provider) once the Gateway is gone', async () => {
-    kubectl(['-n', namespace, 'delete', 'gateway,httproute', '--all', '--wait=true']);
-    const base = `http://127.0.0.1:${forward!.port}`;
-    await until('the Gateway\'s routes gone', async () => ((await fetch(`${base}/api/v1/add`)).status === 404 ? true : undefined), 60_000);
-    apply(chartObjects((o) => o.kind === 'Ingress', ['ingress.enabled=true', 'gateway.enabled=false']));
-    expect(kubectl(['-n', namespace, 'get', 'ingress', 'eventline', '-o', 'jsonpath={.spec.ingressClassName}'])).toBe('nginx');
-    await until('the Ingress routing /user-service/users', async () => ((await fetch(`${base}/user-service/users`)).status === 200 ? true : undefined), 60_000);
-    const cases: [string, string | 404][] = [
-      ['/api/v1/123', 'cart-query'],
-      ['/api/v12', 404],
-      ['/user-service/users', 'user-service'],
-      ['/order-service/orders', 'order-service'],
-      ['/api/SOA/checkin', 'fulfillment-service'],
-      ['/config/user-service', 404],
-    ];
-    expect(await answersTo(base, cases.map(([path]) => path))).toEqual(cases);
-    // Where Traefik 3.6.12's Ingress NGINX provider departs from Ingress semantics (an Exact path
-    // must win over any Prefix): its routers are ranked by the length of their rule, and the Prefix
-    // rule `(Path("/api/v1") || PathPrefix("/api/v1/"))` is longer than the Exact `Path("/api/v1/add")`,
-    // so cart-query answers the cart's commands. The Gateway's HTTPRoutes route them right (above):
-    // the reason the chart's default is the Gateway. Pinned here so that a fixed Traefik shows up.
-    expect(await answersTo(base, ['/api/v1/add', '/api/v1/checkout'])).toEqual([['/api/v1/add', 'cart-query'], ['/api/v1/checkout', 'cart-query']]);
-  }, minutes(3));
+  it(
+    "also serves the chart's optional Ingress of class nginx (Traefik's Ingress NGINX provider) once the Gateway is gone",
+    async () => {
+      kubectl(['-n', namespace, 'delete', 'gateway,httproute', '--all', '--wait=true']);
+      const base = `http://127.0.0.1:${forward!.port}`;
+      await until("the Gateway's routes gone", async () => ((await fetch(`${base}/api/v1/add`)).status === 404 ? true : undefined), 60_000);
+      apply(chartObjects((o) => o.kind === 'Ingress', ['ingress.enabled=true', 'gateway.enabled=false']));
+      expect(kubectl(['-n', namespace, 'get', 'ingress', 'eventline', '-o', 'jsonpath={.spec.ingressClassName}'])).toBe('nginx');
+      await until('the Ingress routing /user-service/users', async () => ((await fetch(`${base}/user-service/users`)).status === 200 ? true : undefined), 60_000);
+      const cases: [string, string | 404][] = [
+        ['/api/v1/123', 'cart-query'],
+        ['/api/v12', 404],
+        ['/user-service/users', 'user-service'],
+        ['/order-service/orders', 'order-service'],
+        ['/api/SOA/checkin', 'fulfillment-service'],
+        ['/config/user-service', 404],
+      ];
+      expect(
+        await answersTo(
+          base,
+          cases.map(([path]) => path),
+        ),
+      ).toEqual(cases);
+      // Where Traefik 3.6.12's Ingress NGINX provider departs from Ingress semantics (an Exact path
+      // must win over any Prefix): its routers are ranked by the length of their rule, and the Prefix
+      // rule `(Path("/api/v1") || PathPrefix("/api/v1/"))` is longer than the Exact `Path("/api/v1/add")`,
+      // so cart-query answers the cart's commands. The Gateway's HTTPRoutes route them right (above):
+      // the reason the chart's default is the Gateway. Pinned here so that a fixed Traefik shows up.
+      expect(await answersTo(base, ['/api/v1/add', '/api/v1/checkout'])).toEqual([
+        ['/api/v1/add', 'cart-query'],
+        ['/api/v1/checkout', 'cart-query'],
+      ]);
+    },
+    minutes(3),
+  );
 });

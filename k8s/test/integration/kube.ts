@@ -26,7 +26,10 @@ export function portForward(namespace: string, target: string, remotePort: numbe
   });
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => { child.kill(); reject(new Error(`port-forward ${target}: no port in 30 s: ${output}`)); }, 30_000);
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`port-forward ${target}: no port in 30 s: ${output}`));
+    }, 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const port = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
@@ -35,16 +38,20 @@ export function portForward(namespace: string, target: string, remotePort: numbe
       resolve({
         port: Number(port),
         child,
-        stop: () => new Promise<void>((done) => {
-          if (child.exitCode !== null || child.signalCode !== null) return done();
-          child.once('exit', () => done());
-          child.kill();
-        }),
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill();
+          }),
       });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`port-forward ${target} exited (${code}): ${output}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`port-forward ${target} exited (${code}): ${output}`));
+    });
   });
 }
 
@@ -66,10 +73,14 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
 /** Runs a pod to completion and returns its log (the pod is deleted afterwards). */
 export async function runPod(namespace: string, name: string, spec: Record<string, unknown>): Promise<string> {
   kubectl(['-n', namespace, 'apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { restartPolicy: 'Never', ...spec } }));
-  const phase = await until(`pod ${name} finished`, () => {
-    const p = kubectl(['-n', namespace, 'get', 'pod', name, '-o', 'jsonpath={.status.phase}']).trim();
-    return p === 'Succeeded' || p === 'Failed' ? p : undefined;
-  }, 120_000);
+  const phase = await until(
+    `pod ${name} finished`,
+    () => {
+      const p = kubectl(['-n', namespace, 'get', 'pod', name, '-o', 'jsonpath={.status.phase}']).trim();
+      return p === 'Succeeded' || p === 'Failed' ? p : undefined;
+    },
+    120_000,
+  );
   const log = kubectl(['-n', namespace, 'logs', name]);
   kubectl(['-n', namespace, 'delete', 'pod', name, '--wait=true']);
   if (phase !== 'Succeeded') throw new Error(`pod ${name} failed: ${log}`);
@@ -88,7 +99,8 @@ export function skaffold(args: string[], env: Record<string, string> = {}): stri
   mkdirSync(dirname(logPath), { recursive: true });
   const out = openSync(logPath, 'w');
   const result = spawnSync(tools.skaffold, [...args, `--default-repo=${registryHost}`, '--update-check=false', '--interactive=false'], {
-    cwd: repoRoot, stdio: ['ignore', out, out],
+    cwd: repoRoot,
+    stdio: ['ignore', out, out],
     env: { ...process.env, ...dockerEnv, ...env, KUBECONFIG: kubeconfigPath, SKAFFOLD_COLLECT_METRICS: 'false', PATH: `${dirname(tools.helm3)}:${process.env.PATH ?? ''}` },
   });
   closeSync(out);

@@ -28,13 +28,39 @@ const minutes = (n: number) => n * 60_000;
 const tag = 'operator-dev';
 const image = (service: string) => `${registryHost}/eventline-${service}:${tag}`;
 
-interface K8sObject { apiVersion: string; kind: string; metadata: { name: string }; spec?: any }
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec?: any;
+}
 
 function chartObjects(bootstrap: string): K8sObject[] {
-  const result = spawnSync(kubeToolPaths().helm, ['template', 'eventline', join(repoRoot, 'charts', 'eventline'), '-f', join(repoRoot, 'charts', 'eventline', 'values-local.yaml'), '--namespace', namespace,
-    '--set', 'kafka.strimzi=false', '--set', `kafka.external.bootstrapServers=${bootstrap}`, '--set', `services.operator.image=${image('operator')}`, '--set', `services.cart-aggregator.image=${image('cart-aggregator')}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(
+    kubeToolPaths().helm,
+    [
+      'template',
+      'eventline',
+      join(repoRoot, 'charts', 'eventline'),
+      '-f',
+      join(repoRoot, 'charts', 'eventline', 'values-local.yaml'),
+      '--namespace',
+      namespace,
+      '--set',
+      'kafka.strimzi=false',
+      '--set',
+      `kafka.external.bootstrapServers=${bootstrap}`,
+      '--set',
+      `services.operator.image=${image('operator')}`,
+      '--set',
+      `services.cart-aggregator.image=${image('cart-aggregator')}`,
+    ],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
   if (result.status !== 0) throw new Error(result.stderr);
-  return parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject).filter((o) => o?.kind);
+  return parseAllDocuments(result.stdout)
+    .map((d) => d.toJS() as K8sObject)
+    .filter((o) => o?.kind);
 }
 
 const apply = (objects: unknown[]) => kubectl(['-n', namespace, 'apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
@@ -51,13 +77,22 @@ suite('eventline-operator on the local cluster', () => {
     await clusterUp();
     const nodeBase = await ensureNodeBase();
     for (const service of ['operator', 'cart-aggregator']) {
-      await buildAndPush({ ref: image(service), context: repoRoot, dockerfile: join(repoRoot, 'Dockerfile'), buildArgs: { SERVICE: service, NODE_IMAGE: nodeBase }, logPath: join(imageCacheDir, `eventline-${service}-${tag}.log`) });
+      await buildAndPush({
+        ref: image(service),
+        context: repoRoot,
+        dockerfile: join(repoRoot, 'Dockerfile'),
+        buildArgs: { SERVICE: service, NODE_IMAGE: nodeBase },
+        logPath: join(imageCacheDir, `eventline-${service}-${tag}.log`),
+      });
     }
     kafkaDir = mkdtempSync(join(tmpdir(), 'eventline-operator-kafka-'));
     kafka = await startSecuredKafka(kafkaDir, passwords, { host: nodeIp(), superUsers: Object.keys(passwords) });
     const admin = kafka.client('admin', kafka.adminPassword).admin();
     await admin.connect();
-    await ensureTopics(admin, ['cart-events', 'products', 'cart-aggregator.changelog', 'orders'].map((name) => ({ name, partitions: 3, compacted: name !== 'cart-events' && name !== 'orders' })));
+    await ensureTopics(
+      admin,
+      ['cart-events', 'products', 'cart-aggregator.changelog', 'orders'].map((name) => ({ name, partitions: 3, compacted: name !== 'cart-events' && name !== 'orders' })),
+    );
     await admin.disconnect();
     kubectl(['apply', '-f', join(repoRoot, 'charts', 'eventline', 'crds')]);
     kubectl(['create', 'namespace', namespace]);
@@ -91,31 +126,46 @@ suite('eventline-operator on the local cluster', () => {
     }
   }, minutes(5));
 
-  it('runs a Replay as a Job on the kubelet, owned by the Replay, and reports it Ready', async () => {
-    kubectl(['-n', namespace, 'apply', '-f', '-'], 'apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: compare-carts }\nspec: { service: cart-aggregator }\n');
-    kubectl(['-n', namespace, 'wait', '--for=condition=Ready', 'replay/compare-carts', '--timeout=300s']);
-    const replay = get('replay/compare-carts');
-    expect(replay.status).toMatchObject({ phase: 'CaughtUp', job: 'replay-compare-carts', lag: { total: 0 } });
-    const job = get('job/replay-compare-carts');
-    expect(job.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Replay', name: 'compare-carts', controller: true })]);
-    expect(job.status.succeeded).toBe(1);
-    const pod = JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-l', 'job-name=replay-compare-carts', '-o', 'json'])).items[0];
-    expect(pod.spec.containers[0].image).toBe(image('cart-aggregator'));
-    expect(kubectl(['-n', namespace, 'logs', pod.metadata.name])).toContain('"msg":"replay compared"');
-    expect(kubectl(['-n', namespace, 'get', 'replays'])).toMatch(/compare-carts\s+cart-aggregator\s+CaughtUp\s+0\s+/);
-  }, minutes(8));
+  it(
+    'runs a Replay as a Job on the kubelet, owned by the Replay, and reports it Ready',
+    async () => {
+      kubectl(['-n', namespace, 'apply', '-f', '-'], 'apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: compare-carts }\nspec: { service: cart-aggregator }\n');
+      kubectl(['-n', namespace, 'wait', '--for=condition=Ready', 'replay/compare-carts', '--timeout=300s']);
+      const replay = get('replay/compare-carts');
+      expect(replay.status).toMatchObject({ phase: 'CaughtUp', job: 'replay-compare-carts', lag: { total: 0 } });
+      const job = get('job/replay-compare-carts');
+      expect(job.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Replay', name: 'compare-carts', controller: true })]);
+      expect(job.status.succeeded).toBe(1);
+      const pod = JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-l', 'job-name=replay-compare-carts', '-o', 'json'])).items[0];
+      expect(pod.spec.containers[0].image).toBe(image('cart-aggregator'));
+      expect(kubectl(['-n', namespace, 'logs', pod.metadata.name])).toContain('"msg":"replay compared"');
+      expect(kubectl(['-n', namespace, 'get', 'replays'])).toMatch(/compare-carts\s+cart-aggregator\s+CaughtUp\s+0\s+/);
+    },
+    minutes(8),
+  );
 
-  it('moves dead letters back from the operator pod, once', async () => {
-    const admin = kafka.client('admin', kafka.adminPassword);
-    const producer = admin.producer();
-    await producer.connect();
-    await producer.send({ topic: 'orders.dlq', messages: Array.from({ length: 5 }, (_, i) => ({ key: `o${i}`, value: `order ${i}`, headers: { ...buildHeaders(newEnvelope('OrderPlaced', 'test')), 'dlq-error': 'boom', 'dlq-source-topic': 'orders' } })) });
-    await producer.disconnect();
-    kubectl(['-n', namespace, 'apply', '-f', '-'], 'apiVersion: eventline.dev/v1alpha1\nkind: Redrive\nmetadata: { name: orders-back }\nspec: { topic: orders }\n');
-    kubectl(['-n', namespace, 'wait', '--for=condition=Ready', 'redrive/orders-back', '--timeout=180s']);
-    expect(get('redrive/orders-back').status).toMatchObject({ phase: 'Completed', recordsMoved: 5, recordsSkipped: 0 });
-    const moved = await readRecords(admin, 'orders');
-    expect(moved.map((m) => m.key?.toString()).sort()).toEqual(['o0', 'o1', 'o2', 'o3', 'o4']);
-    expect(new Set(moved.map((m) => m.headers?.['redrive-by']?.toString()))).toEqual(new Set([`${namespace}/orders-back`]));
-  }, minutes(5));
+  it(
+    'moves dead letters back from the operator pod, once',
+    async () => {
+      const admin = kafka.client('admin', kafka.adminPassword);
+      const producer = admin.producer();
+      await producer.connect();
+      await producer.send({
+        topic: 'orders.dlq',
+        messages: Array.from({ length: 5 }, (_, i) => ({
+          key: `o${i}`,
+          value: `order ${i}`,
+          headers: { ...buildHeaders(newEnvelope('OrderPlaced', 'test')), 'dlq-error': 'boom', 'dlq-source-topic': 'orders' },
+        })),
+      });
+      await producer.disconnect();
+      kubectl(['-n', namespace, 'apply', '-f', '-'], 'apiVersion: eventline.dev/v1alpha1\nkind: Redrive\nmetadata: { name: orders-back }\nspec: { topic: orders }\n');
+      kubectl(['-n', namespace, 'wait', '--for=condition=Ready', 'redrive/orders-back', '--timeout=180s']);
+      expect(get('redrive/orders-back').status).toMatchObject({ phase: 'Completed', recordsMoved: 5, recordsSkipped: 0 });
+      const moved = await readRecords(admin, 'orders');
+      expect(moved.map((m) => m.key?.toString()).sort()).toEqual(['o0', 'o1', 'o2', 'o3', 'o4']);
+      expect(new Set(moved.map((m) => m.headers?.['redrive-by']?.toString()))).toEqual(new Set([`${namespace}/orders-back`]));
+    },
+    minutes(5),
+  );
 });

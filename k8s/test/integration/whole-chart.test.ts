@@ -35,7 +35,10 @@ const suite = clusterSuite;
 const namespace = `eventline-chart-${randomBytes(3).toString('hex')}`;
 const minutes = (n: number) => n * 60_000;
 
-interface HttpResult { status: number; body: any }
+interface HttpResult {
+  status: number;
+  body: any;
+}
 
 const helm = (args: string[]) => spawnSync(kubeToolPaths().helm, ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
 
@@ -60,7 +63,9 @@ function getOnNewConnection(port: number, path: string): Promise<HttpResult> {
     const request = httpGet({ host: '127.0.0.1', port, path, agent: false }, (response) => {
       let text = '';
       response.setEncoding('utf8');
-      response.on('data', (chunk: string) => { text += chunk; });
+      response.on('data', (chunk: string) => {
+        text += chunk;
+      });
       response.on('end', () => {
         try {
           resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
@@ -76,15 +81,21 @@ function getOnNewConnection(port: number, path: string): Promise<HttpResult> {
 
 /** A port-forward to a Service that comes back when the pod behind it is replaced. */
 async function forwardTo(service: string, port: number): Promise<PortForward> {
-  return until(`port-forward to ${service}`, async () => {
-    const forward = await portForward(namespace, `svc/${service}`, port);
-    try {
-      const health = await fetch(`http://127.0.0.1:${forward.port}/healthz`);
-      if (health.ok) return forward;
-    } catch { /* the pod behind it is not serving yet */ }
-    await forward.stop();
-    return undefined;
-  }, 180_000);
+  return until(
+    `port-forward to ${service}`,
+    async () => {
+      const forward = await portForward(namespace, `svc/${service}`, port);
+      try {
+        const health = await fetch(`http://127.0.0.1:${forward.port}/healthz`);
+        if (health.ok) return forward;
+      } catch {
+        /* the pod behind it is not serving yet */
+      }
+      await forward.stop();
+      return undefined;
+    },
+    180_000,
+  );
 }
 
 /**
@@ -97,8 +108,12 @@ async function kafkaAs(user: string): Promise<{ kafka: Kafka; stop: () => Promis
   const forward = await portForward(namespace, 'pod/eventline-dual-role-0', 9092);
   const throughForward: ISocketFactory = ({ onConnect }) => connect({ host: '127.0.0.1', port: forward.port }, onConnect);
   const kafka = new Kafka({
-    clientId: 'whole-chart-test', brokers: [`127.0.0.1:${forward.port}`], socketFactory: throughForward, logLevel: logLevel.NOTHING,
-    sasl: { mechanism: 'scram-sha-512', username: user, password }, retry: { retries: 2 },
+    clientId: 'whole-chart-test',
+    brokers: [`127.0.0.1:${forward.port}`],
+    socketFactory: throughForward,
+    logLevel: logLevel.NOTHING,
+    sasl: { mechanism: 'scram-sha-512', username: user, password },
+    retry: { retries: 2 },
   });
   return { kafka, stop: () => forward.stop() };
 }
@@ -109,28 +124,41 @@ function nodeIn(deployment: string, script: string): string {
 }
 
 /** cart-query's leftover rebuild collections, listed from inside its own pod. */
-const rebuildCollections = (): string[] => JSON.parse(nodeIn('cart-query', `
+const rebuildCollections = (): string[] =>
+  JSON.parse(
+    nodeIn(
+      'cart-query',
+      `
   const { MongoClient } = require('mongodb');
   (async () => {
     const client = await new MongoClient(process.env.MONGO_URL).connect();
     const found = await client.db(process.env.MONGO_DB).listCollections({ name: { $regex: '^cart_view_rebuild_' } }).toArray();
     console.log(JSON.stringify(found.map((c) => c.name)));
     await client.close();
-  })().catch((error) => { console.error(error); process.exit(1); });`)) as string[];
+  })().catch((error) => { console.error(error); process.exit(1); });`,
+    ),
+  ) as string[];
 
 /** A workload's warnings and errors (probes and request lines left out): what a failed wait explains itself with. */
 function troubleIn(target: string): string {
-  const log = spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', target, '--tail=2000'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const log = spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', target, '--tail=2000'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const lines = `${log.stdout}${log.stderr}`.split('\n').filter((line) => /"level":"(warn|error|fatal)"/.test(line) && !line.includes('"msg":"request completed"'));
   return `${target}: ${lines.length} warnings and errors${lines.length ? `, the last:\n${lines.slice(-8).join('\n')}` : ''}`;
 }
 
 function waitAllReady(timeoutMs: number): Promise<string[]> {
-  return until('every pod of the release Ready', () => {
-    const running = pods(namespace).filter((p) => p.metadata.labels?.['job-name'] === undefined);
-    const names = running.filter(isReady).map((p) => p.metadata.name);
-    return running.length > 0 && names.length === running.length ? names : undefined;
-  }, timeoutMs);
+  return until(
+    'every pod of the release Ready',
+    () => {
+      const running = pods(namespace).filter((p) => p.metadata.labels?.['job-name'] === undefined);
+      const names = running.filter(isReady).map((p) => p.metadata.name);
+      return running.length > 0 && names.length === running.length ? names : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 suite('the whole chart on the local cluster (skaffold run -p local)', () => {
@@ -158,7 +186,8 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     await Promise.all(forwards.map((f) => f.stop()));
     // KafkaTopics and KafkaUsers carry the entity operator's finalizers: they go while it still runs,
     // then the Kafka, then the operator (its ClusterRoles are cluster-wide), then the namespace.
-    const remove = (what: string[]) => spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'delete', ...what, '--wait=true', '--timeout=120s'], { stdio: 'ignore' });
+    const remove = (what: string[]) =>
+      spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'delete', ...what, '--wait=true', '--timeout=120s'], { stdio: 'ignore' });
     try {
       if (namespaceCreated) {
         try {
@@ -177,58 +206,81 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     }
   }, minutes(8));
 
-  it('installs with skaffold run -p local on Strimzi: every pod Ready under the restricted security context, the schemas hook Job succeeded', async () => {
-    skaffold(['run', '-p', 'local', '-n', namespace, '--status-check=true']);
-    const ready = await waitAllReady(minutes(5));
-    for (const name of [...services, 'postgres-0', 'mongo-0', 'schema-registry', 'eventline-dual-role-0', 'eventline-entity-operator', 'strimzi-cluster-operator']) {
-      expect(ready.some((pod) => pod === name || pod.startsWith(`${name}-`))).toBe(true);
-    }
-    // The schemas hook Job ran (helm deletes it once it succeeded; a failed one fails the install):
-    // the in-cluster registry holds every subject of schemas/.
-    const registry = await portForward(namespace, 'svc/schema-registry', 8080);
-    try {
-      const subjects = await (await fetch(`http://127.0.0.1:${registry.port}/apis/ccompat/v7/subjects`)).json() as string[];
-      expect(subjects.sort()).toEqual(catalogSubjects(loadCatalog()).map((s) => s.subject).sort());
-    } finally {
-      await registry.stop();
-    }
-    expect(kubectl(['-n', namespace, 'get', 'jobs', '-o', 'name'])).not.toContain('schemas');
-    const specs = JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-l', 'app.kubernetes.io/component=service', '-o', 'json'])) as {
-      items: { spec: { securityContext: { runAsUser: number }; containers: { image: string; securityContext: { readOnlyRootFilesystem: boolean } }[] } }[];
-    };
-    expect(specs.items).toHaveLength(services.length);
-    // Started beside their databases and a Kafka still coming up, they waited rather than crashed. The
-    // one exit allowed is a SCRAM login refused while Strimzi's User Operator settles the user's
-    // credential: the restarted container reads the Secret anew (env from a Secret is read at start).
-    const restarted = pods(namespace, 'app.kubernetes.io/component=service').filter((p) => (p.status.containerStatuses?.[0]?.restartCount ?? 0) > 0);
-    for (const pod of restarted) {
-      // The chart's terminationMessagePolicy (FallbackToLogsOnError) keeps the failed container's last
-      // lines in the pod's status; the kubelet may already have removed the container and its log.
-      const terminated = pod.status.containerStatuses?.[0]?.lastState?.terminated;
-      const previousLog = spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', pod.metadata.name, '--previous'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout ?? '';
-      // The cause is the first error the container wrote, not the shutdown lines its tail ends with.
-      const errors = `${previousLog}\n${terminated?.message ?? ''}`.split('\n')
-        .filter((line) => /"level":"(fatal|error)"/.test(line) && !line.includes('"msg":"request completed"'));
-      const fatal = errors.slice(0, 4).join('\n')
-        || (terminated?.message ?? previousLog).slice(-2000)
-        || `no log kept; exit ${terminated?.exitCode} (${terminated?.reason})`;
-      const refusedLogin = fatal.includes('SASL SCRAM SHA512 authentication failed');
-      expect({ pod: pod.metadata.name, refusedLogin, ...(refusedLogin ? {} : { fatal }) }).toEqual({ pod: pod.metadata.name, refusedLogin: true });
-    }
-    for (const pod of specs.items) {
-      expect(pod.spec.securityContext.runAsUser).toBe(1000);
-      expect(pod.spec.containers[0]!.securityContext.readOnlyRootFilesystem).toBe(true);
-      expect(pod.spec.containers[0]!.image).toMatch(/^127\.0\.0\.1:\d+\/eventline-[a-z-]+:/);
-    }
-    // Strimzi reconciled the release's Kafka and made each Kafka service's user and Secret.
-    const strimzi = (kind: string) => (JSON.parse(kubectl(['-n', namespace, 'get', kind, '-o', 'json'])) as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }).items;
-    const notReady = (kind: string) => strimzi(kind).filter((o) => o.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True').map((o) => o.metadata.name);
-    expect(notReady('kafkas')).toEqual([]);
-    expect(notReady('kafkausers')).toEqual([]);
-    expect(strimzi('kafkausers').map((u) => u.metadata.name).sort()).toEqual(services.filter((s) => s !== 'config-service').sort());
-  }, minutes(30));
+  it(
+    'installs with skaffold run -p local on Strimzi: every pod Ready under the restricted security context, the schemas hook Job succeeded',
+    async () => {
+      skaffold(['run', '-p', 'local', '-n', namespace, '--status-check=true']);
+      const ready = await waitAllReady(minutes(5));
+      for (const name of [...services, 'postgres-0', 'mongo-0', 'schema-registry', 'eventline-dual-role-0', 'eventline-entity-operator', 'strimzi-cluster-operator']) {
+        expect(ready.some((pod) => pod === name || pod.startsWith(`${name}-`))).toBe(true);
+      }
+      // The schemas hook Job ran (helm deletes it once it succeeded; a failed one fails the install):
+      // the in-cluster registry holds every subject of schemas/.
+      const registry = await portForward(namespace, 'svc/schema-registry', 8080);
+      try {
+        const subjects = (await (await fetch(`http://127.0.0.1:${registry.port}/apis/ccompat/v7/subjects`)).json()) as string[];
+        expect(subjects.sort()).toEqual(
+          catalogSubjects(loadCatalog())
+            .map((s) => s.subject)
+            .sort(),
+        );
+      } finally {
+        await registry.stop();
+      }
+      expect(kubectl(['-n', namespace, 'get', 'jobs', '-o', 'name'])).not.toContain('schemas');
+      const specs = JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-l', 'app.kubernetes.io/component=service', '-o', 'json'])) as {
+        items: { spec: { securityContext: { runAsUser: number }; containers: { image: string; securityContext: { readOnlyRootFilesystem: boolean } }[] } }[];
+      };
+      expect(specs.items).toHaveLength(services.length);
+      // Started beside their databases and a Kafka still coming up, they waited rather than crashed. The
+      // one exit allowed is a SCRAM login refused while Strimzi's User Operator settles the user's
+      // credential: the restarted container reads the Secret anew (env from a Secret is read at start).
+      const restarted = pods(namespace, 'app.kubernetes.io/component=service').filter((p) => (p.status.containerStatuses?.[0]?.restartCount ?? 0) > 0);
+      for (const pod of restarted) {
+        // The chart's terminationMessagePolicy (FallbackToLogsOnError) keeps the failed container's last
+        // lines in the pod's status; the kubelet may already have removed the container and its log.
+        const terminated = pod.status.containerStatuses?.[0]?.lastState?.terminated;
+        const previousLog =
+          spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', pod.metadata.name, '--previous'], {
+            encoding: 'utf8',
+            maxBuffer: 64 * 1024 * 1024,
+          }).stdout ?? '';
+        // The cause is the first error the container wrote, not the shutdown lines its tail ends with.
+        const errors = `${previousLog}\n${terminated?.message ?? ''}`
+          .split('\n')
+          .filter((line) => /"level":"(fatal|error)"/.test(line) && !line.includes('"msg":"request completed"'));
+        const fatal = errors.slice(0, 4).join('\n') || (terminated?.message ?? previousLog).slice(-2000) || `no log kept; exit ${terminated?.exitCode} (${terminated?.reason})`;
+        const refusedLogin = fatal.includes('SASL SCRAM SHA512 authentication failed');
+        expect({ pod: pod.metadata.name, refusedLogin, ...(refusedLogin ? {} : { fatal }) }).toEqual({ pod: pod.metadata.name, refusedLogin: true });
+      }
+      for (const pod of specs.items) {
+        expect(pod.spec.securityContext.runAsUser).toBe(1000);
+        expect(pod.spec.containers[0]!.securityContext.readOnlyRootFilesystem).toBe(true);
+        expect(pod.spec.containers[0]!.image).toMatch(/^127\.0\.0\.1:\d+\/eventline-[a-z-]+:/);
+      }
+      // Strimzi reconciled the release's Kafka and made each Kafka service's user and Secret.
+      const strimzi = (kind: string) =>
+        (
+          JSON.parse(kubectl(['-n', namespace, 'get', kind, '-o', 'json'])) as {
+            items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+          }
+        ).items;
+      const notReady = (kind: string) =>
+        strimzi(kind)
+          .filter((o) => o.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
+          .map((o) => o.metadata.name);
+      expect(notReady('kafkas')).toEqual([]);
+      expect(notReady('kafkausers')).toEqual([]);
+      expect(
+        strimzi('kafkausers')
+          .map((u) => u.metadata.name)
+          .sort(),
+      ).toEqual(services.filter((s) => s !== 'config-service').sort());
+    },
+    minutes(30),
+  );
 
-  it('runs Strimzi\'s operator from its own chart on the local images; its CRDs serve kafka.strimzi.io/v1', () => {
+  it("runs Strimzi's operator from its own chart on the local images; its CRDs serve kafka.strimzi.io/v1", () => {
     for (const crd of ['kafkas', 'kafkanodepools', 'kafkatopics', 'kafkausers']) {
       const served = kubectl(['get', 'crd', `${crd}.kafka.strimzi.io`, '-o', 'jsonpath={.spec.versions[?(@.served==true)].name}']);
       expect(served.split(' ')).toContain('v1');
@@ -246,346 +298,501 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     expect(kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.spec.containers[0].image}'])).toBe(strimziKafkaRef);
   });
 
-  it('enforces the KafkaUsers\' ACLs for real: user-service may describe users and is refused orders', async () => {
-    const { kafka, stop } = await kafkaAs('user-service');
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    const admin = kafka.admin();
-    try {
-      // Allowed: Describe on its own topic (its writes there are what seed 000 reads back, below).
-      await admin.connect();
-      const metadata = await admin.fetchTopicMetadata({ topics: ['users'] });
-      expect(metadata.topics[0]?.partitions).toHaveLength(3);
-      // Refused by the broker: another service's topic, read or written (nothing is written).
-      await producer.connect();
-      const refused = await producer.send({ topic: 'orders', messages: [{ key: 'acl-check', value: 'refused' }] }).then(() => undefined, (error: unknown) => error);
-      expect(errorTypes(refused)).toContain('TOPIC_AUTHORIZATION_FAILED');
-      const hidden = await admin.fetchTopicMetadata({ topics: ['orders'] }).then(() => undefined, (error: unknown) => error);
-      expect(errorTypes(hidden)).toContain('TOPIC_AUTHORIZATION_FAILED');
-    } finally {
-      await producer.disconnect();
-      await admin.disconnect();
-      await stop();
-    }
-  }, minutes(3));
+  it(
+    "enforces the KafkaUsers' ACLs for real: user-service may describe users and is refused orders",
+    async () => {
+      const { kafka, stop } = await kafkaAs('user-service');
+      const producer = kafka.producer({ allowAutoTopicCreation: false });
+      const admin = kafka.admin();
+      try {
+        // Allowed: Describe on its own topic (its writes there are what seed 000 reads back, below).
+        await admin.connect();
+        const metadata = await admin.fetchTopicMetadata({ topics: ['users'] });
+        expect(metadata.topics[0]?.partitions).toHaveLength(3);
+        // Refused by the broker: another service's topic, read or written (nothing is written).
+        await producer.connect();
+        const refused = await producer.send({ topic: 'orders', messages: [{ key: 'acl-check', value: 'refused' }] }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(errorTypes(refused)).toContain('TOPIC_AUTHORIZATION_FAILED');
+        const hidden = await admin.fetchTopicMetadata({ topics: ['orders'] }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(errorTypes(hidden)).toContain('TOPIC_AUTHORIZATION_FAILED');
+      } finally {
+        await producer.disconnect();
+        await admin.disconnect();
+        await stop();
+      }
+    },
+    minutes(3),
+  );
 
-  it('answers seed 000 through kubectl port-forward, to the services and to the Gateway: a PUT /user-service/update reaches the order in FerretDB', async () => {
-    const user = await forwardTo('user-service', 8091);
-    const order = await forwardTo('order-service', 8081);
-    forwards.push(user, order);
-    base.user = `http://127.0.0.1:${user.port}`;
-    base.order = `http://127.0.0.1:${order.port}`;
-    // The pods run the project's Node (.nvmrc), the one the local runs and this suite run on.
-    const metrics = await fetch(`${base.user}/metrics`).then((r) => r.text());
-    expect(metrics).toContain(`nodejs_version_info{version="v${projectNodeVersion()}"`);
-    // order-service knows user 1 and product 1 once their ECST events arrived.
-    const created = await until('an order for user 1 and product 1', async () => {
-      const r = await call(base.order, 'POST', '/order-service/orders', { userId: 1, productId: 1, qty: 1 });
-      return r.status === 201 ? r.body : undefined;
-    }, 120_000);
-    expect(created).toMatchObject({ user: { id: 1 }, product: { productId: 1 }, price: 300 });
-    const update = await call(base.user, 'PUT', '/user-service/update', { id: 1, firstname: 'Neha', lastname: 'Parate', email: 'neha.parate@hotmail.com' });
-    expect(update.status).toBe(200);
-    const orders = await until('the new email in GET /order-service/all', async () => {
-      const r = await call(base.order, 'GET', '/order-service/all');
-      return r.body.find((o: { id: string; user: { email: string } }) => o.id === created.id)?.user.email === 'neha.parate@hotmail.com' ? r.body : undefined;
-    }, 60_000);
-    expect(orders.find((o: { id: string }) => o.id === created.id)).toMatchObject({ user: { id: 1, firstname: 'Neha', email: 'neha.parate@hotmail.com' }, product: { productId: 1 }, price: 300 });
-    // The same calls through the release's Gateway (Traefik, namespace traefik), as the seed writes them on :8080.
-    const gateway = await portForward('traefik', 'svc/traefik', 80);
-    try {
+  it(
+    'answers seed 000 through kubectl port-forward, to the services and to the Gateway: a PUT /user-service/update reaches the order in FerretDB',
+    async () => {
+      const user = await forwardTo('user-service', 8091);
+      const order = await forwardTo('order-service', 8081);
+      forwards.push(user, order);
+      base.user = `http://127.0.0.1:${user.port}`;
+      base.order = `http://127.0.0.1:${order.port}`;
+      // The pods run the project's Node (.nvmrc), the one the local runs and this suite run on.
+      const metrics = await fetch(`${base.user}/metrics`).then((r) => r.text());
+      expect(metrics).toContain(`nodejs_version_info{version="v${projectNodeVersion()}"`);
+      // order-service knows user 1 and product 1 once their ECST events arrived.
+      const created = await until(
+        'an order for user 1 and product 1',
+        async () => {
+          const r = await call(base.order, 'POST', '/order-service/orders', { userId: 1, productId: 1, qty: 1 });
+          return r.status === 201 ? r.body : undefined;
+        },
+        120_000,
+      );
+      expect(created).toMatchObject({ user: { id: 1 }, product: { productId: 1 }, price: 300 });
+      const update = await call(base.user, 'PUT', '/user-service/update', { id: 1, firstname: 'Neha', lastname: 'Parate', email: 'neha.parate@hotmail.com' });
+      expect(update.status).toBe(200);
+      const orders = await until(
+        'the new email in GET /order-service/all',
+        async () => {
+          const r = await call(base.order, 'GET', '/order-service/all');
+          return r.body.find((o: { id: string; user: { email: string } }) => o.id === created.id)?.user.email === 'neha.parate@hotmail.com' ? r.body : undefined;
+        },
+        60_000,
+      );
+      expect(orders.find((o: { id: string }) => o.id === created.id)).toMatchObject({
+        user: { id: 1, firstname: 'Neha', email: 'neha.parate@hotmail.com' },
+        product: { productId: 1 },
+        price: 300,
+      });
+      // The same calls through the release's Gateway (Traefik, namespace traefik), as the seed writes them on :8080.
+      const gateway = await portForward('traefik', 'svc/traefik', 80);
+      try {
+        const viaGateway = `http://127.0.0.1:${gateway.port}`;
+        const put = await until(
+          "the release's HTTPRoutes programmed",
+          async () => {
+            const r = await call(viaGateway, 'PUT', '/user-service/update', { id: 1, firstname: 'Neha', lastname: 'Parate', email: 'neha.parate-updated@vinsguru.com' });
+            return r.status === 200 ? r : undefined;
+          },
+          60_000,
+        );
+        expect(put.body).toMatchObject({ id: 1, email: 'neha.parate-updated@vinsguru.com' });
+        const seen = await until(
+          'the update in GET /order-service/all through the gateway',
+          async () => {
+            const r = await call(viaGateway, 'GET', '/order-service/all');
+            return r.body.find((o: { id: string; user: { email: string } }) => o.id === created.id)?.user.email === 'neha.parate-updated@vinsguru.com' ? true : undefined;
+          },
+          60_000,
+        );
+        expect(seen).toBe(true);
+      } finally {
+        await gateway.stop();
+      }
+    },
+    minutes(6),
+  );
+
+  it(
+    "answers seeds 001 and 002 as written, through the Gateway and the seeds' own ports; a checkout runs the saga to APPROVED",
+    async () => {
+      const gateway = await portForward('traefik', 'svc/traefik', 80);
+      const fulfillment = await forwardTo('fulfillment-service', 3000);
+      const cartQuery = await forwardTo('cart-query', 7000);
+      forwards.push(gateway, fulfillment, cartQuery);
       const viaGateway = `http://127.0.0.1:${gateway.port}`;
-      const put = await until('the release\'s HTTPRoutes programmed', async () => {
-        const r = await call(viaGateway, 'PUT', '/user-service/update', { id: 1, firstname: 'Neha', lastname: 'Parate', email: 'neha.parate-updated@vinsguru.com' });
-        return r.status === 200 ? r : undefined;
-      }, 60_000);
-      expect(put.body).toMatchObject({ id: 1, email: 'neha.parate-updated@vinsguru.com' });
-      const seen = await until('the update in GET /order-service/all through the gateway', async () => {
-        const r = await call(viaGateway, 'GET', '/order-service/all');
-        return r.body.find((o: { id: string; user: { email: string } }) => o.id === created.id)?.user.email === 'neha.parate-updated@vinsguru.com' ? true : undefined;
-      }, 60_000);
-      expect(seen).toBe(true);
-    } finally {
-      await gateway.stop();
-    }
-  }, minutes(6));
+      // Seed 001 on its own port (3000), the check-in portal.
+      const checkin = {
+        internetNo: '8850049302',
+        orderNo: '5960915_106347524.2',
+        staffCode: 'cs_eng_ftth',
+        jobStatus: 'homecheckedin',
+        checkinLatitude: 13.7827811,
+        checkinLongitude: 100.5465937,
+        checkinDate: '2021-03-18 10:13:43',
+      };
+      const recorded = await call(`http://127.0.0.1:${fulfillment.port}`, 'POST', '/api/SOA/home/checkin', checkin);
+      expect(recorded.status).toBe(201);
+      expect(recorded.body).toMatchObject({ orderNo: checkin.orderNo, jobStatus: 'homecheckedin' });
+      const job = await call(viaGateway, 'GET', `/api/SOA/jobs/${checkin.orderNo}`);
+      expect(job.body).toMatchObject({ orderNo: checkin.orderNo, checkins: [expect.objectContaining({ jobStatus: 'homecheckedin' })] });
+      // Seed 002 through the gateway (:8080 in the seed): add item 1 twice, item 2 once, remove item 2;
+      // read on cart-query's own port (7000). Customer 2 is a user, so its checkout becomes an order.
+      const customerId = '2';
+      carts.push(customerId);
+      for (const itemId of ['1', '1', '2']) expect((await call(viaGateway, 'POST', '/api/v1/add', { customerId, itemId, qty: 1 })).status).toBe(200);
+      const removed = await call(viaGateway, 'POST', '/api/v1/remove', { customerId, itemId: '2', qty: 1 });
+      expect(removed.status).toBe(200);
+      const cart = await until(
+        'the cart on cart-query',
+        async () => {
+          const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}?minVersion=${removed.body.version}`);
+          return r.status === 200 ? r.body : undefined;
+        },
+        60_000,
+      );
+      expect(cart.lines).toEqual([expect.objectContaining({ itemId: '1', qty: 2 })]);
+      const checkedOut = await call(viaGateway, 'POST', '/api/v1/checkout', { customerId });
+      expect(checkedOut.body).toMatchObject({ status: 'CHECKED_OUT', cartId: cart.cartId });
+      // The choreography: CartCheckedOut → order PENDING → StockReserved (product-service) → APPROVED.
+      const order = await until(
+        "the checkout's order APPROVED",
+        async () => {
+          const r = await call(viaGateway, 'GET', `/order-service/orders?userId=${customerId}`);
+          return (r.body as { cartId?: string; status: string }[]).find((o) => o.cartId === cart.cartId && o.status === 'APPROVED');
+        },
+        minutes(2),
+      );
+      expect(order).toMatchObject({ cartId: cart.cartId, status: 'APPROVED', qty: 2 });
+    },
+    minutes(5),
+  );
 
-  it('answers seeds 001 and 002 as written, through the Gateway and the seeds\' own ports; a checkout runs the saga to APPROVED', async () => {
-    const gateway = await portForward('traefik', 'svc/traefik', 80);
-    const fulfillment = await forwardTo('fulfillment-service', 3000);
-    const cartQuery = await forwardTo('cart-query', 7000);
-    forwards.push(gateway, fulfillment, cartQuery);
-    const viaGateway = `http://127.0.0.1:${gateway.port}`;
-    // Seed 001 on its own port (3000), the check-in portal.
-    const checkin = { internetNo: '8850049302', orderNo: '5960915_106347524.2', staffCode: 'cs_eng_ftth', jobStatus: 'homecheckedin', checkinLatitude: 13.7827811, checkinLongitude: 100.5465937, checkinDate: '2021-03-18 10:13:43' };
-    const recorded = await call(`http://127.0.0.1:${fulfillment.port}`, 'POST', '/api/SOA/home/checkin', checkin);
-    expect(recorded.status).toBe(201);
-    expect(recorded.body).toMatchObject({ orderNo: checkin.orderNo, jobStatus: 'homecheckedin' });
-    const job = await call(viaGateway, 'GET', `/api/SOA/jobs/${checkin.orderNo}`);
-    expect(job.body).toMatchObject({ orderNo: checkin.orderNo, checkins: [expect.objectContaining({ jobStatus: 'homecheckedin' })] });
-    // Seed 002 through the gateway (:8080 in the seed): add item 1 twice, item 2 once, remove item 2;
-    // read on cart-query's own port (7000). Customer 2 is a user, so its checkout becomes an order.
-    const customerId = '2';
-    carts.push(customerId);
-    for (const itemId of ['1', '1', '2']) expect((await call(viaGateway, 'POST', '/api/v1/add', { customerId, itemId, qty: 1 })).status).toBe(200);
-    const removed = await call(viaGateway, 'POST', '/api/v1/remove', { customerId, itemId: '2', qty: 1 });
-    expect(removed.status).toBe(200);
-    const cart = await until('the cart on cart-query', async () => {
-      const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}?minVersion=${removed.body.version}`);
-      return r.status === 200 ? r.body : undefined;
-    }, 60_000);
-    expect(cart.lines).toEqual([expect.objectContaining({ itemId: '1', qty: 2 })]);
-    const checkedOut = await call(viaGateway, 'POST', '/api/v1/checkout', { customerId });
-    expect(checkedOut.body).toMatchObject({ status: 'CHECKED_OUT', cartId: cart.cartId });
-    // The choreography: CartCheckedOut → order PENDING → StockReserved (product-service) → APPROVED.
-    const order = await until('the checkout\'s order APPROVED', async () => {
-      const r = await call(viaGateway, 'GET', `/order-service/orders?userId=${customerId}`);
-      return (r.body as { cartId?: string; status: string }[]).find((o) => o.cartId === cart.cartId && o.status === 'APPROVED');
-    }, minutes(2));
-    expect(order).toMatchObject({ cartId: cart.cartId, status: 'APPROVED', qty: 2 });
-  }, minutes(5));
+  it(
+    'keeps every accepted command when the Kafka broker pod is deleted during 200 user updates and 500 cart adds (counted)',
+    async () => {
+      const cart = await forwardTo('cart-service', 8093);
+      forwards.push(cart);
+      base.cart = `http://127.0.0.1:${cart.port}`;
+      const users = [1, 2, 3, 4];
+      const before = new Map<number, number>();
+      for (const id of users) {
+        before.set(id, (await call(base.user, 'GET', `/user-service/users/${id}`)).body.version);
+        // An order per user, so that order-service's copy of each shows in GET /order-service/all.
+        expect((await call(base.order, 'POST', '/order-service/orders', { userId: id, productId: 2, qty: 1 })).status).toBe(201);
+      }
+      const customers = ['broker-a', 'broker-b', 'broker-c', 'broker-d', 'broker-e'].map((c) => `${c}-${randomBytes(3).toString('hex')}`);
+      carts.push(...customers);
+      const accepted = { updates: new Map<number, number>(), lastEmail: new Map<number, string>(), adds: new Map<string, number>() };
+      const brokerUid = kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.metadata.uid}']);
+      for (let i = 0; i < 500; i += 1) {
+        if (i === 50) kubectl(['-n', namespace, 'delete', 'pod', 'eventline-dual-role-0', '--wait=false']);
+        if (i < 200) {
+          const id = users[i % users.length]!;
+          const email = `user${id}.update${i}@example.com`;
+          const r = await call(base.user, 'PUT', '/user-service/update', { id, firstname: 'Fault', lastname: `Test${id}`, email });
+          if (r.status === 200) {
+            accepted.updates.set(id, (accepted.updates.get(id) ?? 0) + 1);
+            accepted.lastEmail.set(id, email);
+          }
+        }
+        const customerId = customers[i % customers.length]!;
+        const add = await call(base.cart, 'POST', '/api/v1/add', { customerId, itemId: '1', qty: 1 });
+        if (add.status === 200) accepted.adds.set(customerId, (accepted.adds.get(customerId) ?? 0) + 1);
+      }
+      // Writes land in PostgreSQL and the outbox whether or not the broker is there: all accepted.
+      expect([...accepted.updates.values()].reduce((a, b) => a + b, 0)).toBe(200);
+      expect([...accepted.adds.values()].reduce((a, b) => a + b, 0)).toBe(500);
+      await until(
+        'Strimzi brought the broker back',
+        () => {
+          const pod = pods(namespace).find((p) => p.metadata.name === 'eventline-dual-role-0');
+          return pod && isReady(pod) && kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.metadata.uid}']) !== brokerUid ? true : undefined;
+        },
+        minutes(6),
+      );
+      for (const id of users) {
+        const user = (await call(base.user, 'GET', `/user-service/users/${id}`)).body;
+        expect(user.version).toBe(before.get(id)! + accepted.updates.get(id)!);
+      }
+      const order = await forwardTo('order-service', 8081);
+      const cartQuery = await forwardTo('cart-query', 7000);
+      forwards.push(order, cartQuery);
+      await until(
+        "every user's last accepted email in order-service's orders",
+        async () => {
+          const all = (await call(`http://127.0.0.1:${order.port}`, 'GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
+          return users.every((id) => all.filter((o) => o.user.id === id).every((o) => o.user.email === accepted.lastEmail.get(id))) ? true : undefined;
+        },
+        minutes(4),
+      );
+      for (const customerId of customers) {
+        let seen: unknown;
+        const view = await until(
+          `cart ${customerId} with every accepted add`,
+          async () => {
+            const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
+            seen = r.body?.version;
+            return r.status === 200 && r.body.version >= accepted.adds.get(customerId)! ? r.body : undefined;
+          },
+          minutes(4),
+        ).catch((error: Error) => {
+          const logs = kubectl(['-n', namespace, 'logs', 'cart-aggregator-0', '--tail=40']);
+          throw new Error(`${error.message}: version ${String(seen)} of ${accepted.adds.get(customerId)} accepted adds; cart-aggregator-0's log:\n${logs}`);
+        });
+        expect(view.version).toBe(accepted.adds.get(customerId));
+        expect(view.lines).toEqual([expect.objectContaining({ itemId: '1', qty: accepted.adds.get(customerId) })]);
+      }
+    },
+    minutes(20),
+  );
 
-  it('keeps every accepted command when the Kafka broker pod is deleted during 200 user updates and 500 cart adds (counted)', async () => {
-    const cart = await forwardTo('cart-service', 8093);
-    forwards.push(cart);
-    base.cart = `http://127.0.0.1:${cart.port}`;
-    const users = [1, 2, 3, 4];
-    const before = new Map<number, number>();
-    for (const id of users) {
-      before.set(id, (await call(base.user, 'GET', `/user-service/users/${id}`)).body.version);
-      // An order per user, so that order-service's copy of each shows in GET /order-service/all.
-      expect((await call(base.order, 'POST', '/order-service/orders', { userId: id, productId: 2, qty: 1 })).status).toBe(201);
-    }
-    const customers = ['broker-a', 'broker-b', 'broker-c', 'broker-d', 'broker-e'].map((c) => `${c}-${randomBytes(3).toString('hex')}`);
-    carts.push(...customers);
-    const accepted = { updates: new Map<number, number>(), lastEmail: new Map<number, string>(), adds: new Map<string, number>() };
-    const brokerUid = kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.metadata.uid}']);
-    for (let i = 0; i < 500; i += 1) {
-      if (i === 50) kubectl(['-n', namespace, 'delete', 'pod', 'eventline-dual-role-0', '--wait=false']);
-      if (i < 200) {
-        const id = users[i % users.length]!;
-        const email = `user${id}.update${i}@example.com`;
-        const r = await call(base.user, 'PUT', '/user-service/update', { id, firstname: 'Fault', lastname: `Test${id}`, email });
-        if (r.status === 200) {
-          accepted.updates.set(id, (accepted.updates.get(id) ?? 0) + 1);
-          accepted.lastEmail.set(id, email);
+  it(
+    "loses and doubles nothing when the consumers' pods are deleted mid-stream (order-service, cart-aggregator)",
+    async () => {
+      const customerId = `chart-${randomBytes(4).toString('hex')}`;
+      carts.push(customerId);
+      const updates = 60;
+      const adds = 120;
+      let lastEmail = '';
+      for (let i = 0; i < Math.max(updates, adds); i += 1) {
+        if (i === 15) {
+          // Mid-stream: both consumers go away; their replacements start from the committed offsets.
+          kubectl(['-n', namespace, 'delete', 'pod', '-l', 'app.kubernetes.io/name in (order-service,cart-aggregator)', '--wait=false']);
+        }
+        if (i < updates) {
+          lastEmail = `neha.${i}@example.com`;
+          const r = await call(base.user, 'PUT', '/user-service/update', { id: 1, firstname: 'Neha', lastname: 'Parate', email: lastEmail });
+          expect(r.status).toBe(200);
+        }
+        if (i < adds) {
+          const r = await call(base.cart, 'POST', '/api/v1/add', { customerId, itemId: String(1 + (i % 2)), qty: 1 });
+          expect(r.status).toBe(200);
         }
       }
-      const customerId = customers[i % customers.length]!;
-      const add = await call(base.cart, 'POST', '/api/v1/add', { customerId, itemId: '1', qty: 1 });
-      if (add.status === 200) accepted.adds.set(customerId, (accepted.adds.get(customerId) ?? 0) + 1);
-    }
-    // Writes land in PostgreSQL and the outbox whether or not the broker is there: all accepted.
-    expect([...accepted.updates.values()].reduce((a, b) => a + b, 0)).toBe(200);
-    expect([...accepted.adds.values()].reduce((a, b) => a + b, 0)).toBe(500);
-    await until('Strimzi brought the broker back', () => {
-      const pod = pods(namespace).find((p) => p.metadata.name === 'eventline-dual-role-0');
-      return pod && isReady(pod) && kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.metadata.uid}']) !== brokerUid ? true : undefined;
-    }, minutes(6));
-    for (const id of users) {
-      const user = (await call(base.user, 'GET', `/user-service/users/${id}`)).body;
-      expect(user.version).toBe(before.get(id)! + accepted.updates.get(id)!);
-    }
-    const order = await forwardTo('order-service', 8081);
-    const cartQuery = await forwardTo('cart-query', 7000);
-    forwards.push(order, cartQuery);
-    await until('every user\'s last accepted email in order-service\'s orders', async () => {
-      const all = (await call(`http://127.0.0.1:${order.port}`, 'GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
-      return users.every((id) => all.filter((o) => o.user.id === id).every((o) => o.user.email === accepted.lastEmail.get(id))) ? true : undefined;
-    }, minutes(4));
-    for (const customerId of customers) {
-      let seen: unknown;
-      const view = await until(`cart ${customerId} with every accepted add`, async () => {
-        const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
-        seen = r.body?.version;
-        return r.status === 200 && r.body.version >= accepted.adds.get(customerId)! ? r.body : undefined;
-      }, minutes(4)).catch((error: Error) => {
-        const logs = kubectl(['-n', namespace, 'logs', 'cart-aggregator-0', '--tail=40']);
-        throw new Error(`${error.message}: version ${String(seen)} of ${accepted.adds.get(customerId)} accepted adds; cart-aggregator-0's log:\n${logs}`);
+      await waitAllReady(minutes(4));
+      // order-service's forward died with its pod: a new one to the replacement.
+      const order = await forwardTo('order-service', 8081);
+      const cartQuery = await forwardTo('cart-query', 7000);
+      forwards.push(order, cartQuery);
+      let seenEmails: string[] = [];
+      const emails = await until(
+        'every order of user 1 on the last email',
+        async () => {
+          const all = (await call(`http://127.0.0.1:${order.port}`, 'GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
+          seenEmails = all.filter((o) => o.user.id === 1).map((o) => o.user.email);
+          return seenEmails.length > 0 && seenEmails.every((e) => e === lastEmail) ? seenEmails : undefined;
+        },
+        minutes(4),
+      ).catch((error: Error) => {
+        throw new Error(
+          `${error.message}: ${lastEmail} expected, seen ${[...new Set(seenEmails)].join(', ')}\n${troubleIn('deploy/order-service')}\n${troubleIn('deploy/user-service')}`,
+        );
       });
-      expect(view.version).toBe(accepted.adds.get(customerId));
-      expect(view.lines).toEqual([expect.objectContaining({ itemId: '1', qty: accepted.adds.get(customerId) })]);
-    }
-  }, minutes(20));
+      expect(new Set(emails)).toEqual(new Set([lastEmail]));
+      // The cart: exactly `adds` items, split over the two products: none lost, none applied twice.
+      let seenVersion: unknown;
+      const view = await until(
+        'the cart view with every add',
+        async () => {
+          const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
+          seenVersion = r.body?.version;
+          return r.status === 200 && r.body.version >= adds ? r.body : undefined;
+        },
+        minutes(4),
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}: version ${String(seenVersion)} of ${adds}\n${troubleIn('cart-aggregator-0')}\n${troubleIn('deploy/cart-query')}`);
+      });
+      expect(view.version).toBe(adds);
+      const qty = Object.fromEntries((view.lines as { itemId: string; qty: number }[]).map((line) => [line.itemId, line.qty]));
+      expect(qty).toEqual({ 1: adds / 2, 2: adds / 2 });
+    },
+    minutes(10),
+  );
 
-  it('loses and doubles nothing when the consumers\' pods are deleted mid-stream (order-service, cart-aggregator)', async () => {
-    const customerId = `chart-${randomBytes(4).toString('hex')}`;
-    carts.push(customerId);
-    const updates = 60;
-    const adds = 120;
-    let lastEmail = '';
-    for (let i = 0; i < Math.max(updates, adds); i += 1) {
-      if (i === 15) {
-        // Mid-stream: both consumers go away; their replacements start from the committed offsets.
-        kubectl(['-n', namespace, 'delete', 'pod', '-l', 'app.kubernetes.io/name in (order-service,cart-aggregator)', '--wait=false']);
-      }
-      if (i < updates) {
-        lastEmail = `neha.${i}@example.com`;
-        const r = await call(base.user, 'PUT', '/user-service/update', { id: 1, firstname: 'Neha', lastname: 'Parate', email: lastEmail });
+  it(
+    'rebuilds cart_view with a Replay whose Job runs on the kubelet: reads served throughout, the rebuilt view equal to the live one; the leading operator pod deleted mid-run, still one Job',
+    async () => {
+      expect(carts.length).toBeGreaterThan(0);
+      const cartQuery = await forwardTo('cart-query', 7000);
+      forwards.push(cartQuery);
+      const read = (customerId: string) => getOnNewConnection(cartQuery.port, `/api/v1/${customerId}`);
+      const live = new Map<string, unknown>();
+      for (const customerId of carts) {
+        const r = await read(customerId);
         expect(r.status).toBe(200);
+        live.set(customerId, r.body);
       }
-      if (i < adds) {
-        const r = await call(base.cart, 'POST', '/api/v1/add', { customerId, itemId: String(1 + (i % 2)), qty: 1 });
-        expect(r.status).toBe(200);
-      }
-    }
-    await waitAllReady(minutes(4));
-    // order-service's forward died with its pod: a new one to the replacement.
-    const order = await forwardTo('order-service', 8081);
-    const cartQuery = await forwardTo('cart-query', 7000);
-    forwards.push(order, cartQuery);
-    let seenEmails: string[] = [];
-    const emails = await until('every order of user 1 on the last email', async () => {
-      const all = (await call(`http://127.0.0.1:${order.port}`, 'GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
-      seenEmails = all.filter((o) => o.user.id === 1).map((o) => o.user.email);
-      return seenEmails.length > 0 && seenEmails.every((e) => e === lastEmail) ? seenEmails : undefined;
-    }, minutes(4)).catch((error: Error) => {
-      throw new Error(`${error.message}: ${lastEmail} expected, seen ${[...new Set(seenEmails)].join(', ')}\n${troubleIn('deploy/order-service')}\n${troubleIn('deploy/user-service')}`);
-    });
-    expect(new Set(emails)).toEqual(new Set([lastEmail]));
-    // The cart: exactly `adds` items, split over the two products: none lost, none applied twice.
-    let seenVersion: unknown;
-    const view = await until('the cart view with every add', async () => {
-      const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
-      seenVersion = r.body?.version;
-      return r.status === 200 && r.body.version >= adds ? r.body : undefined;
-    }, minutes(4)).catch((error: Error) => {
-      throw new Error(`${error.message}: version ${String(seenVersion)} of ${adds}\n${troubleIn('cart-aggregator-0')}\n${troubleIn('deploy/cart-query')}`);
-    });
-    expect(view.version).toBe(adds);
-    const qty = Object.fromEntries((view.lines as { itemId: string; qty: number }[]).map((line) => [line.itemId, line.qty]));
-    expect(qty).toEqual({ 1: adds / 2, 2: adds / 2 });
-  }, minutes(10));
+      // Reads keep being served, unchanged, while the Job rebuilds and swaps cart_view.
+      let reads = 0;
+      let reading = true;
+      const failures: unknown[] = [];
+      const reader = (async () => {
+        while (reading) {
+          const customerId = carts[reads % carts.length]!;
+          const r = await read(customerId).catch((error: Error) => ({ status: 0, body: error.message }));
+          if (r.status !== 200 || !isDeepStrictEqual(r.body, live.get(customerId))) failures.push({ customerId, ...r });
+          reads += 1;
+        }
+      })();
+      const leader = kubectl(['-n', namespace, 'get', 'lease', 'eventline-operator', '-o', 'jsonpath={.spec.holderIdentity}']);
+      expect(pods(namespace, 'app.kubernetes.io/name=operator').map((p) => p.metadata.name)).toContain(leader);
+      kubectl(['-n', namespace, 'apply', '-f', '-'], 'apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: rebuild-carts }\nspec: { service: cart-query }\n');
+      const jobs = (replay: string) =>
+        (JSON.parse(kubectl(['-n', namespace, 'get', 'jobs', '-l', `eventline.dev/replay=${replay}`, '-o', 'json'])) as { items: { metadata: { name: string; uid: string } }[] })
+          .items;
+      const [job] = await until("the Replay's Job", () => (jobs('rebuild-carts').length > 0 ? jobs('rebuild-carts') : undefined), minutes(1));
+      // The leader goes mid-run: the standby takes the Lease and carries on with the same Job.
+      kubectl(['-n', namespace, 'delete', 'pod', leader, '--wait=false']);
+      // Polled rather than `kubectl wait`: a blocking call would stall the reader on this event loop.
+      await until(
+        'replay/rebuild-carts Ready',
+        () => {
+          const conditions = JSON.parse(kubectl(['-n', namespace, 'get', 'replay', 'rebuild-carts', '-o', 'jsonpath={.status.conditions}']) || '[]') as {
+            type: string;
+            status: string;
+          }[];
+          return conditions.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+        },
+        minutes(5),
+      );
+      reading = false;
+      await reader;
+      expect(failures).toEqual([]);
+      expect(reads).toBeGreaterThan(carts.length);
+      const replay = JSON.parse(kubectl(['-n', namespace, 'get', 'replay', 'rebuild-carts', '-o', 'json']));
+      expect(replay.status).toMatchObject({ phase: 'Switched', job: 'replay-rebuild-carts', servedGeneration: 2, lag: { total: 0 } });
+      expect(replay.status.eventsApplied).toBeGreaterThanOrEqual(carts.length);
+      expect(jobs('rebuild-carts').map((j) => j.metadata.uid)).toEqual([job!.metadata.uid]);
+      expect(kubectl(['-n', namespace, 'get', 'lease', 'eventline-operator', '-o', 'jsonpath={.spec.holderIdentity}'])).not.toBe(leader);
+      const podImage = kubectl([
+        '-n',
+        namespace,
+        'get',
+        'pods',
+        '-l',
+        'job-name=replay-rebuild-carts',
+        '--field-selector=status.phase=Succeeded',
+        '-o',
+        'jsonpath={.items[0].spec.containers[0].image}',
+      ]);
+      expect(podImage).toBe(kubectl(['-n', namespace, 'get', 'deployment', 'cart-query', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']));
+      for (const customerId of carts) expect((await read(customerId)).body).toEqual(live.get(customerId));
+      expect(kubectl(['-n', namespace, 'get', 'replays', '-o', 'wide'])).toMatch(/rebuild-carts\s+cart-query\s+Switched\s+0\s+\d+\s+2\s+True/);
+    },
+    minutes(8),
+  );
 
-  it('rebuilds cart_view with a Replay whose Job runs on the kubelet: reads served throughout, the rebuilt view equal to the live one; the leading operator pod deleted mid-run, still one Job', async () => {
-    expect(carts.length).toBeGreaterThan(0);
-    const cartQuery = await forwardTo('cart-query', 7000);
-    forwards.push(cartQuery);
-    const read = (customerId: string) => getOnNewConnection(cartQuery.port, `/api/v1/${customerId}`);
-    const live = new Map<string, unknown>();
-    for (const customerId of carts) {
-      const r = await read(customerId);
-      expect(r.status).toBe(200);
-      live.set(customerId, r.body);
-    }
-    // Reads keep being served, unchanged, while the Job rebuilds and swaps cart_view.
-    let reads = 0;
-    let reading = true;
-    const failures: unknown[] = [];
-    const reader = (async () => {
-      while (reading) {
-        const customerId = carts[reads % carts.length]!;
-        const r = await read(customerId).catch((error: Error) => ({ status: 0, body: error.message }));
-        if (r.status !== 200 || !isDeepStrictEqual(r.body, live.get(customerId))) failures.push({ customerId, ...r });
-        reads += 1;
-      }
-    })();
-    const leader = kubectl(['-n', namespace, 'get', 'lease', 'eventline-operator', '-o', 'jsonpath={.spec.holderIdentity}']);
-    expect(pods(namespace, 'app.kubernetes.io/name=operator').map((p) => p.metadata.name)).toContain(leader);
-    kubectl(['-n', namespace, 'apply', '-f', '-'], 'apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: rebuild-carts }\nspec: { service: cart-query }\n');
-    const jobs = (replay: string) => (JSON.parse(kubectl(['-n', namespace, 'get', 'jobs', '-l', `eventline.dev/replay=${replay}`, '-o', 'json'])) as { items: { metadata: { name: string; uid: string } }[] }).items;
-    const [job] = await until('the Replay\'s Job', () => (jobs('rebuild-carts').length > 0 ? jobs('rebuild-carts') : undefined), minutes(1));
-    // The leader goes mid-run: the standby takes the Lease and carries on with the same Job.
-    kubectl(['-n', namespace, 'delete', 'pod', leader, '--wait=false']);
-    // Polled rather than `kubectl wait`: a blocking call would stall the reader on this event loop.
-    await until('replay/rebuild-carts Ready', () => {
-      const conditions = JSON.parse(kubectl(['-n', namespace, 'get', 'replay', 'rebuild-carts', '-o', 'jsonpath={.status.conditions}']) || '[]') as { type: string; status: string }[];
-      return conditions.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
-    }, minutes(5));
-    reading = false;
-    await reader;
-    expect(failures).toEqual([]);
-    expect(reads).toBeGreaterThan(carts.length);
-    const replay = JSON.parse(kubectl(['-n', namespace, 'get', 'replay', 'rebuild-carts', '-o', 'json']));
-    expect(replay.status).toMatchObject({ phase: 'Switched', job: 'replay-rebuild-carts', servedGeneration: 2, lag: { total: 0 } });
-    expect(replay.status.eventsApplied).toBeGreaterThanOrEqual(carts.length);
-    expect(jobs('rebuild-carts').map((j) => j.metadata.uid)).toEqual([job!.metadata.uid]);
-    expect(kubectl(['-n', namespace, 'get', 'lease', 'eventline-operator', '-o', 'jsonpath={.spec.holderIdentity}'])).not.toBe(leader);
-    const podImage = kubectl(['-n', namespace, 'get', 'pods', '-l', 'job-name=replay-rebuild-carts', '--field-selector=status.phase=Succeeded', '-o', 'jsonpath={.items[0].spec.containers[0].image}']);
-    expect(podImage).toBe(kubectl(['-n', namespace, 'get', 'deployment', 'cart-query', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']));
-    for (const customerId of carts) expect((await read(customerId)).body).toEqual(live.get(customerId));
-    expect(kubectl(['-n', namespace, 'get', 'replays', '-o', 'wide'])).toMatch(/rebuild-carts\s+cart-query\s+Switched\s+0\s+\d+\s+2\s+True/);
-  }, minutes(8));
-
-  it('leaves no Job, consumer group or rebuilt collection behind when a Replay is deleted mid-run', async () => {
-    // The replay held before it would finish (a fault-injection pause in cart-query's environment, which
-    // the Job copies; the live service has no such step), so that it is deleted mid-run for certain.
-    kubectl(['-n', namespace, 'set', 'env', 'deployment/cart-query', 'EVENTLINE_DELAYS=replay.before-switch=600000']);
-    kubectl(['-n', namespace, 'rollout', 'status', 'deployment/cart-query', '--timeout=180s']);
-    const { kafka, stop } = await kafkaAs('cart-query');
-    const admin = kafka.admin();
-    try {
-      kubectl(['-n', namespace, 'apply', '-f', '-'], 'apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: rebuild-carts-abandoned }\nspec: { service: cart-query, switchWhenCaughtUp: false }\n');
-      const running = await until('the rebuild under way: its group committed, its collection built', () => {
-        const replay = JSON.parse(kubectl(['-n', namespace, 'get', 'replay', 'rebuild-carts-abandoned', '-o', 'json']));
-        return (replay.status?.eventsApplied ?? 0) > 0 && rebuildCollections().length === 1 ? replay : undefined;
-      }, minutes(3));
-      const groupId = running.status.consumerGroup as string;
-      await admin.connect();
-      expect((await admin.describeGroups([groupId])).groups[0]!.state).not.toBe('Dead');
-      kubectl(['-n', namespace, 'delete', 'replay', 'rebuild-carts-abandoned', '--wait=true', '--timeout=300s']);
-      expect(kubectl(['-n', namespace, 'get', 'jobs', '-l', 'eventline.dev/replay=rebuild-carts-abandoned', '-o', 'name'])).toBe('');
-      expect(rebuildCollections()).toEqual([]);
-      expect((await admin.describeGroups([groupId])).groups[0]!.state).toBe('Dead');
-    } finally {
-      await admin.disconnect();
-      await stop();
-      kubectl(['-n', namespace, 'set', 'env', 'deployment/cart-query', 'EVENTLINE_DELAYS-']);
+  it(
+    'leaves no Job, consumer group or rebuilt collection behind when a Replay is deleted mid-run',
+    async () => {
+      // The replay held before it would finish (a fault-injection pause in cart-query's environment, which
+      // the Job copies; the live service has no such step), so that it is deleted mid-run for certain.
+      kubectl(['-n', namespace, 'set', 'env', 'deployment/cart-query', 'EVENTLINE_DELAYS=replay.before-switch=600000']);
       kubectl(['-n', namespace, 'rollout', 'status', 'deployment/cart-query', '--timeout=180s']);
-    }
-  }, minutes(10));
+      const { kafka, stop } = await kafkaAs('cart-query');
+      const admin = kafka.admin();
+      try {
+        kubectl(
+          ['-n', namespace, 'apply', '-f', '-'],
+          'apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: rebuild-carts-abandoned }\nspec: { service: cart-query, switchWhenCaughtUp: false }\n',
+        );
+        const running = await until(
+          'the rebuild under way: its group committed, its collection built',
+          () => {
+            const replay = JSON.parse(kubectl(['-n', namespace, 'get', 'replay', 'rebuild-carts-abandoned', '-o', 'json']));
+            return (replay.status?.eventsApplied ?? 0) > 0 && rebuildCollections().length === 1 ? replay : undefined;
+          },
+          minutes(3),
+        );
+        const groupId = running.status.consumerGroup as string;
+        await admin.connect();
+        expect((await admin.describeGroups([groupId])).groups[0]!.state).not.toBe('Dead');
+        kubectl(['-n', namespace, 'delete', 'replay', 'rebuild-carts-abandoned', '--wait=true', '--timeout=300s']);
+        expect(kubectl(['-n', namespace, 'get', 'jobs', '-l', 'eventline.dev/replay=rebuild-carts-abandoned', '-o', 'name'])).toBe('');
+        expect(rebuildCollections()).toEqual([]);
+        expect((await admin.describeGroups([groupId])).groups[0]!.state).toBe('Dead');
+      } finally {
+        await admin.disconnect();
+        await stop();
+        kubectl(['-n', namespace, 'set', 'env', 'deployment/cart-query', 'EVENTLINE_DELAYS-']);
+        kubectl(['-n', namespace, 'rollout', 'status', 'deployment/cart-query', '--timeout=180s']);
+      }
+    },
+    minutes(10),
+  );
 
-  it('keeps FerretDB\'s data (DocumentDB on its PersistentVolumeClaim) when the mongo pod is deleted', async () => {
-    const first = await forwardTo('order-service', 8081);
-    forwards.push(first);
-    const before = (await call(`http://127.0.0.1:${first.port}`, 'GET', '/order-service/all')).body as { id: string }[];
-    expect(before.length).toBeGreaterThan(0);
-    const uid = kubectl(['-n', namespace, 'get', 'pod', 'mongo-0', '-o', 'jsonpath={.metadata.uid}']);
-    kubectl(['-n', namespace, 'delete', 'pod', 'mongo-0', '--wait=true']);
-    await until('mongo-0 back and Ready', () => {
-      const pod = pods(namespace, 'app.kubernetes.io/name=mongo').find((p) => p.metadata.name === 'mongo-0');
-      return pod && isReady(pod) && kubectl(['-n', namespace, 'get', 'pod', 'mongo-0', '-o', 'jsonpath={.metadata.uid}']) !== uid ? true : undefined;
-    }, 180_000);
-    const order = await forwardTo('order-service', 8081);
-    forwards.push(order);
-    const after = await until('the orders again after the restart', async () => {
-      const r = await call(`http://127.0.0.1:${order.port}`, 'GET', '/order-service/all');
-      return r.status === 200 && r.body.length === before.length ? r.body : undefined;
-    }, 120_000);
-    expect(after.map((o: { id: string }) => o.id).sort()).toEqual(before.map((o: { id: string }) => o.id).sort());
-  }, minutes(6));
+  it(
+    "keeps FerretDB's data (DocumentDB on its PersistentVolumeClaim) when the mongo pod is deleted",
+    async () => {
+      const first = await forwardTo('order-service', 8081);
+      forwards.push(first);
+      const before = (await call(`http://127.0.0.1:${first.port}`, 'GET', '/order-service/all')).body as { id: string }[];
+      expect(before.length).toBeGreaterThan(0);
+      const uid = kubectl(['-n', namespace, 'get', 'pod', 'mongo-0', '-o', 'jsonpath={.metadata.uid}']);
+      kubectl(['-n', namespace, 'delete', 'pod', 'mongo-0', '--wait=true']);
+      await until(
+        'mongo-0 back and Ready',
+        () => {
+          const pod = pods(namespace, 'app.kubernetes.io/name=mongo').find((p) => p.metadata.name === 'mongo-0');
+          return pod && isReady(pod) && kubectl(['-n', namespace, 'get', 'pod', 'mongo-0', '-o', 'jsonpath={.metadata.uid}']) !== uid ? true : undefined;
+        },
+        180_000,
+      );
+      const order = await forwardTo('order-service', 8081);
+      forwards.push(order);
+      const after = await until(
+        'the orders again after the restart',
+        async () => {
+          const r = await call(`http://127.0.0.1:${order.port}`, 'GET', '/order-service/all');
+          return r.status === 200 && r.body.length === before.length ? r.body : undefined;
+        },
+        120_000,
+      );
+      expect(after.map((o: { id: string }) => o.id).sort()).toEqual(before.map((o: { id: string }) => o.id).sort());
+    },
+    minutes(6),
+  );
 
-  it('fails an upgrade whose schema is incompatible at the pre-upgrade hook, and the running release keeps serving', async () => {
-    // An image like the running one but for UserState's email turned into an int: no compatibility mode accepts that.
-    const running = kubectl(['-n', namespace, 'get', 'deployment', 'config-service', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
-    const context = mkdtempSync(join(tmpdir(), 'eventline-incompatible-'));
-    const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'users', 'UserState.avsc'), 'utf8')) as { fields: { name: string; type: unknown }[] };
-    schema.fields.find((f) => f.name === 'email')!.type = 'int';
-    writeFileSync(join(context, 'UserState.avsc'), JSON.stringify(schema, null, 2));
-    writeFileSync(join(context, 'Dockerfile'), `FROM ${running}\nCOPY UserState.avsc /app/schemas/users/UserState.avsc\n`);
-    const incompatible = `${registryHost}/eventline-config-service:incompatible-schema`;
-    await buildAndPush({ ref: incompatible, context, logPath: join(context, 'build.log') });
-    rmSync(context, { recursive: true, force: true });
-    const revision = (): number => (JSON.parse(helm(['history', 'eventline', '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[]).at(-1)!.revision;
-    const before = revision();
-    const podsBefore = pods(namespace, 'app.kubernetes.io/component=service').map((p) => p.metadata.name).sort();
-    const upgrade = helm(['upgrade', 'eventline', join(repoRoot, 'charts', 'eventline'), '-n', namespace, '--reuse-values', '--set', `schemas.image=${incompatible}`, '--set', 'serviceDefaults.logLevel=debug', '--timeout', '5m']);
-    expect(upgrade.status).not.toBe(0);
-    expect(upgrade.stderr).toMatch(/pre-upgrade hooks failed/);
-    const history = JSON.parse(helm(['history', 'eventline', '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[];
-    expect(history.at(-1)).toMatchObject({ revision: before + 1, status: 'failed' });
-    // Nothing of the failed revision was applied: the same pods, the settings still at info, still serving.
-    expect(pods(namespace, 'app.kubernetes.io/component=service').map((p) => p.metadata.name).sort()).toEqual(podsBefore);
-    expect(kubectl(['-n', namespace, 'get', 'configmap', 'user-service-config', '-o', 'jsonpath={.data.LOG_LEVEL}'])).toBe('info');
-    const user = await forwardTo('user-service', 8091);
-    forwards.push(user);
-    const served = await call(`http://127.0.0.1:${user.port}`, 'GET', '/user-service/users/1');
-    expect(served.status).toBe(200);
-    const registry = await portForward(namespace, 'svc/schema-registry', 8080);
-    try {
-      const versions = await (await fetch(`http://127.0.0.1:${registry.port}/apis/ccompat/v7/subjects/users-dev.eventline.users.UserState/versions/latest`)).json() as { schema: string };
-      expect(JSON.parse(versions.schema).fields.find((f: { name: string }) => f.name === 'email').type).toBe('string');
-    } finally {
-      await registry.stop();
-    }
-  }, minutes(10));
+  it(
+    'fails an upgrade whose schema is incompatible at the pre-upgrade hook, and the running release keeps serving',
+    async () => {
+      // An image like the running one but for UserState's email turned into an int: no compatibility mode accepts that.
+      const running = kubectl(['-n', namespace, 'get', 'deployment', 'config-service', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
+      const context = mkdtempSync(join(tmpdir(), 'eventline-incompatible-'));
+      const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'users', 'UserState.avsc'), 'utf8')) as { fields: { name: string; type: unknown }[] };
+      schema.fields.find((f) => f.name === 'email')!.type = 'int';
+      writeFileSync(join(context, 'UserState.avsc'), JSON.stringify(schema, null, 2));
+      writeFileSync(join(context, 'Dockerfile'), `FROM ${running}\nCOPY UserState.avsc /app/schemas/users/UserState.avsc\n`);
+      const incompatible = `${registryHost}/eventline-config-service:incompatible-schema`;
+      await buildAndPush({ ref: incompatible, context, logPath: join(context, 'build.log') });
+      rmSync(context, { recursive: true, force: true });
+      const revision = (): number => (JSON.parse(helm(['history', 'eventline', '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[]).at(-1)!.revision;
+      const before = revision();
+      const podsBefore = pods(namespace, 'app.kubernetes.io/component=service')
+        .map((p) => p.metadata.name)
+        .sort();
+      const upgrade = helm([
+        'upgrade',
+        'eventline',
+        join(repoRoot, 'charts', 'eventline'),
+        '-n',
+        namespace,
+        '--reuse-values',
+        '--set',
+        `schemas.image=${incompatible}`,
+        '--set',
+        'serviceDefaults.logLevel=debug',
+        '--timeout',
+        '5m',
+      ]);
+      expect(upgrade.status).not.toBe(0);
+      expect(upgrade.stderr).toMatch(/pre-upgrade hooks failed/);
+      const history = JSON.parse(helm(['history', 'eventline', '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[];
+      expect(history.at(-1)).toMatchObject({ revision: before + 1, status: 'failed' });
+      // Nothing of the failed revision was applied: the same pods, the settings still at info, still serving.
+      expect(
+        pods(namespace, 'app.kubernetes.io/component=service')
+          .map((p) => p.metadata.name)
+          .sort(),
+      ).toEqual(podsBefore);
+      expect(kubectl(['-n', namespace, 'get', 'configmap', 'user-service-config', '-o', 'jsonpath={.data.LOG_LEVEL}'])).toBe('info');
+      const user = await forwardTo('user-service', 8091);
+      forwards.push(user);
+      const served = await call(`http://127.0.0.1:${user.port}`, 'GET', '/user-service/users/1');
+      expect(served.status).toBe(200);
+      const registry = await portForward(namespace, 'svc/schema-registry', 8080);
+      try {
+        const versions = (await (await fetch(`http://127.0.0.1:${registry.port}/apis/ccompat/v7/subjects/users-dev.eventline.users.UserState/versions/latest`)).json()) as {
+          schema: string;
+        };
+        expect(JSON.parse(versions.schema).fields.find((f: { name: string }) => f.name === 'email').type).toBe('string');
+      } finally {
+        await registry.stop();
+      }
+    },
+    minutes(10),
+  );
 });

@@ -3,15 +3,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Type, type types } from 'avsc';
 
 /** The compatibility levels of the Confluent registry API. */
-export const compatibilityLevels = [
-  'NONE',
-  'BACKWARD',
-  'BACKWARD_TRANSITIVE',
-  'FORWARD',
-  'FORWARD_TRANSITIVE',
-  'FULL',
-  'FULL_TRANSITIVE',
-] as const;
+export const compatibilityLevels = ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'] as const;
 export type CompatibilityLevel = (typeof compatibilityLevels)[number];
 export const defaultCompatibility: CompatibilityLevel = 'BACKWARD';
 

@@ -78,32 +78,22 @@ export class AvroCodec<Events extends object = EventTypes> {
   async decode(buffer: Buffer): Promise<Decoded<Events[keyof Events]>>;
   async decode(buffer: Buffer, readerRecordName?: string): Promise<Decoded> {
     if (!Buffer.isBuffer(buffer) || buffer.length < headerLength || buffer[0] !== magicByte) {
-      throw new UndecodableRecordError(
-        'not-confluent-avro',
-        'not Confluent-framed Avro: expected magic byte 0 followed by a 4-byte schema id',
-      );
+      throw new UndecodableRecordError('not-confluent-avro', 'not Confluent-framed Avro: expected magic byte 0 followed by a 4-byte schema id');
     }
     const schemaId = buffer.readInt32BE(1);
     const writer = await this.writerType(schemaId);
     const writerRecordName = writer.name ?? writer.typeName;
     if (readerRecordName !== undefined && readerRecordName !== writerRecordName) {
-      throw new UndecodableRecordError(
-        'unexpected-record',
-        `schema id ${schemaId} writes ${writerRecordName}, but the reader expects ${readerRecordName}`,
-        schemaId,
-      );
+      throw new UndecodableRecordError('unexpected-record', `schema id ${schemaId} writes ${writerRecordName}, but the reader expects ${readerRecordName}`, schemaId);
     }
     const readerName = readerRecordName ?? (this.catalog.records.has(writerRecordName) ? writerRecordName : undefined);
     const read = this.reader(schemaId, writer, readerName);
     try {
       return { value: read(buffer.subarray(headerLength)), schemaId, writerRecordName };
     } catch (error) {
-      throw new UndecodableRecordError(
-        'malformed-payload',
-        `the Avro body does not decode as ${writerRecordName} (schema id ${schemaId}): ${(error as Error).message}`,
-        schemaId,
-        { cause: error },
-      );
+      throw new UndecodableRecordError('malformed-payload', `the Avro body does not decode as ${writerRecordName} (schema id ${schemaId}): ${(error as Error).message}`, schemaId, {
+        cause: error,
+      });
     }
   }
 

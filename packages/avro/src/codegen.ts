@@ -79,11 +79,7 @@ export function generateTypes(catalog: Catalog): string {
       case 'union:unwrapped':
         return nullLast((type as types.UnwrappedUnionType).types.map(tsType));
       case 'union:wrapped':
-        return nullLast(
-          (type as types.WrappedUnionType).types.map((branch) =>
-            branch.typeName === 'null' ? 'null' : `{ '${branch.branchName}': ${tsType(branch)} }`,
-          ),
-        );
+        return nullLast((type as types.WrappedUnionType).types.map((branch) => (branch.typeName === 'null' ? 'null' : `{ '${branch.branchName}': ${tsType(branch)} }`)));
       default:
         if (type.typeName.startsWith('logical:')) return tsType((type as types.LogicalType).underlyingType);
         throw new Error(`codegen: no TypeScript mapping for Avro type ${type.typeName}`);

@@ -26,7 +26,7 @@ export function checkCompatibility(
   next: Type,
   previous: { version: number; type: Type }[],
   level: CompatibilityLevel,
-): ({ compatible: true } | { compatible: false; version: number; field: string; reason: string }) {
+): { compatible: true } | { compatible: false; version: number; field: string; reason: string } {
   if (level === 'NONE' || previous.length === 0) return { compatible: true };
   const against = level.endsWith('_TRANSITIVE') ? previous : previous.slice(-1);
   const backward = level.startsWith('BACKWARD') || level.startsWith('FULL');
@@ -68,8 +68,7 @@ function explain(reader: Type, writer: Type, path: string): Compatibility | unde
     for (const branch of (writer as types.WrappedUnionType).types) {
       if (!readable(reader, branch)) {
         if (branch.typeName === 'null') return fail(`can no longer be null, but old records hold null (changed from ${describeType(writer)} to ${describeType(reader)})`);
-        return (r.startsWith('union') ? undefined : explain(reader, branch, path))
-          ?? fail(`old values of type ${describeType(branch)} cannot be read as ${describeType(reader)}`);
+        return (r.startsWith('union') ? undefined : explain(reader, branch, path)) ?? fail(`old values of type ${describeType(branch)} cannot be read as ${describeType(reader)}`);
       }
     }
     return undefined;

@@ -36,10 +36,7 @@ export class InvalidEventError extends Error {
 /** The local schema of a subject is not registered, and the codec may not register it. */
 export class SchemaNotRegisteredError extends Error {
   constructor(readonly subject: string) {
-    super(
-      `subject ${subject} has no version matching the local schema; register the schemas first ` +
-        '(npx tsx packages/avro/src/cli.ts register)',
-    );
+    super(`subject ${subject} has no version matching the local schema; register the schemas first (npm run schemas -- register)`);
     this.name = 'SchemaNotRegisteredError';
   }
 }

@@ -2,14 +2,7 @@ import { type COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/conflue
 import { Type } from 'avsc';
 import type { Catalog, CompatibilityLevel } from './catalog';
 import { checkCompatibility, describeIncompatibility } from './compatibility';
-import {
-  findVersion,
-  isCompatibleWithLatest,
-  registryUrlFromEnv,
-  setSubjectCompatibility,
-  subjectCompatibility,
-  subjectVersions,
-} from './registry-api';
+import { findVersion, isCompatibleWithLatest, registryUrlFromEnv, setSubjectCompatibility, subjectCompatibility, subjectVersions } from './registry-api';
 import { catalogSubjects, schemaText, type SubjectSpec } from './subjects';
 
 export type SubjectStatus =
@@ -73,19 +66,12 @@ export async function registerAll(catalog: Catalog, registryUrl = registryUrlFro
 }
 
 /** Sets the subject's compatibility level, then registers the schema (a no-op when it is registered already). */
-export async function registerSubject(
-  registry: SchemaRegistry,
-  registryUrl: string,
-  spec: SubjectSpec,
-): Promise<{ version: number; id: number }> {
+export async function registerSubject(registry: SchemaRegistry, registryUrl: string, spec: SubjectSpec): Promise<{ version: number; id: number }> {
   const schema = schemaText(spec.record);
   // The client compares the subject's level with the one it is given and refuses a mismatch, and
   // Apicurio answers NONE for a subject without a level of its own: set it first.
   await setSubjectCompatibility(registryUrl, spec.subject, spec.compatibility);
-  const { id } = await registry.register(
-    { type: SchemaType.AVRO, schema },
-    { subject: spec.subject, compatibility: spec.compatibility as COMPATIBILITY },
-  );
+  const { id } = await registry.register({ type: SchemaType.AVRO, schema }, { subject: spec.subject, compatibility: spec.compatibility as COMPATIBILITY });
   const found = await findVersion(registryUrl, spec.subject, schema);
   if (!found) throw new Error(`${spec.subject}: registered as id ${id} but the registry cannot find it`);
   return { version: found.version, id: found.id };

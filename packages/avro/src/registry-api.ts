@@ -22,7 +22,7 @@ export class RegistryHttpError extends Error {
     readonly body: { message?: string; error_code?: number } | string,
     readonly request: string,
   ) {
-    super(`${request} answered ${status}: ${typeof body === 'string' ? body : body.message ?? JSON.stringify(body)}`);
+    super(`${request} answered ${status}: ${typeof body === 'string' ? body : (body.message ?? JSON.stringify(body))}`);
     this.name = 'RegistryHttpError';
   }
 }
@@ -57,9 +57,7 @@ export async function subjectVersions(baseUrl: string, subject: string): Promise
     if (isNotFound(error)) return [];
     throw error;
   }
-  const versions = await Promise.all(
-    [...numbers].sort((a, b) => a - b).map((n) => call<RegisteredVersion>(baseUrl, 'GET', `${subjectPath(subject)}/versions/${n}`)),
-  );
+  const versions = await Promise.all([...numbers].sort((a, b) => a - b).map((n) => call<RegisteredVersion>(baseUrl, 'GET', `${subjectPath(subject)}/versions/${n}`)));
   return versions.map(({ version, id, schema }) => ({ version, id, schema }));
 }
 
@@ -76,23 +74,14 @@ export async function findVersion(baseUrl: string, subject: string, schema: stri
 
 /** The registry's own verdict against the latest version, under the subject's current level. */
 export async function isCompatibleWithLatest(baseUrl: string, subject: string, schema: string): Promise<boolean> {
-  const result = await call<{ is_compatible: boolean }>(
-    baseUrl,
-    'POST',
-    `/compatibility${subjectPath(subject)}/versions/latest`,
-    { schema },
-  );
+  const result = await call<{ is_compatible: boolean }>(baseUrl, 'POST', `/compatibility${subjectPath(subject)}/versions/latest`, { schema });
   return result.is_compatible;
 }
 
 /** The subject's own compatibility level, or undefined when it has none (Confluent: 404; Apicurio may say NONE). */
 export async function subjectCompatibility(baseUrl: string, subject: string): Promise<string | undefined> {
   try {
-    const { compatibilityLevel } = await call<{ compatibilityLevel: string }>(
-      baseUrl,
-      'GET',
-      `/config/${encodeURIComponent(subject)}`,
-    );
+    const { compatibilityLevel } = await call<{ compatibilityLevel: string }>(baseUrl, 'GET', `/config/${encodeURIComponent(subject)}`);
     return compatibilityLevel.toUpperCase();
   } catch (error) {
     if (isNotFound(error)) return undefined;

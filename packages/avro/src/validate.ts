@@ -15,9 +15,7 @@ export function assertValid(type: types.RecordType, value: unknown): void {
       const field = path.join('.') || '(record)';
       fields.push(field);
       details.push(
-        bad === undefined
-          ? `field "${field}" is missing (expected ${describeType(badType)})`
-          : `field "${field}": expected ${describeType(badType)}, got ${preview(bad)}`,
+        bad === undefined ? `field "${field}" is missing (expected ${describeType(badType)})` : `field "${field}": expected ${describeType(badType)}, got ${preview(bad)}`,
       );
     },
   });

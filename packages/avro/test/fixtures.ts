@@ -12,15 +12,9 @@ export const paymentV1 = record('Payment', [
   { name: 'amount', type: 'int', doc: 'Amount in whole units.' },
 ]);
 
-export const paymentV2WithDefault = record('Payment', [
-  ...paymentV1.fields,
-  { name: 'currency', type: 'string', default: 'EUR', doc: 'ISO currency code.' },
-]);
+export const paymentV2WithDefault = record('Payment', [...paymentV1.fields, { name: 'currency', type: 'string', default: 'EUR', doc: 'ISO currency code.' }]);
 
-export const paymentV2WithoutDefault = record('Payment', [
-  ...paymentV1.fields,
-  { name: 'currency', type: 'string', doc: 'ISO currency code.' },
-]);
+export const paymentV2WithoutDefault = record('Payment', [...paymentV1.fields, { name: 'currency', type: 'string', doc: 'ISO currency code.' }]);
 
 export const paymentAmountAsString = record('Payment', [
   { name: 'id', type: 'long' },

@@ -43,18 +43,10 @@ export interface IntOptions {
 /** A whole number written in decimal ("12", not "12.5", "1e3" or "0x0c"), optionally within a range. */
 export function int(options: IntOptions = {}) {
   const { min, max } = options;
-  const range =
-    min !== undefined && max !== undefined
-      ? ` between ${min} and ${max}`
-      : min !== undefined
-        ? ` of at least ${min}`
-        : max !== undefined
-          ? ` of at most ${max}`
-          : '';
+  const range = min !== undefined && max !== undefined ? ` between ${min} and ${max}` : min !== undefined ? ` of at least ${min}` : max !== undefined ? ` of at most ${max}` : '';
   return withDefault(
     setting(`an integer${range}`, (raw) => {
-      const value =
-        typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
       if (!Number.isSafeInteger(value)) return bad;
       if ((min !== undefined && value < min) || (max !== undefined && value > max)) return bad;
       return ok(value);
@@ -71,9 +63,7 @@ export function port(fallback?: number) {
 /** "true" or "false" (or a JSON boolean in the file). */
 export function bool(fallback?: boolean) {
   return withDefault(
-    setting('"true" or "false"', (raw) =>
-      raw === true || raw === 'true' ? ok(true) : raw === false || raw === 'false' ? ok(false) : bad,
-    ),
+    setting('"true" or "false"', (raw) => (raw === true || raw === 'true' ? ok(true) : raw === false || raw === 'false' ? ok(false) : bad)),
     fallback,
   );
 }
@@ -94,9 +84,7 @@ export function str(options: StrOptions = {}) {
 export function oneOf<const T extends string>(values: readonly T[], fallback?: T) {
   const allowed = values.map((value) => `"${value}"`).join(', ');
   return withDefault(
-    setting(`one of ${allowed}`, (raw) =>
-      typeof raw === 'string' && (values as readonly string[]).includes(raw) ? ok(raw as T) : bad,
-    ),
+    setting(`one of ${allowed}`, (raw) => (typeof raw === 'string' && (values as readonly string[]).includes(raw) ? ok(raw as T) : bad)),
     fallback,
   );
 }
@@ -140,12 +128,7 @@ export function list(options: ListOptions = {}) {
   const expectation = `a comma-separated list of at least ${min} item${min === 1 ? '' : 's'}`;
   return withDefault(
     setting(expectation, (raw) => {
-      const items =
-        typeof raw === 'string'
-          ? raw.split(',')
-          : Array.isArray(raw) && raw.every((item) => typeof item === 'string')
-            ? (raw as string[])
-            : undefined;
+      const items = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) && raw.every((item) => typeof item === 'string') ? (raw as string[]) : undefined;
       if (!items) return bad;
       const trimmed = items.map((item) => item.trim()).filter((item) => item !== '');
       return trimmed.length >= min ? ok(trimmed) : bad;

@@ -17,7 +17,11 @@ export interface StoredEvent extends NewEvent {
 /** An append whose expected version was not the stream's version: another writer got there first. */
 export class ConcurrencyError extends Error {
   override name = 'ConcurrencyError';
-  constructor(readonly streamId: string, readonly expectedVersion: number, readonly actualVersion?: number) {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+    readonly actualVersion?: number,
+  ) {
     super(`stream ${streamId} is at version ${actualVersion ?? 'unknown (concurrent append)'}, expected ${expectedVersion}`);
   }
 }
@@ -91,15 +95,19 @@ export class EventStore {
     const outbox = outboxColumns(options.outbox ? options.outbox(pending) : [], options.validate);
     let rows: EventRow[];
     try {
-      ({ rows } = await this.pool.query<EventRow>({ name: 'eventstore.append', text: APPEND, values: [
-        streamId,
-        expectedVersion,
-        pending.map((e) => e.version),
-        pending.map((e) => e.type),
-        pending.map((e) => JSON.stringify(e.data)),
-        pending.map((e) => JSON.stringify(e.metadata ?? {})),
-        ...outboxParameters(outbox),
-      ] }));
+      ({ rows } = await this.pool.query<EventRow>({
+        name: 'eventstore.append',
+        text: APPEND,
+        values: [
+          streamId,
+          expectedVersion,
+          pending.map((e) => e.version),
+          pending.map((e) => e.type),
+          pending.map((e) => JSON.stringify(e.data)),
+          pending.map((e) => JSON.stringify(e.metadata ?? {})),
+          ...outboxParameters(outbox),
+        ],
+      }));
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ConcurrencyError(streamId, expectedVersion);
       throw error;
@@ -119,10 +127,7 @@ export class EventStore {
 
   /** Every stream's events in the order they were recorded, after a global position. */
   async readAll(afterPosition = 0, limit = 1000): Promise<StoredEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(
-      'SELECT * FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2',
-      [afterPosition, limit],
-    );
+    const { rows } = await this.pool.query<EventRow>('SELECT * FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2', [afterPosition, limit]);
     return rows.map(toStored);
   }
 }

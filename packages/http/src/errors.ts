@@ -23,20 +23,15 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message = 'bad request', details?: unknown) =>
-  new HttpError(400, 'bad_request', message, details);
+export const badRequest = (message = 'bad request', details?: unknown) => new HttpError(400, 'bad_request', message, details);
 export const unauthorized = (message = 'authentication required') => new HttpError(401, 'unauthorized', message);
 export const forbidden = (message = 'forbidden') => new HttpError(403, 'forbidden', message);
 export const notFound = (message = 'not found', details?: unknown) => new HttpError(404, 'not_found', message, details);
-export const methodNotAllowed = (message = 'method not allowed') =>
-  new HttpError(405, 'method_not_allowed', message);
+export const methodNotAllowed = (message = 'method not allowed') => new HttpError(405, 'method_not_allowed', message);
 export const conflict = (message = 'conflict', details?: unknown) => new HttpError(409, 'conflict', message, details);
-export const payloadTooLarge = (message = 'request body too large') =>
-  new HttpError(413, 'payload_too_large', message);
-export const unsupportedMediaType = (message = 'request body must be application/json') =>
-  new HttpError(415, 'unsupported_media_type', message);
-export const unprocessable = (message = 'unprocessable entity', details?: unknown) =>
-  new HttpError(422, 'unprocessable_entity', message, details);
+export const payloadTooLarge = (message = 'request body too large') => new HttpError(413, 'payload_too_large', message);
+export const unsupportedMediaType = (message = 'request body must be application/json') => new HttpError(415, 'unsupported_media_type', message);
+export const unprocessable = (message = 'unprocessable entity', details?: unknown) => new HttpError(422, 'unprocessable_entity', message, details);
 export const serviceUnavailable = (message = 'service unavailable') => new HttpError(503, 'unavailable', message);
 export const internalError = () => new HttpError(500, 'internal', 'internal server error');
 

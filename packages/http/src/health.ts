@@ -22,10 +22,7 @@ export interface HealthOptions {
 }
 
 /** Runs every check at once; each yields a plain boolean. */
-export async function runReadinessChecks(
-  checks: readonly ReadinessCheck[],
-  timeoutMs: number,
-): Promise<Record<string, boolean>> {
+export async function runReadinessChecks(checks: readonly ReadinessCheck[], timeoutMs: number): Promise<Record<string, boolean>> {
   const results = await Promise.all(checks.map((check) => passes(check, timeoutMs)));
   return Object.fromEntries(checks.map((check, index) => [check.name, results[index] === true]));
 }

@@ -18,8 +18,12 @@ export const acceptsQuery: Middleware = (_ctx, next) => next();
 const refuseQuery: Middleware<ServiceState> = (ctx, next) => {
   if (ctx.querystring !== '') {
     const keys = [...new Set(new URLSearchParams(ctx.querystring).keys())];
-    throw new HttpError(400, 'unknown_query_parameter', `${ctx.method} ${routerPath(ctx) ?? ctx.path} takes no query parameters`,
-      keys.map((key) => ({ field: `query.${key}`, message: 'unknown query parameter' })));
+    throw new HttpError(
+      400,
+      'unknown_query_parameter',
+      `${ctx.method} ${routerPath(ctx) ?? ctx.path} takes no query parameters`,
+      keys.map((key) => ({ field: `query.${key}`, message: 'unknown query parameter' })),
+    );
   }
   return next();
 };

@@ -59,8 +59,12 @@ export function validateParams<S extends z.ZodType>(ctx: AnyContext, schema: S):
 export function validateQuery<S extends z.ZodObject>(ctx: AnyContext, schema: S): z.output<S> {
   const unknown = Object.keys(ctx.query as object).filter((key) => !Object.hasOwn(schema.shape, key));
   if (unknown.length > 0) {
-    throw new HttpError(400, 'unknown_query_parameter', `unknown query parameter(s): ${unknown.join(', ')}`,
-      unknown.map((key) => ({ field: `query.${key}`, message: 'unknown query parameter' })));
+    throw new HttpError(
+      400,
+      'unknown_query_parameter',
+      `unknown query parameter(s): ${unknown.join(', ')}`,
+      unknown.map((key) => ({ field: `query.${key}`, message: 'unknown query parameter' })),
+    );
   }
   return validate(schema, ctx.query);
 }
@@ -76,7 +80,10 @@ function hasBody(ctx: AnyContext): boolean {
  * z.coerce.number(), which takes "", " 1", "1e3" and "0x10".
  */
 export function intParam(options: { min?: number; max?: number } = {}) {
-  let number = z.number().int().max(options.max ?? Number.MAX_SAFE_INTEGER);
+  let number = z
+    .number()
+    .int()
+    .max(options.max ?? Number.MAX_SAFE_INTEGER);
   if (options.min !== undefined) number = number.min(options.min);
   return z
     .string()
@@ -90,7 +97,11 @@ export const INT32_MAX = 2_147_483_647;
 
 /** A whole JSON number that fits an `integer` column. */
 export function int32(options: { min?: number } = {}) {
-  return z.number().int().min(options.min ?? -INT32_MAX - 1).max(INT32_MAX);
+  return z
+    .number()
+    .int()
+    .min(options.min ?? -INT32_MAX - 1)
+    .max(INT32_MAX);
 }
 
 /**

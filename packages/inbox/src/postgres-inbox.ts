@@ -18,12 +18,7 @@ export type InboxOutcome = 'applied' | 'duplicate';
  * Applies an event's effect once per consumer: the event id goes into the inbox in the same
  * transaction as the effect, so a redelivery finds it there and changes nothing.
  */
-export async function handleOnce(
-  pool: Pool,
-  consumer: string,
-  eventId: string,
-  effect: (tx: PoolClient) => Promise<void>,
-): Promise<InboxOutcome> {
+export async function handleOnce(pool: Pool, consumer: string, eventId: string, effect: (tx: PoolClient) => Promise<void>): Promise<InboxOutcome> {
   return withTransaction(pool, async (tx) => {
     const claimed = await tx.query('INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [consumer, eventId]);
     if (claimed.rowCount === 0) return 'duplicate';

@@ -25,9 +25,11 @@ export function createKafka({ brokers, clientId, logger, sasl, ssl }: KafkaSetti
     sasl,
     ssl,
     logLevel: logLevel.WARN,
-    logCreator: () => ({ level, log }: LogEntry) => {
-      const { message, ...extra } = log;
-      kafkaLog[levels[level] ?? 'info'](extra, message);
-    },
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...extra } = log;
+        kafkaLog[levels[level] ?? 'info'](extra, message);
+      },
   });
 }

@@ -146,12 +146,16 @@ export class EventConsumer {
   }
 
   async start(): Promise<void> {
-    await retryKafka(`joining consumer group ${this.options.groupId}`, async () => {
-      await this.consumer.connect();
-      for (const topic of this.options.topics) {
-        await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: this.options.fromBeginning ?? true });
-      }
-    }, { logger: this.log, deadlineMs: this.options.retryDeadlineMs });
+    await retryKafka(
+      `joining consumer group ${this.options.groupId}`,
+      async () => {
+        await this.consumer.connect();
+        for (const topic of this.options.topics) {
+          await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: this.options.fromBeginning ?? true });
+        }
+      },
+      { logger: this.log, deadlineMs: this.options.retryDeadlineMs },
+    );
     await this.run();
   }
 

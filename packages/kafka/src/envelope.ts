@@ -93,9 +93,7 @@ function headerText(headers: IHeaders | undefined, name: string): string | undef
 
 export function parseHeaders(headers: IHeaders | undefined): EventEnvelope {
   const read = (name: string) => headerText(headers, name);
-  const missing = (['eventId', 'eventType', 'source', 'occurredAt', 'correlationId', 'traceparent'] as const).filter(
-    (field) => !read(headerNames[field]),
-  );
+  const missing = (['eventId', 'eventType', 'source', 'occurredAt', 'correlationId', 'traceparent'] as const).filter((field) => !read(headerNames[field]));
   if (missing.length > 0) {
     throw new InvalidEnvelopeError(`record headers lack ${missing.map((f) => headerNames[f]).join(', ')}`);
   }

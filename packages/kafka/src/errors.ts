@@ -12,12 +12,7 @@ export class TransientError extends Error {
 }
 
 const transientCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-const transientNames = new Set([
-  'TransientError',
-  'KafkaJSConnectionError',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSNumberOfRetriesExceeded',
-]);
+const transientNames = new Set(['TransientError', 'KafkaJSConnectionError', 'KafkaJSRequestTimeoutError', 'KafkaJSNumberOfRetriesExceeded']);
 
 /**
  * A transient fault as this package knows them: the network (a refused or reset connection, DNS),

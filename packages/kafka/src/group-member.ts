@@ -56,10 +56,7 @@ export class GroupMember {
       this.joined = false;
       const restartHere = !payload.restart && !options.isStopping() && this.restartsWithoutJoin < this.maxRestarts;
       if (!payload.restart && !restartHere) this.dead = true;
-      options.logger.error(
-        { err: payload.error, restartedByKafkajs: payload.restart, restartHere, restartsWithoutJoin: this.restartsWithoutJoin },
-        'consumer crashed',
-      );
+      options.logger.error({ err: payload.error, restartedByKafkajs: payload.restart, restartHere, restartsWithoutJoin: this.restartsWithoutJoin }, 'consumer crashed');
       if (restartHere) this.scheduleRestart();
     });
   }
@@ -92,12 +89,15 @@ export class GroupMember {
       if (this.options.isStopping()) return;
       this.options.logger.warn({ attempt: this.restartsWithoutJoin, delayMs }, 'restarting the consumer after a crash');
       // kafkajs disconnected it when it crashed.
-      this.consumer.connect().then(() => this.options.run()).catch((error: unknown) => {
-        this.options.logger.error({ err: error }, 'restarting the consumer failed');
-        if (this.options.isStopping()) return;
-        if (this.restartsWithoutJoin < this.maxRestarts) this.scheduleRestart();
-        else this.dead = true;
-      });
+      this.consumer
+        .connect()
+        .then(() => this.options.run())
+        .catch((error: unknown) => {
+          this.options.logger.error({ err: error }, 'restarting the consumer failed');
+          if (this.options.isStopping()) return;
+          if (this.restartsWithoutJoin < this.maxRestarts) this.scheduleRestart();
+          else this.dead = true;
+        });
     }, delayMs);
   }
 }

@@ -16,15 +16,20 @@ const partitionKey = (topic: string, partition: number): string => `${topic}/${p
  */
 export function endOffsets(kafka: Kafka, topics: readonly string[], options: KafkaRetryOptions & { topicPrefix?: string }): Promise<Map<string, bigint>> {
   const { topicPrefix = '', ...retry } = options;
-  return withAdmin(kafka, `reading the end offsets of ${topics.join(', ')}`, async (admin) => {
-    const ends = new Map<string, bigint>();
-    for (const topic of topics) {
-      for (const { partition, low, high } of await admin.fetchTopicOffsets(topicPrefix + topic)) {
-        if (BigInt(high) > BigInt(low)) ends.set(partitionKey(topic, partition), BigInt(high));
+  return withAdmin(
+    kafka,
+    `reading the end offsets of ${topics.join(', ')}`,
+    async (admin) => {
+      const ends = new Map<string, bigint>();
+      for (const topic of topics) {
+        for (const { partition, low, high } of await admin.fetchTopicOffsets(topicPrefix + topic)) {
+          if (BigInt(high) > BigInt(low)) ends.set(partitionKey(topic, partition), BigInt(high));
+        }
       }
-    }
-    return ends;
-  }, retry);
+      return ends;
+    },
+    retry,
+  );
 }
 
 export interface ReadProgressWaitOptions {
@@ -143,27 +148,38 @@ export interface ReadToEndOptions {
  * offset order per partition: what every transaction committed by then wrote (a changelog, a ledger).
  * Records written after the start of the read may be delivered too.
  */
-export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (message: KafkaMessage, partition: number) => Promise<void> | void, options: ReadToEndOptions): Promise<void> {
+export async function readTopicToEnd(
+  kafka: Kafka,
+  topic: string,
+  onMessage: (message: KafkaMessage, partition: number) => Promise<void> | void,
+  options: ReadToEndOptions,
+): Promise<void> {
   const { groupId, logger, heartbeat, idleMs = 10_000 } = options;
   const retry: KafkaRetryOptions = { logger, ...options.retry };
   const progress = new ReadProgress(await endOffsets(kafka, [topic], retry));
   if (progress.caughtUp()) return;
   const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 200 });
   try {
-    await retryKafka(`subscribing to ${topic}`, async () => {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-    }, retry);
+    await retryKafka(
+      `subscribing to ${topic}`,
+      async () => {
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+      },
+      retry,
+    );
     consumer.on(consumer.events.CRASH, ({ payload }) => progress.fail(payload.error));
     // After each batch, also one whose records were all markers or aborted (never given to eachBatch).
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => progress.advance(topic, payload.partition, payload.lastOffset));
-    consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        if (!progress.includes(topic, batch.partition)) return;
-        for (const message of batch.messages) await onMessage(message, batch.partition);
-      },
-    }).catch((error: unknown) => progress.fail(error));
+    consumer
+      .run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          if (!progress.includes(topic, batch.partition)) return;
+          for (const message of batch.messages) await onMessage(message, batch.partition);
+        },
+      })
+      .catch((error: unknown) => progress.fail(error));
     await progress.wait({ logger, idleMs, heartbeat });
   } finally {
     await consumer.disconnect().catch(() => undefined);

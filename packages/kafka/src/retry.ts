@@ -48,13 +48,17 @@ export function retryKafka<T>(what: string, operation: () => Promise<T>, options
 
 /** Runs `use` with a connected admin client, retried as a whole on retriable errors, always disconnected after. */
 export function withAdmin<T>(kafka: Kafka, what: string, use: (admin: Admin) => Promise<T>, options: KafkaRetryOptions): Promise<T> {
-  return retryKafka(what, async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      return await use(admin);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-  }, options);
+  return retryKafka(
+    what,
+    async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        return await use(admin);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    },
+    options,
+  );
 }

@@ -10,13 +10,7 @@ export type ErrorClass = new (...args: never[]) => Error;
  * envelope, bytes the codec calls poison) throws PoisonRecordError; any other failure to decode is
  * the registry or the network, and throws TransientError to be waited out, never dead-lettered.
  */
-export async function toConsumedEvent(
-  topic: string,
-  partition: number,
-  message: KafkaMessage,
-  decode: ValueDecoder,
-  poisonErrors: ErrorClass[] = [],
-): Promise<ConsumedEvent> {
+export async function toConsumedEvent(topic: string, partition: number, message: KafkaMessage, decode: ValueDecoder, poisonErrors: ErrorClass[] = []): Promise<ConsumedEvent> {
   if (message.key === null) throw new PoisonRecordError('record has no key (the key must be the aggregate id)');
   let envelope: EventEnvelope;
   try {

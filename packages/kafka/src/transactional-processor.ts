@@ -93,11 +93,15 @@ export class TransactionalProcessor {
   }
 
   async start(): Promise<void> {
-    await retryKafka(`starting transactional processor ${this.options.groupId}`, async () => {
-      await this.producer.connect();
-      await this.consumer.connect();
-      for (const topic of this.options.topics) await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: true });
-    }, { logger: this.log, deadlineMs: this.options.retryDeadlineMs });
+    await retryKafka(
+      `starting transactional processor ${this.options.groupId}`,
+      async () => {
+        await this.producer.connect();
+        await this.consumer.connect();
+        for (const topic of this.options.topics) await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: true });
+      },
+      { logger: this.log, deadlineMs: this.options.retryDeadlineMs },
+    );
     await this.run();
   }
 
@@ -162,10 +166,13 @@ export class TransactionalProcessor {
       if (isStale()) throw new Error('partition reassigned during the transaction');
       await transaction.commit();
     } catch (error) {
-      const aborted = await transaction.abort().then(() => true, (abortError: unknown) => {
-        this.log.warn({ err: abortError }, 'abort failed');
-        return false;
-      });
+      const aborted = await transaction.abort().then(
+        () => true,
+        (abortError: unknown) => {
+          this.log.warn({ err: abortError }, 'abort failed');
+          return false;
+        },
+      );
       if (!aborted) await this.resetProducer();
       // Retriable for kafkajs: the consumer restarts from the committed offsets instead of stopping
       // for good, which it does on a non-retriable error (a broker lost mid-commit gives those).

@@ -64,7 +64,10 @@ export class Restarter {
   private readonly backoff: Backoff;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly target: Restartable, private readonly options: RestartOptions) {
+  constructor(
+    private readonly target: Restartable,
+    private readonly options: RestartOptions,
+  ) {
     this.backoff = new Backoff(options.backoff);
     target.on('error', (error) => this.failed(error));
   }

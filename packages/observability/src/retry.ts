@@ -11,7 +11,12 @@ export interface RetryOptions {
 
 export class RetryDeadlineError extends Error {
   override readonly name: string = 'RetryDeadlineError';
-  constructor(what: string, attempts: number, elapsedMs: number, override readonly cause: unknown) {
+  constructor(
+    what: string,
+    attempts: number,
+    elapsedMs: number,
+    override readonly cause: unknown,
+  ) {
     super(`${what} still failed after ${attempts} attempts over ${Math.round(elapsedMs / 1000)} s: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }

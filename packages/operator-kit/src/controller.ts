@@ -57,7 +57,10 @@ export class ResourceController<Spec, Status> {
     this.informer.on('add', enqueue);
     this.informer.on('update', enqueue);
     this.restarter = new Restarter(this.informer, {
-      backoff: RESTART_BACKOFF, logger: this.log, message: 'watch failed; restarting the informer', isRunning: () => this.running,
+      backoff: RESTART_BACKOFF,
+      logger: this.log,
+      message: 'watch failed; restarting the informer',
+      isRunning: () => this.running,
     });
   }
 

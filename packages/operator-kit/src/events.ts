@@ -9,7 +9,11 @@ export type EventType = 'Normal' | 'Warning';
 export class EventRecorder {
   private readonly core: CoreV1Api;
 
-  constructor(kubeConfig: KubeConfig, private readonly component: string, private readonly logger: Logger) {
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly component: string,
+    private readonly logger: Logger,
+  ) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
   }
 

@@ -10,5 +10,8 @@ export async function ensureFinalizer<S, T>(client: ResourceClient<S, T>, object
 /** Removes `finalizer`: the API server deletes the object once no finalizer is left. */
 export async function removeFinalizer<S, T>(client: ResourceClient<S, T>, object: CustomResource<S, T>, finalizer: string): Promise<void> {
   if (!hasFinalizer(object, finalizer)) return;
-  await client.setFinalizers(object, (object.metadata.finalizers ?? []).filter((f) => f !== finalizer));
+  await client.setFinalizers(
+    object,
+    (object.metadata.finalizers ?? []).filter((f) => f !== finalizer),
+  );
 }

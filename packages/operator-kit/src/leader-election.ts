@@ -66,7 +66,11 @@ export class LeaderElector {
     try {
       const lease = await this.read();
       if (lease?.spec?.holderIdentity === this.options.identity) {
-        await this.api.replaceNamespacedLease({ name: this.options.leaseName, namespace: this.options.namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: '', acquireTime: microTime(lease.spec.acquireTime), renewTime: undefined } } });
+        await this.api.replaceNamespacedLease({
+          name: this.options.leaseName,
+          namespace: this.options.namespace,
+          body: { ...lease, spec: { ...lease.spec, holderIdentity: '', acquireTime: microTime(lease.spec.acquireTime), renewTime: undefined } },
+        });
       }
     } catch (error) {
       this.options.logger.warn({ err: error }, 'could not release the lease');

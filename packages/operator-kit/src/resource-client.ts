@@ -7,7 +7,10 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 export class ResourceClient<Spec, Status> {
   private readonly api: CustomObjectsApi;
 
-  constructor(kubeConfig: KubeConfig, readonly kind: ResourceKind) {
+  constructor(
+    kubeConfig: KubeConfig,
+    readonly kind: ResourceKind,
+  ) {
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
   }
 
@@ -25,7 +28,10 @@ export class ResourceClient<Spec, Status> {
    */
   async patchStatus(object: CustomResource<Spec, Status>, status: Partial<Status>, resourceVersion?: string): Promise<CustomResource<Spec, Status>> {
     const body = { metadata: resourceVersion ? { resourceVersion } : {}, status };
-    return (await this.api.patchNamespacedCustomObjectStatus({ ...this.where(object.metadata.namespace), name: object.metadata.name, body }, mergePatch)) as CustomResource<Spec, Status>;
+    return (await this.api.patchNamespacedCustomObjectStatus({ ...this.where(object.metadata.namespace), name: object.metadata.name, body }, mergePatch)) as CustomResource<
+      Spec,
+      Status
+    >;
   }
 
   /** Sets metadata.finalizers, guarded by the resourceVersion the list was computed from. */

@@ -18,8 +18,7 @@ export interface CustomResource<Spec, Status> extends KubernetesObject {
 export const apiVersionOf = (kind: ResourceKind): string => `${kind.group}/${kind.version}`;
 
 /** `namespace/name`, the work-queue key of an object. */
-export const objectKey = (object: { metadata?: { namespace?: string; name?: string } }): string =>
-  `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+export const objectKey = (object: { metadata?: { namespace?: string; name?: string } }): string => `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 
 export const isBeingDeleted = (object: KubernetesObject): boolean => Boolean(object.metadata?.deletionTimestamp);
 

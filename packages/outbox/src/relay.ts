@@ -155,7 +155,11 @@ export class OutboxRelay {
         values: [claimed.rows.map((r) => r.partition), this.batchSize],
       });
       if (rows.length === 0) return [];
-      const topicMessages = await encodeRecords(rows.map((row) => ({ ...row, recordName: row.record_name })), this.options.encoder, this.options.topicPrefix);
+      const topicMessages = await encodeRecords(
+        rows.map((row) => ({ ...row, recordName: row.record_name })),
+        this.options.encoder,
+        this.options.topicPrefix,
+      );
       failpoint('outbox.before-publish');
       await this.options.producer.sendBatch({ acks: -1, topicMessages });
       failpoint('outbox.after-publish');

@@ -68,8 +68,6 @@ export async function applyHotSettings(source: Record<string, string | undefined
     targets.flags.replace(flags);
     targets.logger.info({ flags }, 'feature flags changed');
   }
-  await Promise.all(
-    targets.consumers.map((consumer, i) => consumer.setConcurrency(hot.CONSUMER_CONCURRENCY ?? targets.defaultConcurrency[i] ?? 1)),
-  );
+  await Promise.all(targets.consumers.map((consumer, i) => consumer.setConcurrency(hot.CONSUMER_CONCURRENCY ?? targets.defaultConcurrency[i] ?? 1)));
   return hot;
 }

@@ -15,9 +15,7 @@ export interface KafkaConnectionSettings {
  * secrets), TLS trusting KAFKA_TLS_CA_FILE when set. Services and their replay commands alike.
  */
 export function kafkaFromSettings(settings: KafkaConnectionSettings, clientId: string, logger: Logger): Kafka {
-  const sasl = settings.KAFKA_SASL_USERNAME
-    ? { mechanism: 'scram-sha-512' as const, username: settings.KAFKA_SASL_USERNAME, password: settings.KAFKA_SASL_PASSWORD }
-    : undefined;
+  const sasl = settings.KAFKA_SASL_USERNAME ? { mechanism: 'scram-sha-512' as const, username: settings.KAFKA_SASL_USERNAME, password: settings.KAFKA_SASL_PASSWORD } : undefined;
   const ssl = settings.KAFKA_TLS_CA_FILE ? { ca: [readFileSync(settings.KAFKA_TLS_CA_FILE, 'utf8')] } : undefined;
   return createKafka({ brokers: settings.KAFKA_BROKERS, clientId, logger, sasl, ssl });
 }

@@ -123,7 +123,11 @@ export async function replay<WithMongo extends boolean = false>(definition: Repl
     const groupId = settings.REPLAY_GROUP_ID || `${prefix}${definition.name}.replay-${rebuild.groupLabel ?? randomUUID()}`;
     logger.info({ ...rebuild.log, groupId, partitions: Object.fromEntries([...progress.remaining()].map(([k, v]) => [k, v.toString()])) }, `rebuilding ${rebuild.what}`);
     const consumer = new EventConsumer({
-      ...decoding, kafka, producer, logger, groupId,
+      ...decoding,
+      kafka,
+      producer,
+      logger,
+      groupId,
       topics: definition.topics,
       topicPrefix: prefix,
       retryDeadlineMs: settings.KAFKA_RETRY_DEADLINE_MS,
@@ -147,8 +151,9 @@ export async function replay<WithMongo extends boolean = false>(definition: Repl
     }
     await consumer.stop();
     await delaypoint('replay.before-group-delete');
-    await withAdmin(kafka, `deleting group ${groupId}`, (admin) => admin.deleteGroups([groupId]), { ...retry, deadlineMs: 10_000 })
-      .catch((error: unknown) => logger.warn({ err: error, groupId }, 'could not delete the replay group'));
+    await withAdmin(kafka, `deleting group ${groupId}`, (admin) => admin.deleteGroups([groupId]), { ...retry, deadlineMs: 10_000 }).catch((error: unknown) =>
+      logger.warn({ err: error, groupId }, 'could not delete the replay group'),
+    );
 
     const outcome = await rebuild.finish(switched);
     await producer.disconnect();
@@ -166,8 +171,11 @@ function print(line: Record<string, unknown>): void {
 
 /** The entry point of a replay process: exits with the replay's code, or the definition's failure code (1) when it fails. */
 export function runReplay<WithMongo extends boolean = false>(definition: ReplayDefinition<WithMongo>): void {
-  replay(definition).then((code) => process.exit(code), (error: unknown) => {
-    console.error(error);
-    process.exit(definition.failureExitCode ?? 1);
-  });
+  replay(definition).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(definition.failureExitCode ?? 1);
+    },
+  );
 }

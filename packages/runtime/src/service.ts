@@ -94,10 +94,7 @@ export interface RunningService<Shape extends z.ZodRawShape> {
  * registers their shutdown in reverse: HTTP drains first, consumers commit, the relay finishes its
  * round, the producer flushes, the pools close last.
  */
-export async function startService<Shape extends z.ZodRawShape>(
-  definition: ServiceDefinition<Shape>,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<RunningService<Shape>> {
+export async function startService<Shape extends z.ZodRawShape>(definition: ServiceDefinition<Shape>, env: NodeJS.ProcessEnv = process.env): Promise<RunningService<Shape>> {
   const shape: z.ZodRawShape = {
     ...baseSettings,
     ...(definition.postgres ? postgresSettings : {}),
@@ -126,10 +123,15 @@ export async function startService<Shape extends z.ZodRawShape>(
     const connected = new Pool({ connectionString: settings.DATABASE_URL, max: 20 });
     pool = connected;
     // A pod may start before its database answers: the migrations wait for it (and are idempotent).
-    await retryWithDeadline('migrating PostgreSQL', async () => {
-      await definition.postgres!.migrate(connected);
-      await PostgresIdempotencyStore.migrate(connected);
-    }, isTransient, databaseRetry);
+    await retryWithDeadline(
+      'migrating PostgreSQL',
+      async () => {
+        await definition.postgres!.migrate(connected);
+        await PostgresIdempotencyStore.migrate(connected);
+      },
+      isTransient,
+      databaseRetry,
+    );
     shutdown.push({ name: 'postgres pool', run: () => connected.end() });
     readiness.push({ name: 'postgres', check: async () => (await connected.query('SELECT 1')).rowCount === 1 });
   }
@@ -139,26 +141,38 @@ export async function startService<Shape extends z.ZodRawShape>(
     const client = new MongoClient(settings.MONGO_URL ?? '');
     const db = client.db(settings.MONGO_DB);
     mongo = db;
-    await retryWithDeadline('migrating MongoDB', async () => {
-      await client.connect();
-      await definition.mongo!.migrate(db);
-      await MongoIdempotencyStore.migrate(db);
-    }, isTransient, databaseRetry);
+    await retryWithDeadline(
+      'migrating MongoDB',
+      async () => {
+        await client.connect();
+        await definition.mongo!.migrate(db);
+        await MongoIdempotencyStore.migrate(db);
+      },
+      isTransient,
+      databaseRetry,
+    );
     shutdown.push({ name: 'mongo client', run: () => client.close() });
     readiness.push({ name: 'mongo', check: async () => (await db.command({ ping: 1 })).ok === 1 });
   }
 
   const kafkaRetry: KafkaRetryOptions = { logger, deadlineMs: settings.KAFKA_RETRY_DEADLINE_MS };
   if (settings.KAFKA_ENSURE_TOPICS) {
-    await withAdmin(kafka, 'creating the catalog\'s and the service\'s own topics', async (admin) => {
-      const existing = new Set(await admin.listTopics());
-      const own = (definition.ownTopics ?? []).map((t) => ({ topic: t.name, numPartitions: t.partitions, configEntries: [{ name: 'cleanup.policy', value: t.compacted ? 'compact' : 'delete' }] }));
-      const missing = [...kafkaTopics(catalog), ...own]
-        .map((t) => ({ ...t, topic: settings.KAFKA_NAME_PREFIX + t.topic }))
-        .filter((t) => !existing.has(t.topic));
-      // Another instance creating the same topics at once makes this fail retriably; the retry lists again.
-      if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-    }, kafkaRetry);
+    await withAdmin(
+      kafka,
+      "creating the catalog's and the service's own topics",
+      async (admin) => {
+        const existing = new Set(await admin.listTopics());
+        const own = (definition.ownTopics ?? []).map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          configEntries: [{ name: 'cleanup.policy', value: t.compacted ? 'compact' : 'delete' }],
+        }));
+        const missing = [...kafkaTopics(catalog), ...own].map((t) => ({ ...t, topic: settings.KAFKA_NAME_PREFIX + t.topic })).filter((t) => !existing.has(t.topic));
+        // Another instance creating the same topics at once makes this fail retriably; the retry lists again.
+        if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+      },
+      kafkaRetry,
+    );
   }
 
   const producer = createProducer(kafka);
@@ -180,7 +194,13 @@ export async function startService<Shape extends z.ZodRawShape>(
   }
   if (mongo && definition.mongo?.outbox?.length) {
     const db = mongo;
-    const relay = new MongoOutboxRelay({ collections: definition.mongo.outbox.map((name) => db.collection(name)), producer, encoder: codec, logger, topicPrefix: settings.KAFKA_NAME_PREFIX });
+    const relay = new MongoOutboxRelay({
+      collections: definition.mongo.outbox.map((name) => db.collection(name)),
+      producer,
+      encoder: codec,
+      logger,
+      topicPrefix: settings.KAFKA_NAME_PREFIX,
+    });
     await relay.start();
     shutdown.push({ name: 'mongo outbox relay', run: () => relay.stop() });
   }
@@ -190,7 +210,10 @@ export async function startService<Shape extends z.ZodRawShape>(
   for (const consumerDefinition of definition.consumers?.(context) ?? []) {
     defaultConcurrency.push(consumerDefinition.partitionsConsumedConcurrently ?? 1);
     const consumer = new EventConsumer({
-      ...decoding, kafka, producer, logger,
+      ...decoding,
+      kafka,
+      producer,
+      logger,
       groupId: settings.KAFKA_NAME_PREFIX + consumerDefinition.groupId,
       topics: consumerDefinition.topics,
       handler: consumerDefinition.handler,
@@ -238,9 +261,11 @@ export async function startService<Shape extends z.ZodRawShape>(
     const hot = { logger, flags, consumers, defaultConcurrency };
     let applying = Promise.resolve();
     remote.onChange(() => {
-      applying = applying.then(async () => {
-        await applyHotSettings(effectiveEnv(), hot);
-      }).catch((error: unknown) => logger.error({ err: error }, 'applying settings from config-service failed'));
+      applying = applying
+        .then(async () => {
+          await applyHotSettings(effectiveEnv(), hot);
+        })
+        .catch((error: unknown) => logger.error({ err: error }, 'applying settings from config-service failed'));
     });
     shutdown.unshift({ name: 'config-service watch', run: () => remote.stop() });
   }

@@ -30,7 +30,11 @@ export async function readWholeTopic(topic: string): Promise<KafkaMessage[]> {
   await reader.subscribe({ topic, fromBeginning: true });
   const seen: KafkaMessage[] = [];
   await reader.run({ eachMessage: async ({ message }) => void seen.push(message) });
-  await eventually(async () => seen.length, (n) => n >= total, { what: `${total} records of ${topic}` });
+  await eventually(
+    async () => seen.length,
+    (n) => n >= total,
+    { what: `${total} records of ${topic}` },
+  );
   await reader.disconnect();
   return seen;
 }

@@ -32,7 +32,6 @@ export function runToolOk(command: string, args: string[], options: Parameters<t
 
 export const kubeTools = kubeToolPaths;
 
-
 export interface TestApiServer extends KubeApiServer {
   kubectl(args: string[], input?: string): CommandResult;
   /** Helm 4. */
@@ -48,9 +47,10 @@ export async function startTestApiServer(options: KubeApiServerOptions = {}): Pr
   const server = await startKubeApiServer(dir, options);
   const { helm, helm3 } = kubeToolPaths();
   // helm keeps its cache and config under HOME-derived paths: give it the test's folder.
-  const helmIn = (binary: string, home: string) => (args: string[]) => runTool(binary, ['--kubeconfig', server.kubeconfig, ...args], {
-    env: { HELM_CACHE_HOME: join(dir, home, 'cache'), HELM_CONFIG_HOME: join(dir, home, 'config'), HELM_DATA_HOME: join(dir, home, 'data') },
-  });
+  const helmIn = (binary: string, home: string) => (args: string[]) =>
+    runTool(binary, ['--kubeconfig', server.kubeconfig, ...args], {
+      env: { HELM_CACHE_HOME: join(dir, home, 'cache'), HELM_CONFIG_HOME: join(dir, home, 'config'), HELM_DATA_HOME: join(dir, home, 'data') },
+    });
   return {
     ...server,
     kubectl: (args, input) => runTool(kubeToolPaths().kubectl, ['--kubeconfig', server.kubeconfig, ...args], { input }),

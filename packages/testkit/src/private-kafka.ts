@@ -39,15 +39,18 @@ export async function startPrivateKafka(dir: string, options: PrivateKafkaOption
     'inter.broker.listener.name=PLAINTEXT',
   ];
   const properties = join(dir, 'server.properties');
-  writeFileSync(properties, [
-    'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}`,
-    'controller.listener.names=CONTROLLER',
-    ...listeners,
-    ...singleNodeProperties(join(dir, 'data')),
-    '',
-  ].join('\n'));
+  writeFileSync(
+    properties,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}`,
+      'controller.listener.names=CONTROLLER',
+      ...listeners,
+      ...singleNodeProperties(join(dir, 'data')),
+      '',
+    ].join('\n'),
+  );
   const log4j = join(dir, 'log4j2.properties');
   writeKafkaLog4j(log4j, 'WARN');
   formatKafkaStorage(properties, log4j, options.clusterId ?? 'eventline-private-test', options.formatArgs ?? []);

@@ -60,7 +60,13 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
         // Services log to stdout (pino): the last lines say why a start failed.
         const output = () => `stdout (last lines): ${lines.slice(-8).join('\n').slice(-3000)}; stderr: ${stderr.join('').slice(-2000)}`;
         const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; ${output()}`)), timeoutMs);
-        waiters.push({ pattern, resolve: (line) => { clearTimeout(timer); resolve(line); } });
+        waiters.push({
+          pattern,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
         void exited.then((code) => {
           clearTimeout(timer);
           reject(new Error(`process exited (${code}) before a line matching ${pattern}; ${output()}`));

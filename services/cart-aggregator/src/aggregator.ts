@@ -54,10 +54,13 @@ export class CartAggregator {
       // its records carry no envelope headers (seven per record, each encoded by kafkajs in JavaScript).
       changelog.push({ key: customerId, value: await this.codec.encode(CHANGELOG_TOPIC, CART_DETAILS, cart) });
     }
-    const outputs: TopicMessages[] = staged.size === 0 ? [] : [
-      { topic: CART_DETAILS_TOPIC, messages: details },
-      { topic: CHANGELOG_TOPIC, messages: changelog },
-    ];
+    const outputs: TopicMessages[] =
+      staged.size === 0
+        ? []
+        : [
+            { topic: CART_DETAILS_TOPIC, messages: details },
+            { topic: CHANGELOG_TOPIC, messages: changelog },
+          ];
     return {
       outputs,
       commit: () => {

@@ -41,9 +41,7 @@ export function foldCartEvent(cart: CartDetails | undefined, event: CartEvent, p
     }
     case 'dev.eventline.carts.CartItemRemoved': {
       const { itemId, qty } = event.data;
-      const lines = current.lines
-        .map((l) => (l.itemId === itemId ? { ...l, qty: l.qty - qty, lineTotal: l.unitPrice * (l.qty - qty) } : l))
-        .filter((l) => l.qty > 0);
+      const lines = current.lines.map((l) => (l.itemId === itemId ? { ...l, qty: l.qty - qty, lineTotal: l.unitPrice * (l.qty - qty) } : l)).filter((l) => l.qty > 0);
       return { ...current, lines, total: totalOf(lines), version };
     }
     case 'dev.eventline.carts.CartCheckedOut':

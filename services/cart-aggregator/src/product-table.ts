@@ -22,11 +22,23 @@ export class ProductTable {
 
   private readonly retry: KafkaRetryOptions;
 
-  constructor(private readonly kafka: Kafka, producer: Producer, decoding: Pick<EventConsumerOptions, 'decode' | 'poisonErrors'>, private readonly logger: Logger, private readonly prefix: string, retryDeadlineMs?: number) {
+  constructor(
+    private readonly kafka: Kafka,
+    producer: Producer,
+    decoding: Pick<EventConsumerOptions, 'decode' | 'poisonErrors'>,
+    private readonly logger: Logger,
+    private readonly prefix: string,
+    retryDeadlineMs?: number,
+  ) {
     this.groupId = `${prefix}cart-aggregator.products-${randomUUID()}`;
     this.retry = { logger, deadlineMs: retryDeadlineMs };
     this.consumer = new EventConsumer({
-      ...decoding, kafka, producer, logger, topicPrefix: prefix, retryDeadlineMs,
+      ...decoding,
+      kafka,
+      producer,
+      logger,
+      topicPrefix: prefix,
+      retryDeadlineMs,
       groupId: this.groupId,
       topics: [TOPIC],
       onProgress: (topic, partition, offset) => this.progress?.advance(topic, partition, offset),

@@ -25,7 +25,10 @@ runReplay({
       what: 'the aggregated carts',
       handler: async (event) => {
         if (event.value === null || event.recordName === undefined) return;
-        rebuilt.set(event.key, foldCartEvent(rebuilt.get(event.key), { type: event.recordName, data: event.value } as CartEvent, (id) => products.get(id)));
+        rebuilt.set(
+          event.key,
+          foldCartEvent(rebuilt.get(event.key), { type: event.recordName, data: event.value } as CartEvent, (id) => products.get(id)),
+        );
       },
       finish: async () => {
         await products.stop();

@@ -28,7 +28,9 @@ export const cartAggregator: ServiceDefinition<typeof settings> = {
     const products = new ProductTable(kafka, producer, decoding, logger, prefix, retryDeadlineMs);
     const aggregator = new CartAggregator(kafka, codec, products, logger, prefix, retryDeadlineMs);
     const processor = new TransactionalProcessor({
-      ...decoding, kafka, logger,
+      ...decoding,
+      kafka,
+      logger,
       groupId: `${prefix}cart-aggregator`,
       topics: ['cart-events'],
       topicPrefix: prefix,
@@ -39,7 +41,10 @@ export const cartAggregator: ServiceDefinition<typeof settings> = {
       restore: (heartbeat) => aggregator.restore(heartbeat),
       process: (events) => aggregator.process(events),
     });
-    return [products, { name: 'cart aggregation', start: () => processor.start(), stop: () => processor.stop(), isReady: () => processor.isReady(), isAlive: () => processor.isAlive() }];
+    return [
+      products,
+      { name: 'cart aggregation', start: () => processor.start(), stop: () => processor.stop(), isReady: () => processor.isReady(), isAlive: () => processor.isAlive() },
+    ];
   },
   routes: () => undefined,
 };

@@ -63,11 +63,19 @@ export async function produceCartEvents(prefix: string, events: Generated[]): Pr
   const producer = localKafka('cart-events-writer').producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   for (let from = 0; from < events.length; from += 1000) {
-    const messages = await Promise.all(events.slice(from, from + 1000).map(async (e) => ({
-      key: e.customerId,
-      value: await codec.encode('cart-events', `dev.eventline.carts.${e.type}`, { customerId: e.customerId, cartId: `${e.customerId}-1`, itemId: e.itemId, qty: e.qty, version: e.version } as never),
-      headers: buildHeaders({ ...newEnvelope(e.type, 'test'), schemaId: await codec.schemaId('cart-events', `dev.eventline.carts.${e.type}`) }),
-    })));
+    const messages = await Promise.all(
+      events.slice(from, from + 1000).map(async (e) => ({
+        key: e.customerId,
+        value: await codec.encode('cart-events', `dev.eventline.carts.${e.type}`, {
+          customerId: e.customerId,
+          cartId: `${e.customerId}-1`,
+          itemId: e.itemId,
+          qty: e.qty,
+          version: e.version,
+        } as never),
+        headers: buildHeaders({ ...newEnvelope(e.type, 'test'), schemaId: await codec.schemaId('cart-events', `dev.eventline.carts.${e.type}`) }),
+      })),
+    );
     await producer.send({ topic: `${prefix}cart-events`, acks: -1, messages });
   }
   await producer.disconnect();
@@ -104,7 +112,11 @@ export async function readCartDetails(topic: string): Promise<{ key: string; car
       if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end) ends.delete(batch.partition);
     },
   });
-  await eventually(async () => ends.size, (n) => n === 0, { what: `all of ${topic} read`, timeoutMs: 60_000 });
+  await eventually(
+    async () => ends.size,
+    (n) => n === 0,
+    { what: `all of ${topic} read`, timeoutMs: 60_000 },
+  );
   await consumer.disconnect();
   return records;
 }

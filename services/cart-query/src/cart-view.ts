@@ -42,7 +42,10 @@ export async function swapInRebuild(db: Db, rebuildName: string): Promise<number
 export class CartView {
   readonly collection: Collection<CartViewDocument>;
 
-  constructor(private readonly db: Db, name = LIVE) {
+  constructor(
+    private readonly db: Db,
+    name = LIVE,
+  ) {
     this.collection = db.collection<CartViewDocument>(name);
   }
 
@@ -71,11 +74,14 @@ export class CartView {
 
   /** A run of CartDetails in one round trip: per customer the newest wins, as `apply` one by one would leave it. */
   async applyBatch(events: ConsumedEvent[]): Promise<void> {
-    await applyNewestInBulk(this.collection, events.map((event) => {
-      if (event.value === null) return { id: event.key, version: 0, update: null };
-      const { customerId, version, ...cart } = recordValue(event, 'dev.eventline.carts.CartDetails');
-      return { id: customerId, version, update: { $set: cart } };
-    }));
+    await applyNewestInBulk(
+      this.collection,
+      events.map((event) => {
+        if (event.value === null) return { id: event.key, version: 0, update: null };
+        const { customerId, version, ...cart } = recordValue(event, 'dev.eventline.carts.CartDetails');
+        return { id: customerId, version, update: { $set: cart } };
+      }),
+    );
   }
 
   /**

@@ -12,10 +12,7 @@ export interface Cart {
   version: number;
 }
 
-export type CartCommand =
-  | { kind: 'add'; itemId: string; qty: number }
-  | { kind: 'remove'; itemId: string; qty: number }
-  | { kind: 'checkout' };
+export type CartCommand = { kind: 'add'; itemId: string; qty: number } | { kind: 'remove'; itemId: string; qty: number } | { kind: 'checkout' };
 
 /** A command the cart's rules refuse; the HTTP layer answers 409 with the reason. */
 export class CartRuleViolation extends Error {

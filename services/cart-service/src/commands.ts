@@ -12,7 +12,11 @@ const recordName = (type: string) => `dev.eventline.carts.${type}`;
  * re-decided on the new state a few times, then surfaces as ConcurrencyError (409).
  */
 export class CartCommands {
-  constructor(private readonly store: EventStore, private readonly source: string, private readonly validate: PayloadValidator) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly source: string,
+    private readonly validate: PayloadValidator,
+  ) {}
 
   async handle(customerId: string, command: CartCommand): Promise<Cart> {
     const outbox = (events: PendingEvent[]): OutboxEvent[] =>

@@ -4,10 +4,20 @@ import { cartResource, CartRuleViolation, type CartCommand } from './cart';
 import { type CartCommands, ConcurrencyError } from './commands';
 import type { KnownProducts } from './known-products';
 
-const customerId = z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
+const customerId = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 /** The seed sends item ids as strings ("1"); a plain number is taken too. Product ids are `integer`s. */
 const itemId = z
-  .union([z.string().regex(/^[1-9][0-9]{0,9}$/, 'must be a product id').transform(Number).pipe(int32({ min: 1 })), int32({ min: 1 })])
+  .union([
+    z
+      .string()
+      .regex(/^[1-9][0-9]{0,9}$/, 'must be a product id')
+      .transform(Number)
+      .pipe(int32({ min: 1 })),
+    int32({ min: 1 }),
+  ])
   .transform(String);
 const qty = z.number().int().positive().max(1000);
 const itemCommand = z.object({ customerId, itemId, qty });

@@ -17,6 +17,5 @@ export const cartService: ServiceDefinition<Record<string, never>> = {
     const products = new KnownProducts(pool!);
     return [{ groupId: 'cart-service.products', topics: ['products'], handler: (event) => products.apply(event), batchHandler: (events) => products.applyBatch(events) }];
   },
-  routes: (router, { pool, name, validatePayload }) =>
-    cartRoutes(router, new CartCommands(new EventStore(pool!), name, validatePayload), new KnownProducts(pool!)),
+  routes: (router, { pool, name, validatePayload }) => cartRoutes(router, new CartCommands(new EventStore(pool!), name, validatePayload), new KnownProducts(pool!)),
 };

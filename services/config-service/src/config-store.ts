@@ -24,7 +24,12 @@ export type ConfigListener = (config: ServiceConfig | undefined) => void;
 export const SERVICE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function entityTag(service: string, settings: Record<string, string>): string {
-  const canonical = JSON.stringify([service, Object.keys(settings).sort().map((key) => [key, settings[key]])]);
+  const canonical = JSON.stringify([
+    service,
+    Object.keys(settings)
+      .sort()
+      .map((key) => [key, settings[key]]),
+  ]);
   return `"${createHash('sha256').update(canonical).digest('hex').slice(0, 32)}"`;
 }
 

@@ -16,7 +16,11 @@ service.http.installSignalHandlers();
 service.start().then(
   ({ port }) =>
     logger.info(
-      { port, source: settings.CONFIG_SOURCE, ...(settings.CONFIG_SOURCE === 'kubernetes' ? { namespace: settings.NAMESPACE, label: settings.CONFIG_LABEL } : { dir: settings.CONFIG_DIR }) },
+      {
+        port,
+        source: settings.CONFIG_SOURCE,
+        ...(settings.CONFIG_SOURCE === 'kubernetes' ? { namespace: settings.NAMESPACE, label: settings.CONFIG_LABEL } : { dir: settings.CONFIG_DIR }),
+      },
       'config-service serving',
     ),
   (error: unknown) => {

@@ -13,7 +13,10 @@ const view = (config: ServiceConfig) => ({ service: config.service, settings: co
 /** True when an If-None-Match header lists this entity tag (or is `*`). */
 export function matchesEntityTag(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
-  return ifNoneMatch.split(',').map((tag) => tag.trim().replace(/^W\//, '')).some((tag) => tag === '*' || tag === etag);
+  return ifNoneMatch
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === '*' || tag === etag);
 }
 
 export interface ConfigRoutesOptions {

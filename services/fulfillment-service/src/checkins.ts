@@ -24,7 +24,10 @@ const DUPLICATE_KEY = 11000;
 /** The same job reported in the same status at the same moment: a check-in already recorded. */
 export class DuplicateCheckinError extends Error {
   override readonly name = 'DuplicateCheckinError';
-  constructor(readonly existingId: string, body: CheckinBody) {
+  constructor(
+    readonly existingId: string,
+    body: CheckinBody,
+  ) {
     super(`job ${body.orderNo} was already checked in as ${body.jobStatus} at ${body.checkinDate}`);
   }
 }
@@ -38,7 +41,11 @@ const toResource = ({ _id, pendingEvents: _pending, ...checkin }: WithId<Checkin
 export class Checkins {
   readonly collection: Collection<CheckinDocument>;
 
-  constructor(db: Db, private readonly source: string, private readonly validate: PayloadValidator) {
+  constructor(
+    db: Db,
+    private readonly source: string,
+    private readonly validate: PayloadValidator,
+  ) {
     this.collection = db.collection<CheckinDocument>('job_checkins');
   }
 

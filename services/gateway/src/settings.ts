@@ -19,9 +19,7 @@ export interface GatewaySettings {
  */
 export function loadGatewaySettings(env: NodeJS.ProcessEnv = process.env): GatewaySettings {
   const table = loadRouteTable(env.ROUTES_FILE || DEFAULT_ROUTES_FILE);
-  const upstreamShape = Object.fromEntries(
-    Object.keys(table.services).map((service) => [upstreamVariable(service), url({ protocols: ['http'] }).optional()]),
-  );
+  const upstreamShape = Object.fromEntries(Object.keys(table.services).map((service) => [upstreamVariable(service), url({ protocols: ['http'] }).optional()]));
   const settings = loadConfig(
     z.object({
       PORT: port(8080),

@@ -8,11 +8,16 @@ import type { Logger } from '@eventline/observability';
  * blocking its worker.
  */
 export async function deleteGroupWhenEmpty(kafka: Kafka, groupId: string, logger: Logger): Promise<boolean> {
-  return withAdmin(kafka, `deleting group ${groupId}`, async (admin) => {
-    if (!(await admin.listGroups()).groups.some((g) => g.groupId === groupId)) return true;
-    const [group] = (await admin.describeGroups([groupId])).groups;
-    if (group && group.members.length > 0) return false;
-    await admin.deleteGroups([groupId]);
-    return true;
-  }, { logger, deadlineMs: 30_000 });
+  return withAdmin(
+    kafka,
+    `deleting group ${groupId}`,
+    async (admin) => {
+      if (!(await admin.listGroups()).groups.some((g) => g.groupId === groupId)) return true;
+      const [group] = (await admin.describeGroups([groupId])).groups;
+      if (group && group.members.length > 0) return false;
+      await admin.deleteGroups([groupId]);
+      return true;
+    },
+    { logger, deadlineMs: 30_000 },
+  );
 }

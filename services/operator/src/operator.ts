@@ -40,18 +40,53 @@ export class Operator implements Worker {
     const { kubeConfig, kafka, logger, namespace, prefix } = options;
     const events = new EventRecorder(kubeConfig, 'eventline-operator', logger);
     const redriveClient = new ResourceClient<RedriveSpec, RedriveStatus>(kubeConfig, redriveKind);
-    this.redriveReconciler = new RedriveReconciler({ kafka, client: redriveClient, events, logger, prefix, sessionTimeoutMs: options.sessionTimeoutMs, progressIntervalMs: options.progressIntervalMs, recordsPerTransaction: options.redriveRecordsPerTransaction, redrives: () => this.redrives.cached() });
-    this.redrives = new ResourceController({ kubeConfig, client: redriveClient, namespace, logger, resyncMs: options.resyncMs, reconcile: (redrive) => this.redriveReconciler.reconcile(redrive) });
+    this.redriveReconciler = new RedriveReconciler({
+      kafka,
+      client: redriveClient,
+      events,
+      logger,
+      prefix,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      progressIntervalMs: options.progressIntervalMs,
+      recordsPerTransaction: options.redriveRecordsPerTransaction,
+      redrives: () => this.redrives.cached(),
+    });
+    this.redrives = new ResourceController({
+      kubeConfig,
+      client: redriveClient,
+      namespace,
+      logger,
+      resyncMs: options.resyncMs,
+      reconcile: (redrive) => this.redriveReconciler.reconcile(redrive),
+    });
     const replayClient = new ResourceClient<ReplaySpec, ReplayStatus>(kubeConfig, replayKind);
-    const replayReconciler = new ReplayReconciler({ kubeConfig, kafka, client: replayClient, events, logger, prefix, progressIntervalMs: options.progressIntervalMs, replays: () => this.replays.cached() });
-    this.replays = new ResourceController({ kubeConfig, client: replayClient, namespace, logger, resyncMs: options.resyncMs, reconcile: (replay) => replayReconciler.reconcile(replay) });
+    const replayReconciler = new ReplayReconciler({
+      kubeConfig,
+      kafka,
+      client: replayClient,
+      events,
+      logger,
+      prefix,
+      progressIntervalMs: options.progressIntervalMs,
+      replays: () => this.replays.cached(),
+    });
+    this.replays = new ResourceController({
+      kubeConfig,
+      client: replayClient,
+      namespace,
+      logger,
+      resyncMs: options.resyncMs,
+      reconcile: (replay) => replayReconciler.reconcile(replay),
+    });
     this.elector = new LeaderElector({
-      kubeConfig, namespace, logger,
+      kubeConfig,
+      namespace,
+      logger,
       leaseName: options.leaseName,
       identity: options.identity,
       leaseDurationSeconds: options.leaseDurationSeconds,
       retryPeriodMs: options.leaseRetryMs,
-      renewDeadlineMs: Math.floor(options.leaseDurationSeconds * 1000 * 2 / 3),
+      renewDeadlineMs: Math.floor((options.leaseDurationSeconds * 1000 * 2) / 3),
       onStartedLeading: () => this.lead(),
       onStoppedLeading: () => this.follow(),
     });

@@ -17,7 +17,8 @@ export function operatorService(): ServiceDefinition<typeof operatorSettings> {
     workers: ({ settings, kafka, logger }) => {
       operator = new Operator({
         kubeConfig: defaultKubeConfig(),
-        kafka, logger,
+        kafka,
+        logger,
         namespace: settings.WATCH_NAMESPACE,
         identity: settings.POD_NAME,
         leaseName: settings.LEASE_NAME,

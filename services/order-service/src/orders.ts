@@ -50,7 +50,10 @@ export const orderIdForCart = (cartId: string) => new ObjectId(createHash('sha1'
 const DUPLICATE_KEY = 11000;
 
 export class UnknownReferenceError extends Error {
-  constructor(readonly field: 'userId' | 'productId', id: number) {
+  constructor(
+    readonly field: 'userId' | 'productId',
+    id: number,
+  ) {
     super(`${field === 'userId' ? 'user' : 'product'} ${id} does not exist`);
   }
 }
@@ -76,7 +79,12 @@ export function toResource(order: WithId<PurchaseOrder>) {
 export class Orders {
   readonly collection: Collection<PurchaseOrder>;
 
-  constructor(db: Db, private readonly copies: LocalCopies, private readonly source: string, private readonly validate: PayloadValidator) {
+  constructor(
+    db: Db,
+    private readonly copies: LocalCopies,
+    private readonly source: string,
+    private readonly validate: PayloadValidator,
+  ) {
     this.collection = db.collection<PurchaseOrder>('purchase_order');
   }
 
@@ -102,7 +110,12 @@ export class Orders {
    */
   async placeFromCart(cartId: string, customerId: string, lines: { itemId: string; qty: number }[], cause: EventEnvelope): Promise<'placed' | 'duplicate'> {
     const userId = /^[1-9][0-9]{0,15}$/.test(customerId) ? Number(customerId) : 0;
-    const { order } = await this.build(orderIdForCart(cartId), userId, lines.map((l) => ({ productId: Number(l.itemId), qty: l.qty })), cause);
+    const { order } = await this.build(
+      orderIdForCart(cartId),
+      userId,
+      lines.map((l) => ({ productId: Number(l.itemId), qty: l.qty })),
+      cause,
+    );
     order.cartId = cartId;
     try {
       await this.collection.insertOne(order);
@@ -114,7 +127,12 @@ export class Orders {
   }
 
   /** The order document, PENDING with its OrderPlaced, or REJECTED with its OrderRejected when a reference is unknown. */
-  private async build(_id: ObjectId, userId: number, wanted: { productId: number; qty: number }[], cause?: EventEnvelope): Promise<{ order: PurchaseOrder; unknown?: { field: 'userId' | 'productId'; id: number } }> {
+  private async build(
+    _id: ObjectId,
+    userId: number,
+    wanted: { productId: number; qty: number }[],
+    cause?: EventEnvelope,
+  ): Promise<{ order: PurchaseOrder; unknown?: { field: 'userId' | 'productId'; id: number } }> {
     const { users, products } = await this.copies.active();
     const user = await users.findOne({ _id: userId });
     const found = await Promise.all(wanted.map((w) => products.findOne({ _id: w.productId })));
@@ -148,19 +166,27 @@ export class Orders {
    * Moves an order to its next status if it is in the one expected, with the event announcing it, in
    * one single-document update; false when the order is not in that status (a repeat, or too late).
    */
-  async transition(id: ObjectId, from: OrderStatus, to: OrderStatus, recordName: string, payload: Record<string, unknown>, cause?: EventEnvelope, reason?: string): Promise<boolean> {
+  async transition(
+    id: ObjectId,
+    from: OrderStatus,
+    to: OrderStatus,
+    recordName: string,
+    payload: Record<string, unknown>,
+    cause?: EventEnvelope,
+    reason?: string,
+  ): Promise<boolean> {
     this.validate(recordName, payload);
     const type = recordName.slice(recordName.lastIndexOf('.') + 1);
     const event = pendingEvent({ topic: ORDERS_TOPIC, key: id.toHexString(), recordName, payload, envelope: newEnvelope(type, this.source, cause) });
-    const result = await this.collection.updateOne(
-      { _id: id, status: from },
-      { $set: { status: to, ...(reason ? { reason } : {}) }, $push: { pendingEvents: event } },
-    );
+    const result = await this.collection.updateOne({ _id: id, status: from }, { $set: { status: to, ...(reason ? { reason } : {}) }, $push: { pendingEvents: event } });
     return result.modifiedCount === 1;
   }
 
   async list(userId?: number): Promise<WithId<PurchaseOrder>[]> {
-    return this.collection.find(userId === undefined ? {} : { 'user.id': userId }).sort({ createdAt: 1, _id: 1 }).toArray();
+    return this.collection
+      .find(userId === undefined ? {} : { 'user.id': userId })
+      .sort({ createdAt: 1, _id: 1 })
+      .toArray();
   }
 
   async find(id: ObjectId): Promise<WithId<PurchaseOrder> | null> {

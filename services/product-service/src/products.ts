@@ -34,7 +34,11 @@ const columns = 'id, description, price, qty_available, version';
 
 /** The product table (seed 000's name) and its ProductState events, written through the outbox. */
 export class Products {
-  constructor(private readonly pool: Pool, private readonly source: string, private readonly validate: PayloadValidator) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly source: string,
+    private readonly validate: PayloadValidator,
+  ) {}
 
   async list(): Promise<Product[]> {
     const { rows } = await this.pool.query<ProductRow>(`SELECT ${columns} FROM product ORDER BY id`);
@@ -49,10 +53,16 @@ export class Products {
   async create(fields: ProductFields): Promise<Product> {
     const created = await publishChange(
       this.pool,
-      async (tx) => toProduct((await tx.query<ProductRow>(
-        `INSERT INTO product (id, description, price, qty_available) VALUES (nextval('product_id_seq'), $1, $2, $3) RETURNING ${columns}`,
-        [fields.description, fields.price, fields.qtyAvailable],
-      )).rows[0]!),
+      async (tx) =>
+        toProduct(
+          (
+            await tx.query<ProductRow>(`INSERT INTO product (id, description, price, qty_available) VALUES (nextval('product_id_seq'), $1, $2, $3) RETURNING ${columns}`, [
+              fields.description,
+              fields.price,
+              fields.qtyAvailable,
+            ])
+          ).rows[0]!,
+        ),
       (product) => [this.event(product)],
       this.validate,
     );

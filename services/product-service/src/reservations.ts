@@ -16,7 +16,11 @@ const ORDER_CANCELLED = 'dev.eventline.orders.OrderCancelled';
  * StockRejected / StockReleased, and the products' new ProductState) commit in one transaction.
  */
 export class Reservations {
-  constructor(private readonly pool: Pool, private readonly source: string, private readonly validate: PayloadValidator) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly source: string,
+    private readonly validate: PayloadValidator,
+  ) {}
 
   static async migrate(pool: Pool): Promise<void> {
     await pool.query(`
@@ -79,10 +83,7 @@ export class Reservations {
   private async adjust(tx: PoolClient, wanted: Map<number, number>, sign: 1 | -1): Promise<OutboxEvent[]> {
     const events: OutboxEvent[] = [];
     for (const [id, qty] of [...wanted].sort(([a], [b]) => a - b)) {
-      const { rows } = await tx.query<ProductRow>(
-        'UPDATE product SET qty_available = qty_available + $2, version = version + 1 WHERE id = $1 RETURNING *',
-        [id, sign * qty],
-      );
+      const { rows } = await tx.query<ProductRow>('UPDATE product SET qty_available = qty_available + $2, version = version + 1 WHERE id = $1 RETURNING *', [id, sign * qty]);
       const product = toProduct(rows[0]!);
       events.push(stateEvent(this.source, PRODUCTS_TOPIC, PRODUCT_STATE, product.id, { ...product }));
     }

@@ -28,7 +28,11 @@ const columns = 'id, firstname, lastname, email, version';
  * events of one user are queued in commit order.
  */
 export class Users {
-  constructor(private readonly pool: Pool, private readonly source: string, private readonly validate: PayloadValidator) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly source: string,
+    private readonly validate: PayloadValidator,
+  ) {}
 
   async list(): Promise<User[]> {
     const { rows } = await this.pool.query<UserRow>(`SELECT ${columns} FROM users ORDER BY id`);
@@ -43,10 +47,16 @@ export class Users {
   async create(fields: UserFields): Promise<User> {
     const created = await publishChange(
       this.pool,
-      async (tx) => toUser((await tx.query<UserRow>(
-        `INSERT INTO users (id, firstname, lastname, email) VALUES (nextval('users_id_seq'), $1, $2, $3) RETURNING ${columns}`,
-        [fields.firstname, fields.lastname, fields.email],
-      )).rows[0]!),
+      async (tx) =>
+        toUser(
+          (
+            await tx.query<UserRow>(`INSERT INTO users (id, firstname, lastname, email) VALUES (nextval('users_id_seq'), $1, $2, $3) RETURNING ${columns}`, [
+              fields.firstname,
+              fields.lastname,
+              fields.email,
+            ])
+          ).rows[0]!,
+        ),
       (user) => [this.event(user)],
       this.validate,
     );

@@ -111,7 +111,8 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
   });
 
   it('finds Kafka, the registry and config-service by Kubernetes DNS names only', () => {
-    const addresses = ofKind(objects, 'Deployment').concat(ofKind(objects, 'StatefulSet'))
+    const addresses = ofKind(objects, 'Deployment')
+      .concat(ofKind(objects, 'StatefulSet'))
       .flatMap((w) => w.spec.template.spec.containers.flatMap((c: { env?: { value?: string }[] }) => (c.env ?? []).map((e) => e.value ?? '')));
     expect(addresses.filter((value) => /\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/.test(value))).toEqual([]);
     const userService = named(objects, 'Deployment', 'user-service')!.spec.template.spec.containers[0].env as { name: string; value?: string }[];
@@ -136,7 +137,12 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
       }
     }
     const acls = (name: string) => named(objects, 'KafkaUser', name)!.spec.authorization.acls as { resource: { type: string; name: string }; operations: string[] }[];
-    const topicOps = (name: string) => Object.fromEntries(acls(name).filter((a) => a.resource.type === 'topic').map((a) => [a.resource.name, a.operations]));
+    const topicOps = (name: string) =>
+      Object.fromEntries(
+        acls(name)
+          .filter((a) => a.resource.type === 'topic')
+          .map((a) => [a.resource.name, a.operations]),
+      );
     expect(topicOps('user-service')).toEqual({ users: ['Write', 'Describe'] });
     expect(topicOps('cart-query')).toEqual({ 'cart-details': ['Read', 'Describe'], 'cart-details.dlq': ['Write', 'Describe'] });
     expect(acls('cart-aggregator').filter((a) => a.resource.type === 'transactionalId')).toEqual([
@@ -183,7 +189,10 @@ describe.each(environments)('charts/eventline with values-%s.yaml under Helm 3.2
 describe('kind and staging differ where they should', () => {
   const kind = parse(template('kind'));
   const staging = parse(template('staging'));
-  const statefulSets = (objects: K8sObject[]) => ofKind(objects, 'StatefulSet').map((s) => s.metadata.name).sort();
+  const statefulSets = (objects: K8sObject[]) =>
+    ofKind(objects, 'StatefulSet')
+      .map((s) => s.metadata.name)
+      .sort();
 
   it('runs PostgreSQL, MongoDB and Apicurio in the kind release and none of them in staging', () => {
     expect(statefulSets(kind)).toEqual(['cart-aggregator', 'mongo', 'postgres']);
@@ -208,8 +217,23 @@ describe('kind and staging differ where they should', () => {
 
 describe('values-local.yaml with kafka.strimzi=false: a Kafka outside the release; FerretDB on DocumentDB, local images', () => {
   const localValues = join(chart, 'values-local.yaml');
-  const render = (extra: string[]) => runTool(kubeTools().helm, ['template', 'eventline', chart, '-f', localValues, '--namespace', 'eventline-local', '--set', 'kafka.strimzi=false', ...extra]);
-  const objects = parse(runToolOk(kubeTools().helm, ['template', 'eventline', chart, '-f', localValues, '--namespace', 'eventline-local', '--set', 'kafka.strimzi=false', '--set', 'kafka.external.bootstrapServers=192.0.2.2:9094']));
+  const render = (extra: string[]) =>
+    runTool(kubeTools().helm, ['template', 'eventline', chart, '-f', localValues, '--namespace', 'eventline-local', '--set', 'kafka.strimzi=false', ...extra]);
+  const objects = parse(
+    runToolOk(kubeTools().helm, [
+      'template',
+      'eventline',
+      chart,
+      '-f',
+      localValues,
+      '--namespace',
+      'eventline-local',
+      '--set',
+      'kafka.strimzi=false',
+      '--set',
+      'kafka.external.bootstrapServers=192.0.2.2:9094',
+    ]),
+  );
   const env = (o: K8sObject) => Object.fromEntries((o.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
 
   it('declares no Strimzi object and points every Kafka service at the external listener, creating its topics there', () => {
@@ -267,10 +291,14 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
   it.each(environments)('accepts every object of a helm install with values-%s.yaml, none warned by the restricted Pod Security Standard', (env) => {
     const namespace = `eventline-${env}`;
     // Pod Security Admission warns (and would refuse pods) for anything below `restricted`.
-    const created = server.kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1', kind: 'Namespace',
-      metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' } },
-    }));
+    const created = server.kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' } },
+      }),
+    );
     expect(created.status).toBe(0);
     const manifest = template(env);
     const dryRun = server.kubectl(['apply', '--dry-run=server', '--warnings-as-errors', '-n', namespace, '-f', '-'], manifest);
@@ -284,7 +312,10 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
 
     const rendered = parse(manifest);
     for (const kind of new Set(rendered.filter((o) => !isHook(o)).map((o) => o.kind))) {
-      const expected = rendered.filter((o) => o.kind === kind && !isHook(o)).map((o) => o.metadata.name).sort();
+      const expected = rendered
+        .filter((o) => o.kind === kind && !isHook(o))
+        .map((o) => o.metadata.name)
+        .sort();
       const listed = server.kubectl(['get', kind.toLowerCase(), '-n', namespace, '-l', 'app.kubernetes.io/instance=eventline', '-o', 'jsonpath={.items[*].metadata.name}']);
       expect({ kind, names: listed.stdout.split(' ').filter(Boolean).sort() }).toEqual({ kind, names: expected });
     }
@@ -298,10 +329,15 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
     expect(upgrade.stdout).toContain('STATUS: deployed');
   });
 
-  it('installs with Helm 4 server-side and upgrades a Helm 3 user\'s release with Helm 4, which keeps client-side apply for it', () => {
-    const managers = (namespace: string) => (JSON.parse(server.kubectl(['get', 'deployment', 'user-service', '-n', namespace, '-o', 'json', '--show-managed-fields']).stdout) as {
-      metadata: { managedFields: { manager: string; operation: string }[] };
-    }).metadata.managedFields.filter((f) => f.manager === 'helm').map((f) => f.operation);
+  it("installs with Helm 4 server-side and upgrades a Helm 3 user's release with Helm 4, which keeps client-side apply for it", () => {
+    const managers = (namespace: string) =>
+      (
+        JSON.parse(server.kubectl(['get', 'deployment', 'user-service', '-n', namespace, '-o', 'json', '--show-managed-fields']).stdout) as {
+          metadata: { managedFields: { manager: string; operation: string }[] };
+        }
+      ).metadata.managedFields
+        .filter((f) => f.manager === 'helm')
+        .map((f) => f.operation);
     // The Helm 4 install of the test above: server-side apply, helm the field manager.
     expect(managers('eventline-kind')).toEqual(['Apply']);
 
@@ -320,20 +356,29 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
   });
 
   it('refuses what the Strimzi schemas forbid, so the acceptance above means something', () => {
-    const refused = server.kubectl(['apply', '--dry-run=server', '-n', 'default', '-f', '-'], JSON.stringify({
-      apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaUser',
-      metadata: { name: 'bad', labels: { 'strimzi.io/cluster': 'eventline' } },
-      spec: { authentication: { type: 'scram-sha-256' }, authorization: { type: 'simple', acls: [{ resource: { type: 'topic', name: 'users' }, operations: ['Read'] }] } },
-    }));
+    const refused = server.kubectl(
+      ['apply', '--dry-run=server', '-n', 'default', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'kafka.strimzi.io/v1',
+        kind: 'KafkaUser',
+        metadata: { name: 'bad', labels: { 'strimzi.io/cluster': 'eventline' } },
+        spec: { authentication: { type: 'scram-sha-256' }, authorization: { type: 'simple', acls: [{ resource: { type: 'topic', name: 'users' }, operations: ['Read'] }] } },
+      }),
+    );
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toContain('spec.authentication.type: Unsupported value: "scram-sha-256"');
 
     server.kubectl(['create', 'namespace', 'psa-check']);
     server.kubectl(['label', 'namespace', 'psa-check', 'pod-security.kubernetes.io/warn=restricted']);
-    const loose = server.kubectl(['apply', '--dry-run=server', '--warnings-as-errors', '-n', 'psa-check', '-f', '-'], JSON.stringify({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'loose' },
-      spec: { selector: { matchLabels: { app: 'loose' } }, template: { metadata: { labels: { app: 'loose' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
-    }));
+    const loose = server.kubectl(
+      ['apply', '--dry-run=server', '--warnings-as-errors', '-n', 'psa-check', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'loose' },
+        spec: { selector: { matchLabels: { app: 'loose' } }, template: { metadata: { labels: { app: 'loose' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+      }),
+    );
     expect(loose.status).not.toBe(0);
     expect(loose.stderr).toContain('would violate PodSecurity "restricted:latest"');
   });
@@ -351,11 +396,30 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
   it('lets the operator do what it uses, in its own namespace, and nothing more', async () => {
     const kubeconfig = await server.serviceAccountKubeconfig('eventline-kind', 'operator');
     const can = (args: string[]) => runTool(kubeTools().kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', ...args, '-n', 'eventline-kind']).stdout.trim();
-    for (const allowed of [['watch', 'replays.eventline.dev'], ['patch', 'redrives.eventline.dev'], ['patch', 'replays.eventline.dev', '--subresource=status'], ['create', 'events'],
-      ['create', 'leases.coordination.k8s.io'], ['update', 'leases.coordination.k8s.io/eventline-operator'], ['create', 'jobs.batch'], ['delete', 'jobs.batch'], ['get', 'deployments.apps'], ['get', 'statefulsets.apps'], ['list', 'pods']]) {
+    for (const allowed of [
+      ['watch', 'replays.eventline.dev'],
+      ['patch', 'redrives.eventline.dev'],
+      ['patch', 'replays.eventline.dev', '--subresource=status'],
+      ['create', 'events'],
+      ['create', 'leases.coordination.k8s.io'],
+      ['update', 'leases.coordination.k8s.io/eventline-operator'],
+      ['create', 'jobs.batch'],
+      ['delete', 'jobs.batch'],
+      ['get', 'deployments.apps'],
+      ['get', 'statefulsets.apps'],
+      ['list', 'pods'],
+    ]) {
       expect([allowed.join(' '), can(allowed)]).toEqual([allowed.join(' '), 'yes']);
     }
-    for (const refused of [['delete', 'replays.eventline.dev'], ['update', 'leases.coordination.k8s.io/other-lease'], ['list', 'secrets'], ['create', 'pods'], ['get', 'pods/log'], ['patch', 'deployments.apps'], ['list', 'jobs.batch']]) {
+    for (const refused of [
+      ['delete', 'replays.eventline.dev'],
+      ['update', 'leases.coordination.k8s.io/other-lease'],
+      ['list', 'secrets'],
+      ['create', 'pods'],
+      ['get', 'pods/log'],
+      ['patch', 'deployments.apps'],
+      ['list', 'jobs.batch'],
+    ]) {
       expect([refused.join(' '), can(refused)]).toEqual([refused.join(' '), 'no']);
     }
     expect(runTool(kubeTools().kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', 'watch', 'replays.eventline.dev', '-n', 'eventline-staging']).stdout.trim()).toBe('no');

@@ -5,7 +5,9 @@ import { parse } from 'yaml';
 import { kubeTools, runTool } from '@eventline/testkit';
 
 const repoRoot = join(__dirname, '..', '..', '..', '..');
-const deployable = readdirSync(join(repoRoot, 'services')).filter((s) => s !== 'gateway').sort();
+const deployable = readdirSync(join(repoRoot, 'services'))
+  .filter((s) => s !== 'gateway')
+  .sort();
 
 describe('the Dockerfile', () => {
   const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
@@ -44,7 +46,9 @@ describe('the Dockerfile', () => {
   });
 
   it('gets a build context without dependencies, builds, tests or VCS data', () => {
-    const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const pattern of ['**/node_modules', '**/dist', '**/test', '.git']) expect(ignored).toContain(pattern);
     // scripts/ stays out, but for the image scripts the Dockerfile runs.
     expect(ignored.indexOf('!scripts/image')).toBeGreaterThan(ignored.indexOf('scripts/*'));
@@ -52,7 +56,7 @@ describe('the Dockerfile', () => {
 });
 
 describe('skaffold.yaml', () => {
-  it('passes skaffold\'s own schema parse, and skaffold refuses an unknown field (the check can fail)', () => {
+  it("passes skaffold's own schema parse, and skaffold refuses an unknown field (the check can fail)", () => {
     const skaffold = kubeTools().skaffold;
     const ok = runTool(skaffold, ['diagnose', '--yaml-only', '-f', join(repoRoot, 'skaffold.yaml')], { cwd: repoRoot });
     expect(ok.status).toBe(0);
@@ -84,7 +88,11 @@ describe('skaffold.yaml', () => {
     const config = parse(readFileSync(join(repoRoot, 'skaffold.yaml'), 'utf8'));
     const patches = (config.profiles as { name: string; patches: { op: string; path: string; value: unknown }[] }[]).find((p) => p.name === 'local')!.patches;
     config.build.artifacts.forEach((_: unknown, index: number) => {
-      expect(patches).toContainEqual({ op: 'add', path: `/build/artifacts/${index}/docker/buildArgs/NODE_IMAGE`, value: expect.stringMatching(/^127\.0\.0\.1:5000\/eventline-local\/node:/) });
+      expect(patches).toContainEqual({
+        op: 'add',
+        path: `/build/artifacts/${index}/docker/buildArgs/NODE_IMAGE`,
+        value: expect.stringMatching(/^127\.0\.0\.1:5000\/eventline-local\/node:/),
+      });
       expect(patches).toContainEqual({ op: 'add', path: `/build/artifacts/${index}/docker/network`, value: 'host' });
     });
   });

@@ -21,22 +21,34 @@ interface K8sObject {
   spec?: any;
 }
 
-interface PathMatch { type: 'Exact' | 'PathPrefix'; value: string }
-interface RenderedRule { match: PathMatch; service: string; port: number }
+interface PathMatch {
+  type: 'Exact' | 'PathPrefix';
+  value: string;
+}
+interface RenderedRule {
+  match: PathMatch;
+  service: string;
+  port: number;
+}
 
 function render(valuesFile: string, extra: string[] = []): K8sObject[] {
   const manifest = runToolOk(kubeTools().helm, ['template', 'eventline', chart, '-f', join(chart, valuesFile), '--namespace', 'eventline', ...extra]);
-  return parseAllDocuments(manifest).map((d) => d.toJS() as K8sObject).filter((o) => o?.kind);
+  return parseAllDocuments(manifest)
+    .map((d) => d.toJS() as K8sObject)
+    .filter((o) => o?.kind);
 }
 
 const ofKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
 
 function rulesOf(objects: K8sObject[]): RenderedRule[] {
-  return ofKind(objects, 'HTTPRoute').flatMap((route) => (route.spec.rules as { matches: { path: PathMatch }[]; backendRefs: { name: string; port: number }[] }[])
-    .flatMap((rule) => rule.matches.map((m) => {
-      expect(rule.backendRefs).toHaveLength(1);
-      return { match: m.path, service: rule.backendRefs[0]!.name, port: rule.backendRefs[0]!.port };
-    })));
+  return ofKind(objects, 'HTTPRoute').flatMap((route) =>
+    (route.spec.rules as { matches: { path: PathMatch }[]; backendRefs: { name: string; port: number }[] }[]).flatMap((rule) =>
+      rule.matches.map((m) => {
+        expect(rule.backendRefs).toHaveLength(1);
+        return { match: m.path, service: rule.backendRefs[0]!.name, port: rule.backendRefs[0]!.port };
+      }),
+    ),
+  );
 }
 
 /**
@@ -56,14 +68,24 @@ function gatewayApiChoice(rules: RenderedRule[], path: string): RenderedRule | u
 }
 
 const publicRoutes = table.routes.filter((r) => r.public);
-const expectedRule = (r: Route): RenderedRule => ({ match: { type: r.match === 'exact' ? 'Exact' : 'PathPrefix', value: r.path }, service: r.service, port: table.services[r.service]!.port });
+const expectedRule = (r: Route): RenderedRule => ({
+  match: { type: r.match === 'exact' ? 'Exact' : 'PathPrefix', value: r.path },
+  service: r.service,
+  port: table.services[r.service]!.port,
+});
 const byPath = (a: RenderedRule, b: RenderedRule) => `${a.match.type} ${a.match.value}`.localeCompare(`${b.match.type} ${b.match.value}`);
 
 /** Every route's path, and its neighbours: the path without its trailing `/`, one segment deeper, a longer sibling, a trailing `/` added. */
-const samplePaths = [...new Set(table.routes.flatMap((r) => {
-  const bare = r.path.replace(/\/+$/, '');
-  return [r.path, bare, `${bare}/`, `${bare}/123`, `${bare}2`, `${bare}/x/y`];
-}).concat(['/', '/nowhere', '/api', '/api/v1', '/api/v12', '/api/v1/add/', '/api/v1/addx', '/config', '/config/user-service']))];
+const samplePaths = [
+  ...new Set(
+    table.routes
+      .flatMap((r) => {
+        const bare = r.path.replace(/\/+$/, '');
+        return [r.path, bare, `${bare}/`, `${bare}/123`, `${bare}2`, `${bare}/x/y`];
+      })
+      .concat(['/', '/nowhere', '/api', '/api/v1', '/api/v12', '/api/v1/add/', '/api/v1/addx', '/config', '/config/user-service']),
+  ),
+];
 
 describe.each(valuesFiles)('the gateway of charts/eventline with %s', (valuesFile) => {
   const objects = render(valuesFile);
@@ -103,9 +125,13 @@ describe.each(valuesFiles)('the gateway of charts/eventline with %s', (valuesFil
     expect(gatewayApiChoice(rules, '/config/user-service')).toBeUndefined();
   });
 
-  it('lets the gateway controller\'s namespace, and no ingress controller, reach exactly the public services', () => {
-    const admitted = (name: string) => ((ofKind(objects, 'NetworkPolicy').find((p) => p.metadata.name === name)!.spec.ingress ?? []) as { from: { namespaceSelector?: { matchLabels: Record<string, string> } }[] }[])
-      .flatMap((rule) => rule.from.map((f) => f.namespaceSelector?.matchLabels['kubernetes.io/metadata.name']).filter(Boolean));
+  it("lets the gateway controller's namespace, and no ingress controller, reach exactly the public services", () => {
+    const admitted = (name: string) =>
+      (
+        (ofKind(objects, 'NetworkPolicy').find((p) => p.metadata.name === name)!.spec.ingress ?? []) as {
+          from: { namespaceSelector?: { matchLabels: Record<string, string> } }[];
+        }[]
+      ).flatMap((rule) => rule.from.map((f) => f.namespaceSelector?.matchLabels['kubernetes.io/metadata.name']).filter(Boolean));
     for (const service of new Set(publicRoutes.map((r) => r.service))) {
       expect(admitted(service)).toContain('traefik');
       expect(admitted(service)).not.toContain('ingress-nginx');
@@ -119,14 +145,17 @@ describe('gateway values', () => {
     const objects = render('values-staging.yaml');
     const listener = ofKind(objects, 'Gateway')[0]!.spec.listeners[0];
     expect(listener).toEqual({
-      name: 'https', protocol: 'HTTPS', port: 8443, hostname: 'eventline.staging.example.com',
+      name: 'https',
+      protocol: 'HTTPS',
+      port: 8443,
+      hostname: 'eventline.staging.example.com',
       tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: 'eventline-staging-tls' }] },
       allowedRoutes: { namespaces: { from: 'Same' } },
     });
     for (const route of ofKind(objects, 'HTTPRoute')) expect(route.spec.hostnames).toEqual(['eventline.staging.example.com']);
   });
 
-  it('local: plain HTTP on Traefik\'s web entryPoint (8000), any host', () => {
+  it("local: plain HTTP on Traefik's web entryPoint (8000), any host", () => {
     const listener = ofKind(render('values-local.yaml'), 'Gateway')[0]!.spec.listeners[0];
     expect(listener).toEqual({ name: 'http', protocol: 'HTTP', port: 8000, allowedRoutes: { namespaces: { from: 'Same' } } });
     expect(ofKind(render('values-local.yaml'), 'HTTPRoute').every((r) => r.spec.hostnames === undefined)).toBe(true);
@@ -142,9 +171,11 @@ describe('gateway values', () => {
     expect(noClass.stderr).toContain('gateway.className');
   });
 
-  it('keeps the Ingress as an option: alone it admits the ingress controller\'s namespace; with the Gateway, both', () => {
-    const admittedByUserService = (objects: K8sObject[]) => (ofKind(objects, 'NetworkPolicy').find((p) => p.metadata.name === 'user-service')!.spec.ingress[0].from as { namespaceSelector: { matchLabels: Record<string, string> } }[])
-      .map((f) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+  it("keeps the Ingress as an option: alone it admits the ingress controller's namespace; with the Gateway, both", () => {
+    const admittedByUserService = (objects: K8sObject[]) =>
+      (
+        ofKind(objects, 'NetworkPolicy').find((p) => p.metadata.name === 'user-service')!.spec.ingress[0].from as { namespaceSelector: { matchLabels: Record<string, string> } }[]
+      ).map((f) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
     const ingressOnly = render('values.yaml', ['--set', 'gateway.enabled=false', '--set', 'ingress.enabled=true']);
     expect(ofKind(ingressOnly, 'Gateway')).toEqual([]);
     expect(ofKind(ingressOnly, 'HTTPRoute')).toEqual([]);

@@ -11,22 +11,33 @@ import { projectNodeVersion } from '../../../../infra/src/node-version';
  * real servers. What remains unverified is only the container runtime itself.
  */
 const repoRoot = join(__dirname, '..', '..', '..', '..');
-const deployable = readdirSync(join(repoRoot, 'services')).filter((s) => s !== 'gateway').sort();
+const deployable = readdirSync(join(repoRoot, 'services'))
+  .filter((s) => s !== 'gateway')
+  .sort();
 
 async function serviceEnv(service: string, common: NodeJS.ProcessEnv, configDir: string): Promise<NodeJS.ProcessEnv> {
   switch (service) {
-    case 'config-service': return { CONFIG_SOURCE: 'folder', CONFIG_DIR: configDir };
-    case 'user-service': return { ...common, DATABASE_URL: await createDatabase('img_users') };
-    case 'product-service': return { ...common, DATABASE_URL: await createDatabase('img_product') };
-    case 'cart-service': return { ...common, DATABASE_URL: await createDatabase('img_cart') };
-    case 'cart-aggregator': return { ...common, INSTANCE_ID: uniqueName('cart-aggregator') };
+    case 'config-service':
+      return { CONFIG_SOURCE: 'folder', CONFIG_DIR: configDir };
+    case 'user-service':
+      return { ...common, DATABASE_URL: await createDatabase('img_users') };
+    case 'product-service':
+      return { ...common, DATABASE_URL: await createDatabase('img_product') };
+    case 'cart-service':
+      return { ...common, DATABASE_URL: await createDatabase('img_cart') };
+    case 'cart-aggregator':
+      return { ...common, INSTANCE_ID: uniqueName('cart-aggregator') };
     // No API server here (a kubeconfig to a closed port): it starts as a standby replica, campaigning in vain.
     case 'operator': {
       const kubeconfig = join(configDir, 'kubeconfig');
-      writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{ name: none, cluster: { server: "https://127.0.0.1:1" } }]\nusers: [{ name: none, user: {} }]\ncontexts: [{ name: none, context: { cluster: none, user: none } }]\ncurrent-context: none\n');
+      writeFileSync(
+        kubeconfig,
+        'apiVersion: v1\nkind: Config\nclusters: [{ name: none, cluster: { server: "https://127.0.0.1:1" } }]\nusers: [{ name: none, user: {} }]\ncontexts: [{ name: none, context: { cluster: none, user: none } }]\ncurrent-context: none\n',
+      );
       return { ...common, KAFKA_ENSURE_TOPICS: 'false', KUBECONFIG: kubeconfig };
     }
-    default: return { ...common, MONGO_URL: urls.mongo, MONGO_DB: uniqueName('img') };
+    default:
+      return { ...common, MONGO_URL: urls.mongo, MONGO_DB: uniqueName('img') };
   }
 }
 
@@ -41,7 +52,7 @@ function copyManifests(into: string): void {
   }
 }
 
-describe('each service image\'s contents, assembled by the Dockerfile\'s scripts and run as its CMD', () => {
+describe("each service image's contents, assembled by the Dockerfile's scripts and run as its CMD", () => {
   const work = mkdtempSync(join(tmpdir(), 'eventline-images-'));
   let common: NodeJS.ProcessEnv;
 
@@ -67,23 +78,36 @@ describe('each service image\'s contents, assembled by the Dockerfile\'s scripts
     const configDir = join(work, service, 'config');
     mkdirSync(configDir);
     // The image's CMD and environment, in the layout's folder: no tsx, no repository around it.
-    const running = startNodeProcess(['main.js'], {
-      NODE_ENV: 'production', SCHEMAS_DIR: join(app, 'schemas'), NODE_OPTIONS: '--disable-warning=ExperimentalWarning',
-      PORT: '0', LOG_LEVEL: 'info', ...(await serviceEnv(service, common, configDir)),
-    }, app);
+    const running = startNodeProcess(
+      ['main.js'],
+      {
+        NODE_ENV: 'production',
+        SCHEMAS_DIR: join(app, 'schemas'),
+        NODE_OPTIONS: '--disable-warning=ExperimentalWarning',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        ...(await serviceEnv(service, common, configDir)),
+      },
+      app,
+    );
     const listening = JSON.parse(await running.waitForLine(/"msg":"listening"/, 90_000)) as { port: number; node: string };
     expect(listening.node).toBe(`v${projectNodeVersion()}`);
-    await eventually(async () => (await requestJson(`http://127.0.0.1:${listening.port}/readyz`)).status, (status) => status === 200, { timeoutMs: 60_000 });
+    await eventually(
+      async () => (await requestJson(`http://127.0.0.1:${listening.port}/readyz`)).status,
+      (status) => status === 200,
+      { timeoutMs: 60_000 },
+    );
     expect(await running.kill('SIGTERM')).toBe(0);
     // Connected to Kafka and stopped without a process warning (kafkajs's TimeoutNegativeWarning
     // on Node 24 is fixed by patches/kafkajs+2.2.4.patch, which the image's install applies).
     expect(running.stderr()).not.toMatch(/Warning/);
   });
 
-  it('can run the schemas command, as the chart\'s hook Job does with any eventline image', () => {
+  it("can run the schemas command, as the chart's hook Job does with any eventline image", () => {
     const app = join(work, 'config-service', 'app');
     const result = runTool(process.execPath, [join(app, 'packages', 'avro', 'dist', 'cli.js'), 'check', '--registry', urls.registry], {
-      cwd: app, env: { SCHEMAS_DIR: join(app, 'schemas') },
+      cwd: app,
+      env: { SCHEMAS_DIR: join(app, 'schemas') },
     });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);

@@ -6,8 +6,17 @@ import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatter
 import { parseAllDocuments } from 'yaml';
 import { loadCatalog, registerAll } from '@eventline/avro';
 import {
-  createDatabase, eventually, kubeTools, requestJson, runToolOk, startSecuredKafka, startServiceProcess, uniqueName, urls,
-  type SecuredKafka, type ServiceProcess,
+  createDatabase,
+  eventually,
+  kubeTools,
+  requestJson,
+  runToolOk,
+  startSecuredKafka,
+  startServiceProcess,
+  uniqueName,
+  urls,
+  type SecuredKafka,
+  type ServiceProcess,
 } from '@eventline/testkit';
 
 /**
@@ -18,18 +27,31 @@ import {
  */
 const repoRoot = join(__dirname, '..', '..', '..', '..');
 
-interface Acl { resource: { type: 'topic' | 'group' | 'transactionalId'; name: string; patternType: 'literal' | 'prefix' }; operations: string[] }
-interface Rendered { kind: string; metadata: { name: string }; spec: any }
+interface Acl {
+  resource: { type: 'topic' | 'group' | 'transactionalId'; name: string; patternType: 'literal' | 'prefix' };
+  operations: string[];
+}
+interface Rendered {
+  kind: string;
+  metadata: { name: string };
+  spec: any;
+}
 
-const rendered = parseAllDocuments(runToolOk(kubeTools().helm, ['template', 'eventline', join(repoRoot, 'charts', 'eventline'), '-f', join(repoRoot, 'charts', 'eventline', 'values-kind.yaml')]))
-  .map((d) => d.toJS() as Rendered).filter((o) => o?.kind);
+const rendered = parseAllDocuments(
+  runToolOk(kubeTools().helm, ['template', 'eventline', join(repoRoot, 'charts', 'eventline'), '-f', join(repoRoot, 'charts', 'eventline', 'values-kind.yaml')]),
+)
+  .map((d) => d.toJS() as Rendered)
+  .filter((o) => o?.kind);
 const kafkaUsers = rendered.filter((o) => o.kind === 'KafkaUser');
 const kafkaTopics = rendered.filter((o) => o.kind === 'KafkaTopic');
 const passwords = Object.fromEntries(kafkaUsers.map((u) => [u.metadata.name, randomBytes(12).toString('hex')]));
 
 const resourceType = { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP, transactionalId: AclResourceTypes.TRANSACTIONAL_ID } as const;
 const operations: Record<string, AclOperationTypes> = {
-  Read: AclOperationTypes.READ, Write: AclOperationTypes.WRITE, Describe: AclOperationTypes.DESCRIBE, Delete: AclOperationTypes.DELETE,
+  Read: AclOperationTypes.READ,
+  Write: AclOperationTypes.WRITE,
+  Describe: AclOperationTypes.DESCRIBE,
+  Delete: AclOperationTypes.DELETE,
 };
 const operation = (name: string): AclOperationTypes => {
   const found = operations[name];
@@ -39,20 +61,24 @@ const operation = (name: string): AclOperationTypes => {
 
 /** What Strimzi's User Operator does with a KafkaUser's `authorization.acls`. */
 async function applyAcls(admin: Admin): Promise<number> {
-  const acl = kafkaUsers.flatMap((user) => (user.spec.authorization.acls as Acl[]).flatMap((a) => a.operations.map((op) => ({
-    resourceType: resourceType[a.resource.type],
-    resourceName: a.resource.name,
-    resourcePatternType: a.resource.patternType === 'prefix' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
-    principal: `User:${user.metadata.name}`,
-    host: '*',
-    operation: operation(op),
-    permissionType: AclPermissionTypes.ALLOW,
-  }))));
+  const acl = kafkaUsers.flatMap((user) =>
+    (user.spec.authorization.acls as Acl[]).flatMap((a) =>
+      a.operations.map((op) => ({
+        resourceType: resourceType[a.resource.type],
+        resourceName: a.resource.name,
+        resourcePatternType: a.resource.patternType === 'prefix' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+        principal: `User:${user.metadata.name}`,
+        host: '*',
+        operation: operation(op),
+        permissionType: AclPermissionTypes.ALLOW,
+      })),
+    ),
+  );
   await admin.createAcls({ acl });
   return acl.length;
 }
 
-describe('the chart\'s KafkaUsers on a broker that enforces them', () => {
+describe("the chart's KafkaUsers on a broker that enforces them", () => {
   const dir = mkdtempSync(join(tmpdir(), 'eventline-secured-kafka-'));
   let kafka: SecuredKafka;
   const services: Record<string, ServiceProcess> = {};
@@ -65,7 +91,9 @@ describe('the chart\'s KafkaUsers on a broker that enforces them', () => {
     await admin.createTopics({
       waitForLeaders: true,
       topics: kafkaTopics.map((t) => ({
-        topic: t.spec.topicName, numPartitions: t.spec.partitions, replicationFactor: 1,
+        topic: t.spec.topicName,
+        numPartitions: t.spec.partitions,
+        replicationFactor: 1,
         configEntries: [{ name: 'cleanup.policy', value: t.spec.config['cleanup.policy'] }],
       })),
     });
@@ -76,8 +104,13 @@ describe('the chart\'s KafkaUsers on a broker that enforces them', () => {
 
     // The environment the chart gives each service, pointed at this broker.
     const chartEnv = (name: string) => ({
-      KAFKA_BROKERS: kafka.broker, KAFKA_SASL_USERNAME: name, KAFKA_SASL_PASSWORD: passwords[name]!, KAFKA_ENSURE_TOPICS: 'false',
-      SCHEMA_REGISTRY_URL: urls.registry, KAFKA_SESSION_TIMEOUT_MS: '6000', LOG_LEVEL: 'info',
+      KAFKA_BROKERS: kafka.broker,
+      KAFKA_SASL_USERNAME: name,
+      KAFKA_SASL_PASSWORD: passwords[name]!,
+      KAFKA_ENSURE_TOPICS: 'false',
+      SCHEMA_REGISTRY_URL: urls.registry,
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      LOG_LEVEL: 'info',
     });
     const mongo = (name: string) => ({ MONGO_URL: urls.mongo, MONGO_DB: uniqueName(name) });
     const definitions: [string, NodeJS.ProcessEnv][] = [
@@ -101,9 +134,18 @@ describe('the chart\'s KafkaUsers on a broker that enforces them', () => {
 
   it('lets every service produce, join its groups and consume with only its own ACLs', async () => {
     // The operator needs a Kubernetes API to run: its user is checked on its own, below.
-    expect(Object.keys(services).sort()).toEqual(kafkaUsers.map((u) => u.metadata.name).filter((name) => name !== 'operator').sort());
+    expect(Object.keys(services).sort()).toEqual(
+      kafkaUsers
+        .map((u) => u.metadata.name)
+        .filter((name) => name !== 'operator')
+        .sort(),
+    );
     for (const service of Object.values(services)) {
-      await eventually(async () => (await requestJson(`${service.url}/readyz`)).status, (status) => status === 200, { timeoutMs: 90_000 });
+      await eventually(
+        async () => (await requestJson(`${service.url}/readyz`)).status,
+        (status) => status === 200,
+        { timeoutMs: 90_000 },
+      );
     }
   });
 
@@ -113,15 +155,22 @@ describe('the chart\'s KafkaUsers on a broker that enforces them', () => {
     try {
       const allowed = await admin.fetchTopicMetadata({ topics: ['users.dlq', 'users', 'orders.dlq', 'operator.redrive-ledger'] });
       expect(allowed.topics.map((t) => t.name).sort()).toEqual(['operator.redrive-ledger', 'orders.dlq', 'users', 'users.dlq']);
-      const refused = await admin.fetchTopicMetadata({ topics: ['cart-aggregator.changelog'] }).then(() => undefined, (error: unknown) => error);
+      const refused = await admin.fetchTopicMetadata({ topics: ['cart-aggregator.changelog'] }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       expect(JSON.stringify(refused, Object.getOwnPropertyNames(refused ?? {})) + String(refused)).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized/i);
     } finally {
       await admin.disconnect();
     }
   });
 
-  it('runs seed 002\'s cart (products → cart-events → exactly-once aggregation → cart-details → read side)', async () => {
-    const product = await requestJson<{ id: number }>(`${services['product-service']!.url}/product-service/products`, 'POST', { description: 'ACL phone', price: 650, qtyAvailable: 10 });
+  it("runs seed 002's cart (products → cart-events → exactly-once aggregation → cart-details → read side)", async () => {
+    const product = await requestJson<{ id: number }>(`${services['product-service']!.url}/product-service/products`, 'POST', {
+      description: 'ACL phone',
+      price: 650,
+      qtyAvailable: 10,
+    });
     expect(product.status).toBe(201);
     const customerId = uniqueName('c');
     await eventually(
@@ -129,21 +178,38 @@ describe('the chart\'s KafkaUsers on a broker that enforces them', () => {
       (r) => r.status === 200 || r.status === 201,
       { what: 'cart-service knows the product', timeoutMs: 60_000 },
     );
-    const cart = await eventually(() => requestJson(`${services['cart-query']!.url}/api/v1/${customerId}`), (r) => r.status === 200, { timeoutMs: 60_000 });
+    const cart = await eventually(
+      () => requestJson(`${services['cart-query']!.url}/api/v1/${customerId}`),
+      (r) => r.status === 200,
+      { timeoutMs: 60_000 },
+    );
     expect(cart.body).toMatchObject({ customerId, total: 1300, lines: [{ itemId: String(product.body.id), productName: 'ACL phone', qty: 2, lineTotal: 1300 }] });
   });
 
   it('runs the order saga (orders ⇄ inventory) and ECST of users into order-service', async () => {
-    const product = await requestJson<{ id: number }>(`${services['product-service']!.url}/product-service/products`, 'POST', { description: 'ACL tablet', price: 300, qtyAvailable: 5 });
+    const product = await requestJson<{ id: number }>(`${services['product-service']!.url}/product-service/products`, 'POST', {
+      description: 'ACL tablet',
+      price: 300,
+      qtyAvailable: 5,
+    });
     const order = await eventually(
       () => requestJson<{ id: string }>(`${services['order-service']!.url}/order-service/orders`, 'POST', { userId: 1, productId: product.body.id, qty: 1 }),
       (r) => r.status === 201,
       { what: 'order-service knows user 1 and the product', timeoutMs: 60_000 },
     );
-    await eventually(() => requestJson(`${services['order-service']!.url}/order-service/orders/${order.body.id}`), (r) => r.body?.status === 'APPROVED', { timeoutMs: 60_000 });
+    await eventually(
+      () => requestJson(`${services['order-service']!.url}/order-service/orders/${order.body.id}`),
+      (r) => r.body?.status === 'APPROVED',
+      { timeoutMs: 60_000 },
+    );
     const checkin = await requestJson(`${services['fulfillment-service']!.url}/api/SOA/home/checkin`, 'POST', {
-      internetNo: '8850049302', orderNo: '5960915_106347524.2', staffCode: 'cs_eng_ftth', jobStatus: 'homecheckedin',
-      checkinLatitude: 13.7827811, checkinLongitude: 100.5465937, checkinDate: '2021-03-18 10:13:43',
+      internetNo: '8850049302',
+      orderNo: '5960915_106347524.2',
+      staffCode: 'cs_eng_ftth',
+      jobStatus: 'homecheckedin',
+      checkinLatitude: 13.7827811,
+      checkinLongitude: 100.5465937,
+      checkinDate: '2021-03-18 10:13:43',
     });
     expect(checkin.status).toBe(201);
   });

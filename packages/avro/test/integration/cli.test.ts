@@ -42,9 +42,7 @@ describe('the schemas command as a child process', () => {
     for (const command of ['check', 'register']) {
       const result = run(command);
       expect(result.status).toBe(1);
-      expect(result.stderr).toContain(
-        `${subject}: incompatible with version 1: field "currency": added without a default, so records written before it cannot be read`,
-      );
+      expect(result.stderr).toContain(`${subject}: incompatible with version 1: field "currency": added without a default, so records written before it cannot be read`);
     }
     expect((await subjectVersions(urls.registry, subject)).map((v) => v.version)).toEqual([1]);
   });

@@ -8,7 +8,10 @@ type Events = Record<string, Payment>;
 const paymentName = 'dev.eventline.test.Payment';
 
 async function undecodable(promise: Promise<unknown>): Promise<UndecodableRecordError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(UndecodableRecordError);
   return error as UndecodableRecordError;
 }
@@ -49,7 +52,11 @@ describe('schema evolution through Kafka', () => {
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value!) });
-      await eventually(async () => received.length, (n) => n >= 2, { what: 'both records consumed' });
+      await eventually(
+        async () => received.length,
+        (n) => n >= 2,
+        { what: 'both records consumed' },
+      );
     } finally {
       await consumer.disconnect();
     }

@@ -11,9 +11,7 @@ describe('registerAll against the registry', () => {
 
   it('registers a new subject as version 1 with BACKWARD compatibility, and is a no-op the second time', async () => {
     const catalog = catalogOf(topic, [paymentV1]);
-    expect((await checkAll(catalog, urls.registry)).subjects).toEqual([
-      expect.objectContaining({ subject, status: 'new', compatibility: 'BACKWARD' }),
-    ]);
+    expect((await checkAll(catalog, urls.registry)).subjects).toEqual([expect.objectContaining({ subject, status: 'new', compatibility: 'BACKWARD' })]);
 
     const first = await registerAll(catalog, urls.registry);
     expect(first.ok).toBe(true);
@@ -34,17 +32,13 @@ describe('registerAll against the registry', () => {
     ]);
 
     const retyped = await registerAll(catalogOf(topic, [paymentAmountAsString]), urls.registry);
-    expect(retyped.subjects).toEqual([
-      expect.objectContaining({ status: 'incompatible', against: 1, problem: 'field "amount": changed type from int to string' }),
-    ]);
+    expect(retyped.subjects).toEqual([expect.objectContaining({ status: 'incompatible', against: 1, problem: 'field "amount": changed type from int to string' })]);
     expect((await subjectVersions(urls.registry, subject)).map((v) => v.version)).toEqual([1]);
   });
 
   it('accepts a compatible change (a new field with a default) as version 2', async () => {
     const catalog = catalogOf(topic, [paymentV2WithDefault]);
-    expect((await checkAll(catalog, urls.registry)).subjects).toEqual([
-      expect.objectContaining({ subject, status: 'compatible', against: 1 }),
-    ]);
+    expect((await checkAll(catalog, urls.registry)).subjects).toEqual([expect.objectContaining({ subject, status: 'compatible', against: 1 })]);
     const report = await registerAll(catalog, urls.registry);
     expect(report.ok).toBe(true);
     expect(report.subjects).toEqual([expect.objectContaining({ subject, status: 'registered', version: 2 })]);

@@ -27,9 +27,7 @@ describe('the repository catalog', () => {
       dlq: { name: 'users.dlq', compacted: false },
     });
     expect(catalog.topics.get('products')?.records).toEqual(['dev.eventline.products.ProductState']);
-    expect(catalog.records.get('dev.eventline.users.UserState')?.type.fields.map((f) => f.name)).toEqual([
-      'id', 'firstname', 'lastname', 'email', 'version',
-    ]);
+    expect(catalog.records.get('dev.eventline.users.UserState')?.type.fields.map((f) => f.name)).toEqual(['id', 'firstname', 'lastname', 'email', 'version']);
   });
 
   it('names subjects <topic>-<record full name>, one per record a topic carries', () => {
@@ -42,7 +40,11 @@ describe('the repository catalog', () => {
   it('lists every topic and its dead-letter twin for the Kafka package', () => {
     const configs = kafkaTopics(catalog);
     for (const topic of catalog.topics.values()) {
-      expect(configs).toContainEqual({ topic: topic.name, numPartitions: topic.partitions, configEntries: [{ name: 'cleanup.policy', value: topic.compacted ? 'compact' : 'delete' }] });
+      expect(configs).toContainEqual({
+        topic: topic.name,
+        numPartitions: topic.partitions,
+        configEntries: [{ name: 'cleanup.policy', value: topic.compacted ? 'compact' : 'delete' }],
+      });
       expect(configs).toContainEqual({ topic: `${topic.name}.dlq`, numPartitions: topic.partitions, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] });
     }
     expect(configs).toHaveLength(catalog.topics.size * 2);
@@ -65,9 +67,7 @@ describe('catalog validation', () => {
 
   it('names an unknown record and suggests the right full name', () => {
     const problems = problemsOf(() => buildCatalog([payment], topics([{ ...paymentsTopic, records: ['dev.eventline.payments.Payment'] }])));
-    expect(problems).toEqual([
-      'topics.json: topic "payments": unknown record dev.eventline.payments.Payment (did you mean dev.eventline.test.Payment?)',
-    ]);
+    expect(problems).toEqual(['topics.json: topic "payments": unknown record dev.eventline.payments.Payment (did you mean dev.eventline.test.Payment?)']);
   });
 
   it('refuses duplicate topics, duplicate records on a topic and a record defined twice', () => {

@@ -15,7 +15,13 @@ describe('codegen', () => {
       { name: 'attributes', type: { type: 'map', values: 'double' } },
       { name: 'shipTo', type: address },
       { name: 'billTo', type: ['null', 'Address'] },
-      { name: 'payment', type: [{ type: 'record', name: 'Card', fields: [{ name: 'last4', type: 'string' }] }, { type: 'record', name: 'Cash', fields: [] }] },
+      {
+        name: 'payment',
+        type: [
+          { type: 'record', name: 'Card', fields: [{ name: 'last4', type: 'string' }] },
+          { type: 'record', name: 'Cash', fields: [] },
+        ],
+      },
       { name: 'signature', type: ['null', 'bytes'] },
     ]);
     const catalog = buildCatalog(
@@ -54,13 +60,8 @@ export type Status = 'OPEN' | 'CLOSED';
       { name: 'a', type: record('Address', [], 'dev.eventline.one') },
       { name: 'b', type: record('Address', [], 'dev.eventline.two') },
     ]);
-    const catalog = buildCatalog(
-      [{ file: 'test/Order.avsc', text: JSON.stringify(sample) }],
-      JSON.stringify({ topics: [] }),
-    );
-    expect(() => generateTypes(catalog)).toThrow(
-      'codegen: dev.eventline.two.Address and dev.eventline.one.Address would both be generated as "Address"; rename one',
-    );
+    const catalog = buildCatalog([{ file: 'test/Order.avsc', text: JSON.stringify(sample) }], JSON.stringify({ topics: [] }));
+    expect(() => generateTypes(catalog)).toThrow('codegen: dev.eventline.two.Address and dev.eventline.one.Address would both be generated as "Address"; rename one');
   });
 
   it('the committed src/generated/events.ts is up to date with schemas/', () => {

@@ -27,7 +27,10 @@ describe('local compatibility check (BACKWARD: the new schema reads old data)', 
   });
 
   it('accepts a promotion (int to long) and removing a field', () => {
-    const promoted = record('Payment', [{ name: 'id', type: 'long' }, { name: 'amount', type: 'long' }]);
+    const promoted = record('Payment', [
+      { name: 'id', type: 'long' },
+      { name: 'amount', type: 'long' },
+    ]);
     const removed = record('Payment', [{ name: 'id', type: 'long' }]);
     expect(checkCompatibility(type(promoted), v1, 'BACKWARD')).toEqual({ compatible: true });
     expect(checkCompatibility(type(removed), v1, 'BACKWARD')).toEqual({ compatible: true });
@@ -35,8 +38,17 @@ describe('local compatibility check (BACKWARD: the new schema reads old data)', 
 
   it('names nested fields, enum symbols and narrowed unions', () => {
     const nested = (fields: unknown[]) => record('Order', [{ name: 'address', type: record('Address', fields) }]);
-    expect(canRead(type(nested([{ name: 'city', type: 'string' }, { name: 'zip', type: 'string' }])), type(nested([{ name: 'city', type: 'string' }]))))
-      .toMatchObject({ compatible: false, field: 'address.zip' });
+    expect(
+      canRead(
+        type(
+          nested([
+            { name: 'city', type: 'string' },
+            { name: 'zip', type: 'string' },
+          ]),
+        ),
+        type(nested([{ name: 'city', type: 'string' }])),
+      ),
+    ).toMatchObject({ compatible: false, field: 'address.zip' });
 
     const status = (symbols: string[]) => record('Order', [{ name: 'status', type: { type: 'enum', name: 'Status', symbols } }]);
     expect(canRead(type(status(['OPEN'])), type(status(['OPEN', 'CLOSED'])))).toEqual({
@@ -63,7 +75,10 @@ describe('local compatibility check (BACKWARD: the new schema reads old data)', 
     expect(checkCompatibility(type(paymentAmountAsString), v1, 'NONE')).toEqual({ compatible: true });
 
     const history = [...v1, { version: 2, type: type(removed) }];
-    const readdedWithoutDefault = record('Payment', [{ name: 'id', type: 'long' }, { name: 'amount', type: 'string', default: '' }]);
+    const readdedWithoutDefault = record('Payment', [
+      { name: 'id', type: 'long' },
+      { name: 'amount', type: 'string', default: '' },
+    ]);
     expect(checkCompatibility(type(readdedWithoutDefault), history, 'BACKWARD')).toEqual({ compatible: true });
     expect(checkCompatibility(type(readdedWithoutDefault), history, 'BACKWARD_TRANSITIVE')).toMatchObject({
       compatible: false,

@@ -15,7 +15,10 @@ const codec = new AvroCodec<Record<string, Record<string, unknown>>>({ catalog: 
 const valid = { id: 1, email: 'a@example.com', nickname: null, address: { zip: '1000' } };
 
 async function rejection(promise: Promise<unknown>): Promise<InvalidEventError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(InvalidEventError);
   return error as InvalidEventError;
 }

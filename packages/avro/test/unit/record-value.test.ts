@@ -8,9 +8,9 @@ describe('recordValue', () => {
   });
 
   it('refuses a record of another type, and a tombstone, naming what it got', () => {
-    expect(() => recordValue({ recordName: 'dev.eventline.products.ProductState', value: user }, 'dev.eventline.users.UserState'))
-      .toThrow(new UnexpectedRecordError('expected a dev.eventline.users.UserState, got dev.eventline.products.ProductState'));
-    expect(() => recordValue({ recordName: undefined, value: null }, 'dev.eventline.users.UserState'))
-      .toThrow('expected a dev.eventline.users.UserState, got a tombstone');
+    expect(() => recordValue({ recordName: 'dev.eventline.products.ProductState', value: user }, 'dev.eventline.users.UserState')).toThrow(
+      new UnexpectedRecordError('expected a dev.eventline.users.UserState, got dev.eventline.products.ProductState'),
+    );
+    expect(() => recordValue({ recordName: undefined, value: null }, 'dev.eventline.users.UserState')).toThrow('expected a dev.eventline.users.UserState, got a tombstone');
   });
 });

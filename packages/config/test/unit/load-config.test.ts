@@ -83,9 +83,7 @@ describe('loadConfig from the environment', () => {
   });
 
   it('rejects a URL with another scheme without printing its password', () => {
-    const error = configErrorOf(() =>
-      loadConfig(shape, { env: { ...validEnv, DATABASE_URL: 'mysql://app:s3cret@db:3306/app' } }),
-    );
+    const error = configErrorOf(() => loadConfig(shape, { env: { ...validEnv, DATABASE_URL: 'mysql://app:s3cret@db:3306/app' } }));
 
     expect(error.message).toContain('DATABASE_URL must be a URL with scheme postgres or postgresql');
     expect(error.message).not.toContain('s3cret');
@@ -154,10 +152,7 @@ describe('loadConfigOrExit', () => {
 
     expect(() => loadConfigOrExit(shape, { env: { PORT: '0' } })).toThrow('exit 78');
     expect(exit).toHaveBeenCalledWith(78);
-    expect(stderr).toHaveBeenCalledWith(
-      'invalid configuration: PORT must be an integer between 1 and 65535 (got "0"); ' +
-        'DATABASE_URL is required; KAFKA_BROKERS is required\n',
-    );
+    expect(stderr).toHaveBeenCalledWith('invalid configuration: PORT must be an integer between 1 and 65535 (got "0"); ' + 'DATABASE_URL is required; KAFKA_BROKERS is required\n');
   });
 
   it('returns the configuration when it is valid', () => {

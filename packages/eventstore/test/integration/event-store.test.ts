@@ -25,10 +25,17 @@ describe('event store on PostgreSQL', () => {
   afterAll(() => pool.end());
 
   it('appends at the expected version and reads the stream back in order', async () => {
-    await store.append('counter-1', 0, [{ type: 'Added', data: { by: 2 } }, { type: 'Added', data: { by: 3 } }]);
+    await store.append('counter-1', 0, [
+      { type: 'Added', data: { by: 2 } },
+      { type: 'Added', data: { by: 3 } },
+    ]);
     await store.append('counter-1', 2, [{ type: 'Added', data: { by: 5 } }]);
     const stream = await store.readStream('counter-1');
-    expect(stream.map((e) => [e.version, e.data.by])).toEqual([[1, 2], [2, 3], [3, 5]]);
+    expect(stream.map((e) => [e.version, e.data.by])).toEqual([
+      [1, 2],
+      [2, 3],
+      [3, 5],
+    ]);
     expect(fold(stream, evolve, { total: 0 })).toEqual({ total: 10 });
   });
 
@@ -39,26 +46,44 @@ describe('event store on PostgreSQL', () => {
     expect(await store.readStream('counter-2')).toHaveLength(1);
   });
 
-  const outbox = (events: PendingEvent[]) => events.map((e) => ({
-    topic: 'counters', key: e.streamId, recordName: 'dev.eventline.test.Added', payload: { ...e.data, version: e.version }, envelope: newEnvelope('Added', 'test'),
-  }));
+  const outbox = (events: PendingEvent[]) =>
+    events.map((e) => ({
+      topic: 'counters',
+      key: e.streamId,
+      recordName: 'dev.eventline.test.Added',
+      payload: { ...e.data, version: e.version },
+      envelope: newEnvelope('Added', 'test'),
+    }));
 
   it('writes the events and their outbox rows in one transaction, or neither', async () => {
     await store.append('counter-3', 0, [{ type: 'Added', data: { by: 4 } }], { outbox });
     await expect(store.append('counter-3', 0, [{ type: 'Added', data: { by: 9 } }], { outbox })).rejects.toBeInstanceOf(ConcurrencyError);
-    await expect(store.append('counter-3', 1, [{ type: 'Added', data: { by: 9 } }], {
-      outbox,
-      validate: () => { throw new Error('payload field "by" is invalid'); },
-    })).rejects.toThrow('payload field "by" is invalid');
+    await expect(
+      store.append('counter-3', 1, [{ type: 'Added', data: { by: 9 } }], {
+        outbox,
+        validate: () => {
+          throw new Error('payload field "by" is invalid');
+        },
+      }),
+    ).rejects.toThrow('payload field "by" is invalid');
     const { rows } = await pool.query(`SELECT key, payload FROM outbox WHERE key = 'counter-3'`);
     expect(rows).toEqual([{ key: 'counter-3', payload: { by: 4, version: 1 } }]);
     expect(await store.readStream('counter-3')).toHaveLength(1);
   });
 
   it('loses no event when 20 writers race on one stream (conflicts re-decided)', async () => {
-    const writers = Array.from({ length: 20 }, () => handleCommand({
-      store, streamId: 'counter-race', initial: { total: 0 }, evolve, decide, command: { by: 1 }, retries: 50, append: { outbox },
-    }));
+    const writers = Array.from({ length: 20 }, () =>
+      handleCommand({
+        store,
+        streamId: 'counter-race',
+        initial: { total: 0 },
+        evolve,
+        decide,
+        command: { by: 1 },
+        retries: 50,
+        append: { outbox },
+      }),
+    );
     const results = await Promise.allSettled(writers);
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     const stream = await store.readStream('counter-race');
@@ -71,8 +96,7 @@ describe('event store on PostgreSQL', () => {
   });
 
   it('refuses a command the decision rejects, appending nothing', async () => {
-    await expect(handleCommand({ store, streamId: 'counter-4', initial: { total: 0 }, evolve, decide, command: { by: 0 } }))
-      .rejects.toThrow('must add a positive amount');
+    await expect(handleCommand({ store, streamId: 'counter-4', initial: { total: 0 }, evolve, decide, command: { by: 0 } })).rejects.toThrow('must add a positive amount');
     expect(await store.readStream('counter-4')).toEqual([]);
   });
 

@@ -14,11 +14,10 @@ interface Fixture {
 }
 
 function startFixture(file: string, env: Record<string, string>): Fixture {
-  const child = spawn(
-    process.execPath,
-    [require.resolve('tsx/cli'), '--tsconfig', join(fixtures, 'tsconfig.json'), join(fixtures, file)],
-    { env: { ...process.env, ...env }, stdio: 'pipe' },
-  );
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), '--tsconfig', join(fixtures, 'tsconfig.json'), join(fixtures, file)], {
+    env: { ...process.env, ...env },
+    stdio: 'pipe',
+  });
   const lines: Array<Record<string, unknown>> = [];
   const waiters: Array<{ event: string; resolve: (line: Record<string, unknown>) => void }> = [];
   let stderr = '';
@@ -32,9 +31,7 @@ function startFixture(file: string, env: Record<string, string>): Fixture {
       waiter.resolve(line);
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return {
     child,
     lines,

@@ -213,11 +213,7 @@ describe('createHttpService over HTTP', () => {
 
       expect(response.status).toBe(400);
       expect(body.error.code).toBe('validation_failed');
-      expect(body.error.details.map((problem) => problem.field)).toEqual([
-        'user.email',
-        'user.name',
-        'age',
-      ]);
+      expect(body.error.details.map((problem) => problem.field)).toEqual(['user.email', 'user.name', 'age']);
       for (const problem of body.error.details) expect(problem.message).toEqual(expect.any(String));
     });
 

@@ -7,7 +7,12 @@ describe('runReadinessChecks', () => {
         { name: 'sync', check: () => true },
         { name: 'async', check: async () => true },
         { name: 'down', check: async () => false },
-        { name: 'throws', check: () => { throw new Error('no pool'); } },
+        {
+          name: 'throws',
+          check: () => {
+            throw new Error('no pool');
+          },
+        },
         { name: 'rejects', check: () => Promise.reject(new Error('no broker')) },
         { name: 'hangs', check: () => new Promise<boolean>(() => {}) },
       ],

@@ -29,9 +29,14 @@ describe('query strings', () => {
     router.get('/orders', acceptsQuery, (ctx) => {
       ctx.body = validateQuery(ctx, z.strictObject({ userId: z.string() }));
     });
-    router.get('/audited', async (_ctx, next) => next(), acceptsQuery, (ctx) => {
-      ctx.body = { query: ctx.query };
-    });
+    router.get(
+      '/audited',
+      async (_ctx, next) => next(),
+      acceptsQuery,
+      (ctx) => {
+        ctx.body = { query: ctx.query };
+      },
+    );
     router.get('user-carts', '/carts/:id', (ctx) => {
       ctx.body = { id: ctx.params.id };
     });
@@ -186,7 +191,11 @@ describe('request bodies', () => {
     const binary = Buffer.from([0x00, 0xff, 0xfe, 0x7b, 0x22, 0x0d, 0x0a, 0xc3, 0x28]);
     const large = JSON.stringify({ padding: 'x'.repeat(100_000) }); // over the parser's 64kb
 
-    for (const [type, body] of [['application/json', Buffer.from(malformed)], ['application/json', Buffer.from(large)], ['application/octet-stream', binary]] as const) {
+    for (const [type, body] of [
+      ['application/json', Buffer.from(malformed)],
+      ['application/json', Buffer.from(large)],
+      ['application/octet-stream', binary],
+    ] as const) {
       const answer = await send('POST', '/echo', { headers: { 'content-type': type }, body });
       expect(answer.status).toBe(200);
       expect(jsonOf(answer)).toEqual({ parsed: null, raw: body.toString('base64') });
@@ -202,7 +211,10 @@ describe('the access log of probes and scrapes', () => {
   let ready = true;
   const { logger, lines } = memoryLogger();
   const service = createHttpService({
-    name: 'probe-log-test', port: 0, logger, readiness: [{ name: 'database', check: async () => ready }],
+    name: 'probe-log-test',
+    port: 0,
+    logger,
+    readiness: [{ name: 'database', check: async () => ready }],
     routes: (router) => {
       router.get('/users/:id', (ctx) => {
         ctx.body = { id: ctx.params.id };

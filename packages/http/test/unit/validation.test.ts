@@ -24,19 +24,11 @@ describe('validate', () => {
   });
 
   it('names each bad field with a dotted path, unknown keys one by one', () => {
-    const error = validationErrorOf(() =>
-      validate(order, { customer: { email: 'nope' }, items: [{ sku: 'X1', quantity: 0 }, { quantity: 1 }], coupon: 'X', admin: true }),
-    );
+    const error = validationErrorOf(() => validate(order, { customer: { email: 'nope' }, items: [{ sku: 'X1', quantity: 0 }, { quantity: 1 }], coupon: 'X', admin: true }));
 
     expect(error.status).toBe(400);
     expect(error.code).toBe('validation_failed');
-    expect((error.details as Array<{ field: string }>).map((problem) => problem.field)).toEqual([
-      'customer.email',
-      'items.0.quantity',
-      'items.1.sku',
-      'coupon',
-      'admin',
-    ]);
+    expect((error.details as Array<{ field: string }>).map((problem) => problem.field)).toEqual(['customer.email', 'items.0.quantity', 'items.1.sku', 'coupon', 'admin']);
   });
 
   it('refuses operator objects and numeric strings where numbers are expected', () => {

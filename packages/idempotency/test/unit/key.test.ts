@@ -1,7 +1,7 @@
 import { InvalidIdempotencyKey, judgeHeldKey, parseIdempotencyKey, requestFingerprint } from '@eventline/idempotency';
 
 describe('parseIdempotencyKey', () => {
-  it('takes the draft\'s quoted string and a bare token', () => {
+  it("takes the draft's quoted string and a bare token", () => {
     expect(parseIdempotencyKey('"8e03978e-40d5-43e8-bc93-6894a57f9324"')).toBe('8e03978e-40d5-43e8-bc93-6894a57f9324');
     expect(parseIdempotencyKey('8e03978e-40d5')).toBe('8e03978e-40d5');
     expect(parseIdempotencyKey(' "with space and \\"quote\\"" ')).toBe('with space and "quote"');
@@ -23,7 +23,8 @@ describe('requestFingerprint', () => {
       requestFingerprint('POST', '/api/v1/remove', '', '{"qty":1}'),
       requestFingerprint('POST', '/api/v1/add', 'a=1', '{"qty":1}'),
       requestFingerprint('POST', '/api/v1/add', '', '{"qty":2}'),
-    ]) expect(other).not.toBe(base);
+    ])
+      expect(other).not.toBe(base);
   });
 });
 

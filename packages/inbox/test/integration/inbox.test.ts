@@ -29,38 +29,58 @@ describe('PostgreSQL inbox', () => {
   });
 
   it('records nothing when the effect fails, so the redelivery applies it', async () => {
-    await expect(handleOnce(pool, 'balance-projector', 'e-fail', async (tx) => {
-      await tx.query('UPDATE balance SET amount = amount + 100 WHERE id = 1');
-      throw new Error('effect failed half-way');
-    })).rejects.toThrow('effect failed half-way');
+    await expect(
+      handleOnce(pool, 'balance-projector', 'e-fail', async (tx) => {
+        await tx.query('UPDATE balance SET amount = amount + 100 WHERE id = 1');
+        throw new Error('effect failed half-way');
+      }),
+    ).rejects.toThrow('effect failed half-way');
     expect(await balance()).toBe(16);
     expect(await credit('e-fail', 100)).toBe('applied');
     expect(await balance()).toBe(116);
   });
 
   const creditBatch = (events: { id: string; amount: number }[]) =>
-    handleBatchOnce(pool, 'balance-projector', events.map((e) => ({ ...e, envelope: { eventId: e.id } })), async (tx, fresh) => {
-      await tx.query('UPDATE balance SET amount = amount + $1 WHERE id = 1', [fresh.reduce((sum, e) => sum + e.amount, 0)]);
-    });
+    handleBatchOnce(
+      pool,
+      'balance-projector',
+      events.map((e) => ({ ...e, envelope: { eventId: e.id } })),
+      async (tx, fresh) => {
+        await tx.query('UPDATE balance SET amount = amount + $1 WHERE id = 1', [fresh.reduce((sum, e) => sum + e.amount, 0)]);
+      },
+    );
 
   it('applies a run of events in one transaction: each new id once, in order, earlier and repeated ids skipped', async () => {
     const before = await balance();
-    const first = await creditBatch([{ id: 'b-1', amount: 1 }, { id: 'b-2', amount: 2 }, { id: 'b-1', amount: 1 }, { id: 'e-1', amount: 10 }]);
+    const first = await creditBatch([
+      { id: 'b-1', amount: 1 },
+      { id: 'b-2', amount: 2 },
+      { id: 'b-1', amount: 1 },
+      { id: 'e-1', amount: 10 },
+    ]);
     expect(first.applied.map((e) => e.id)).toEqual(['b-1', 'b-2']);
     expect(first.duplicates).toBe(2);
-    const again = await creditBatch([{ id: 'b-2', amount: 2 }, { id: 'b-3', amount: 3 }]);
+    const again = await creditBatch([
+      { id: 'b-2', amount: 2 },
+      { id: 'b-3', amount: 3 },
+    ]);
     expect(again.applied.map((e) => e.id)).toEqual(['b-3']);
     expect(await balance()).toBe(before + 6);
   });
 
   it('records none of a run whose effect fails, so its redelivery applies all of it', async () => {
     const before = await balance();
-    await expect(handleBatchOnce(pool, 'balance-projector', [{ envelope: { eventId: 'bf-1' } }, { envelope: { eventId: 'bf-2' } }], async (tx) => {
-      await tx.query('UPDATE balance SET amount = amount + 1000 WHERE id = 1');
-      throw new Error('batch effect failed');
-    })).rejects.toThrow('batch effect failed');
+    await expect(
+      handleBatchOnce(pool, 'balance-projector', [{ envelope: { eventId: 'bf-1' } }, { envelope: { eventId: 'bf-2' } }], async (tx) => {
+        await tx.query('UPDATE balance SET amount = amount + 1000 WHERE id = 1');
+        throw new Error('batch effect failed');
+      }),
+    ).rejects.toThrow('batch effect failed');
     expect(await balance()).toBe(before);
-    const retried = await creditBatch([{ id: 'bf-1', amount: 7 }, { id: 'bf-2', amount: 8 }]);
+    const retried = await creditBatch([
+      { id: 'bf-1', amount: 7 },
+      { id: 'bf-2', amount: 8 },
+    ]);
     expect(retried.applied).toHaveLength(2);
     expect(await balance()).toBe(before + 15);
   });
@@ -94,7 +114,12 @@ describe('version-guarded MongoDB documents', () => {
       { id: 12, version: 2, update: null },
       { id: 13, version: 4, update: { $set: { email: 'b4@example.com' } } },
     ]);
-    expect(await users.find({ _id: { $in: [10, 11, 12, 13] } }).sort({ _id: 1 }).toArray()).toEqual([
+    expect(
+      await users
+        .find({ _id: { $in: [10, 11, 12, 13] } })
+        .sort({ _id: 1 })
+        .toArray(),
+    ).toEqual([
       { _id: 10, email: 'v9@example.com', version: 9 },
       { _id: 11, email: 'a2@example.com', version: 2 },
       { _id: 13, email: 'b4@example.com', version: 4 },

@@ -51,7 +51,11 @@ describe('EventConsumer', () => {
     await reader.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
     const seen: KafkaMessage[] = [];
     await reader.run({ eachMessage: async ({ message }) => void seen.push(message) });
-    await eventually(async () => seen.length, (n) => n >= count, { what: `${count} dead letters` });
+    await eventually(
+      async () => seen.length,
+      (n) => n >= count,
+      { what: `${count} dead letters` },
+    );
     await reader.disconnect();
     return seen;
   }
@@ -63,20 +67,35 @@ describe('EventConsumer', () => {
     const batches: string[][] = [];
     const oneByOne: string[] = [];
     const consumer = new EventConsumer({
-      kafka, groupId: uniqueName('group'), topics: [topic], decode: decodeJson, producer, logger, retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 }, maxBatchSize: 50,
+      kafka,
+      groupId: uniqueName('group'),
+      topics: [topic],
+      decode: decodeJson,
+      producer,
+      logger,
+      retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
+      maxBatchSize: 50,
       handler: async (e) => void oneByOne.push(e.key),
       batchHandler: async (events) => void batches.push(events.map((e) => e.key)),
     });
     running.push(consumer);
     await producer.send({ topic, messages: Array.from({ length: 120 }, (_, i) => event(`k${i}`, { i })) });
     void consumer.start();
-    await eventually(async () => batches.flat().length, (n) => n === 120, { what: '120 records in batches' });
+    await eventually(
+      async () => batches.flat().length,
+      (n) => n === 120,
+      { what: '120 records in batches' },
+    );
     expect(batches.flat()).toEqual(Array.from({ length: 120 }, (_, i) => `k${i}`));
     expect(batches.every((b) => b.length <= 50)).toBe(true);
     expect(batches.length).toBeLessThan(10);
 
     await producer.send({ topic, messages: [event('p1', { ok: true }), event('poison', '\u0000not json'), event('p2', { ok: true })] });
-    await eventually(async () => oneByOne, (keys) => keys.includes('p2'), { what: 'the run with a poison record handled one by one' });
+    await eventually(
+      async () => oneByOne,
+      (keys) => keys.includes('p2'),
+      { what: 'the run with a poison record handled one by one' },
+    );
     expect(oneByOne).toEqual(['p1', 'p2']);
     expect((await readDeadLetters(topic, 1))[0]!.key?.toString()).toBe('poison');
   });
@@ -86,7 +105,11 @@ describe('EventConsumer', () => {
     const handled: ConsumedEvent[] = [];
     const consumer = consume(topic, async (e) => void handled.push(e));
     await producer.send({ topic, messages: [event('a', '\u0000not json'), event('b', { amount: 1 })] });
-    await eventually(async () => handled.length, (n) => n === 1, { what: 'the good record handled' });
+    await eventually(
+      async () => handled.length,
+      (n) => n === 1,
+      { what: 'the good record handled' },
+    );
     expect(handled[0]).toMatchObject({ key: 'b', value: { amount: 1 } });
     expect(consumer.isReady()).toBe(true);
 
@@ -106,7 +129,11 @@ describe('EventConsumer', () => {
     const handled: ConsumedEvent[] = [];
     consume(topic, async (e) => void handled.push(e));
     await producer.send({ topic, messages: [{ key: 'x', value: '{}' }, event('y', { amount: 2 })] });
-    await eventually(async () => handled.length, (n) => n === 1, { what: 'the good record handled' });
+    await eventually(
+      async () => handled.length,
+      (n) => n === 1,
+      { what: 'the good record handled' },
+    );
     const [dead] = await readDeadLetters(topic, 1);
     expect(header(dead!, 'dlq-error')).toMatch(/^record headers lack event-id/);
   });
@@ -121,7 +148,11 @@ describe('EventConsumer', () => {
       handled.push(e.key);
     });
     await producer.send({ topic, messages: [event('bad', { amount: 1 }), event('good', { amount: 1 })] });
-    await eventually(async () => handled, (h) => h.includes('good'), { what: 'the record after the bad one handled' });
+    await eventually(
+      async () => handled,
+      (h) => h.includes('good'),
+      { what: 'the record after the bad one handled' },
+    );
     expect(attempts.get('bad')).toBe(3);
     const [dead] = await readDeadLetters(topic, 1);
     expect(header(dead!, 'dlq-attempts')).toBe('3');
@@ -138,7 +169,11 @@ describe('EventConsumer', () => {
       handled.push(e.key);
     });
     await producer.send({ topic, messages: [event('k', { amount: 1 })] });
-    await eventually(async () => handled, (h) => h.length === 1, { what: 'handled once the fault clears' });
+    await eventually(
+      async () => handled,
+      (h) => h.length === 1,
+      { what: 'handled once the fault clears' },
+    );
     expect(calls).toBe(7);
   });
 
@@ -158,7 +193,12 @@ describe('EventConsumer', () => {
     });
     const handled: string[] = [];
     const consumer = new EventConsumer({
-      kafka, groupId: uniqueName('group'), topics: [topic], decode: decodeJson, producer: refusingOnce, logger,
+      kafka,
+      groupId: uniqueName('group'),
+      topics: [topic],
+      decode: decodeJson,
+      producer: refusingOnce,
+      logger,
       retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
       handler: async (e) => {
         if (e.key === 'bad') throw new Error('business rule broken');
@@ -168,7 +208,11 @@ describe('EventConsumer', () => {
     running.push(consumer);
     await producer.send({ topic, messages: [event('bad', { amount: 1 }), event('good', { amount: 1 })] });
     void consumer.start();
-    await eventually(async () => handled, (h) => h.includes('good'), { what: 'the record after the refused dead letter handled', timeoutMs: 60_000 });
+    await eventually(
+      async () => handled,
+      (h) => h.includes('good'),
+      { what: 'the record after the refused dead letter handled', timeoutMs: 60_000 },
+    );
     expect(refusals).toBe(2);
     expect(handled).toEqual(['good']);
     expect(consumer.isAlive()).toBe(true);
@@ -196,7 +240,9 @@ describe('EventConsumer', () => {
     const totals = async () => (await pool.query('SELECT key, amount FROM totals ORDER BY key')).rows;
     const expected = Array.from({ length: 5 }, (_, k) => ({
       key: `acct-${k}`,
-      amount: Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 5 === k).reduce((a, b) => a + b, 0),
+      amount: Array.from({ length: 50 }, (_, i) => i)
+        .filter((i) => i % 5 === k)
+        .reduce((a, b) => a + b, 0),
     }));
     await eventually(totals, (rows) => JSON.stringify(rows) === JSON.stringify(expected), { what: 'totals of all 50 events', timeoutMs: 60_000 });
     expect(await restarted.kill('SIGTERM')).toBe(0);

@@ -47,7 +47,12 @@ describe('reading to the end offsets seen at start', () => {
     const progress = new ReadProgress(await endOffsets(kafka, [topic], { logger }));
     const keys: string[] = [];
     const consumer = new EventConsumer({
-      kafka, producer, logger, groupId: uniqueName('read-to-end-group'), topics: [topic], decode: decodeJson,
+      kafka,
+      producer,
+      logger,
+      groupId: uniqueName('read-to-end-group'),
+      topics: [topic],
+      decode: decodeJson,
       handler: async (event) => void keys.push(event.key),
       onProgress: (t, partition, offset) => progress.advance(t, partition, offset),
     });

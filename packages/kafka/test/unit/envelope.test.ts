@@ -6,9 +6,7 @@ describe('event envelope', () => {
     const headers = buildHeaders(envelope);
     const asReceived = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(String(v))]));
     expect(parseHeaders(asReceived)).toEqual(envelope);
-    expect(Object.keys(headers).sort()).toEqual(
-      ['correlation-id', 'event-id', 'event-type', 'occurred-at', 'schema-id', 'source', 'traceparent'],
-    );
+    expect(Object.keys(headers).sort()).toEqual(['correlation-id', 'event-id', 'event-type', 'occurred-at', 'schema-id', 'source', 'traceparent']);
   });
 
   it('keeps correlation and trace, and points at the cause, for an event caused by another', () => {

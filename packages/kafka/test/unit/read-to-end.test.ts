@@ -20,17 +20,34 @@ function fakeKafka(offsets: Record<string, [low: number, high: number][]>): { ka
 
 describe('endOffsets', () => {
   it('takes a partition as empty when its high watermark equals its low one, also above 0 (compacted or deleted away)', async () => {
-    const { kafka, asked } = fakeKafka({ 'p.users': [[0, 0], [7, 7], [3, 9]], 'p.products': [[0, 4]] });
+    const { kafka, asked } = fakeKafka({
+      'p.users': [
+        [0, 0],
+        [7, 7],
+        [3, 9],
+      ],
+      'p.products': [[0, 4]],
+    });
     const ends = await endOffsets(kafka, ['users', 'products'], { logger, topicPrefix: 'p.' });
     expect(asked).toEqual(['p.users', 'p.products']);
-    expect(ends).toEqual(new Map([['users/2', 9n], ['products/0', 4n]]));
+    expect(ends).toEqual(
+      new Map([
+        ['users/2', 9n],
+        ['products/0', 4n],
+      ]),
+    );
   });
 });
 
 describe('ReadProgress', () => {
   it('is caught up once every partition is read to its end offset, and at once when there is nothing to read', async () => {
     expect(new ReadProgress(new Map()).caughtUp()).toBe(true);
-    const progress = new ReadProgress(new Map([['users/0', 3n], ['users/1', 2n]]));
+    const progress = new ReadProgress(
+      new Map([
+        ['users/0', 3n],
+        ['users/1', 2n],
+      ]),
+    );
     progress.advance('users', 0, '2');
     expect(progress.remaining()).toEqual(new Map([['users/1', 2n]]));
     // Records of partitions it does not read to an end (empty at the start) count for nothing.
@@ -65,7 +82,7 @@ describe('ReadProgress', () => {
     await expect(progress.wait({ logger, deadlineMs: 10 })).resolves.toBe(false);
   });
 
-  it('rejects the wait with the reader\'s failure', async () => {
+  it("rejects the wait with the reader's failure", async () => {
     const progress = new ReadProgress(new Map([['t/0', 5n]]));
     const waited = progress.wait({ logger });
     progress.fail(new Error('consumer crashed'));

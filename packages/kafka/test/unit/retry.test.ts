@@ -4,8 +4,7 @@ import { isRetriableKafkaError, KafkaRetryDeadlineError, retryKafka } from '@eve
 
 const logger = createLogger('retry-test', 'silent');
 /** kafkajs builds its protocol errors from an entry of its error-code table (typed as Error). */
-const protocolError = (type: string, code: number, retriable: boolean, message: string) =>
-  new KafkaJSProtocolError({ type, code, retriable, message } as unknown as Error);
+const protocolError = (type: string, code: number, retriable: boolean, message: string) => new KafkaJSProtocolError({ type, code, retriable, message } as unknown as Error);
 /** What a partition leader answers while leadership moves: NOT_LEADER_OR_FOLLOWER, code 6. */
 const notLeader = () => protocolError('NOT_LEADER_FOR_PARTITION', 6, true, 'This server is not the leader for that topic-partition');
 
@@ -39,27 +38,41 @@ describe('isRetriableKafkaError', () => {
 describe('retryKafka', () => {
   it('retries retriable errors until the operation succeeds', async () => {
     let calls = 0;
-    const result = await retryKafka('reading offsets', async () => {
-      calls++;
-      if (calls < 3) throw notLeader();
-      return 'done';
-    }, { logger, initialDelayMs: 1, maxDelayMs: 2 });
+    const result = await retryKafka(
+      'reading offsets',
+      async () => {
+        calls++;
+        if (calls < 3) throw notLeader();
+        return 'done';
+      },
+      { logger, initialDelayMs: 1, maxDelayMs: 2 },
+    );
     expect([result, calls]).toEqual(['done', 3]);
   });
 
   it('throws any other error at once', async () => {
     let calls = 0;
-    await expect(retryKafka('x', async () => {
-      calls++;
-      throw new Error('unknown topic name syntax');
-    }, { logger })).rejects.toThrow('unknown topic name syntax');
+    await expect(
+      retryKafka(
+        'x',
+        async () => {
+          calls++;
+          throw new Error('unknown topic name syntax');
+        },
+        { logger },
+      ),
+    ).rejects.toThrow('unknown topic name syntax');
     expect(calls).toBe(1);
   });
 
   it('gives up after the deadline, naming what it tried and the last error', async () => {
-    const failing = retryKafka('reading the end offsets of products', async () => {
-      throw notLeader();
-    }, { logger, deadlineMs: 50, initialDelayMs: 5, maxDelayMs: 10 });
+    const failing = retryKafka(
+      'reading the end offsets of products',
+      async () => {
+        throw notLeader();
+      },
+      { logger, deadlineMs: 50, initialDelayMs: 5, maxDelayMs: 10 },
+    );
     await expect(failing).rejects.toBeInstanceOf(KafkaRetryDeadlineError);
     await expect(failing).rejects.toThrow(/reading the end offsets of products still failed after \d+ attempts .*not the leader/);
   });

@@ -57,7 +57,7 @@ describe('WorkQueue', () => {
   });
 });
 
-describe('a failed reconcile\'s backoff', () => {
+describe("a failed reconcile's backoff", () => {
   it('doubles from 200 ms and stops at 30 s', () => {
     expect([1, 2, 3, 4].map((a) => backoffDelayMs(a, RECONCILE_BACKOFF))).toEqual([200, 400, 800, 1600]);
     expect(backoffDelayMs(50, RECONCILE_BACKOFF)).toBe(30_000);

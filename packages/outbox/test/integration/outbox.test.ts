@@ -41,10 +41,7 @@ describe('transactional outbox', () => {
     const tx = await pool.connect();
     try {
       await tx.query('BEGIN');
-      const { rows } = await tx.query<{ seq: number }>(
-        'INSERT INTO counter VALUES ($1, 1) ON CONFLICT (key) DO UPDATE SET seq = counter.seq + 1 RETURNING seq',
-        [key],
-      );
+      const { rows } = await tx.query<{ seq: number }>('INSERT INTO counter VALUES ($1, 1) ON CONFLICT (key) DO UPDATE SET seq = counter.seq + 1 RETURNING seq', [key]);
       const seq = rows[0]!.seq;
       const event: OutboxEvent = { topic, key, recordName: counted, payload: payloadOverride ?? { key, seq }, envelope: newEnvelope('Counted', 'outbox-test') };
       await enqueue(tx, [event], validate);
@@ -64,7 +61,11 @@ describe('transactional outbox', () => {
     await reader.subscribe({ topic, fromBeginning: true });
     const seen: KafkaMessage[] = [];
     await reader.run({ eachMessage: async ({ message }) => void seen.push(message) });
-    await eventually(async () => seen.length, (n) => n >= atLeast, { what: `${atLeast} records on ${topic}`, timeoutMs: 60_000 });
+    await eventually(
+      async () => seen.length,
+      (n) => n >= atLeast,
+      { what: `${atLeast} records on ${topic}`, timeoutMs: 60_000 },
+    );
     await reader.disconnect();
     return seen;
   }
@@ -112,7 +113,10 @@ describe('transactional outbox', () => {
     expect(envelope).toMatchObject({ eventType: 'Counted', source: 'outbox-test', schemaId: await codec.schemaId(topic, counted) });
     const byKey = await sequencesByKey(messages, topic);
     for (const key of ['key-0', 'key-1', 'key-2']) expect(byKey.get(key)).toEqual(inOrder(10));
-    await eventually(async () => (await pool.query('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL')).rows[0].n, (n) => n === 0);
+    await eventually(
+      async () => (await pool.query('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL')).rows[0].n,
+      (n) => n === 0,
+    );
   });
 
   it('a commit that queued rows wakes the relay of its own process; a rolled-back one publishes nothing', async () => {
@@ -123,15 +127,23 @@ describe('transactional outbox', () => {
     // It polls once an hour: within this test only a commit's wake-up makes it publish.
     const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, pollIntervalMs: 3_600_000 });
     await relay.start();
-    const countedEvent = (seq: number): OutboxEvent => ({ topic, key: 'woken', recordName: counted, payload: { key: 'woken', seq }, envelope: newEnvelope('Counted', 'outbox-test') });
+    const countedEvent = (seq: number): OutboxEvent => ({
+      topic,
+      key: 'woken',
+      recordName: counted,
+      payload: { key: 'woken', seq },
+      envelope: newEnvelope('Counted', 'outbox-test'),
+    });
     try {
       await withTransaction(pool, (tx) => enqueue(tx, [countedEvent(1)], validate));
       // Published by the first round or by the wake-up; the relay is past its first round after it.
       expect((await sequencesByKey(await readTopic(topic, 1), topic)).get('woken')).toEqual([1]);
-      await expect(withTransaction(pool, async (tx) => {
-        await enqueue(tx, [countedEvent(2)], validate);
-        throw new Error('the write fails after the enqueue');
-      })).rejects.toThrow('the write fails after the enqueue');
+      await expect(
+        withTransaction(pool, async (tx) => {
+          await enqueue(tx, [countedEvent(2)], validate);
+          throw new Error('the write fails after the enqueue');
+        }),
+      ).rejects.toThrow('the write fails after the enqueue');
       await withTransaction(pool, (tx) => enqueue(tx, [countedEvent(3)], validate));
       expect((await sequencesByKey(await readTopic(topic, 2), topic)).get('woken')).toEqual([1, 3]);
     } finally {
@@ -170,7 +182,11 @@ describe('transactional outbox', () => {
     await codec.schemaId(topic, counted);
     // Writes keep coming while both relays run.
     const keys = Array.from({ length: 20 }, (_, i) => `key-${i}`);
-    await Promise.all(keys.map(async (key) => { for (let i = 0; i < 25; i++) await bump(topic, key, validate); }));
+    await Promise.all(
+      keys.map(async (key) => {
+        for (let i = 0; i < 25; i++) await bump(topic, key, validate);
+      }),
+    );
     const messages = await readTopic(topic, 500);
     expect(await Promise.all(relays.map((r) => r.kill('SIGTERM')))).toEqual([0, 0]);
 
@@ -196,7 +212,10 @@ describe('transactional outbox', () => {
     await restarted.waitForLine(/relaying/);
     for (let i = 0; i < 20; i++) await bump(topic, `key-${i % 4}`, validate);
     const messages = await readTopic(topic, 160);
-    await eventually(async () => (await pool.query('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL')).rows[0].n, (n) => n === 0);
+    await eventually(
+      async () => (await pool.query('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL')).rows[0].n,
+      (n) => n === 0,
+    );
     expect(await restarted.kill('SIGTERM')).toBe(0);
 
     const ids = messages.map((m) => parseHeaders(m.headers).eventId);

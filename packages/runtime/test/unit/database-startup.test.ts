@@ -34,23 +34,23 @@ describe('what a starting database says, and what it does not', () => {
   });
 });
 
-describe('each driver\'s classification knows its own errors, and isTransient all of them', () => {
+describe("each driver's classification knows its own errors, and isTransient all of them", () => {
   const startingPostgres = withCode('the database system is starting up', '57P03');
   const droppedPostgres = new Error('Connection terminated unexpectedly');
   const unreachableMongo = named('MongoServerSelectionError');
   const refused = withCode('connect ECONNREFUSED 10.96.0.5:5432', 'ECONNREFUSED');
 
-  it('PostgreSQL\'s SQLSTATEs and dropped connections are in isTransientPostgresError only', () => {
+  it("PostgreSQL's SQLSTATEs and dropped connections are in isTransientPostgresError only", () => {
     expect([startingPostgres, droppedPostgres].map(isTransientPostgresError)).toEqual([true, true]);
     expect([startingPostgres, droppedPostgres].map(isTransientMongoError)).toEqual([false, false]);
     expect([startingPostgres, droppedPostgres].map(isTransientKafkaError)).toEqual([false, false]);
   });
 
-  it('MongoDB\'s error names are in isTransientMongoError only', () => {
+  it("MongoDB's error names are in isTransientMongoError only", () => {
     expect([isTransientMongoError, isTransientPostgresError, isTransientKafkaError].map((f) => f(unreachableMongo))).toEqual([true, false, false]);
   });
 
-  it('the network is the Kafka package\'s, shared by every driver through isTransient', () => {
+  it("the network is the Kafka package's, shared by every driver through isTransient", () => {
     expect([isTransientKafkaError, isTransientPostgresError, isTransientMongoError].map((f) => f(refused))).toEqual([true, false, false]);
     expect([startingPostgres, droppedPostgres, unreachableMongo, refused, named('KafkaJSConnectionError')].map(isTransient)).toEqual([true, true, true, true, true]);
   });

@@ -32,7 +32,10 @@ describe('applyHotSettings', () => {
     const { calls, targets } = setup([1, 3]);
     await applyHotSettings({ CONSUMER_CONCURRENCY: '8' }, targets);
     await applyHotSettings({}, targets);
-    expect(calls).toEqual([[8, 1], [8, 3]]);
+    expect(calls).toEqual([
+      [8, 1],
+      [8, 3],
+    ]);
     expect(targets.logger.level).toBe('info');
   });
 

@@ -37,13 +37,20 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
       env = await cartEnvironment();
       const products = await start('product-service', env.products);
       // Seed 002's sample products, pushed as product events by product-service.
-      for (const [id, body] of [[1, { description: 'IPhone 12', price: 65000, qtyAvailable: 768 }], [2, { description: 'IPhone 13', price: 125000, qtyAvailable: 230 }]] as const) {
+      for (const [id, body] of [
+        [1, { description: 'IPhone 12', price: 65000, qtyAvailable: 768 }],
+        [2, { description: 'IPhone 13', price: 125000, qtyAvailable: 230 }],
+      ] as const) {
         expect((await requestJson(`${products.url}/product-service/products/${id}`, 'PUT', body)).status).toBe(200);
       }
       [cart, query] = await Promise.all([start('cart-service', env.cart), start('cart-query', env.query)]);
       await start('cart-aggregator', env.aggregator('agg-seed'));
       // cart-service knows the products once its own copy has them.
-      await eventually(() => requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: 'probe', itemId: '2', qty: 1 }), (r) => r.status === 200, { what: 'cart-service knows product 2' });
+      await eventually(
+        () => requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: 'probe', itemId: '2', qty: 1 }),
+        (r) => r.status === 200,
+        { what: 'cart-service knows product 2' },
+      );
     });
 
     it('adds item 1 twice and item 2, removes item 2, and reads the priced cart on GET /api/v1/123', async () => {
@@ -54,9 +61,18 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
       const removed = await requestJson(`${cart.url}/api/v1/remove`, 'POST', { customerId: '123', itemId: '2', qty: 1 });
       expect(removed).toEqual({ status: 200, body: { customerId: '123', cartId: '123-1', status: 'OPEN', items: [{ itemId: '1', qty: 2 }], version: 4 } });
 
-      const read = await eventually(() => requestJson(`${query.url}/api/v1/123`), (r) => r.status === 200 && r.body.version === 4, { what: 'the read side at version 4' });
+      const read = await eventually(
+        () => requestJson(`${query.url}/api/v1/123`),
+        (r) => r.status === 200 && r.body.version === 4,
+        { what: 'the read side at version 4' },
+      );
       expect(read.body).toEqual({
-        id: '123', customerId: '123', cartId: '123-1', status: 'OPEN', version: 4, total: 130000,
+        id: '123',
+        customerId: '123',
+        cartId: '123-1',
+        status: 'OPEN',
+        version: 4,
+        total: 130000,
         lines: [{ itemId: '1', productName: 'IPhone 12', unitPrice: 65000, qty: 2, lineTotal: 130000 }],
       });
     });
@@ -69,7 +85,11 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
       const unknown = await requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: '123', itemId: '999', qty: 1 });
       expect(unknown.status).toBe(404);
       expect(unknown.body.error.details).toEqual([{ field: 'itemId', message: 'product 999 does not exist' }]);
-      for (const body of [{ customerId: '123', itemId: '1', qty: 0 }, { customerId: '123', itemId: '1', qty: 1.5 }, { customerId: '123', itemId: '1' }]) {
+      for (const body of [
+        { customerId: '123', itemId: '1', qty: 0 },
+        { customerId: '123', itemId: '1', qty: 1.5 },
+        { customerId: '123', itemId: '1' },
+      ]) {
         const bad = await requestJson(`${cart.url}/api/v1/add`, 'POST', body);
         expect(bad.status).toBe(400);
         expect(bad.body.error.details.map((d: { field: string }) => d.field)).toEqual(['qty']);
@@ -80,9 +100,21 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
 
     it('checks out, closes the cart, and the next add opens a new one', async () => {
       expect((await requestJson(`${cart.url}/api/v1/checkout`, 'POST', { customerId: '123' })).body).toMatchObject({ status: 'CHECKED_OUT', cartId: '123-1' });
-      await eventually(() => requestJson(`${query.url}/api/v1/123`), (r) => r.body.status === 'CHECKED_OUT', { what: 'checked out on the read side' });
-      expect((await requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: '123', itemId: '2', qty: 1 })).body).toMatchObject({ cartId: '123-2', status: 'OPEN', items: [{ itemId: '2', qty: 1 }] });
-      const reopened = await eventually(() => requestJson(`${query.url}/api/v1/123`), (r) => r.body.cartId === '123-2', { what: 'the new cart on the read side' });
+      await eventually(
+        () => requestJson(`${query.url}/api/v1/123`),
+        (r) => r.body.status === 'CHECKED_OUT',
+        { what: 'checked out on the read side' },
+      );
+      expect((await requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: '123', itemId: '2', qty: 1 })).body).toMatchObject({
+        cartId: '123-2',
+        status: 'OPEN',
+        items: [{ itemId: '2', qty: 1 }],
+      });
+      const reopened = await eventually(
+        () => requestJson(`${query.url}/api/v1/123`),
+        (r) => r.body.cartId === '123-2',
+        { what: 'the new cart on the read side' },
+      );
       expect(reopened.body).toMatchObject({ status: 'OPEN', total: 125000, lines: [{ itemId: '2', qty: 1, unitPrice: 125000 }] });
       expect((await requestJson(`${query.url}/api/v1/nobody-here`)).status).toBe(404);
     });
@@ -92,7 +124,11 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
       const accepted = results.filter((r) => r.status === 200).length;
       expect(results.every((r) => r.status === 200 || r.status === 409)).toBe(true);
       expect(accepted).toBeGreaterThan(0);
-      const view = await eventually(() => requestJson(`${query.url}/api/v1/crowd`), (r) => r.status === 200 && r.body.version === accepted, { what: `${accepted} adds on the read side` });
+      const view = await eventually(
+        () => requestJson(`${query.url}/api/v1/crowd`),
+        (r) => r.status === 200 && r.body.version === accepted,
+        { what: `${accepted} adds on the read side` },
+      );
       expect(view.body.lines).toEqual([{ itemId: '1', productName: 'IPhone 12', unitPrice: 65000, qty: accepted, lineTotal: 65000 * accepted }]);
     });
   });
@@ -106,7 +142,11 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
       const cart = await start('cart-service', env.cart);
       const query = await start('cart-query', env.query);
       await start('cart-aggregator', env.aggregator('agg-replay'));
-      await eventually(() => requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: 'r0', itemId: '1', qty: 1 }), (r) => r.status === 200, { what: 'cart-service knows the products' });
+      await eventually(
+        () => requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: 'r0', itemId: '1', qty: 1 }),
+        (r) => r.status === 200,
+        { what: 'cart-service knows the products' },
+      );
       for (let i = 1; i < 30; i++) {
         const customerId = `r${i % 6}`;
         expect((await requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId, itemId: String(1 + (i % 3)), qty: 1 + (i % 2) })).status).toBe(200);
@@ -142,13 +182,21 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
       await produceCartEvents(env.prefix, events);
       const first = await start('cart-aggregator', env.aggregator('agg-crash'));
       const group = `${env.prefix}cart-aggregator`;
-      await eventually(() => committedTotal(group, `${env.prefix}cart-events`), (n) => n >= 1000, { what: 'some progress before the kill', intervalMs: 20 });
+      await eventually(
+        () => committedTotal(group, `${env.prefix}cart-events`),
+        (n) => n >= 1000,
+        { what: 'some progress before the kill', intervalMs: 20 },
+      );
       expect(await first.process.kill('SIGKILL')).toBe('SIGKILL');
       const progressAtKill = await committedTotal(group, `${env.prefix}cart-events`);
       expect(progressAtKill).toBeLessThan(10_000);
 
       await start('cart-aggregator', env.aggregator('agg-crash'));
-      await eventually(() => committedTotal(group, `${env.prefix}cart-events`), (n) => n === 10_000, { what: 'all 10,000 events committed', timeoutMs: 120_000 });
+      await eventually(
+        () => committedTotal(group, `${env.prefix}cart-events`),
+        (n) => n === 10_000,
+        { what: 'all 10,000 events committed', timeoutMs: 120_000 },
+      );
       const records = await readCartDetails(`${env.prefix}cart-details`);
       assertNoDuplicateOutputs(records);
       const final = lastPerKey(records);
@@ -163,11 +211,19 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
       await Promise.all([start('cart-aggregator', env.aggregator('agg-a')), start('cart-aggregator', env.aggregator('agg-b'))]);
       const admin = localKafka('group-check').admin();
       await admin.connect();
-      const described = await eventually(() => admin.describeGroups([`${env.prefix}cart-aggregator`]), (d) => d.groups[0]?.state === 'Stable' && d.groups[0]?.members.length === 2, { what: 'both instances in the group' });
+      const described = await eventually(
+        () => admin.describeGroups([`${env.prefix}cart-aggregator`]),
+        (d) => d.groups[0]?.state === 'Stable' && d.groups[0]?.members.length === 2,
+        { what: 'both instances in the group' },
+      );
       await admin.disconnect();
       expect(described.groups[0]!.members).toHaveLength(2);
       await produceCartEvents(env.prefix, events);
-      await eventually(() => committedTotal(`${env.prefix}cart-aggregator`, `${env.prefix}cart-events`), (n) => n === 3000, { what: 'all 3,000 events committed', timeoutMs: 120_000 });
+      await eventually(
+        () => committedTotal(`${env.prefix}cart-aggregator`, `${env.prefix}cart-events`),
+        (n) => n === 3000,
+        { what: 'all 3,000 events committed', timeoutMs: 120_000 },
+      );
       const records = await readCartDetails(`${env.prefix}cart-details`);
       assertNoDuplicateOutputs(records);
       const final = lastPerKey(records);
@@ -175,4 +231,3 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
     });
   });
 });
-

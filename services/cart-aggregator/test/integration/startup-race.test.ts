@@ -25,7 +25,11 @@ describe('start-up while the broker elects leaders or restarts', () => {
   async function startReadyAndStop(name: string, env: NodeJS.ProcessEnv): Promise<void> {
     const service = await startServiceProcess(name, env);
     try {
-      const ready = await eventually(() => requestJson(`${service.url}/readyz`), (r) => r.status === 200, { what: `${name} ready`, timeoutMs: 120_000, intervalMs: 250 });
+      const ready = await eventually(
+        () => requestJson(`${service.url}/readyz`),
+        (r) => r.status === 200,
+        { what: `${name} ready`, timeoutMs: 120_000, intervalMs: 250 },
+      );
       expect(ready.body.status).toBe('ready');
     } finally {
       expect(await service.process.kill('SIGTERM')).toBe(0);

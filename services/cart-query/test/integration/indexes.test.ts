@@ -13,7 +13,11 @@ describe('cart-query: the cart_view upsert uses the _id index (explain)', () => 
   let db: Db;
 
   const event = (customerId: string, version: number): ConsumedEvent => ({
-    topic: 'cart-details', partition: 0, offset: String(version), key: customerId, recordName: 'dev.eventline.carts.CartDetails',
+    topic: 'cart-details',
+    partition: 0,
+    offset: String(version),
+    key: customerId,
+    recordName: 'dev.eventline.carts.CartDetails',
     envelope: newEnvelope('CartDetails', 'cart-aggregator'),
     value: { customerId, cartId: `cart-${customerId}`, status: 'OPEN', lines: [], total: 0, version } as unknown as CartDetails,
   });

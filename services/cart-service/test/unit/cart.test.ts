@@ -5,7 +5,10 @@ import { cartResource, CartRuleViolation, decide, emptyCart, evolve, type Cart, 
 function run(commands: CartCommand[], cart: Cart = emptyCart('123')): Cart {
   return commands.reduce((state, command) => {
     const events = decide(state, command);
-    return events.reduce((s, e: NewEvent, i) => evolve(s, { ...e, version: state.version + i + 1, streamId: 'cart-123', globalPosition: 0, recordedAt: new Date() } as StoredEvent), state);
+    return events.reduce(
+      (s, e: NewEvent, i) => evolve(s, { ...e, version: state.version + i + 1, streamId: 'cart-123', globalPosition: 0, recordedAt: new Date() } as StoredEvent),
+      state,
+    );
   }, cart);
 }
 
@@ -28,14 +31,31 @@ describe('cart rules', () => {
 
   it('refuses checking out an empty cart', () => {
     expect(() => decide(emptyCart('123'), { kind: 'checkout' })).toThrow('the cart is empty: nothing to check out');
-    const emptied = run([{ kind: 'add', itemId: '1', qty: 1 }, { kind: 'remove', itemId: '1', qty: 1 }]);
+    const emptied = run([
+      { kind: 'add', itemId: '1', qty: 1 },
+      { kind: 'remove', itemId: '1', qty: 1 },
+    ]);
     expect(() => decide(emptied, { kind: 'checkout' })).toThrow(CartRuleViolation);
   });
 
   it('closes the cart at checkout, with its lines; the next add opens a new cart', () => {
-    const cart = run([{ kind: 'add', itemId: '1', qty: 2 }, { kind: 'add', itemId: '3', qty: 1 }]);
+    const cart = run([
+      { kind: 'add', itemId: '1', qty: 2 },
+      { kind: 'add', itemId: '3', qty: 1 },
+    ]);
     expect(decide(cart, { kind: 'checkout' })).toEqual([
-      { type: 'CartCheckedOut', data: { customerId: '123', cartId: '123-1', lines: [{ itemId: '1', qty: 2 }, { itemId: '3', qty: 1 }], version: 3 } },
+      {
+        type: 'CartCheckedOut',
+        data: {
+          customerId: '123',
+          cartId: '123-1',
+          lines: [
+            { itemId: '1', qty: 2 },
+            { itemId: '3', qty: 1 },
+          ],
+          version: 3,
+        },
+      },
     ]);
     const closed = run([{ kind: 'checkout' }], cart);
     expect(cartResource(closed).status).toBe('CHECKED_OUT');

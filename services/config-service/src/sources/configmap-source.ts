@@ -55,7 +55,9 @@ export class ConfigMapSource implements ConfigSource {
       this.connected = true;
     });
     this.restarter = new Restarter(this.informer, {
-      backoff: RESTART_BACKOFF, logger: options.logger, message: 'ConfigMap watch failed; restarting the informer',
+      backoff: RESTART_BACKOFF,
+      logger: options.logger,
+      message: 'ConfigMap watch failed; restarting the informer',
       isRunning: () => !this.stopped,
       onFailure: () => {
         this.connected = false;
@@ -103,7 +105,10 @@ export class ConfigMapSource implements ConfigSource {
   /** client-go's resync: the cached objects delivered again; the store ignores what did not change. */
   private resync(): void {
     if (!this.isSynced()) return;
-    const entries = this.informer.list(this.options.namespace).map((cm) => this.entry(cm)).filter((e): e is SourceEntry => e !== undefined);
+    const entries = this.informer
+      .list(this.options.namespace)
+      .map((cm) => this.entry(cm))
+      .filter((e): e is SourceEntry => e !== undefined);
     this.options.store.replaceAll(entries);
   }
 }

@@ -47,9 +47,11 @@ export class FolderSource implements ConfigSource {
   }
 
   private rescan(): Promise<void> {
-    this.scanning = this.scanning.then(() => this.scan()).catch((error: unknown) => {
-      this.options.logger.error({ err: error, dir: this.options.dir }, 'config folder scan failed');
-    });
+    this.scanning = this.scanning
+      .then(() => this.scan())
+      .catch((error: unknown) => {
+        this.options.logger.error({ err: error, dir: this.options.dir }, 'config folder scan failed');
+      });
     return this.scanning;
   }
 

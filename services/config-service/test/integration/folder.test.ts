@@ -53,7 +53,10 @@ describe('config-service serving a folder (local development)', () => {
 
   it('answers 404 naming the service it has nothing for, and 400 naming the bad parameter', async () => {
     const missing = await requestJson(`${url}/config/order-service`);
-    expect(missing).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'no configuration for service "order-service"', details: { service: 'order-service' } } } });
+    expect(missing).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'no configuration for service "order-service"', details: { service: 'order-service' } } },
+    });
     const bad = await requestJson(`${url}/config/User_Service`);
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('service');
@@ -61,7 +64,10 @@ describe('config-service serving a folder (local development)', () => {
 
   it('streams the state at once and then every change as server-sent events, followed by the kit client', async () => {
     write('cart-query', { LOG_LEVEL: 'info' });
-    await eventually(async () => (await fetch(`${url}/config/cart-query`)).status, (status) => status === 200);
+    await eventually(
+      async () => (await fetch(`${url}/config/cart-query`)).status,
+      (status) => status === 200,
+    );
     const raw = await fetch(`${url}/config/cart-query/watch`);
     expect(raw.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const reader = raw.body!.getReader();
@@ -78,16 +84,25 @@ describe('config-service serving a folder (local development)', () => {
     await eventually(async () => client.isConnected(), Boolean);
 
     write('cart-query', { LOG_LEVEL: 'debug', FEATURE_FLAGS: 'fast-path' });
-    await eventually(async () => client.settings(), (settings) => isDeepStrictEqual(settings, { LOG_LEVEL: 'debug', FEATURE_FLAGS: 'fast-path' }));
+    await eventually(
+      async () => client.settings(),
+      (settings) => isDeepStrictEqual(settings, { LOG_LEVEL: 'debug', FEATURE_FLAGS: 'fast-path' }),
+    );
 
     // A file that does not parse keeps the settings it had.
     writeFileSync(join(dir, 'cart-query.json'), '{"LOG_LEVEL": ');
     write('other-service', { X: '1' });
-    await eventually(async () => (await fetch(`${url}/config/other-service`)).status, (status) => status === 200);
+    await eventually(
+      async () => (await fetch(`${url}/config/other-service`)).status,
+      (status) => status === 200,
+    );
     expect((await requestJson(`${url}/config/cart-query`)).body.settings).toEqual({ LOG_LEVEL: 'debug', FEATURE_FLAGS: 'fast-path' });
 
     unlinkSync(join(dir, 'cart-query.json'));
-    await eventually(async () => client.settings(), (settings) => isDeepStrictEqual(settings, {}));
+    await eventually(
+      async () => client.settings(),
+      (settings) => isDeepStrictEqual(settings, {}),
+    );
     expect(seen).toEqual([{ LOG_LEVEL: 'info' }, { LOG_LEVEL: 'debug', FEATURE_FLAGS: 'fast-path' }, {}]);
     await client.stop();
   });

@@ -19,9 +19,17 @@ describe('a service following config-service without a restart', () => {
   let configService: ConfigService;
   let cartQuery: ServiceProcess;
 
-  const linesAfter = (from: number, message: string) => cartQuery.process.lines.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === message);
+  const linesAfter = (from: number, message: string) =>
+    cartQuery.process.lines
+      .slice(from)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === message);
   const waitForLog = (from: number, message: string) =>
-    eventually(async () => linesAfter(from, message), (found) => found.length > 0, { what: `log "${message}"` }).then((found) => found[found.length - 1]!);
+    eventually(
+      async () => linesAfter(from, message),
+      (found) => found.length > 0,
+      { what: `log "${message}"` },
+    ).then((found) => found[found.length - 1]!);
 
   beforeAll(async () => {
     writeFileSync(file, JSON.stringify({ FEATURE_FLAGS: 'from-start' }));
@@ -33,9 +41,17 @@ describe('a service following config-service without a restart', () => {
     const { port } = await configService.start();
     const { common } = await isolatedKafkaEnvironment();
     cartQuery = await startServiceProcess('cart-query', {
-      ...common, MONGO_URL: urls.mongo, MONGO_DB: uniqueName('carts'), CONFIG_SERVICE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info',
+      ...common,
+      MONGO_URL: urls.mongo,
+      MONGO_DB: uniqueName('carts'),
+      CONFIG_SERVICE_URL: `http://127.0.0.1:${port}`,
+      LOG_LEVEL: 'info',
     });
-    await eventually(async () => (await requestJson(`${cartQuery.url}/readyz`)).status, (status) => status === 200, { timeoutMs: 60_000 });
+    await eventually(
+      async () => (await requestJson(`${cartQuery.url}/readyz`)).status,
+      (status) => status === 200,
+      { timeoutMs: 60_000 },
+    );
   });
 
   afterAll(async () => {
@@ -59,7 +75,11 @@ describe('a service following config-service without a restart', () => {
     // Debug lines now appear (kafkajs' own debug logging goes through the service's logger).
     await eventually(async () => cartQuery.process.lines.slice(from).some((l) => l.includes('"level":"debug"')), Boolean);
     // The consumer rejoined its group with the new concurrency: /readyz checks exactly that.
-    await eventually(async () => (await requestJson(`${cartQuery.url}/readyz`)).status, (status) => status === 200, { timeoutMs: 60_000 });
+    await eventually(
+      async () => (await requestJson(`${cartQuery.url}/readyz`)).status,
+      (status) => status === 200,
+      { timeoutMs: 60_000 },
+    );
     expect(cartQuery.process.child.exitCode).toBeNull();
   });
 
@@ -74,6 +94,10 @@ describe('a service following config-service without a restart', () => {
     expect((await waitForLog(back, 'log level changed')).level).toBe('info');
     expect((await waitForLog(back, 'feature flags changed')).flags).toEqual([]);
     expect((await waitForLog(back, 'consumer concurrency changed')).concurrency).toBe(1);
-    await eventually(async () => (await requestJson(`${cartQuery.url}/readyz`)).status, (status) => status === 200, { timeoutMs: 60_000 });
+    await eventually(
+      async () => (await requestJson(`${cartQuery.url}/readyz`)).status,
+      (status) => status === 200,
+      { timeoutMs: 60_000 },
+    );
   });
 });

@@ -48,15 +48,28 @@ describe('fulfillment-service (seed 001): check-ins as event notifications', () 
     const response = await fetch(`${base}/home/checkin`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: seedBody });
     expect(response.status).toBe(201);
     const checkin = (await response.json()) as { id: string };
-    expect(checkin).toMatchObject({ orderNo: '5960915_106347524.2', jobStatus: 'homecheckedin', location: { latitude: 13.7827811, longitude: 100.5465937 }, checkinDate: '2021-03-18 10:13:43' });
+    expect(checkin).toMatchObject({
+      orderNo: '5960915_106347524.2',
+      jobStatus: 'homecheckedin',
+      location: { latitude: 13.7827811, longitude: 100.5465937 },
+      checkinDate: '2021-03-18 10:13:43',
+    });
 
-    await eventually(async () => published.length, (n) => n === 1, { what: 'the notification on job-checkins' });
+    await eventually(
+      async () => published.length,
+      (n) => n === 1,
+      { what: 'the notification on job-checkins' },
+    );
     const [record] = published;
     expect(record!.key?.toString()).toBe('5960915_106347524.2');
     expect(parseHeaders(record!.headers)).toMatchObject({ eventType: 'JobCheckedIn', source: 'fulfillment-service' });
     const { value } = await new AvroCodec({ registryUrl: urls.registry }).decode(record!.value as Buffer);
     expect(value).toEqual({ checkinId: checkin.id, orderNo: '5960915_106347524.2', internetNo: '8850049302', staffCode: 'cs_eng_ftth', jobStatus: 'homecheckedin' });
-    await eventually(() => mongo.db(database).collection('job_checkins').findOne({}), (d) => d !== null && (d.pendingEvents as unknown[]).length === 0, { what: 'the pending event pulled once published' });
+    await eventually(
+      () => mongo.db(database).collection('job_checkins').findOne({}),
+      (d) => d !== null && (d.pendingEvents as unknown[]).length === 0,
+      { what: 'the pending event pulled once published' },
+    );
   });
 
   it("returns the job's timeline in check-in order", async () => {
@@ -67,13 +80,22 @@ describe('fulfillment-service (seed 001): check-ins as event notifications', () 
     const timeline = await requestJson(`${base}/jobs/5960915_106347524.2`);
     expect(timeline.body.checkins.map((c: { jobStatus: string }) => c.jobStatus)).toEqual(['onroute', 'homecheckedin', 'completed']);
     expect((await requestJson(`${base}/jobs/unknown-job`)).status).toBe(404);
-    await eventually(async () => published.length, (n) => n === 3, { what: 'three notifications' });
+    await eventually(
+      async () => published.length,
+      (n) => n === 3,
+      { what: 'three notifications' },
+    );
   });
 
   it('refuses bad coordinates, dates, statuses and missing fields, naming each; nothing is written or published', async () => {
     const before = await stored();
     const response = await requestJson(`${base}/home/checkin`, 'POST', {
-      ...JSON.parse(seedBody), checkinLatitude: 90.5, checkinLongitude: 181, jobStatus: 'sleeping', checkinDate: '2021-03-18', staffCode: undefined,
+      ...JSON.parse(seedBody),
+      checkinLatitude: 90.5,
+      checkinLongitude: 181,
+      jobStatus: 'sleeping',
+      checkinDate: '2021-03-18',
+      staffCode: undefined,
     });
     expect(response.status).toBe(400);
     expect(response.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['checkinDate', 'checkinLatitude', 'checkinLongitude', 'jobStatus', 'staffCode']);

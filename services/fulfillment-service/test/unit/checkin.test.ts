@@ -23,7 +23,14 @@ describe('check-in validation', () => {
   });
 
   it('names each bad field', () => {
-    const result = checkinBody.safeParse({ ...seed, checkinLatitude: 91, checkinLongitude: -180.5, jobStatus: 'teleported', checkinDate: '2021-13-01 00:00:00', internetNo: undefined });
+    const result = checkinBody.safeParse({
+      ...seed,
+      checkinLatitude: 91,
+      checkinLongitude: -180.5,
+      jobStatus: 'teleported',
+      checkinDate: '2021-13-01 00:00:00',
+      internetNo: undefined,
+    });
     expect(result.success).toBe(false);
     expect(result.error!.issues.map((i) => i.path.join('.')).sort()).toEqual(['checkinDate', 'checkinLatitude', 'checkinLongitude', 'internetNo', 'jobStatus']);
   });

@@ -67,7 +67,13 @@ async function postWithRetries(path: string, payload: unknown, key: string): Pro
       timedOut++;
     }
   }
-  answers.push(await eventually(() => send('POST', path, request), (r) => r.status !== 409, { what: 'the keyed request completed', timeoutMs: 10_000 }));
+  answers.push(
+    await eventually(
+      () => send('POST', path, request),
+      (r) => r.status !== 409,
+      { what: 'the keyed request completed', timeoutMs: 10_000 },
+    ),
+  );
   return { timedOut, answers };
 }
 
@@ -97,7 +103,11 @@ describe('Idempotency-Key: a client that times out and retries applies its comma
     const orders = (await requestJson<{ id: string }[]>(`${platform.gatewayUrl}/order-service/orders?userId=2`)).body;
     expect(orders).toHaveLength(before + 1);
     expect(orders.map((o) => o.id)).toContain(last.body.id);
-    await eventually(async () => (await readWholeTopic(`${platform.prefix}orders`)).filter((m) => m.key?.toString() === last.body.id && m.headers?.['event-type']?.toString() === 'OrderPlaced'), (placed) => placed.length >= 1, { what: 'OrderPlaced published' });
+    await eventually(
+      async () => (await readWholeTopic(`${platform.prefix}orders`)).filter((m) => m.key?.toString() === last.body.id && m.headers?.['event-type']?.toString() === 'OrderPlaced'),
+      (placed) => placed.length >= 1,
+      { what: 'OrderPlaced published' },
+    );
     await settled(platform);
     const placed = (await readWholeTopic(`${platform.prefix}orders`)).filter((m) => m.key?.toString() === last.body.id && m.headers?.['event-type']?.toString() === 'OrderPlaced');
     expect(placed).toHaveLength(1);
@@ -105,7 +115,15 @@ describe('Idempotency-Key: a client that times out and retries applies its comma
 
   it('one check-in and one JobCheckedIn for four sends of one check-in; the same check-in without a key is a 409', async () => {
     const orderNo = `5960915_${run}.2`;
-    const checkin = { internetNo: '8850049302', orderNo, staffCode: 'cs_eng_ftth', jobStatus: 'homecheckedin', checkinLatitude: 13.7827811, checkinLongitude: 100.5465937, checkinDate: '2021-03-18 10:13:43' };
+    const checkin = {
+      internetNo: '8850049302',
+      orderNo,
+      staffCode: 'cs_eng_ftth',
+      jobStatus: 'homecheckedin',
+      checkinLatitude: 13.7827811,
+      checkinLongitude: 100.5465937,
+      checkinDate: '2021-03-18 10:13:43',
+    };
     const { timedOut, answers } = await postWithRetries('/api/SOA/home/checkin', checkin, `checkin-${run}`);
     expect(timedOut).toBeGreaterThan(0);
     const last = answers[answers.length - 1]!;
@@ -123,14 +141,23 @@ describe('Idempotency-Key: a client that times out and retries applies its comma
 
   it('refuses the same key with another body (422), and a malformed key (400), applying nothing', async () => {
     const key = `reuse-${run}`;
-    const first = await send('POST', '/api/v1/add', { body: JSON.stringify({ customerId: `reuse-${run}`, itemId: '1', qty: 1 }), headers: { 'content-type': 'application/json', 'idempotency-key': key } });
+    const first = await send('POST', '/api/v1/add', {
+      body: JSON.stringify({ customerId: `reuse-${run}`, itemId: '1', qty: 1 }),
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    });
     expect(first.status).toBe(200);
     await settled(platform);
     const digest = await stateDigest(platform);
-    const other = await send('POST', '/api/v1/add', { body: JSON.stringify({ customerId: `reuse-${run}`, itemId: '1', qty: 2 }), headers: { 'content-type': 'application/json', 'idempotency-key': key } });
+    const other = await send('POST', '/api/v1/add', {
+      body: JSON.stringify({ customerId: `reuse-${run}`, itemId: '1', qty: 2 }),
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    });
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('idempotency_key_reused');
-    const malformed = await send('POST', '/api/v1/add', { body: JSON.stringify({ customerId: `reuse-${run}`, itemId: '1', qty: 1 }), headers: { 'content-type': 'application/json', 'idempotency-key': '"unterminated' } });
+    const malformed = await send('POST', '/api/v1/add', {
+      body: JSON.stringify({ customerId: `reuse-${run}`, itemId: '1', qty: 1 }),
+      headers: { 'content-type': 'application/json', 'idempotency-key': '"unterminated' },
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe('invalid_idempotency_key');
     expect(await stateDigest(platform)).toBe(digest);
@@ -162,20 +189,36 @@ describe('every public route refuses bad input with a 4xx and writes nothing (pr
   /** The endpoints behind each public route of routes.json, with their parameters as placeholders. */
   const endpoints: Record<string, { method: string; path: string; fields?: string[] }[]> = {
     'user-service': [
-      { method: 'GET', path: '/user-service/users' }, { method: 'GET', path: '/user-service/users/:id' }, { method: 'POST', path: '/user-service/users', fields: ['firstname', 'lastname', 'email'] },
-      { method: 'PUT', path: '/user-service/update', fields: ['id', 'firstname', 'lastname', 'email'] }, { method: 'DELETE', path: '/user-service/users/:id' },
+      { method: 'GET', path: '/user-service/users' },
+      { method: 'GET', path: '/user-service/users/:id' },
+      { method: 'POST', path: '/user-service/users', fields: ['firstname', 'lastname', 'email'] },
+      { method: 'PUT', path: '/user-service/update', fields: ['id', 'firstname', 'lastname', 'email'] },
+      { method: 'DELETE', path: '/user-service/users/:id' },
     ],
     'product-service': [
-      { method: 'GET', path: '/product-service/products' }, { method: 'GET', path: '/product-service/products/:id' }, { method: 'POST', path: '/product-service/products', fields: ['description', 'price', 'qtyAvailable'] },
-      { method: 'PUT', path: '/product-service/products/:id', fields: ['description', 'price', 'qtyAvailable'] }, { method: 'DELETE', path: '/product-service/products/:id' },
+      { method: 'GET', path: '/product-service/products' },
+      { method: 'GET', path: '/product-service/products/:id' },
+      { method: 'POST', path: '/product-service/products', fields: ['description', 'price', 'qtyAvailable'] },
+      { method: 'PUT', path: '/product-service/products/:id', fields: ['description', 'price', 'qtyAvailable'] },
+      { method: 'DELETE', path: '/product-service/products/:id' },
     ],
     'order-service': [
-      { method: 'GET', path: '/order-service/all' }, { method: 'GET', path: '/order-service/orders' }, { method: 'GET', path: '/order-service/orders/:id' },
-      { method: 'POST', path: '/order-service/orders', fields: ['userId', 'productId', 'qty'] }, { method: 'POST', path: '/order-service/orders/:id/cancel' },
+      { method: 'GET', path: '/order-service/all' },
+      { method: 'GET', path: '/order-service/orders' },
+      { method: 'GET', path: '/order-service/orders/:id' },
+      { method: 'POST', path: '/order-service/orders', fields: ['userId', 'productId', 'qty'] },
+      { method: 'POST', path: '/order-service/orders/:id/cancel' },
     ],
-    'cart-service': [{ method: 'POST', path: '/api/v1/add', fields: ['customerId', 'itemId', 'qty'] }, { method: 'POST', path: '/api/v1/remove', fields: ['customerId', 'itemId', 'qty'] }, { method: 'POST', path: '/api/v1/checkout', fields: ['customerId'] }],
+    'cart-service': [
+      { method: 'POST', path: '/api/v1/add', fields: ['customerId', 'itemId', 'qty'] },
+      { method: 'POST', path: '/api/v1/remove', fields: ['customerId', 'itemId', 'qty'] },
+      { method: 'POST', path: '/api/v1/checkout', fields: ['customerId'] },
+    ],
     'cart-query': [{ method: 'GET', path: '/api/v1/:customerId' }],
-    'fulfillment-service': [{ method: 'POST', path: '/api/SOA/home/checkin', fields: ['internetNo', 'orderNo', 'staffCode', 'jobStatus', 'checkinLatitude', 'checkinLongitude', 'checkinDate'] }, { method: 'GET', path: '/api/SOA/jobs/:orderNo' }],
+    'fulfillment-service': [
+      { method: 'POST', path: '/api/SOA/home/checkin', fields: ['internetNo', 'orderNo', 'staffCode', 'jobStatus', 'checkinLatitude', 'checkinLongitude', 'checkinDate'] },
+      { method: 'GET', path: '/api/SOA/jobs/:orderNo' },
+    ],
   };
 
   it('covers every public route of the table', () => {
@@ -186,16 +229,67 @@ describe('every public route refuses bad input with a 4xx and writes nothing (pr
   });
 
   const nasty = fc.constantFrom(
-    '\u0000', 'a\u0000b', '\ud800', '\uffff', '99999999999', '2147483648', '-1', '0', '1e3', '0x10', ' 1', '1.5', 'NaN', '%00', '..', '$ne', '__proto__',
-    'constructor', "'; DROP TABLE users; --", 'x'.repeat(600), '١٢', '🙂'.repeat(30), '', ' ', 'null', 'true', '[]', '{}',
+    '\u0000',
+    'a\u0000b',
+    '\ud800',
+    '\uffff',
+    '99999999999',
+    '2147483648',
+    '-1',
+    '0',
+    '1e3',
+    '0x10',
+    ' 1',
+    '1.5',
+    'NaN',
+    '%00',
+    '..',
+    '$ne',
+    '__proto__',
+    'constructor',
+    "'; DROP TABLE users; --",
+    'x'.repeat(600),
+    '١٢',
+    '🙂'.repeat(30),
+    '',
+    ' ',
+    'null',
+    'true',
+    '[]',
+    '{}',
   );
-  const scalar = fc.oneof(nasty, fc.string({ unit: 'binary', maxLength: 60 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null),
-    fc.constantFrom(2_147_483_647, 2_147_483_648, -2_147_483_649, Number.MAX_SAFE_INTEGER, 1e300, -0, 0.5, 1));
+  const scalar = fc.oneof(
+    nasty,
+    fc.string({ unit: 'binary', maxLength: 60 }),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom(2_147_483_647, 2_147_483_648, -2_147_483_649, Number.MAX_SAFE_INTEGER, 1e300, -0, 0.5, 1),
+  );
   const jsonish: fc.Arbitrary<unknown> = fc.oneof(scalar, fc.array(scalar, { maxLength: 4 }), fc.dictionary(fc.oneof(nasty, fc.string({ maxLength: 12 })), scalar, { maxKeys: 4 }));
   /** A valid value of every body field, each of which a generated body may spoil. */
-  const good: Record<string, unknown> = { id: 1, firstname: 'Neha', lastname: 'Parate', email: 'neha@example.com', description: 'IPad', price: 300, qtyAvailable: 10, userId: 1,
-    productId: 1, qty: 1, customerId: 'fuzz', itemId: '1', internetNo: '8850049302', orderNo: 'fuzz.1', staffCode: 'cs_eng_ftth', jobStatus: 'homecheckedin',
-    checkinLatitude: 13.78, checkinLongitude: 100.54, checkinDate: '2021-03-18 10:13:43' };
+  const good: Record<string, unknown> = {
+    id: 1,
+    firstname: 'Neha',
+    lastname: 'Parate',
+    email: 'neha@example.com',
+    description: 'IPad',
+    price: 300,
+    qtyAvailable: 10,
+    userId: 1,
+    productId: 1,
+    qty: 1,
+    customerId: 'fuzz',
+    itemId: '1',
+    internetNo: '8850049302',
+    orderNo: 'fuzz.1',
+    staffCode: 'cs_eng_ftth',
+    jobStatus: 'homecheckedin',
+    checkinLatitude: 13.78,
+    checkinLongitude: 100.54,
+    checkinDate: '2021-03-18 10:13:43',
+  };
   /** Ways to spoil one valid value: the classes of input that storage cannot hold, and plain wrong types. */
   const spoil = (value: unknown): fc.Arbitrary<unknown> => {
     const text = String(value);
@@ -210,21 +304,49 @@ describe('every public route refuses bad input with a 4xx and writes nothing (pr
     );
   };
   /** The endpoint's own body with one or two fields spoiled, and now and then an unknown key: reaches past the first check. */
-  const shapedBody = (fields: string[]) => fc.record({
-    spoiled: fc.uniqueArray(fc.constantFrom(...fields), { minLength: 1, maxLength: 2 }).chain((names) => fc.tuple(...names.map((name) => spoil(good[name]).map((v) => [name, v] as const)))),
-    extra: fc.oneof({ weight: 5, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.dictionary(fc.oneof(nasty, fc.string({ maxLength: 8 })), scalar, { minKeys: 1, maxKeys: 1 }) }),
-  }).map(({ spoiled, extra }) => JSON.stringify({ ...Object.fromEntries(fields.map((f) => [f, good[f]])), ...Object.fromEntries(spoiled), ...extra }));
-  const rawBody = (fields: string[] | undefined) => fc.oneof(
-    { weight: fields ? 8 : 0, arbitrary: shapedBody(fields ?? ['qty']) },
-    { weight: 1, arbitrary: jsonish.map((value) => JSON.stringify(value) ?? '') },
-    { weight: 1, arbitrary: fc.constantFrom('{"__proto__":{"admin":true},"customerId":"x"}', '{"constructor":{"prototype":{"polluted":1}}}', '{"a":', '[[[[[[[[[[]]]]]]]]]]', 'not json', '', '{"qty":1}{"qty":2}') },
-    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
+  const shapedBody = (fields: string[]) =>
+    fc
+      .record({
+        spoiled: fc
+          .uniqueArray(fc.constantFrom(...fields), { minLength: 1, maxLength: 2 })
+          .chain((names) => fc.tuple(...names.map((name) => spoil(good[name]).map((v) => [name, v] as const)))),
+        extra: fc.oneof(
+          { weight: 5, arbitrary: fc.constant({}) },
+          { weight: 1, arbitrary: fc.dictionary(fc.oneof(nasty, fc.string({ maxLength: 8 })), scalar, { minKeys: 1, maxKeys: 1 }) },
+        ),
+      })
+      .map(({ spoiled, extra }) => JSON.stringify({ ...Object.fromEntries(fields.map((f) => [f, good[f]])), ...Object.fromEntries(spoiled), ...extra }));
+  const rawBody = (fields: string[] | undefined) =>
+    fc.oneof(
+      { weight: fields ? 8 : 0, arbitrary: shapedBody(fields ?? ['qty']) },
+      { weight: 1, arbitrary: jsonish.map((value) => JSON.stringify(value) ?? '') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          '{"__proto__":{"admin":true},"customerId":"x"}',
+          '{"constructor":{"prototype":{"polluted":1}}}',
+          '{"a":',
+          '[[[[[[[[[[]]]]]]]]]]',
+          'not json',
+          '',
+          '{"qty":1}{"qty":2}',
+        ),
+      },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
+    );
+  const queryString = fc.option(
+    fc
+      .dictionary(fc.oneof(fc.constantFrom('userId', 'minVersion', 'id[$ne]', '__proto__', 'q'), fc.string({ maxLength: 8 })), nasty, { maxKeys: 3 })
+      .map((q) => new URLSearchParams(q as Record<string, string>).toString()),
+    { nil: '' },
   );
-  const queryString = fc.option(fc.dictionary(fc.oneof(fc.constantFrom('userId', 'minVersion', 'id[$ne]', '__proto__', 'q'), fc.string({ maxLength: 8 })), nasty, { maxKeys: 3 })
-    .map((q) => new URLSearchParams(q as Record<string, string>).toString()), { nil: '' });
   const pathParam = fc.oneof(nasty, fc.string({ maxLength: 30 }), fc.constantFrom('1', '2', '123', '000000000000000000000000', 'fuzz', 'fuzz.1'));
   // Commands are where bodies meet storage: drawn three times as often as reads.
-  const endpoint = fc.oneof(...Object.values(endpoints).flat().map((e) => ({ weight: e.fields ? 3 : 1, arbitrary: fc.constant(e) })));
+  const endpoint = fc.oneof(
+    ...Object.values(endpoints)
+      .flat()
+      .map((e) => ({ weight: e.fields ? 3 : 1, arbitrary: fc.constant(e) })),
+  );
   const method = fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH') });
   const contentType = fc.constantFrom('application/json', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', undefined);
   const idempotencyKey = fc.option(fc.oneof(fc.uuid(), fc.string({ maxLength: 20 }), fc.constant('"quoted"')), { nil: undefined, freq: 5 });
@@ -259,7 +381,9 @@ describe('every public route refuses bad input with a 4xx and writes nothing (pr
       // One of each class: NUL, lone surrogate, too long, empty, beyond an integer column, fraction, negative, wrong type, operator, missing.
       return [`${text}\u0000`, `\ud800${text}`, text.repeat(200), ' ', 2_147_483_648, 1e300, 0.5, -1, typeof value === 'number' ? text : 7, null, { $ne: value }, undefined];
     };
-    const commands = Object.values(endpoints).flat().filter((e) => e.fields);
+    const commands = Object.values(endpoints)
+      .flat()
+      .filter((e) => e.fields);
     for (const command of commands) {
       const path = command.path.replace(':id', '1');
       for (const field of command.fields!) {
@@ -274,7 +398,13 @@ describe('every public route refuses bad input with a 4xx and writes nothing (pr
 
   it('random requests to every route: below 500, and a refusal changes no table, collection or topic (property-based)', async () => {
     await fc.assert(
-      fc.asyncProperty(endpoint.chain((target) => fc.tuple(fc.constant(target), rawBody(target.fields))), method, fc.array(pathParam, { minLength: 2, maxLength: 2 }), queryString, contentType, idempotencyKey,
+      fc.asyncProperty(
+        endpoint.chain((target) => fc.tuple(fc.constant(target), rawBody(target.fields))),
+        method,
+        fc.array(pathParam, { minLength: 2, maxLength: 2 }),
+        queryString,
+        contentType,
+        idempotencyKey,
         async ([target, body], overrideMethod, params, query, type, key) => {
           let i = 0;
           const path = target.path.replace(/:[A-Za-z]+/g, () => percentEncode(params[i++]!));
@@ -284,7 +414,8 @@ describe('every public route refuses bad input with a 4xx and writes nothing (pr
           if (key !== undefined && /^[\x20-\x7e]*$/.test(key)) headers['idempotency-key'] = key;
           const hasBody = verb !== 'GET' && verb !== 'DELETE';
           await probe(verb, `${path}${query ? `?${query}` : ''}`, hasBody ? body : undefined, headers);
-        }),
+        },
+      ),
       { numRuns: 250, endOnFailure: true },
     );
     // The generators reach both sides: the rule is not checked on refusals alone.
@@ -298,12 +429,18 @@ describe('every public route refuses bad input with a 4xx and writes nothing (pr
     expect(unknownQuery.body.error).toMatchObject({ code: 'unknown_query_parameter', details: [{ field: 'query.id[$ne]' }, { field: 'query.sort' }] });
     const filtered = await send('GET', '/order-service/orders?userId=1&status=PENDING');
     expect(filtered.body.error).toMatchObject({ code: 'unknown_query_parameter', details: [{ field: 'query.status', message: 'unknown query parameter' }] });
-    const proto = await send('POST', '/api/v1/add', { body: '{"__proto__":{"isAdmin":true},"customerId":"p","itemId":"1","qty":1}', headers: { 'content-type': 'application/json' } });
+    const proto = await send('POST', '/api/v1/add', {
+      body: '{"__proto__":{"isAdmin":true},"customerId":"p","itemId":"1","qty":1}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(proto.status).toBe(400);
     expect(proto.body.error.code).toBe('forbidden_key');
     const beyond = await send('GET', '/user-service/users/99999999999');
     expect(beyond.status).toBe(404);
-    const nul = await send('POST', '/user-service/users', { body: JSON.stringify({ firstname: 'a\u0000b', lastname: 'x', email: 'a@b.co' }), headers: { 'content-type': 'application/json' } });
+    const nul = await send('POST', '/user-service/users', {
+      body: JSON.stringify({ firstname: 'a\u0000b', lastname: 'x', email: 'a@b.co' }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(nul.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'firstname', message: 'must not contain the NUL character' }] });
   });
 });

@@ -44,8 +44,16 @@ export async function startPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promise<P
   const { port } = await gateway.start();
   const gatewayUrl = `http://127.0.0.1:${port}`;
   // Ready when order-service holds seed 000's user 1 and product 1, and cart-service knows product 1.
-  await eventually(() => requestJson(`${gatewayUrl}/api/v1/add`, 'POST', { customerId: 'platform-probe', itemId: '1', qty: 1 }), (r) => r.status === 200, { what: 'cart-service knows product 1', timeoutMs: 90_000 });
-  await eventually(() => requestJson(`${gatewayUrl}/order-service/orders`, 'POST', { userId: 1, productId: 1, qty: 1 }), (r) => r.status === 201, { what: 'order-service holds user 1 and product 1', timeoutMs: 90_000 });
+  await eventually(
+    () => requestJson(`${gatewayUrl}/api/v1/add`, 'POST', { customerId: 'platform-probe', itemId: '1', qty: 1 }),
+    (r) => r.status === 200,
+    { what: 'cart-service knows product 1', timeoutMs: 90_000 },
+  );
+  await eventually(
+    () => requestJson(`${gatewayUrl}/order-service/orders`, 'POST', { userId: 1, productId: 1, qty: 1 }),
+    (r) => r.status === 201,
+    { what: 'order-service holds user 1 and product 1', timeoutMs: 90_000 },
+  );
   return {
     gatewayUrl,
     table,
@@ -96,7 +104,12 @@ export async function stateDigest(platform: Platform): Promise<string> {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(platform.prefix)).sort();
     for (const topic of topics) {
       const offsets = await admin.fetchTopicOffsets(topic);
-      hash.update(`${topic}=${offsets.map((o) => `${o.partition}:${o.high}`).sort().join(',')};`);
+      hash.update(
+        `${topic}=${offsets
+          .map((o) => `${o.partition}:${o.high}`)
+          .sort()
+          .join(',')};`,
+      );
     }
   } finally {
     await admin.disconnect();

@@ -12,9 +12,7 @@ describe('loadGatewaySettings (reads the chart route table)', () => {
   });
 
   it('names every bad setting, and a route table that cannot be read', () => {
-    expect(() => loadGatewaySettings({ PORT: 'x', UPSTREAM_USER_SERVICE: 'ftp://a' })).toThrow(
-      /PORT must be an integer.*UPSTREAM_USER_SERVICE must be a URL with scheme http/,
-    );
+    expect(() => loadGatewaySettings({ PORT: 'x', UPSTREAM_USER_SERVICE: 'ftp://a' })).toThrow(/PORT must be an integer.*UPSTREAM_USER_SERVICE must be a URL with scheme http/);
     expect(() => loadGatewaySettings({ ROUTES_FILE: '/nonexistent/routes.json' })).toThrow(ConfigError);
   });
 });

@@ -51,7 +51,10 @@ describe('gateway (in memory)', () => {
       ['user-service', new URL('http://users.test:8001')],
       ['cart-service', new URL('http://cart.test:8002')],
     ]);
-    const byPort = new Map([['8001', users.server], ['8002', cart.server]]);
+    const byPort = new Map([
+      ['8001', users.server],
+      ['8002', cart.server],
+    ]);
     class Upstreams extends Agent {
       override createConnection(options: ClientRequestArgs): Duplex {
         return byPort.get(String(options.port))!.connect();

@@ -61,11 +61,7 @@ describe('matchRoute', () => {
 });
 
 describe('matchPublicRoute', () => {
-  const routes = [
-    route('/', 'prefix', 'root'),
-    route('/internal/', 'prefix', 'internal', false),
-    route('/public/', 'prefix', 'public'),
-  ];
+  const routes = [route('/', 'prefix', 'root'), route('/internal/', 'prefix', 'internal', false), route('/public/', 'prefix', 'public')];
 
   it('excludes a route that is not public, even when a public route would match too', () => {
     expect(matchRoute(routes, '/internal/x')?.service).toBe('internal');

@@ -31,11 +31,16 @@ export function ledgerRecord(key: string, entry: LedgerEntry): Message {
 export async function movedRecords(kafka: Kafka, prefix: string, dlq: string, groupId: string, logger: Logger): Promise<Set<string>> {
   const moved = new Set<string>();
   const mine = `${dlq}/`;
-  await readTopicToEnd(kafka, prefix + REDRIVE_LEDGER_TOPIC, (message) => {
-    const key = message.key?.toString();
-    if (!key?.startsWith(mine)) return;
-    if (message.value === null) moved.delete(key);
-    else moved.add(key);
-  }, { groupId: `${groupId}.ledger`, logger, idleMs: 5_000, retry: { logger, deadlineMs: 60_000 } });
+  await readTopicToEnd(
+    kafka,
+    prefix + REDRIVE_LEDGER_TOPIC,
+    (message) => {
+      const key = message.key?.toString();
+      if (!key?.startsWith(mine)) return;
+      if (message.value === null) moved.delete(key);
+      else moved.add(key);
+    },
+    { groupId: `${groupId}.ledger`, logger, idleMs: 5_000, retry: { logger, deadlineMs: 60_000 } },
+  );
   return moved;
 }

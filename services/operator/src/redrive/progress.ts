@@ -29,7 +29,10 @@ export function decodeCounts(metadata: string | null | undefined): RedriveCounts
 }
 
 export const addCounts = (a: RedriveCounts, b: RedriveCounts): RedriveCounts => ({
-  moved: a.moved + b.moved, skipped: a.skipped + b.skipped, matched: a.matched + b.matched, alreadyMoved: a.alreadyMoved + b.alreadyMoved,
+  moved: a.moved + b.moved,
+  skipped: a.skipped + b.skipped,
+  matched: a.matched + b.matched,
+  alreadyMoved: a.alreadyMoved + b.alreadyMoved,
 });
 
 /** Whether a partition whose next offset is `committed` has nothing left below its end offset. */

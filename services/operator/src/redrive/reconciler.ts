@@ -62,13 +62,29 @@ export class RedriveReconciler {
       const dlq = deadLetterTopic(this.options.prefix + redrive.spec.topic);
       const ends = await this.dlqEndOffsets(dlq);
       if (!ends) {
-        await this.patch(redrive, { phase: 'Failed', completionTime: new Date().toISOString() }, { status: 'False', reason: 'TopicNotFound', message: `topic ${dlq} does not exist` });
+        await this.patch(
+          redrive,
+          { phase: 'Failed', completionTime: new Date().toISOString() },
+          { status: 'False', reason: 'TopicNotFound', message: `topic ${dlq} does not exist` },
+        );
         await this.options.events.record(redrive, redriveKind, 'Warning', 'TopicNotFound', `topic ${dlq} does not exist`);
         return;
       }
       endOffsets = ends;
-      await this.patch(redrive, { phase: 'Running', startTime: new Date().toISOString(), endOffsets, consumerGroup: groupId, recordsMoved: 0, recordsSkipped: 0, recordsMatched: 0, recordsAlreadyMoved: 0 },
-        { status: 'False', reason: 'Running', message: `moving records of ${dlq} below offsets ${endOffsets.map((e) => `${e.partition}:${e.offset}`).join(', ')}` });
+      await this.patch(
+        redrive,
+        {
+          phase: 'Running',
+          startTime: new Date().toISOString(),
+          endOffsets,
+          consumerGroup: groupId,
+          recordsMoved: 0,
+          recordsSkipped: 0,
+          recordsMatched: 0,
+          recordsAlreadyMoved: 0,
+        },
+        { status: 'False', reason: 'Running', message: `moving records of ${dlq} below offsets ${endOffsets.map((e) => `${e.partition}:${e.offset}`).join(', ')}` },
+      );
       await this.options.events.record(redrive, redriveKind, 'Normal', 'Started', `${redrive.spec.dryRun ? 'counting' : 'moving'} records of ${dlq} back to ${redrive.spec.topic}`);
     }
 
@@ -76,15 +92,23 @@ export class RedriveReconciler {
     let run = this.runs.get(uid);
     if (!run) {
       run = new RedriveRun({
-        kafka: this.options.kafka, logger: this.options.logger, redrive, prefix: this.options.prefix, groupId,
-        endOffsets: new Map(endOffsets.map((e) => [e.partition, BigInt(e.offset)])), sessionTimeoutMs: this.options.sessionTimeoutMs,
+        kafka: this.options.kafka,
+        logger: this.options.logger,
+        redrive,
+        prefix: this.options.prefix,
+        groupId,
+        endOffsets: new Map(endOffsets.map((e) => [e.partition, BigInt(e.offset)])),
+        sessionTimeoutMs: this.options.sessionTimeoutMs,
         maxRecordsPerTransaction: this.options.recordsPerTransaction,
       });
       this.runs.set(uid, run);
       void run.start();
     }
     const outcome = await Promise.race([
-      run.done.then((counts) => ({ counts }), (error: unknown) => ({ error })),
+      run.done.then(
+        (counts) => ({ counts }),
+        (error: unknown) => ({ error }),
+      ),
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 50)),
     ]);
     if (outcome === undefined) {
@@ -94,7 +118,11 @@ export class RedriveReconciler {
     this.runs.delete(uid);
     if ('error' in outcome) throw outcome.error;
     const summary = this.describe(redrive, outcome.counts);
-    await this.patch(redrive, { ...this.countsStatus(redrive, outcome.counts), phase: 'Completed', completionTime: new Date().toISOString() }, { status: 'True', reason: 'Completed', message: summary });
+    await this.patch(
+      redrive,
+      { ...this.countsStatus(redrive, outcome.counts), phase: 'Completed', completionTime: new Date().toISOString() },
+      { status: 'True', reason: 'Completed', message: summary },
+    );
     await this.options.events.record(redrive, redriveKind, 'Normal', 'Completed', summary);
   }
 
@@ -115,10 +143,15 @@ export class RedriveReconciler {
   }
 
   private async dlqEndOffsets(dlq: string): Promise<{ partition: number; offset: string }[] | undefined> {
-    return withAdmin(this.options.kafka, `reading the end offsets of ${dlq}`, async (admin) => {
-      if (!(await admin.listTopics()).includes(dlq)) return undefined;
-      return (await admin.fetchTopicOffsets(dlq)).map((p) => ({ partition: p.partition, offset: p.high }));
-    }, { logger: this.log, deadlineMs: 30_000 });
+    return withAdmin(
+      this.options.kafka,
+      `reading the end offsets of ${dlq}`,
+      async (admin) => {
+        if (!(await admin.listTopics()).includes(dlq)) return undefined;
+        return (await admin.fetchTopicOffsets(dlq)).map((p) => ({ partition: p.partition, offset: p.high }));
+      },
+      { logger: this.log, deadlineMs: 30_000 },
+    );
   }
 
   private countsStatus(redrive: Redrive, counts: RedriveCounts): Partial<RedriveStatus> {

@@ -96,7 +96,13 @@ export class RedriveRun {
     this.moved = await movedRecords(kafka, this.options.prefix, this.dlq, groupId, logger);
     const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
     // A dry run reads under a group of its own that commits nothing.
-    const consumer = kafka.consumer({ groupId: this.dryRun ? `${groupId}.dry-run` : groupId, readUncommitted: false, maxWaitTimeInMs: 250, sessionTimeout, heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)) });
+    const consumer = kafka.consumer({
+      groupId: this.dryRun ? `${groupId}.dry-run` : groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 250,
+      sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+    });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;
@@ -106,11 +112,15 @@ export class RedriveRun {
       // The transactional id is the Redrive's: a successor (after a crash, on another replica) fences this one.
       this.producer = kafka.producer({ transactionalId: groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 15_000, allowAutoTopicCreation: false });
     }
-    await retryKafka(`starting redrive ${groupId}`, async () => {
-      await this.producer?.connect();
-      await consumer.connect();
-      await consumer.subscribe({ topic: this.dlq, fromBeginning: true });
-    }, { logger, deadlineMs: 60_000 });
+    await retryKafka(
+      `starting redrive ${groupId}`,
+      async () => {
+        await this.producer?.connect();
+        await consumer.connect();
+        await consumer.subscribe({ topic: this.dlq, fromBeginning: true });
+      },
+      { logger, deadlineMs: 60_000 },
+    );
     const idleMs = this.options.idleMs ?? 3_000;
     this.idleTimer = setInterval(() => {
       if (this.joined && Date.now() - this.lastProgress > idleMs) void this.end();
@@ -191,7 +201,12 @@ export class RedriveRun {
     const transaction = await this.producer!.transaction();
     try {
       if (outputs.length > 0) {
-        await transaction.sendBatch({ topicMessages: [{ topic: this.source, messages: outputs }, { topic: this.options.prefix + REDRIVE_LEDGER_TOPIC, messages: ledger }] });
+        await transaction.sendBatch({
+          topicMessages: [
+            { topic: this.source, messages: outputs },
+            { topic: this.options.prefix + REDRIVE_LEDGER_TOPIC, messages: ledger },
+          ],
+        });
       }
       const committed: PartitionOffset & { metadata: string } = { partition, offset: nextOffset.toString(), metadata: encodeCounts(counts) };
       await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic: this.dlq, partitions: [committed] }] });

@@ -18,5 +18,4 @@ export const readModels: Record<ReplayService, ReadModel> = {
   'cart-aggregator': { topics: ['cart-events'], command: ['node', 'services/cart-aggregator/dist/replay.js'], switchable: false, leavesBehind: false },
 };
 
-export const switchRequested = (service: ReplayService, switchWhenCaughtUp: boolean | undefined): boolean =>
-  readModels[service].switchable && switchWhenCaughtUp !== false;
+export const switchRequested = (service: ReplayService, switchWhenCaughtUp: boolean | undefined): boolean => readModels[service].switchable && switchWhenCaughtUp !== false;

@@ -2,7 +2,17 @@ import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1P
 import type { Kafka } from 'kafkajs';
 import { withAdmin } from '@eventline/kafka';
 import type { Logger } from '@eventline/observability';
-import { controllerReference, ensureFinalizer, isBeingDeleted, removeFinalizer, setCondition, statusCodeOf, type EventRecorder, type ReconcileResult, type ResourceClient } from '@eventline/operator-kit';
+import {
+  controllerReference,
+  ensureFinalizer,
+  isBeingDeleted,
+  removeFinalizer,
+  setCondition,
+  statusCodeOf,
+  type EventRecorder,
+  type ReconcileResult,
+  type ResourceClient,
+} from '@eventline/operator-kit';
 import { deleteGroupWhenEmpty } from '../consumer-groups';
 import { FINALIZER, replayKind } from '../kinds';
 import { replayGroupId, replayJob, replayJobName } from './job';
@@ -84,14 +94,15 @@ export class ReplayReconciler {
     const startTime = status.startTime ?? new Date().toISOString();
     const outcome = jobOutcome(job);
     const progress = await this.progress(groupId, replay).catch((error: unknown) => {
-      this.log.warn({ err: error, groupId }, 'could not read the replay group\'s offsets');
+      this.log.warn({ err: error, groupId }, "could not read the replay group's offsets");
       return undefined;
     });
     const now = new Date();
     // Once the replay ended it deletes its group: the offsets then say nothing, the last reading stays.
-    const measured: Partial<ReplayStatus> = progress && (progress.applied > 0 || !status.eventsApplied)
-      ? { eventsApplied: progress.applied, eventsPerSecond: eventsPerSecond(progress.applied, startTime, now), lag: { total: progress.total, partitions: progress.partitions } }
-      : {};
+    const measured: Partial<ReplayStatus> =
+      progress && (progress.applied > 0 || !status.eventsApplied)
+        ? { eventsApplied: progress.applied, eventsPerSecond: eventsPerSecond(progress.applied, startTime, now), lag: { total: progress.total, partitions: progress.partitions } }
+        : {};
     const base: Partial<ReplayStatus> = { job: job.metadata?.name, consumerGroup: groupId, startTime, ...measured };
 
     if (outcome === 'failed') {
@@ -110,15 +121,19 @@ export class ReplayReconciler {
       const message = switched
         ? `${service} reads from the rebuilt read model${served ? ` (generation ${served})` : ''}`
         : `${service}'s read model rebuilt and caught up; reads not switched`;
-      await this.patch(replay, { ...base, lag, phase, completionTime: now.toISOString(), ...(served ? { servedGeneration: served } : {}) }, { status: 'True', reason: phase, message });
+      await this.patch(
+        replay,
+        { ...base, lag, phase, completionTime: now.toISOString(), ...(served ? { servedGeneration: served } : {}) },
+        { status: 'True', reason: phase, message },
+      );
       await this.options.events.record(replay, replayKind, 'Normal', phase, message);
       // The replay deletes its group itself where its user may (locally); under per-service ACLs only
       // the operator may, once the group's offsets have been read for the status above.
       const deleted = await deleteGroupWhenEmpty(this.options.kafka, groupId, this.log).catch((error: unknown) => {
-        this.log.warn({ err: error, groupId }, 'could not delete the finished replay\'s group');
+        this.log.warn({ err: error, groupId }, "could not delete the finished replay's group");
         return false;
       });
-      if (!deleted) this.log.info({ groupId }, 'the finished replay\'s group stays until its Replay is deleted');
+      if (!deleted) this.log.info({ groupId }, "the finished replay's group stays until its Replay is deleted");
       return;
     }
     const caughtUp = progress?.caughtUp === true && progress.applied > 0;
@@ -159,33 +174,43 @@ export class ReplayReconciler {
   private async progress(groupId: string, replay: Replay) {
     const topics = readModels[replay.spec.service].topics.map((t) => this.options.prefix + t);
     const timestamp = replay.spec.from?.position === 'timestamp' && replay.spec.from.timestamp ? new Date(replay.spec.from.timestamp).getTime() : undefined;
-    return withAdmin(this.options.kafka, `reading the lag of ${groupId}`, async (admin) => {
-      const committed = new Map<string, bigint>();
-      for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
-        for (const { partition, offset } of partitions) if (BigInt(offset) >= 0n) committed.set(`${topic}/${partition}`, BigInt(offset));
-      }
-      const positions: PartitionPosition[] = [];
-      for (const topic of topics) {
-        const starts = timestamp === undefined ? undefined : new Map((await admin.fetchTopicOffsetsByTimestamp(topic, timestamp)).map((p) => [p.partition, BigInt(p.offset)]));
-        for (const { partition, low, high } of await admin.fetchTopicOffsets(topic)) {
-          const end = BigInt(high);
-          const start = starts?.get(partition) ?? BigInt(low);
-          positions.push({ topic: topic.slice(this.options.prefix.length), partition, start: start < 0n ? end : start, end, committed: committed.get(`${topic}/${partition}`) });
+    return withAdmin(
+      this.options.kafka,
+      `reading the lag of ${groupId}`,
+      async (admin) => {
+        const committed = new Map<string, bigint>();
+        for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
+          for (const { partition, offset } of partitions) if (BigInt(offset) >= 0n) committed.set(`${topic}/${partition}`, BigInt(offset));
         }
-      }
-      return replayProgress(positions);
-    }, { logger: this.log, deadlineMs: 10_000 });
+        const positions: PartitionPosition[] = [];
+        for (const topic of topics) {
+          const starts = timestamp === undefined ? undefined : new Map((await admin.fetchTopicOffsetsByTimestamp(topic, timestamp)).map((p) => [p.partition, BigInt(p.offset)]));
+          for (const { partition, low, high } of await admin.fetchTopicOffsets(topic)) {
+            const end = BigInt(high);
+            const start = starts?.get(partition) ?? BigInt(low);
+            positions.push({ topic: topic.slice(this.options.prefix.length), partition, start: start < 0n ? end : start, end, committed: committed.get(`${topic}/${partition}`) });
+          }
+        }
+        return replayProgress(positions);
+      },
+      { logger: this.log, deadlineMs: 10_000 },
+    );
   }
 
   /** A replay from a timestamp: the group's offsets set to it before the Job's consumer joins. */
   private async startAt(groupId: string, service: keyof typeof readModels, timestamp: string): Promise<void> {
     const at = new Date(timestamp).getTime();
-    await withAdmin(this.options.kafka, `setting ${groupId} to ${timestamp}`, async (admin) => {
-      for (const topic of readModels[service].topics.map((t) => this.options.prefix + t)) {
-        const partitions = (await admin.fetchTopicOffsetsByTimestamp(topic, at)).map(({ partition, offset }) => ({ partition, offset }));
-        await admin.setOffsets({ groupId, topic, partitions });
-      }
-    }, { logger: this.log, deadlineMs: 30_000 });
+    await withAdmin(
+      this.options.kafka,
+      `setting ${groupId} to ${timestamp}`,
+      async (admin) => {
+        for (const topic of readModels[service].topics.map((t) => this.options.prefix + t)) {
+          const partitions = (await admin.fetchTopicOffsetsByTimestamp(topic, at)).map(({ partition, offset }) => ({ partition, offset }));
+          await admin.setOffsets({ groupId, topic, partitions });
+        }
+      },
+      { logger: this.log, deadlineMs: 30_000 },
+    );
   }
 
   private async podTemplate(namespace: string, service: string): Promise<V1PodTemplateSpec | undefined> {
@@ -205,7 +230,7 @@ export class ReplayReconciler {
       const pods = await this.core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${jobName}` });
       return replayResultOf(pods.items);
     } catch (error) {
-      this.log.warn({ err: error, job: jobName }, 'could not read the replay pod\'s result');
+      this.log.warn({ err: error, job: jobName }, "could not read the replay pod's result");
       return undefined;
     }
   }

@@ -40,7 +40,17 @@ async function prepare(api: TestApiServer, namespace: string): Promise<OperatorC
   ok(['wait', '--for=condition=Established', '--timeout=60s', 'crd/replays.eventline.dev', 'crd/redrives.eventline.dev']);
   ok(['create', 'namespace', namespace]);
   ok(['create', 'serviceaccount', 'operator', '-n', namespace]);
-  const rbac = runToolOk(kubeTools().helm, ['template', 'eventline', chart, '-f', join(chart, 'values-kind.yaml'), '--namespace', namespace, '--show-only', 'templates/operator-rbac.yaml']);
+  const rbac = runToolOk(kubeTools().helm, [
+    'template',
+    'eventline',
+    chart,
+    '-f',
+    join(chart, 'values-kind.yaml'),
+    '--namespace',
+    namespace,
+    '--show-only',
+    'templates/operator-rbac.yaml',
+  ]);
   ok(['apply', '-n', namespace, '-f', '-'], rbac);
   const operatorKubeconfig = await api.serviceAccountKubeconfig(namespace, 'operator');
   return {
@@ -62,7 +72,10 @@ export async function startOperator(cluster: OperatorCluster, env: NodeJS.Proces
   try {
     const ledger = `${env.KAFKA_NAME_PREFIX ?? ''}${redriveLedgerTopic.name}`;
     if (!(await admin.listTopics()).includes(ledger)) {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: ledger, numPartitions: redriveLedgerTopic.partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic: ledger, numPartitions: redriveLedgerTopic.partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      });
     }
   } finally {
     await admin.disconnect();
@@ -103,7 +116,10 @@ export async function readRecords(kafka: Kafka, topic: string, idleMs = 1500): P
   const seen: KafkaMessage[] = [];
   let joined = false;
   let last = Date.now();
-  reader.on(reader.events.GROUP_JOIN, () => { joined = true; last = Date.now(); });
+  reader.on(reader.events.GROUP_JOIN, () => {
+    joined = true;
+    last = Date.now();
+  });
   await reader.run({
     eachMessage: async ({ partition, message }) => {
       if (BigInt(message.offset) < (ends.get(partition) ?? 0n)) seen.push(message);

@@ -6,7 +6,10 @@ import { getObject, readRecords, readyStatus, startOperator, startOperatorCluste
 
 const logger = createLogger('redrive-test', 'silent');
 
-interface Order { id: string; amount: number }
+interface Order {
+  id: string;
+  amount: number;
+}
 
 /**
  * A real consumer that dead-letters orders above a configured amount; after the "fix" (the limit
@@ -17,13 +20,23 @@ class OrdersConsumer {
   rejectAbove = 100;
   private consumer: EventConsumer | undefined;
 
-  constructor(private readonly kafka: Kafka, private readonly prefix: string, private readonly topic: string) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly prefix: string,
+    private readonly topic: string,
+  ) {}
 
   async start(): Promise<void> {
     const producer = createProducer(this.kafka);
     await producer.connect();
     this.consumer = new EventConsumer({
-      kafka: this.kafka, producer, logger, topicPrefix: this.prefix, topics: [this.topic], groupId: `${this.prefix}${this.topic}-consumer`, sessionTimeoutMs: 6000,
+      kafka: this.kafka,
+      producer,
+      logger,
+      topicPrefix: this.prefix,
+      topics: [this.topic],
+      groupId: `${this.prefix}${this.topic}-consumer`,
+      sessionTimeoutMs: 6000,
       decode: async (value) => ({ value: JSON.parse(value.toString()) as Order, recordName: 'Order' }),
       handler: async (event) => {
         const order = event.value as Order;
@@ -89,14 +102,21 @@ describe('Redrive, reconciled by the operator on a real API server, against real
     consumers.push(consumer);
     await consumer.start();
     const ids = await publish(kafka, prefix + topic, orders);
-    await eventually(async () => (await readRecords(kafka, `${prefix}${topic}.dlq`)).length, (n) => n === expected, { what: `${expected} dead letters`, timeoutMs: 60_000 });
+    await eventually(
+      async () => (await readRecords(kafka, `${prefix}${topic}.dlq`)).length,
+      (n) => n === expected,
+      { what: `${expected} dead letters`, timeoutMs: 60_000 },
+    );
     return { consumer, ids };
   }
 
   it('moves the matching dead letters back once: the fixed consumer handles each exactly once; applying again moves nothing more', async () => {
     const orders = [
-      { type: 'OrderPlaced', amount: 10 }, { type: 'OrderPlaced', amount: 500 }, { type: 'OrderPlaced', amount: 20 },
-      { type: 'OrderPlaced', amount: 700 }, { type: 'OrderCancelled', amount: 900 },
+      { type: 'OrderPlaced', amount: 10 },
+      { type: 'OrderPlaced', amount: 500 },
+      { type: 'OrderPlaced', amount: 20 },
+      { type: 'OrderPlaced', amount: 700 },
+      { type: 'OrderCancelled', amount: 900 },
     ];
     const { consumer, ids } = await deadLettered('orders', orders, 3);
     expect([...consumer.handled.keys()].sort()).toEqual([ids[0], ids[2]].sort());
@@ -104,17 +124,31 @@ describe('Redrive, reconciled by the operator on a real API server, against real
     const operator = await startOperator(cluster, { ...common, POD_NAME: 'operator-a' });
     processes.push(operator);
     // A dry run first: counts, moves nothing.
-    expect(cluster.kubectl(['apply', '-f', '-'], redrive('orders-dry', '{ topic: orders, dryRun: true, filter: { eventTypes: [OrderPlaced], errorContains: above the limit } }')).status).toBe(0);
-    const dry = await eventually(async () => getObject(cluster, 'redrive/orders-dry'), (o) => readyStatus(o) === 'True', { what: 'the dry run done', timeoutMs: 60_000 });
+    expect(
+      cluster.kubectl(['apply', '-f', '-'], redrive('orders-dry', '{ topic: orders, dryRun: true, filter: { eventTypes: [OrderPlaced], errorContains: above the limit } }')).status,
+    ).toBe(0);
+    const dry = await eventually(
+      async () => getObject(cluster, 'redrive/orders-dry'),
+      (o) => readyStatus(o) === 'True',
+      { what: 'the dry run done', timeoutMs: 60_000 },
+    );
     expect(dry!.status).toMatchObject({ phase: 'Completed', recordsMatched: 2, recordsSkipped: 1, recordsMoved: 0 });
 
     consumer.rejectAbove = 1000; // the fix
     const manifest = redrive('orders-back', '{ topic: orders, filter: { eventTypes: [OrderPlaced] } }');
     expect(cluster.kubectl(['apply', '-f', '-'], manifest).status).toBe(0);
-    const done = await eventually(async () => getObject(cluster, 'redrive/orders-back'), (o) => readyStatus(o) === 'True', { what: 'the redrive done', timeoutMs: 60_000 });
+    const done = await eventually(
+      async () => getObject(cluster, 'redrive/orders-back'),
+      (o) => readyStatus(o) === 'True',
+      { what: 'the redrive done', timeoutMs: 60_000 },
+    );
     expect(done!.status).toMatchObject({ phase: 'Completed', recordsMoved: 2, recordsSkipped: 1, observedGeneration: 1 });
     expect(done!.metadata.finalizers).toEqual(['eventline.dev/cleanup']);
-    await eventually(async () => consumer.handled.size, (n) => n === 4, { what: 'both redriven orders handled' });
+    await eventually(
+      async () => consumer.handled.size,
+      (n) => n === 4,
+      { what: 'both redriven orders handled' },
+    );
     expect([...consumer.handled.keys()].sort()).toEqual([ids[0], ids[1], ids[2], ids[3]].sort());
 
     // Applied again: unchanged, nothing moves twice (the resync reconciles it again meanwhile).
@@ -136,15 +170,30 @@ describe('Redrive, reconciled by the operator on a real API server, against real
     // Two more Redrives of the same topic at once, with no filter: they run one after the other, and
     // neither moves again what orders-back moved (the redrive ledger); only the cancelled order goes.
     expect(cluster.kubectl(['apply', '-f', '-'], `${redrive('orders-all', '{ topic: orders }')}---\n${redrive('orders-all-again', '{ topic: orders }')}`).status).toBe(0);
-    const all = await eventually(async () => getObject(cluster, 'redrive/orders-all'), (o) => readyStatus(o) === 'True', { what: 'orders-all done', timeoutMs: 60_000 });
+    const all = await eventually(
+      async () => getObject(cluster, 'redrive/orders-all'),
+      (o) => readyStatus(o) === 'True',
+      { what: 'orders-all done', timeoutMs: 60_000 },
+    );
     expect(all!.status).toMatchObject({ phase: 'Completed', recordsMoved: 1, recordsAlreadyMoved: 2, recordsSkipped: 0 });
-    const again = await eventually(async () => getObject(cluster, 'redrive/orders-all-again'), (o) => readyStatus(o) === 'True', { what: 'orders-all-again done', timeoutMs: 60_000 });
+    const again = await eventually(
+      async () => getObject(cluster, 'redrive/orders-all-again'),
+      (o) => readyStatus(o) === 'True',
+      { what: 'orders-all-again done', timeoutMs: 60_000 },
+    );
     expect(again!.status).toMatchObject({ phase: 'Completed', recordsMoved: 0, recordsAlreadyMoved: 3, recordsSkipped: 0 });
     // It had waited, saying why (the same creation second: the name decides which goes first).
-    const againEvents = JSON.parse(cluster.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=orders-all-again', '-o', 'json']).stdout).items as { reason: string; message: string }[];
+    const againEvents = JSON.parse(cluster.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=orders-all-again', '-o', 'json']).stdout).items as {
+      reason: string;
+      message: string;
+    }[];
     expect(againEvents).toContainEqual(expect.objectContaining({ reason: 'Waiting', message: 'waits for redrive/orders-all: one Redrive of orders runs at a time' }));
     expect(new Date(again!.status.startTime).getTime()).toBeGreaterThanOrEqual(new Date(all!.status.completionTime).getTime() - 1000);
-    await eventually(async () => consumer.handled.size, (n) => n === 5, { what: 'the cancelled order handled' });
+    await eventually(
+      async () => consumer.handled.size,
+      (n) => n === 5,
+      { what: 'the cancelled order handled' },
+    );
     const movedOnce = (await readRecords(kafka, `${prefix}orders`)).filter((m) => header(m, 'redrive-count') !== undefined);
     expect(movedOnce.map((m) => header(m, 'event-id')).sort()).toEqual([ids[1], ids[3], ids[4]].sort());
     expect([...consumer.handled.values()]).toEqual([1, 1, 1, 1, 1]);
@@ -164,22 +213,38 @@ describe('Redrive, reconciled by the operator on a real API server, against real
     ['right after a commit, before its status update', 'redrive.after-commit', 'refunds'],
   ])('moves each record once when the operator is killed midway (%s) and another replica takes over', async (_when, failpoint, topic) => {
     const count = 8;
-    const { consumer, ids } = await deadLettered(topic, Array.from({ length: count }, () => ({ type: 'PaymentTaken', amount: 5000 })), count);
+    const { consumer, ids } = await deadLettered(
+      topic,
+      Array.from({ length: count }, () => ({ type: 'PaymentTaken', amount: 5000 })),
+      count,
+    );
     consumer.rejectAbove = 10_000;
     // One record per transaction; the first replica kills itself (SIGKILL) at the failpoint of its first one.
     const dying = await startOperator(cluster, { ...common, POD_NAME: 'operator-dying', REDRIVE_RECORDS_PER_TRANSACTION: '1', EVENTLINE_FAILPOINTS: failpoint });
     processes.push(dying);
-    await eventually(async () => getObject(cluster, 'lease/eventline-operator'), (l) => l?.spec?.holderIdentity === 'operator-dying', { what: 'operator-dying leading' });
+    await eventually(
+      async () => getObject(cluster, 'lease/eventline-operator'),
+      (l) => l?.spec?.holderIdentity === 'operator-dying',
+      { what: 'operator-dying leading' },
+    );
     expect(cluster.kubectl(['apply', '-f', '-'], redrive(`${topic}-back`, `{ topic: ${topic} }`)).status).toBe(0);
     expect(await dying.process.exited).toBe('SIGKILL');
     expect(consumer.handled.size).toBeLessThan(count);
 
     const successor = await startOperator(cluster, { ...common, POD_NAME: 'operator-successor', REDRIVE_RECORDS_PER_TRANSACTION: '1' });
     processes.push(successor);
-    const done = await eventually(async () => getObject(cluster, `redrive/${topic}-back`), (o) => readyStatus(o) === 'True', { what: 'the redrive done by the successor', timeoutMs: 90_000 });
+    const done = await eventually(
+      async () => getObject(cluster, `redrive/${topic}-back`),
+      (o) => readyStatus(o) === 'True',
+      { what: 'the redrive done by the successor', timeoutMs: 90_000 },
+    );
     expect(done!.status).toMatchObject({ phase: 'Completed', recordsMoved: count, recordsSkipped: 0 });
     expect(getObject(cluster, 'lease/eventline-operator')!.spec.holderIdentity).toBe('operator-successor');
-    await eventually(async () => consumer.handled.size, (n) => n === count, { what: 'every payment handled' });
+    await eventually(
+      async () => consumer.handled.size,
+      (n) => n === count,
+      { what: 'every payment handled' },
+    );
     const redriven = (await readRecords(kafka, `${prefix}${topic}`)).filter((m) => header(m, 'redrive-count') !== undefined);
     expect(redriven.map((m) => header(m, 'event-id')).sort()).toEqual([...ids].sort());
     expect(new Set(redriven.map((m) => header(m, 'redrive-from'))).size).toBe(count);

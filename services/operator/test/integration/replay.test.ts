@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import { AvroCodec, type CartDetails } from '@eventline/avro';
 import { buildHeaders, createProducer, ensureTopics, newEnvelope } from '@eventline/kafka';
-import { eventually, isolatedKafkaEnvironment, localKafka, requestJson, startNodeProcess, startServiceProcess, uniqueName, urls, type RunningProcess, type ServiceProcess } from '@eventline/testkit';
+import {
+  eventually,
+  isolatedKafkaEnvironment,
+  localKafka,
+  requestJson,
+  startNodeProcess,
+  startServiceProcess,
+  uniqueName,
+  urls,
+  type RunningProcess,
+  type ServiceProcess,
+} from '@eventline/testkit';
 import { getObject, startOperator, startOperatorCluster, type OperatorCluster } from './operator-fixture';
 
 const repoRoot = join(__dirname, '..', '..', '..', '..');
@@ -48,8 +59,19 @@ describe('Replay of cart-query, reconciled by the operator', () => {
     const messages = [];
     for (let version = 1; version <= 3; version++) {
       for (let c = 0; c < carts; c++) {
-        const value: CartDetails = { customerId: `c${c}`, cartId: `cart-${c}`, status: 'OPEN', lines: [{ itemId: '1', productName: 'Pen', unitPrice: 2, qty: version, lineTotal: 2 * version }], total: 2 * version, version };
-        messages.push({ key: value.customerId, value: await codec.encode('cart-details', 'dev.eventline.carts.CartDetails', value), headers: buildHeaders(newEnvelope('CartDetails', 'cart-aggregator')) });
+        const value: CartDetails = {
+          customerId: `c${c}`,
+          cartId: `cart-${c}`,
+          status: 'OPEN',
+          lines: [{ itemId: '1', productName: 'Pen', unitPrice: 2, qty: version, lineTotal: 2 * version }],
+          total: 2 * version,
+          version,
+        };
+        messages.push({
+          key: value.customerId,
+          value: await codec.encode('cart-details', 'dev.eventline.carts.CartDetails', value),
+          headers: buildHeaders(newEnvelope('CartDetails', 'cart-aggregator')),
+        });
       }
     }
     await producer.send({ topic: `${prefix}cart-details`, messages });
@@ -58,15 +80,29 @@ describe('Replay of cart-query, reconciled by the operator', () => {
     cartQuery = await startServiceProcess('cart-query', serviceEnv);
     mongo = await new MongoClient(urls.mongo).connect();
     db = mongo.db(dbName);
-    await eventually(async () => db.collection('cart_view').countDocuments({ version: 3 }), (n) => n === carts, { what: 'the live cart_view', timeoutMs: 60_000 });
+    await eventually(
+      async () => db.collection('cart_view').countDocuments({ version: 3 }),
+      (n) => n === carts,
+      { what: 'the live cart_view', timeoutMs: 60_000 },
+    );
     // cart-query's Deployment as the chart renders its environment (no pod runs on this API server).
     const deployment = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'cart-query' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'cart-query' },
       spec: {
         selector: { matchLabels: { app: 'cart-query' } },
         template: {
           metadata: { labels: { app: 'cart-query' } },
-          spec: { containers: [{ name: 'cart-query', image: '127.0.0.1:5000/eventline-cart-query:local', env: Object.entries({ ...serviceEnv, PORT: '7000' }).map(([name, value]) => ({ name, value: String(value) })) }] },
+          spec: {
+            containers: [
+              {
+                name: 'cart-query',
+                image: '127.0.0.1:5000/eventline-cart-query:local',
+                env: Object.entries({ ...serviceEnv, PORT: '7000' }).map(([name, value]) => ({ name, value: String(value) })),
+              },
+            ],
+          },
         },
       },
     };
@@ -77,14 +113,17 @@ describe('Replay of cart-query, reconciled by the operator', () => {
   afterAll(async () => {
     for (const p of processes) await p.process.kill('SIGKILL');
     await cartQuery?.process.kill();
-    await mongo?.db(dbName).dropDatabase().catch(() => undefined);
+    await mongo
+      ?.db(dbName)
+      .dropDatabase()
+      .catch(() => undefined);
     await mongo?.close();
     await cluster?.dispose();
     rmSync(results, { recursive: true, force: true });
   });
 
   const replay = (name: string, spec: string) => `apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: ${name} }\nspec: ${spec}\n`;
-  const jobs = () => (JSON.parse(cluster.kubectl(['get', 'jobs', '-o', 'json']).stdout).items as Job[]);
+  const jobs = () => JSON.parse(cluster.kubectl(['get', 'jobs', '-o', 'json']).stdout).items as Job[];
 
   /**
    * The kubelet's part: the Job's command with the Job's environment, from the compiled repository;
@@ -106,10 +145,17 @@ describe('Replay of cart-query, reconciled by the operator', () => {
   /** The job controller's part: the Job marked complete. */
   function completeJob(name: string): void {
     const now = new Date().toISOString();
-    const status = { status: { startTime: now, completionTime: now, succeeded: 1, conditions: [
-      { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: now, lastProbeTime: now },
-      { type: 'Complete', status: 'True', lastTransitionTime: now, lastProbeTime: now },
-    ] } };
+    const status = {
+      status: {
+        startTime: now,
+        completionTime: now,
+        succeeded: 1,
+        conditions: [
+          { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: now, lastProbeTime: now },
+          { type: 'Complete', status: 'True', lastTransitionTime: now, lastProbeTime: now },
+        ],
+      },
+    };
     const result = cluster.kubectl(['patch', `job/${name}`, '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
     if (result.status !== 0) throw new Error(result.stderr);
   }
@@ -119,22 +165,40 @@ describe('Replay of cart-query, reconciled by the operator', () => {
     let operator = await startOperator(cluster, { ...common, POD_NAME: 'operator-1' });
     processes.push(operator);
     expect(cluster.kubectl(['apply', '-f', '-'], replay('rebuild-carts', '{ service: cart-query }')).status).toBe(0);
-    const [job] = await eventually(async () => jobs(), (list) => list.length === 1, { what: 'the replay Job' });
+    const [job] = await eventually(
+      async () => jobs(),
+      (list) => list.length === 1,
+      { what: 'the replay Job' },
+    );
     expect(job!.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Replay', name: 'rebuild-carts', controller: true })]);
-    const rebuilding = await eventually(async () => getObject(cluster, 'replay/rebuild-carts'), (r) => r?.status?.phase === 'Rebuilding' && r.status.lag?.total === 3 * carts, { what: 'Rebuilding with the whole topic as lag' });
+    const rebuilding = await eventually(
+      async () => getObject(cluster, 'replay/rebuild-carts'),
+      (r) => r?.status?.phase === 'Rebuilding' && r.status.lag?.total === 3 * carts,
+      { what: 'Rebuilding with the whole topic as lag' },
+    );
     const env = Object.fromEntries(job!.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]));
     expect(env).toMatchObject({ REPLAY_GROUP_ID: rebuilding!.status.consumerGroup, REPLAY_SWITCH: 'true', REPLAY_ABANDON: 'false', MONGO_DB: dbName });
 
     // A second Replay of the same read model waits for the first, saying why.
     expect(cluster.kubectl(['apply', '-f', '-'], replay('rebuild-carts-again', '{ service: cart-query, switchWhenCaughtUp: false }')).status).toBe(0);
-    const waiting = await eventually(async () => getObject(cluster, 'replay/rebuild-carts-again'), (r) => r?.status?.phase === 'Pending', { what: 'the second Replay waiting' });
-    expect(waiting!.status.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'False', reason: 'Waiting', message: 'waits for replay/rebuild-carts: one Replay of cart-query runs at a time' })]);
+    const waiting = await eventually(
+      async () => getObject(cluster, 'replay/rebuild-carts-again'),
+      (r) => r?.status?.phase === 'Pending',
+      { what: 'the second Replay waiting' },
+    );
+    expect(waiting!.status.conditions).toEqual([
+      expect.objectContaining({ type: 'Ready', status: 'False', reason: 'Waiting', message: 'waits for replay/rebuild-carts: one Replay of cart-query runs at a time' }),
+    ]);
 
     // The operator killed mid-replay: its successor resumes the same Job, creates no second one.
     await operator.process.kill('SIGKILL');
     operator = await startOperator(cluster, { ...common, POD_NAME: 'operator-2' });
     processes.push(operator);
-    await eventually(async () => getObject(cluster, 'lease/eventline-operator'), (l) => l?.spec?.holderIdentity === 'operator-2', { what: 'operator-2 leading', timeoutMs: 20_000 });
+    await eventually(
+      async () => getObject(cluster, 'lease/eventline-operator'),
+      (l) => l?.spec?.holderIdentity === 'operator-2',
+      { what: 'operator-2 leading', timeoutMs: 20_000 },
+    );
 
     // Reads keep being served while the replay runs (and switches).
     let reads = 0;
@@ -148,7 +212,11 @@ describe('Replay of cart-query, reconciled by the operator', () => {
       }
     })();
     const run = runJob(job!, { EVENTLINE_DELAYS: 'replay.before-group-delete=4000' });
-    const caughtUp = await eventually(async () => getObject(cluster, 'replay/rebuild-carts'), (r) => r?.status?.phase === 'CaughtUp', { what: 'CaughtUp from the group\'s lag', timeoutMs: 60_000 });
+    const caughtUp = await eventually(
+      async () => getObject(cluster, 'replay/rebuild-carts'),
+      (r) => r?.status?.phase === 'CaughtUp',
+      { what: "CaughtUp from the group's lag", timeoutMs: 60_000 },
+    );
     expect(caughtUp!.status).toMatchObject({ lag: { total: 0 }, eventsApplied: 3 * carts });
     expect(caughtUp!.status.eventsPerSecond).toBeGreaterThan(0);
     expect(await run.exited).toBe(0);
@@ -169,7 +237,14 @@ describe('Replay of cart-query, reconciled by the operator', () => {
     expect(table).toMatch(/rebuild-carts\s+cart-query\s+Switched\s+0\s+1200\s+True/);
 
     // The second one gets its turn once the first is done.
-    await eventually(async () => jobs().map((j) => j.metadata.name).sort(), (names) => names.includes('replay-rebuild-carts-again'), { what: 'the second Replay\'s Job' });
+    await eventually(
+      async () =>
+        jobs()
+          .map((j) => j.metadata.name)
+          .sort(),
+      (names) => names.includes('replay-rebuild-carts-again'),
+      { what: "the second Replay's Job" },
+    );
   });
 
   it('leaves no Job, consumer group or rebuilt collection behind when a Replay is deleted mid-run', async () => {
@@ -177,18 +252,38 @@ describe('Replay of cart-query, reconciled by the operator', () => {
     const groupId = getObject(cluster, 'replay/rebuild-carts-again')!.status.consumerGroup as string;
     // It builds its collection beside cart_view, then is held before it would finish.
     const run = runJob(job, { EVENTLINE_DELAYS: 'replay.before-switch=120000' });
-    await eventually(async () => (await db.listCollections({ name: { $regex: '^cart_view_rebuild_' } }).toArray()).length, (n) => n === 1, { what: 'the rebuild collection' });
-    await eventually(async () => getObject(cluster, 'replay/rebuild-carts-again'), (r) => (r?.status?.eventsApplied ?? 0) > 0, { what: 'progress read from its group' });
+    await eventually(
+      async () => (await db.listCollections({ name: { $regex: '^cart_view_rebuild_' } }).toArray()).length,
+      (n) => n === 1,
+      { what: 'the rebuild collection' },
+    );
+    await eventually(
+      async () => getObject(cluster, 'replay/rebuild-carts-again'),
+      (r) => (r?.status?.eventsApplied ?? 0) > 0,
+      { what: 'progress read from its group' },
+    );
 
     expect(cluster.kubectl(['delete', 'replay/rebuild-carts-again', '--wait=false']).status).toBe(0);
     // The Job goes; its pod would be killed with it.
-    await eventually(async () => jobs().map((j) => j.metadata.name), (names) => !names.includes('replay-rebuild-carts-again'), { what: 'the replay Job deleted' });
+    await eventually(
+      async () => jobs().map((j) => j.metadata.name),
+      (names) => !names.includes('replay-rebuild-carts-again'),
+      { what: 'the replay Job deleted' },
+    );
     await run.kill('SIGKILL');
-    const cleanup = await eventually(async () => jobs().find((j) => j.metadata.name === 'replay-rebuild-carts-again-cleanup'), (j) => j !== undefined, { what: 'the cleanup Job', timeoutMs: 60_000 });
+    const cleanup = await eventually(
+      async () => jobs().find((j) => j.metadata.name === 'replay-rebuild-carts-again-cleanup'),
+      (j) => j !== undefined,
+      { what: 'the cleanup Job', timeoutMs: 60_000 },
+    );
     expect(Object.fromEntries(cleanup!.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]))).toMatchObject({ REPLAY_ABANDON: 'true' });
     expect(await runJob(cleanup!).exited).toBe(0);
     completeJob('replay-rebuild-carts-again-cleanup');
-    await eventually(async () => getObject(cluster, 'replay/rebuild-carts-again'), (r) => r === undefined, { what: 'the Replay gone' });
+    await eventually(
+      async () => getObject(cluster, 'replay/rebuild-carts-again'),
+      (r) => r === undefined,
+      { what: 'the Replay gone' },
+    );
     expect(jobs().map((j) => j.metadata.name)).toEqual(['replay-rebuild-carts']);
     expect(await db.listCollections({ name: { $regex: '^cart_view_rebuild_' } }).toArray()).toEqual([]);
     const admin = kafka.admin();

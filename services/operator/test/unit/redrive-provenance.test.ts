@@ -50,7 +50,12 @@ describe('redrive counts in offset metadata', () => {
   });
 
   it('adds up partitions', () => {
-    expect(addCounts({ moved: 1, skipped: 2, matched: 1, alreadyMoved: 1 }, { moved: 4, skipped: 0, matched: 4, alreadyMoved: 2 })).toEqual({ moved: 5, skipped: 2, matched: 5, alreadyMoved: 3 });
+    expect(addCounts({ moved: 1, skipped: 2, matched: 1, alreadyMoved: 1 }, { moved: 4, skipped: 0, matched: 4, alreadyMoved: 2 })).toEqual({
+      moved: 5,
+      skipped: 2,
+      matched: 5,
+      alreadyMoved: 3,
+    });
   });
 });
 

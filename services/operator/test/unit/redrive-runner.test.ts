@@ -3,9 +3,11 @@ import { redriveRunnerFor } from '../../src/redrive/runner';
 import type { Redrive, RedriveStatus } from '../../src/redrive/types';
 
 const redrive = (name: string, topic: string, status?: RedriveStatus, created = '2026-01-01T00:00:00Z', deleting = false): Redrive => ({
-  apiVersion: 'eventline.dev/v1alpha1', kind: 'Redrive',
+  apiVersion: 'eventline.dev/v1alpha1',
+  kind: 'Redrive',
   metadata: { name, namespace: 'shop', uid: `uid-${name}`, creationTimestamp: new Date(created), ...(deleting ? { deletionTimestamp: new Date(created) } : {}) },
-  spec: { topic }, status,
+  spec: { topic },
+  status,
 });
 
 describe('redriveRunnerFor', () => {
@@ -15,7 +17,7 @@ describe('redriveRunnerFor', () => {
     expect(redriveRunnerFor([older, running], 'orders')?.metadata.name).toBe('running');
   });
 
-  it('picks the oldest waiting one, then by name; finished, deleted and other topics\' ones do not count', () => {
+  it("picks the oldest waiting one, then by name; finished, deleted and other topics' ones do not count", () => {
     const list = [
       redrive('done', 'orders', { phase: 'Completed' }, '2025-01-01T00:00:00Z'),
       redrive('failed', 'orders', { phase: 'Failed' }, '2025-01-01T00:00:00Z'),

@@ -5,14 +5,21 @@ import { switchRequested } from '../../src/replay/read-models';
 import type { Replay, ReplaySpec, ReplayStatus } from '../../src/replay/types';
 
 const replay = (name: string, spec: ReplaySpec, status?: ReplayStatus, created = '2026-01-01T00:00:00Z'): Replay => ({
-  apiVersion: 'eventline.dev/v1alpha1', kind: 'Replay',
+  apiVersion: 'eventline.dev/v1alpha1',
+  kind: 'Replay',
   metadata: { name, namespace: 'shop', uid: `uid-${name}`, creationTimestamp: new Date(created) },
-  spec, status,
+  spec,
+  status,
 });
 
 describe('replayProgress', () => {
   it('is the whole range as lag before the group commits, nothing applied', () => {
-    expect(replayProgress([{ topic: 'users', partition: 0, start: 0n, end: 10n }])).toEqual({ total: 10, partitions: [{ topic: 'users', partition: 0, lag: 10 }], applied: 0, caughtUp: false });
+    expect(replayProgress([{ topic: 'users', partition: 0, start: 0n, end: 10n }])).toEqual({
+      total: 10,
+      partitions: [{ topic: 'users', partition: 0, lag: 10 }],
+      applied: 0,
+      caughtUp: false,
+    });
   });
 
   it('counts lag from the committed offset and applied events from the start', () => {
@@ -23,14 +30,23 @@ describe('replayProgress', () => {
     ]);
     expect(progress).toEqual({
       total: 6,
-      partitions: [{ topic: 'users', partition: 0, lag: 6 }, { topic: 'users', partition: 1, lag: 0 }, { topic: 'products', partition: 0, lag: 0 }],
+      partitions: [
+        { topic: 'users', partition: 0, lag: 6 },
+        { topic: 'users', partition: 1, lag: 0 },
+        { topic: 'products', partition: 0, lag: 0 },
+      ],
       applied: 7,
       caughtUp: false,
     });
   });
 
   it('is caught up when every partition is read to its end', () => {
-    expect(replayProgress([{ topic: 't', partition: 0, start: 0n, end: 3n, committed: 3n }, { topic: 't', partition: 1, start: 0n, end: 0n }]).caughtUp).toBe(true);
+    expect(
+      replayProgress([
+        { topic: 't', partition: 0, start: 0n, end: 3n, committed: 3n },
+        { topic: 't', partition: 1, start: 0n, end: 0n },
+      ]).caughtUp,
+    ).toBe(true);
   });
 });
 
@@ -67,7 +83,17 @@ describe('replayJob', () => {
   const template: V1PodTemplateSpec = {
     spec: {
       serviceAccountName: 'cart-query',
-      containers: [{ name: 'cart-query', image: 'registry/eventline-cart-query:1', env: [{ name: 'PORT', value: '7000' }, { name: 'MONGO_DB', value: 'carts' }, { name: 'REPLAY_SWITCH', value: 'stale' }] }],
+      containers: [
+        {
+          name: 'cart-query',
+          image: 'registry/eventline-cart-query:1',
+          env: [
+            { name: 'PORT', value: '7000' },
+            { name: 'MONGO_DB', value: 'carts' },
+            { name: 'REPLAY_SWITCH', value: 'stale' },
+          ],
+        },
+      ],
     },
   };
 
@@ -94,11 +120,18 @@ describe('replayJob', () => {
     const job = replayJob(replay('rebuild', { service: 'cart-query', switchWhenCaughtUp: false }), { template, groupId: 'g', abandon: true });
     expect(job.metadata!.name).toBe('replay-rebuild-cleanup');
     expect(job.metadata!.ownerReferences).toBeUndefined();
-    expect(job.spec!.template.spec!.containers[0]!.env).toEqual(expect.arrayContaining([{ name: 'REPLAY_SWITCH', value: 'false' }, { name: 'REPLAY_ABANDON', value: 'true' }]));
+    expect(job.spec!.template.spec!.containers[0]!.env).toEqual(
+      expect.arrayContaining([
+        { name: 'REPLAY_SWITCH', value: 'false' },
+        { name: 'REPLAY_ABANDON', value: 'true' },
+      ]),
+    );
   });
 
   it('refuses a template without an image', () => {
-    expect(() => replayJob(replay('r', { service: 'cart-query' }), { template: { spec: { containers: [{ name: 'x' }] } }, groupId: 'g' })).toThrow('the pod template of cart-query has no container image');
+    expect(() => replayJob(replay('r', { service: 'cart-query' }), { template: { spec: { containers: [{ name: 'x' }] } }, groupId: 'g' })).toThrow(
+      'the pod template of cart-query has no container image',
+    );
   });
 
   it('keeps Job names within 63 characters', () => {

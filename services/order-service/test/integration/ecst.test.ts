@@ -28,8 +28,7 @@ describe('event-carried state transfer: users and products into order-service', 
   const emailsOfUserOrders = async (userId: number) =>
     (await requestJson<OrderResource[]>(`${orders.url}/order-service/all`)).body.filter((o) => o.user.id === userId).map((o) => o.user.email);
 
-  const update = (email: string, service = users) =>
-    requestJson(`${service.url}/user-service/update`, 'PUT', { id: 1, firstname: 'Neha', lastname: 'Parate', email });
+  const update = (email: string, service = users) => requestJson(`${service.url}/user-service/update`, 'PUT', { id: 1, firstname: 'Neha', lastname: 'Parate', email });
 
   beforeAll(async () => {
     env = await ecstEnvironment();
@@ -75,9 +74,13 @@ describe('event-carried state transfer: users and products into order-service', 
 
     const updated = await update('neha.parate@hotmail.com');
     expect(updated).toEqual({ status: 200, body: { id: 1, firstname: 'Neha', lastname: 'Parate', email: 'neha.parate@hotmail.com', version: 2 } });
-    await eventually(() => emailsOfUserOrders(1), (emails) => emails.length > 0 && emails.every((e) => e === 'neha.parate@hotmail.com'), {
-      what: 'the new email inside every order of Neha',
-    });
+    await eventually(
+      () => emailsOfUserOrders(1),
+      (emails) => emails.length > 0 && emails.every((e) => e === 'neha.parate@hotmail.com'),
+      {
+        what: 'the new email inside every order of Neha',
+      },
+    );
     const all = await requestJson<OrderResource[]>(`${orders.url}/order-service/all`);
     expect(all.body.find((o) => o.id === neha.id)).toMatchObject({ id: neha.id, user: { email: 'neha.parate@hotmail.com' }, product: { productId: 1 }, price: 300 });
     expect((await requestJson(`${orders.url}/order-service/orders/${neha.id}`)).body).toMatchObject({ id: neha.id, user: { email: 'neha.parate@hotmail.com' } });
@@ -89,9 +92,13 @@ describe('event-carried state transfer: users and products into order-service', 
       expect((await update(email)).status).toBe(200);
     }
     orders = await startServiceProcess('order-service', env.orders);
-    await eventually(() => emailsOfUserOrders(1), (emails) => emails.length > 0 && emails.every((e) => e === 'neha.3@example.com'), {
-      what: 'the last of the three emails in the order',
-    });
+    await eventually(
+      () => emailsOfUserOrders(1),
+      (emails) => emails.length > 0 && emails.every((e) => e === 'neha.3@example.com'),
+      {
+        what: 'the last of the three emails in the order',
+      },
+    );
   });
 
   it('publishes once a change committed just before user-service crashed, and applies it once', async () => {
@@ -107,12 +114,18 @@ describe('event-carried state transfer: users and products into order-service', 
     expect(await emailsOfUserOrders(1)).toEqual(['neha.3@example.com']);
 
     users = await startServiceProcess('user-service', env.users);
-    await eventually(() => emailsOfUserOrders(1), (emails) => emails.every((e) => e === 'neha.after-crash@example.com'), {
-      what: 'the committed change published after the restart',
-    });
+    await eventually(
+      () => emailsOfUserOrders(1),
+      (emails) => emails.every((e) => e === 'neha.after-crash@example.com'),
+      {
+        what: 'the committed change published after the restart',
+      },
+    );
     const codec = new AvroCodec({ registryUrl: urls.registry });
     const records = await readWholeTopic(`${env.prefix}users`);
-    const states = await Promise.all(records.filter((r) => r.key?.toString() === '1').map(async (r) => (await codec.decode(r.value as Buffer)).value as { email: string; version: number }));
+    const states = await Promise.all(
+      records.filter((r) => r.key?.toString() === '1').map(async (r) => (await codec.decode(r.value as Buffer)).value as { email: string; version: number }),
+    );
     expect(states.filter((s) => s.email === 'neha.after-crash@example.com')).toHaveLength(1);
     expect(states.map((s) => s.version)).toEqual([1, 2, 3, 4, 5, 6]);
   });
@@ -122,7 +135,11 @@ describe('event-carried state transfer: users and products into order-service', 
     expect([a.status, b.status]).toEqual([200, 200]);
     const winner = (await requestJson<{ email: string; version: number }>(`${users.url}/user-service/users/1`)).body;
     expect(winner.version).toBe(8);
-    await eventually(() => emailsOfUserOrders(1), (emails) => emails.every((e) => e === winner.email), { what: `every order shows ${winner.email}` });
+    await eventually(
+      () => emailsOfUserOrders(1),
+      (emails) => emails.every((e) => e === winner.email),
+      { what: `every order shows ${winner.email}` },
+    );
   });
 
   it('rebuilds the local copies by replay under a new group, switches to them, and orders stay right', async () => {
@@ -135,7 +152,11 @@ describe('event-carried state transfer: users and products into order-service', 
     expect(placed.status).toBe(201);
     expect(placed.body).toMatchObject({ user: { id: 4, email: 'suchita.vinchurkar@gmail.com' }, product: { description: 'Sony TV' }, price: 640 });
     expect((await update('neha.after-replay@example.com')).status).toBe(200);
-    await eventually(() => emailsOfUserOrders(1), (emails) => emails.every((e) => e === 'neha.after-replay@example.com'), { what: 'updates still flow after the switch' });
+    await eventually(
+      () => emailsOfUserOrders(1),
+      (emails) => emails.every((e) => e === 'neha.after-replay@example.com'),
+      { what: 'updates still flow after the switch' },
+    );
     expect(before.map((o) => o.id)).toContain(neha.id);
   });
 });

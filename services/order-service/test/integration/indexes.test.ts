@@ -21,7 +21,7 @@ describe('order-service: hot queries use indexes (explain)', () => {
 
   const onlyFilter = (command: Document | undefined, key: 'filter' | 'q' = 'filter'): Document => {
     expect(command).toBeDefined();
-    return key === 'q' ? (command!.updates as Document[])[0]!.q as Document : command!.filter as Document;
+    return key === 'q' ? ((command!.updates as Document[])[0]!.q as Document) : (command!.filter as Document);
   };
 
   beforeAll(async () => {
@@ -53,7 +53,7 @@ describe('order-service: hot queries use indexes (explain)', () => {
     expect(plan.indexes).toContain('user.id_1');
   });
 
-  it('a user change written into that user\'s orders (ECST): the user.id index', async () => {
+  it("a user change written into that user's orders (ECST): the user.id index", async () => {
     await orders.embedUser({ id: 7, firstname: 'New', lastname: 'Name', email: 'new@example.com', version: 2 });
     const plan = await explainFind(db, 'purchase_order', { filter: onlyFilter(commands.take('update')[0], 'q') });
     expect(plan.collectionScan).toBeUndefined();

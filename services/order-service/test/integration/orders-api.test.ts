@@ -14,8 +14,13 @@ describe('order-service API: bad input', () => {
     await registerAll(loadCatalog(), urls.registry);
     const database = uniqueName('orders');
     service = await startService(orderService, {
-      PORT: '0', LOG_LEVEL: 'silent', MONGO_URL: urls.mongo, MONGO_DB: database, KAFKA_BROKERS: urls.kafka,
-      SCHEMA_REGISTRY_URL: urls.registry, KAFKA_NAME_PREFIX: `${uniqueName('t')}.`,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      MONGO_URL: urls.mongo,
+      MONGO_DB: database,
+      KAFKA_BROKERS: urls.kafka,
+      SCHEMA_REGISTRY_URL: urls.registry,
+      KAFKA_NAME_PREFIX: `${uniqueName('t')}.`,
     });
     base = `http://127.0.0.1:${service.port}/order-service`;
     client = await new MongoClient(urls.mongo).connect();
@@ -36,7 +41,10 @@ describe('order-service API: bad input', () => {
 
   it('an unknown user or product: 404 naming which', async () => {
     const noUser = await requestJson(`${base}/orders`, 'POST', { userId: 42, productId: 1, qty: 1 });
-    expect(noUser).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'user 42 does not exist', details: [{ field: 'userId', message: 'user 42 does not exist' }] } } });
+    expect(noUser).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'user 42 does not exist', details: [{ field: 'userId', message: 'user 42 does not exist' }] } },
+    });
     const noProduct = await requestJson(`${base}/orders`, 'POST', { userId: 1, productId: 7, qty: 1 });
     expect(noProduct.status).toBe(404);
     expect(noProduct.body.error.message).toBe('product 7 does not exist');

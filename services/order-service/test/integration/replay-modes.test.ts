@@ -19,7 +19,10 @@ describe('order-service replay: without switching, and abandoning', () => {
     const { prefix, common } = await isolatedKafkaEnvironment();
     const admin = localKafka('replay-modes').admin();
     await admin.connect();
-    await ensureTopics(admin, ['users', 'products'].map((name) => ({ name: prefix + name, partitions: 3, compacted: true })));
+    await ensureTopics(
+      admin,
+      ['users', 'products'].map((name) => ({ name: prefix + name, partitions: 3, compacted: true })),
+    );
     await admin.disconnect();
     const dbName = uniqueName('orders').replace(/-/g, '_');
     env = { ...common, MONGO_URL: urls.mongo, MONGO_DB: dbName, LOG_LEVEL: 'warn' };

@@ -27,14 +27,23 @@ describe('order saga: orders ⇄ inventory', () => {
   const stock = async (id: number) => (await requestJson<{ qtyAvailable: number }>(`${products.url}/product-service/products/${id}`)).body.qtyAvailable;
   const order = async (id: string) => (await requestJson<Order>(`${orders.url}/order-service/orders/${id}`)).body;
   const place = (productId: number, qty: number, userId = 1) => requestJson<Order>(`${orders.url}/order-service/orders`, 'POST', { userId, productId, qty });
-  const settled = (id: string) => eventually(() => order(id), (o) => o.status !== 'PENDING', { what: `order ${id} settled`, timeoutMs: 60_000 });
+  const settled = (id: string) =>
+    eventually(
+      () => order(id),
+      (o) => o.status !== 'PENDING',
+      { what: `order ${id} settled`, timeoutMs: 60_000 },
+    );
 
   beforeAll(async () => {
     env = await ecstEnvironment();
     [products, orders] = await Promise.all([startServiceProcess('product-service', env.products), startServiceProcess('order-service', env.orders)]);
     others.push(await startServiceProcess('user-service', env.users));
     mongo = await new MongoClient(urls.mongo).connect();
-    await eventually(() => place(1, 1), (r) => r.status === 201, { what: 'order-service knows user 1 and product 1' }).then((r) => settled(r.body.id));
+    await eventually(
+      () => place(1, 1),
+      (r) => r.status === 201,
+      { what: 'order-service knows user 1 and product 1' },
+    ).then((r) => settled(r.body.id));
   });
   afterAll(async () => {
     await mongo.close();
@@ -60,7 +69,11 @@ describe('order saga: orders ⇄ inventory', () => {
   it('approves exactly 10 of 50 concurrent orders for 10 units; stock ends at 0, never below', async () => {
     const created = await requestJson<{ id: number }>(`${products.url}/product-service/products`, 'POST', { description: 'Limited edition', price: 99, qtyAvailable: 10 });
     const productId = created.body.id;
-    await eventually(() => place(productId, 1), (r) => r.status === 201, { what: 'order-service knows the new product' }).then((r) => settled(r.body.id));
+    await eventually(
+      () => place(productId, 1),
+      (r) => r.status === 201,
+      { what: 'order-service knows the new product' },
+    ).then((r) => settled(r.body.id));
     // One unit went to the probe order above: top the stock up to exactly 10 again.
     expect((await requestJson(`${products.url}/product-service/products/${productId}`, 'PUT', { description: 'Limited edition', price: 99, qtyAvailable: 10 })).status).toBe(200);
     const placed = await Promise.all(Array.from({ length: 50 }, () => place(productId, 1)));
@@ -78,11 +91,17 @@ describe('order saga: orders ⇄ inventory', () => {
     expect(await stock(3)).toBe(before - 4);
     const cancelled = await requestJson<Order>(`${orders.url}/order-service/orders/${placed.body.id}/cancel`, 'POST');
     expect(cancelled).toMatchObject({ status: 200, body: { status: 'CANCELLED' } });
-    await eventually(() => stock(3), (n) => n === before, { what: 'the units released' });
+    await eventually(
+      () => stock(3),
+      (n) => n === before,
+      { what: 'the units released' },
+    );
     expect((await requestJson(`${orders.url}/order-service/orders/${placed.body.id}/cancel`, 'POST')).status).toBe(409);
     const rejected = await place(3, 10_000);
     expect((await settled(rejected.body.id)).status).toBe('REJECTED');
-    expect((await requestJson(`${orders.url}/order-service/orders/${rejected.body.id}/cancel`, 'POST')).body.error.message).toMatch(/is REJECTED; only an APPROVED order can be cancelled/);
+    expect((await requestJson(`${orders.url}/order-service/orders/${rejected.body.id}/cancel`, 'POST')).body.error.message).toMatch(
+      /is REJECTED; only an APPROVED order can be cancelled/,
+    );
     expect((await requestJson(`${orders.url}/order-service/orders/0123456789abcdef01234567/cancel`, 'POST')).status).toBe(404);
   });
 
@@ -111,7 +130,9 @@ describe('order saga: orders ⇄ inventory', () => {
     const admin = localKafka('offsets').admin();
     await admin.connect();
     await eventually(
-      async () => (await admin.fetchOffsets({ groupId: `${env.prefix}product-service.orders`, topics: [`${env.prefix}orders`] }))[0]!.partitions.find((p) => p.partition === sent!.partition)!.offset,
+      async () =>
+        (await admin.fetchOffsets({ groupId: `${env.prefix}product-service.orders`, topics: [`${env.prefix}orders`] }))[0]!.partitions.find((p) => p.partition === sent!.partition)!
+          .offset,
       (offset) => BigInt(offset) > BigInt(sent!.baseOffset!),
       { what: 'the duplicate consumed' },
     );
@@ -122,15 +143,41 @@ describe('order saga: orders ⇄ inventory', () => {
   it('places one order per checked-out cart even when CartCheckedOut is delivered twice', async () => {
     const codec = new AvroCodec({ registryUrl: urls.registry });
     const recordName = 'dev.eventline.carts.CartCheckedOut';
-    const value = await codec.encode('cart-events', recordName, { customerId: '2', cartId: '2-1', lines: [{ itemId: '3', qty: 2 }, { itemId: '1', qty: 1 }], version: 3 } as never);
+    const value = await codec.encode('cart-events', recordName, {
+      customerId: '2',
+      cartId: '2-1',
+      lines: [
+        { itemId: '3', qty: 2 },
+        { itemId: '1', qty: 1 },
+      ],
+      version: 3,
+    } as never);
     const headers = buildHeaders({ ...newEnvelope('CartCheckedOut', 'cart-service'), schemaId: await codec.schemaId('cart-events', recordName) });
     const producer = localKafka('checkout').producer();
     await producer.connect();
-    await producer.send({ topic: `${env.prefix}cart-events`, messages: [{ key: '2', value, headers }, { key: '2', value, headers }] });
+    await producer.send({
+      topic: `${env.prefix}cart-events`,
+      messages: [
+        { key: '2', value, headers },
+        { key: '2', value, headers },
+      ],
+    });
     await producer.disconnect();
     const id = orderIdForCart('2-1').toHexString();
-    const done = await eventually(() => requestJson<Order & { lines: unknown[]; cartId: string }>(`${orders.url}/order-service/orders/${id}`), (r) => r.status === 200 && r.body.status !== 'PENDING', { what: 'the checkout order settled' });
-    expect(done.body).toMatchObject({ cartId: '2-1', status: 'APPROVED', qty: 3, lines: [{ productId: 3, qty: 2 }, { productId: 1, qty: 1 }] });
+    const done = await eventually(
+      () => requestJson<Order & { lines: unknown[]; cartId: string }>(`${orders.url}/order-service/orders/${id}`),
+      (r) => r.status === 200 && r.body.status !== 'PENDING',
+      { what: 'the checkout order settled' },
+    );
+    expect(done.body).toMatchObject({
+      cartId: '2-1',
+      status: 'APPROVED',
+      qty: 3,
+      lines: [
+        { productId: 3, qty: 2 },
+        { productId: 1, qty: 1 },
+      ],
+    });
     expect(await mongo.db(env.orders.MONGO_DB).collection('purchase_order').countDocuments({ cartId: '2-1' })).toBe(1);
   });
 });

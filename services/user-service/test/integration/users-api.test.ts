@@ -13,8 +13,12 @@ describe('user-service API', () => {
     await registerAll(loadCatalog(), urls.registry);
     const databaseUrl = await createDatabase('users_api');
     service = await startService(userService, {
-      PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, KAFKA_BROKERS: urls.kafka,
-      SCHEMA_REGISTRY_URL: urls.registry, KAFKA_NAME_PREFIX: `${uniqueName('t')}.`,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: urls.kafka,
+      SCHEMA_REGISTRY_URL: urls.registry,
+      KAFKA_NAME_PREFIX: `${uniqueName('t')}.`,
     });
     base = `http://127.0.0.1:${service.port}/user-service`;
     db = new Pool({ connectionString: databaseUrl });
