@@ -89,3 +89,30 @@ capabilities:
     {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+NetworkPolicy egress to the Kubernetes API server: networkPolicy.apiServerEgress, or else the
+addresses of the `kubernetes` Service's EndpointSlice as the cluster has them at install.
+*/}}
+{{- define "eventline.apiServerEgress" -}}
+{{- $rules := .Values.networkPolicy.apiServerEgress -}}
+{{- if not $rules -}}
+{{- $found := list -}}
+{{- with lookup "discovery.k8s.io/v1" "EndpointSlice" "default" "kubernetes" -}}
+{{- $ports := list -}}
+{{- range .ports }}{{ $ports = append $ports .port }}{{ end -}}
+{{- range .endpoints -}}
+{{- range .addresses }}{{ $found = append $found (dict "cidr" (printf "%s/32" .) "ports" $ports) }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- $rules = $found -}}
+{{- end -}}
+{{- range $rules }}
+- to:
+    - ipBlock: { cidr: {{ .cidr }} }
+  ports:
+    {{- range .ports }}
+    - { protocol: TCP, port: {{ . }} }
+    {{- end }}
+{{- end }}
+{{- end }}

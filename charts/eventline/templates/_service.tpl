@@ -39,6 +39,26 @@ spec:
     - name: http
       port: {{ $svc.port }}
       targetPort: http
+{{- if eq $kind "StatefulSet" }}
+---
+# The StatefulSet's governing Service: a DNS name per pod (<pod>.<name>-headless).
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ $name }}-headless
+  labels:
+    {{- include "eventline.labels" $root | nindent 4 }}
+    app.kubernetes.io/name: {{ $name }}
+spec:
+  clusterIP: None
+  publishNotReadyAddresses: true
+  selector:
+    {{- $selector | nindent 4 }}
+  ports:
+    - name: http
+      port: {{ $svc.port }}
+      targetPort: http
+{{- end }}
 ---
 apiVersion: apps/v1
 kind: {{ $kind }}
@@ -53,7 +73,7 @@ spec:
   replicas: {{ $svc.replicas }}
   {{- end }}
   {{- if eq $kind "StatefulSet" }}
-  serviceName: {{ $name }}
+  serviceName: {{ $name }}-headless
   podManagementPolicy: Parallel
   {{- end }}
   selector:
@@ -68,8 +88,33 @@ spec:
         prometheus.io/scrape: "true"
         prometheus.io/port: {{ $svc.port | quote }}
         prometheus.io/path: /metrics
+        {{- with $svc.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
     spec:
       serviceAccountName: {{ $name }}
+      {{- with $root.Values.image.pullSecrets }}
+      imagePullSecrets:
+        {{- range . }}
+        - name: {{ . }}
+        {{- end }}
+      {{- end }}
+      {{- with $svc.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $svc.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $svc.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $svc.topologySpreadConstraints }}
+      topologySpreadConstraints:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
       automountServiceAccountToken: {{ default false $svc.kubernetesApi }}
       terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds }}
       securityContext:
@@ -89,7 +134,7 @@ spec:
             - { name: LOG_LEVEL, value: {{ $svc.logLevel | quote }} }
             - name: POD_NAME
               valueFrom: { fieldRef: { fieldPath: metadata.name } }
-            {{- if ne $name "config-service" }}
+            {{- if $svc.configClient }}
             - { name: CONFIG_SERVICE_URL, value: "http://config-service:{{ (index $root.Values.services "config-service").port }}" }
             {{- end }}
             {{- if $svc.kafka }}
@@ -122,20 +167,14 @@ spec:
             {{- range $key, $value := $svc.env }}
             - { name: {{ $key }}, value: {{ $value | quote }} }
             {{- end }}
-          # 180 s: longer than the 120 s a service retries a broker that elects leaders or restarts
-          # (KAFKA_RETRY_DEADLINE_MS), so that the pod's own message says why a start failed.
-          startupProbe:
-            httpGet: { path: /healthz, port: http }
-            periodSeconds: 2
-            failureThreshold: 90
-          livenessProbe:
-            httpGet: { path: /healthz, port: http }
-            periodSeconds: 10
-            failureThreshold: 3
-          readinessProbe:
-            httpGet: { path: /readyz, port: http }
-            periodSeconds: 5
-            failureThreshold: 2
+          {{- range $probe, $field := dict "startup" "startupProbe" "liveness" "livenessProbe" "readiness" "readinessProbe" }}
+          {{- with index $svc.probes $probe }}
+          {{ $field }}:
+            httpGet: { path: {{ .path }}, port: http }
+            periodSeconds: {{ .periodSeconds }}
+            failureThreshold: {{ .failureThreshold }}
+          {{- end }}
+          {{- end }}
           resources:
             {{- toYaml $svc.resources | nindent 12 }}
           securityContext:
@@ -214,7 +253,7 @@ spec:
         {{- end }}
       ports: [{ protocol: TCP, port: {{ $svc.port }} }]
     {{- end }}
-    {{- if eq $name "config-service" }}
+    {{- if $svc.configServer }}
     - from:
         - podSelector:
             matchLabels: { app.kubernetes.io/part-of: eventline, app.kubernetes.io/component: service }
@@ -230,20 +269,15 @@ spec:
     {{- end }}
   egress:
     {{- include "eventline.dnsEgress" $root | nindent 4 }}
-    {{- if ne $name "config-service" }}
+    {{- if $svc.configClient }}
     - to:
         - podSelector:
             matchLabels: { app.kubernetes.io/name: config-service, app.kubernetes.io/instance: {{ $root.Release.Name }} }
       ports: [{ protocol: TCP, port: {{ (index $root.Values.services "config-service").port }} }]
     {{- end }}
     {{- if $svc.kubernetesApi }}
-    {{- range $root.Values.networkPolicy.apiServerEgress }}
-    - to:
-        - ipBlock: { cidr: {{ .cidr }} }
-      ports:
-        {{- range .ports }}
-        - { protocol: TCP, port: {{ . }} }
-        {{- end }}
+    {{- with include "eventline.apiServerEgress" $root }}
+    {{- . | trim | nindent 4 }}
     {{- end }}
     {{- end }}
     {{- if $svc.kafka }}
@@ -274,7 +308,7 @@ spec:
     {{- end }}
     {{- include "eventline.externalEgress" $root | nindent 4 }}
 {{- end }}
-{{- if ne $name "config-service" }}
+{{- if $svc.configClient }}
 ---
 apiVersion: v1
 kind: ConfigMap

@@ -110,6 +110,18 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
     expect(named(objects, 'StatefulSet', 'cart-aggregator')).toBeDefined();
   });
 
+  it('governs the StatefulSet with a headless Service, and opens the API server to no address it was not given (helm template cannot look it up)', () => {
+    const statefulSet = named(objects, 'StatefulSet', 'cart-aggregator')!;
+    const headless = named(objects, 'Service', statefulSet.spec.serviceName)!;
+    expect(headless.spec.clusterIP).toBe('None');
+    expect(headless.spec.selector).toEqual(statefulSet.spec.selector.matchLabels);
+    const cidrs = ofKind(objects, 'NetworkPolicy').flatMap((p) =>
+      (p.spec.egress ?? []).flatMap((rule: { to?: { ipBlock?: { cidr: string } }[] }) => (rule.to ?? []).flatMap((to) => (to.ipBlock ? [to.ipBlock.cidr] : []))),
+    );
+    expect(cidrs).not.toContain('0.0.0.0/0');
+    expect(cidrs.length > 0).toBe(env === 'staging');
+  });
+
   it('finds Kafka, the registry and config-service by Kubernetes DNS names only', () => {
     const addresses = ofKind(objects, 'Deployment')
       .concat(ofKind(objects, 'StatefulSet'))
@@ -272,6 +284,63 @@ describe('values-local.yaml with kafka.strimzi=false: a Kafka outside the releas
   });
 });
 
+describe('values: the schema and the per-service knobs', () => {
+  const render = (extra: string[]) => runTool(kubeTools().helm, ['template', 'eventline', chart, '-f', valuesFile('kind'), ...extra]);
+
+  it('refuses a misspelt value, naming where it is', () => {
+    const result = render(['--set', 'services.user-service.replica=2']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("at '/services/user-service': additional properties 'replica' not allowed");
+    expect(render(['--set', 'networkPolicy.apiServerEgress[0].cidr=everywhere', '--set', 'networkPolicy.apiServerEgress[0].ports[0]=443']).stderr).toContain(
+      '/networkPolicy/apiServerEgress/0/cidr',
+    );
+  });
+
+  it('applies the standard pod knobs and probes from serviceDefaults, and a service overrides them', () => {
+    const objects = parse(
+      runToolOk(kubeTools().helm, [
+        'template',
+        'eventline',
+        chart,
+        '-f',
+        valuesFile('kind'),
+        '--set',
+        'serviceDefaults.nodeSelector.pool=services',
+        '--set',
+        'serviceDefaults.tolerations[0].key=dedicated',
+        '--set',
+        'serviceDefaults.tolerations[0].operator=Exists',
+        '--set',
+        'serviceDefaults.podAnnotations.team=carts',
+        '--set',
+        'image.pullSecrets[0]=registry-login',
+        '--set',
+        'services.cart-query.probes.readiness.periodSeconds=7',
+        '--set',
+        'networkPolicy.apiServerEgress[0].cidr=10.96.0.1/32',
+        '--set',
+        'networkPolicy.apiServerEgress[0].ports[0]=443',
+      ]),
+    );
+    const pod = (kind: string, name: string) => named(objects, kind, name)!.spec.template;
+    for (const [kind, name] of [
+      ['Deployment', 'user-service'],
+      ['StatefulSet', 'cart-aggregator'],
+      ['Deployment', 'cart-query'],
+    ] as const) {
+      const template = pod(kind, name);
+      expect(template.spec.nodeSelector).toEqual({ pool: 'services' });
+      expect(template.spec.tolerations).toEqual([{ key: 'dedicated', operator: 'Exists' }]);
+      expect(template.spec.imagePullSecrets).toEqual([{ name: 'registry-login' }]);
+      expect(template.metadata.annotations).toMatchObject({ team: 'carts', 'prometheus.io/scrape': 'true' });
+    }
+    expect(pod('Deployment', 'cart-query').spec.containers[0].readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 7, failureThreshold: 2 });
+    expect(pod('Deployment', 'user-service').spec.containers[0].readinessProbe.periodSeconds).toBe(5);
+    const operatorEgress = named(objects, 'NetworkPolicy', 'operator')!.spec.egress as { to?: { ipBlock?: { cidr: string } }[]; ports?: { port: number }[] }[];
+    expect(operatorEgress.filter((rule) => rule.to?.[0]?.ipBlock)).toEqual([{ to: [{ ipBlock: { cidr: '10.96.0.1/32' } }], ports: [{ protocol: 'TCP', port: 443 }] }]);
+  });
+});
+
 describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, admission, Strimzi CRD schemas)', () => {
   let server: TestApiServer;
 
@@ -305,6 +374,19 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
     expect(dryRun.stderr).toBe('');
     expect(dryRun.status).toBe(0);
 
+    // The API server's own EndpointSlice, which a whole cluster keeps (this bare API server runs no
+    // controller that writes it): what the chart looks up when no apiServerEgress is given.
+    if (server.kubectl(['get', 'endpointslice', 'kubernetes', '-n', 'default']).status !== 0) {
+      const slice = {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['192.0.2.10'] }],
+        ports: [{ name: 'https', port: 6443, protocol: 'TCP' }],
+      };
+      expect(server.kubectl(['apply', '-f', '-'], JSON.stringify(slice)).status).toBe(0);
+    }
     // Hooks (the schemas Job) would wait for a pod that cannot run here: created separately below.
     const install = server.helm(['install', 'eventline', chart, '-f', valuesFile(env), '--namespace', namespace, '--no-hooks']);
     expect(install.stderr).toBe('');
@@ -318,6 +400,20 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
         .sort();
       const listed = server.kubectl(['get', kind.toLowerCase(), '-n', namespace, '-l', 'app.kubernetes.io/instance=eventline', '-o', 'jsonpath={.items[*].metadata.name}']);
       expect({ kind, names: listed.stdout.split(' ').filter(Boolean).sort() }).toEqual({ kind, names: expected });
+    }
+
+    if (env === 'kind') {
+      // No apiServerEgress given: the install looked up the API server's own addresses.
+      const slice = JSON.parse(server.kubectl(['get', 'endpointslice', 'kubernetes', '-n', 'default', '-o', 'json']).stdout) as {
+        endpoints: { addresses: string[] }[];
+        ports: { port: number }[];
+      };
+      const policy = JSON.parse(server.kubectl(['get', 'networkpolicy', 'config-service', '-n', namespace, '-o', 'json']).stdout) as {
+        spec: { egress: { to?: { ipBlock?: { cidr: string } }[]; ports?: { port: number }[] }[] };
+      };
+      const toApiServer = policy.spec.egress.filter((rule) => rule.to?.[0]?.ipBlock).map((rule) => ({ cidr: rule.to![0]!.ipBlock!.cidr, ports: rule.ports!.map((p) => p.port) }));
+      expect(toApiServer).toEqual(slice.endpoints.flatMap((e) => e.addresses.map((address) => ({ cidr: `${address}/32`, ports: slice.ports.map((p) => p.port) }))));
+      expect(toApiServer.length).toBeGreaterThan(0);
     }
 
     const hook = server.kubectl(['create', '-n', namespace, '-f', '-'], template(env, ['--show-only', 'templates/schemas-hook.yaml']));
