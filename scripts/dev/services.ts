@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import { logTail, runningPid, start, stop } from '../../infra/src/processes';
 import { portInUse } from '../../infra/src/ports';
 import { repoRoot, urls } from '../../infra/src/settings';
+import { servicePort } from '../../infra/src/service-table';
 
 interface LocalService {
   name: string;
@@ -22,7 +23,7 @@ interface LocalService {
   env: Record<string, string>;
 }
 
-const CONFIG_SERVICE_PORT = 8094;
+const CONFIG_SERVICE_PORT = servicePort('config-service');
 /** Every Kafka service loads its settings from config-service (which serves config/) and follows them. */
 const kafka = { KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, CONFIG_SERVICE_URL: `http://127.0.0.1:${CONFIG_SERVICE_PORT}` };
 
@@ -35,13 +36,13 @@ function postgresUrl(database: string): string {
 /** In start order; `down` goes in reverse, so the gateway (last) stops taking requests first. */
 const services: LocalService[] = [
   { name: 'config-service', port: CONFIG_SERVICE_PORT, env: { CONFIG_SOURCE: 'folder', CONFIG_DIR: join(repoRoot, 'config') } },
-  { name: 'user-service', port: 8091, postgresDatabase: 'users', env: { ...kafka, DATABASE_URL: postgresUrl('users') } },
-  { name: 'product-service', port: 8092, postgresDatabase: 'product', env: { ...kafka, DATABASE_URL: postgresUrl('product') } },
-  { name: 'order-service', port: 8081, env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'orders' } },
-  { name: 'cart-service', port: 8093, postgresDatabase: 'cart', env: { ...kafka, DATABASE_URL: postgresUrl('cart') } },
-  { name: 'cart-aggregator', port: 8095, env: { ...kafka, INSTANCE_ID: 'cart-aggregator-local-0' } },
-  { name: 'cart-query', port: 7000, env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'carts' } },
-  { name: 'fulfillment-service', port: 3000, env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'fulfillment' } },
+  { name: 'user-service', port: servicePort('user-service'), postgresDatabase: 'users', env: { ...kafka, DATABASE_URL: postgresUrl('users') } },
+  { name: 'product-service', port: servicePort('product-service'), postgresDatabase: 'product', env: { ...kafka, DATABASE_URL: postgresUrl('product') } },
+  { name: 'order-service', port: servicePort('order-service'), env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'orders' } },
+  { name: 'cart-service', port: servicePort('cart-service'), postgresDatabase: 'cart', env: { ...kafka, DATABASE_URL: postgresUrl('cart') } },
+  { name: 'cart-aggregator', port: servicePort('cart-aggregator'), env: { ...kafka, INSTANCE_ID: 'cart-aggregator-local-0' } },
+  { name: 'cart-query', port: servicePort('cart-query'), env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'carts' } },
+  { name: 'fulfillment-service', port: servicePort('fulfillment-service'), env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'fulfillment' } },
   { name: 'gateway', port: 8080, env: {} },
 ];
 

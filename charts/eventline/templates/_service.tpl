@@ -8,6 +8,9 @@ and, when it uses Kafka, its KafkaUser. Call with (dict "root" $ "name" <service
 {{- $name := .name -}}
 {{- $svc := .svc -}}
 {{- $routes := $root.Files.Get "files/routes.json" | fromJson -}}
+{{- /* files/routes.json's service table is the one place a service's port is written. */ -}}
+{{- $port := required (printf "files/routes.json has no port for service %s" $name) (dig $name "port" nil $routes.services) -}}
+{{- $configPort := (index $routes.services "config-service").port -}}
 {{- $public := false -}}
 {{- range $routes.routes -}}
 {{- if and (eq .service $name) (ne (toString .public) "false") }}{{ $public = true }}{{ end -}}
@@ -37,7 +40,7 @@ spec:
     {{- $selector | nindent 4 }}
   ports:
     - name: http
-      port: {{ $svc.port }}
+      port: {{ $port }}
       targetPort: http
 {{- if eq $kind "StatefulSet" }}
 ---
@@ -56,7 +59,7 @@ spec:
     {{- $selector | nindent 4 }}
   ports:
     - name: http
-      port: {{ $svc.port }}
+      port: {{ $port }}
       targetPort: http
 {{- end }}
 ---
@@ -86,7 +89,7 @@ spec:
         app.kubernetes.io/component: service
       annotations:
         prometheus.io/scrape: "true"
-        prometheus.io/port: {{ $svc.port | quote }}
+        prometheus.io/port: {{ $port | quote }}
         prometheus.io/path: /metrics
         {{- with $svc.podAnnotations }}
         {{- toYaml . | nindent 8 }}
@@ -128,14 +131,14 @@ spec:
           terminationMessagePolicy: FallbackToLogsOnError
           ports:
             - name: http
-              containerPort: {{ $svc.port }}
+              containerPort: {{ $port }}
           env:
-            - { name: PORT, value: {{ $svc.port | quote }} }
+            - { name: PORT, value: {{ $port | quote }} }
             - { name: LOG_LEVEL, value: {{ $svc.logLevel | quote }} }
             - name: POD_NAME
               valueFrom: { fieldRef: { fieldPath: metadata.name } }
             {{- if $svc.configClient }}
-            - { name: CONFIG_SERVICE_URL, value: "http://config-service:{{ (index $root.Values.services "config-service").port }}" }
+            - { name: CONFIG_SERVICE_URL, value: "http://config-service:{{ $configPort }}" }
             {{- end }}
             {{- if $svc.kafka }}
             - { name: KAFKA_BROKERS, value: {{ include "eventline.kafkaBootstrap" $root | quote }} }
@@ -251,13 +254,13 @@ spec:
         - namespaceSelector:
             matchLabels: { kubernetes.io/metadata.name: {{ $root.Values.ingress.controllerNamespace }} }
         {{- end }}
-      ports: [{ protocol: TCP, port: {{ $svc.port }} }]
+      ports: [{ protocol: TCP, port: {{ $port }} }]
     {{- end }}
     {{- if $svc.configServer }}
     - from:
         - podSelector:
             matchLabels: { app.kubernetes.io/part-of: eventline, app.kubernetes.io/component: service }
-      ports: [{ protocol: TCP, port: {{ $svc.port }} }]
+      ports: [{ protocol: TCP, port: {{ $port }} }]
     {{- end }}
     {{- with $root.Values.networkPolicy.metricsNamespaces }}
     - from:
@@ -265,7 +268,7 @@ spec:
         - namespaceSelector:
             matchLabels: { kubernetes.io/metadata.name: {{ . }} }
         {{- end }}
-      ports: [{ protocol: TCP, port: {{ $svc.port }} }]
+      ports: [{ protocol: TCP, port: {{ $port }} }]
     {{- end }}
   egress:
     {{- include "eventline.dnsEgress" $root | nindent 4 }}
@@ -273,7 +276,7 @@ spec:
     - to:
         - podSelector:
             matchLabels: { app.kubernetes.io/name: config-service, app.kubernetes.io/instance: {{ $root.Release.Name }} }
-      ports: [{ protocol: TCP, port: {{ (index $root.Values.services "config-service").port }} }]
+      ports: [{ protocol: TCP, port: {{ $configPort }} }]
     {{- end }}
     {{- if $svc.kubernetesApi }}
     {{- with include "eventline.apiServerEgress" $root }}

@@ -2,27 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../shell';
 import { repoRoot } from '../settings';
+import { deployableServices } from '../service-table';
 import { ensureNodeBase } from './base-images';
 import { buildAndPush } from './docker-images';
 import { imageCacheDir, registryHost } from './settings';
 import { buildThirdPartyImages } from './third-party-images';
 
 /**
- * The nine service images from the repository's Dockerfile, only build args changed: the local
+ * The service images (one per service of the chart's service table) from the repository's Dockerfile, only build args changed: the local
  * Node base instead of the official image. Pushed as `127.0.0.1:5000/eventline-<service>:<tag>`,
  * the names the chart makes from `image.registry` and `image.tag`.
  */
-export const services = [
-  'config-service',
-  'user-service',
-  'product-service',
-  'order-service',
-  'cart-service',
-  'cart-aggregator',
-  'cart-query',
-  'fulfillment-service',
-  'operator',
-] as const;
+export const services: readonly string[] = deployableServices();
 
 export const localServiceTag = 'local';
 export const serviceImageRef = (service: string, tag = localServiceTag): string => `${registryHost}/eventline-${service}:${tag}`;
@@ -33,7 +24,7 @@ export interface ImageTime {
 }
 
 /** Builds and pushes one service image on the local Node base. */
-export async function buildServiceImage(service: (typeof services)[number], tag = localServiceTag): Promise<ImageTime> {
+export async function buildServiceImage(service: string, tag = localServiceTag): Promise<ImageTime> {
   const nodeBase = await ensureNodeBase();
   mkdirSync(imageCacheDir, { recursive: true });
   const ref = serviceImageRef(service, tag);
