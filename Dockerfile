@@ -7,16 +7,35 @@
 # also run by the test suite, which starts each service from the layout they produce.
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
-# The workspaces' package.json files and nothing else: the dependency layers below are keyed on
-# these and the lock file, so a source edit never reruns `npm ci`.
+# The workspaces' package.json files and nothing else, each named (infra/test/unit/dockerfile.test.ts
+# holds this list to the workspaces): the dependency layers below are keyed on these and the lock
+# file, so a source edit never reruns `npm ci`, and skaffold counts no other service's sources as
+# this image's (an edit in one service rebuilds that service's image only).
 FROM ${NODE_IMAGE} AS manifests
-WORKDIR /src
-COPY packages/ packages/
-COPY services/ services/
-RUN mkdir -p /manifests \
- && for manifest in packages/*/package.json services/*/package.json; do \
-      mkdir -p "/manifests/$(dirname "${manifest}")" && cp "${manifest}" "/manifests/${manifest}"; \
-    done
+COPY packages/avro/package.json /manifests/packages/avro/
+COPY packages/config/package.json /manifests/packages/config/
+COPY packages/eventstore/package.json /manifests/packages/eventstore/
+COPY packages/http/package.json /manifests/packages/http/
+COPY packages/idempotency/package.json /manifests/packages/idempotency/
+COPY packages/inbox/package.json /manifests/packages/inbox/
+COPY packages/kafka/package.json /manifests/packages/kafka/
+COPY packages/mongo/package.json /manifests/packages/mongo/
+COPY packages/observability/package.json /manifests/packages/observability/
+COPY packages/operator-kit/package.json /manifests/packages/operator-kit/
+COPY packages/outbox/package.json /manifests/packages/outbox/
+COPY packages/postgres/package.json /manifests/packages/postgres/
+COPY packages/runtime/package.json /manifests/packages/runtime/
+COPY packages/testkit/package.json /manifests/packages/testkit/
+COPY services/cart-aggregator/package.json /manifests/services/cart-aggregator/
+COPY services/cart-query/package.json /manifests/services/cart-query/
+COPY services/cart-service/package.json /manifests/services/cart-service/
+COPY services/config-service/package.json /manifests/services/config-service/
+COPY services/fulfillment-service/package.json /manifests/services/fulfillment-service/
+COPY services/gateway/package.json /manifests/services/gateway/
+COPY services/operator/package.json /manifests/services/operator/
+COPY services/order-service/package.json /manifests/services/order-service/
+COPY services/product-service/package.json /manifests/services/product-service/
+COPY services/user-service/package.json /manifests/services/user-service/
 
 FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
@@ -29,14 +48,27 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 FROM dependencies AS build
 COPY tsconfig.base.json tsconfig.json ./
 COPY packages/ packages/
-COPY services/ services/
 COPY schemas/ schemas/
 COPY scripts/image/ scripts/image/
 ARG SERVICE
+# This service's sources only: the others are neither compiled nor part of its build's inputs.
+COPY services/${SERVICE}/ services/${SERVICE}/
 # Every image can also run `node packages/avro/dist/cli.js` (the chart's schemas hook).
 RUN test -n "${SERVICE}" \
  && npx tsc -b packages/avro "services/${SERVICE}" \
  && sh scripts/image/assemble.sh "${SERVICE}" /out
+
+# `skaffold dev -p local,dev` (its `dev` target): the sources, every dependency and the compiler,
+# owned by the unprivileged user so that skaffold's sync and the watch build can write them; the
+# process restarts on each compiled edit (scripts/image/dev.sh). Never shipped.
+FROM build AS dev
+ARG SERVICE
+RUN chown -R 1000:1000 packages services schemas
+ENV SERVICE=${SERVICE} \
+    SCHEMAS_DIR=/app/schemas \
+    NODE_OPTIONS="--disable-warning=ExperimentalWarning"
+USER 1000:1000
+CMD ["sh", "scripts/image/dev.sh"]
 
 FROM ${NODE_IMAGE} AS production-dependencies
 ARG SERVICE
