@@ -24,7 +24,7 @@ function percentEncode(text: string): string {
 
 beforeAll(async () => {
   platform = await startPlatform({ EVENTLINE_DELAYS: `idempotency.before-complete=${HELD_MS}`, READ_YOUR_WRITES_TIMEOUT_MS: '1000' });
-}, 300_000);
+}, 600_000);
 
 afterAll(() => platform?.stop());
 
