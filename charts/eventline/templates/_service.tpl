@@ -180,8 +180,10 @@ spec:
           {{- end }}
           resources:
             {{- toYaml $svc.resources | nindent 12 }}
+          {{- $securityContext := include "eventline.containerSecurityContext" $root | fromYaml }}
+          {{- $_ := set $securityContext "readOnlyRootFilesystem" $svc.readOnlyRootFilesystem }}
           securityContext:
-            {{- include "eventline.containerSecurityContext" $root | nindent 12 }}
+            {{- toYaml $securityContext | nindent 12 }}
           volumeMounts:
             - { name: tmp, mountPath: /tmp }
             {{- if and $svc.kafka $kafkaTls }}
