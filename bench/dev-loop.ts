@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { ensureNodeBase } from '../infra/src/cluster/base-images';
 import { clusterStatus, clusterUp } from '../infra/src/cluster/cluster';
 import { startDevLoop, type DevLoop } from '../infra/src/cluster/dev-loop';
-import { kubectl } from '../infra/src/cluster/addons';
 import { portForward } from '../k8s/test/integration/kube';
 import { formatNumber, median, printMatrix } from './lib/table';
 
@@ -42,8 +41,6 @@ async function answers(loop: DevLoop, path: string, contains: string, timeoutMs 
   }
 }
 
-const podNames = (namespace: string) => kubectl(['-n', namespace, 'get', 'pods', '-l', 'app.kubernetes.io/name=config-service', '-o', 'jsonpath={.items[*].metadata.name}']).trim();
-
 async function measure(profiles: string[]): Promise<Record<string, number[]>> {
   const dir = mkdtempSync(join(tmpdir(), 'eventline-bench-dev-'));
   const namespace = `eventline-bench-dev-${randomBytes(3).toString('hex')}`;
@@ -68,10 +65,12 @@ async function measure(profiles: string[]): Promise<Record<string, number[]>> {
       await answers(loop, '/healthz', mark);
       figures['package source edit']!.push(seconds(from));
     }
-    const before = podNames(namespace);
+    // A dependency edit rebuilds the image and rolls the Deployment out again in both loops.
+    const deploys = () => (loop.output().match(/Deployments stabilized/g) ?? []).length;
+    const before = deploys();
     loop.edit('services/config-service/package.json', (text) => text.replace(/"description": "/, `"description": "(${randomBytes(2).toString('hex')}) `));
     const from = Date.now();
-    while (podNames(namespace) === before || !(await get(namespace, '/healthz'))?.includes('ok')) await new Promise((resolve) => setTimeout(resolve, 500));
+    while (deploys() === before || !(await get(namespace, '/healthz'))?.includes('ok')) await new Promise((resolve) => setTimeout(resolve, 500));
     figures['dependency edit (package.json)']!.push(seconds(from));
   } finally {
     await loop.stop();

@@ -14,7 +14,7 @@ import { startSecuredBroker } from './lib/kafka-clients/secured-broker';
 import { now, withTimeout, type BenchRecord, type ClientUnderTest, type ConnectionSettings, type PartitionerChoice, type Timing } from './lib/kafka-clients/types';
 
 /**
- * Kafka client bake-off (issue 16): kafkajs (the kit's client), @platformatic/kafka and
+ * Kafka client bake-off: kafkajs (the kit's client), @platformatic/kafka and
  * @confluentinc/kafka-javascript (its KafkaJS API on librdkafka), in one run against the same broker,
  * with the same records (keyed, 200-byte values, acks=all, idempotent producers):
  *

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { kubectl, portForward, runPod, skaffold, until, clusterSuite } from './kube';
 
 /**
- * The single-node cluster of `npm run cluster` (issue 13), for real: containerd runs the pods, the
+ * The single-node cluster of `npm run cluster`, for real: containerd runs the pods, the
  * images are built here and pulled from the cluster's registry. `up` is idempotent; the test stops
  * the cluster again only if it started it. Needs root (containers, mounts, iptables).
  */

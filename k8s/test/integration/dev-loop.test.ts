@@ -8,7 +8,7 @@ import { startDevLoop, type DevLoop } from '../../../infra/src/cluster/dev-loop'
 import { clusterSuite, kubectl, portForward, until } from './kube';
 
 /**
- * `skaffold dev -p local,dev` (issue 23): an edit to a service's source or to a package's source
+ * `skaffold dev -p local,dev`: an edit to a service's source or to a package's source
  * reaches the running container by skaffold's file sync, is compiled there and the process restarts
  * on it, in the same pod and without an image build. The loop's figures are in `npm run bench:dev-loop`.
  */

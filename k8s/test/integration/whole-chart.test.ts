@@ -23,7 +23,7 @@ import { ensureNodeBase } from '../../../infra/src/cluster/base-images';
 import { errorTypes, isReady, kubectl, pods, portForward, skaffold, until, type PortForward, clusterSuite } from './kube';
 
 /**
- * The whole chart on the local cluster (issues 13 and 14), installed as a user does: the Strimzi
+ * The whole chart on the local cluster, installed as a user does: the Strimzi
  * operator from Strimzi's chart (built from the vendored source), then `skaffold run -p local`, which
  * builds the eight images, pushes them to the cluster's registry and installs the chart with
  * values-local.yaml. Every server is real and built here: Kafka reconciled by Strimzi (KRaft, SCRAM,
