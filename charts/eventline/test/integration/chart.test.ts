@@ -298,12 +298,7 @@ describe('values: the schema and the per-service knobs', () => {
 
   it('applies the standard pod knobs and probes from serviceDefaults, and a service overrides them', () => {
     const objects = parse(
-      runToolOk(kubeTools().helm, [
-        'template',
-        'eventline',
-        chart,
-        '-f',
-        valuesFile('kind'),
+      template('kind', [
         '--set',
         'serviceDefaults.nodeSelector.pool=services',
         '--set',
