@@ -27,14 +27,29 @@ export class RegistryHttpError extends Error {
   }
 }
 
+/**
+ * A registry that takes the connection and never answers (one still starting behind its Service, say)
+ * fails the call instead of hanging it: the schemas hook Job then exits 3 and is retried, where a hung
+ * request would hold the Helm install until its own timeout.
+ */
+const requestTimeoutMs = Number(process.env.SCHEMA_REGISTRY_TIMEOUT_MS) || 15_000;
+
 async function call<T>(baseUrl: string, method: string, path: string, body?: unknown): Promise<T> {
   const url = `${baseUrl.replace(/\/$/, '')}${path}`;
-  const response = await fetch(url, {
-    method,
-    headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json', Accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
+  let text: string;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json', Accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(requestTimeoutMs),
+    });
+    text = await response.text();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'TimeoutError') throw new Error(`${method} ${url}: no answer within ${requestTimeoutMs} ms`);
+    throw error;
+  }
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,9 +21,9 @@ describe('the schemas command as a child process', () => {
     writeFileSync(join(dir, 'topics.json'), topicsJson(topic, [payment]));
   }
 
-  function run(command: string, registry = urls.registry) {
+  function run(command: string, registry = urls.registry, env: NodeJS.ProcessEnv = {}) {
     const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), cli, command, '--registry', registry], {
-      env: { ...process.env, SCHEMAS_DIR: dir },
+      env: { ...process.env, SCHEMAS_DIR: dir, ...env },
       encoding: 'utf8',
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -61,6 +62,22 @@ describe('the schemas command as a child process', () => {
     const result = run('register', 'http://127.0.0.1:1/apis/ccompat/v7');
     expect(result.status).toBe(3);
     expect(result.stderr).toContain('registry unreachable or failing: fetch failed');
+  });
+
+  it('exits 3 when the registry takes the connection and never answers, instead of hanging', async () => {
+    writeSchemas(paymentV1);
+    // The kernel accepts the connections (spawnSync blocks this process); nothing ever answers them.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const result = run('check', `http://127.0.0.1:${port}/apis/ccompat/v7`, { SCHEMA_REGISTRY_TIMEOUT_MS: '500' });
+      expect(result.status).toBe(3);
+      expect(result.stderr).toMatch(new RegExp(`registry unreachable or failing: (GET|POST) http://127\\.0\\.0\\.1:${port}/apis/ccompat/v7/subjects/`));
+      expect(result.stderr).toContain('no answer within 500 ms');
+    } finally {
+      silent.close();
+    }
   });
 
   it('exits 2 with the catalog problem for an invalid catalog', () => {
