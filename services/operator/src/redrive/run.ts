@@ -17,7 +17,11 @@ export interface RedriveRunOptions {
   /** The .dlq's end offsets when the Redrive began: records at or after them are not its to move. */
   endOffsets: Map<number, bigint>;
   sessionTimeoutMs?: number;
-  /** Nothing delivered for this long after joining: what is left are transaction markers. */
+  /**
+   * Fetches have come back with nothing for this long: what is left below the end offsets never
+   * becomes readable (a transaction left open by a producer that died). Counted from the first
+   * empty fetch after the last progress, so that a slow first fetch on a busy node ends nothing early.
+   */
   idleMs?: number;
   maxRecordsPerTransaction?: number;
 }
@@ -45,6 +49,8 @@ export class RedriveRun {
   private joined = false;
   private finished = false;
   private lastProgress = Date.now();
+  /** Fetches completed since the last progress: the first may have been under way when it was made. */
+  private fetchesSinceProgress = 0;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RedriveRunOptions) {
@@ -106,7 +112,16 @@ export class RedriveRun {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;
-      this.lastProgress = Date.now();
+      this.madeProgress();
+    });
+    consumer.on(consumer.events.FETCH, () => {
+      this.fetchesSinceProgress++;
+    });
+    // A batch of transaction markers only (eachBatch never sees it) still moves the position on.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize > 0 || this.finished) return;
+      this.readThrough(payload.partition, payload.lastOffset);
+      if (this.complete()) void this.end();
     });
     if (!this.dryRun) {
       // The transactional id is the Redrive's: a successor (after a crash, on another replica) fences this one.
@@ -123,9 +138,26 @@ export class RedriveRun {
     );
     const idleMs = this.options.idleMs ?? 3_000;
     this.idleTimer = setInterval(() => {
-      if (this.joined && Date.now() - this.lastProgress > idleMs) void this.end();
+      if (!this.joined || this.fetchesSinceProgress < 2 || Date.now() - this.lastProgress <= idleMs) return;
+      const left = [...this.options.endOffsets].filter(([partition, end]) => !partitionDone(this.next.get(partition), end)).map(([partition]) => partition);
+      this.log.warn({ partitions: left }, `fetches found nothing more to read for ${idleMs} ms; ending with what was readable`);
+      void this.end();
     }, 250);
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
+  }
+
+  private madeProgress(): void {
+    this.lastProgress = Date.now();
+    this.fetchesSinceProgress = 0;
+  }
+
+  /** The partition is read through `offset` (a batch's last, markers included), up to its end offset. */
+  private readThrough(partition: number, offset: string): void {
+    const end = this.options.endOffsets.get(partition) ?? 0n;
+    const through = BigInt(offset) + 1n;
+    const next = through < end ? through : end;
+    if (next > (this.next.get(partition) ?? 0n)) this.next.set(partition, next);
+    this.madeProgress();
   }
 
   /** Every partition read to its end offset, or the limit reached. */
@@ -143,12 +175,13 @@ export class RedriveRun {
       const chunk = mine.slice(from, from + chunkSize);
       const last = await this.moveChunk(batch.partition, chunk, isStale);
       if (last !== undefined) resolveOffset(last);
-      this.lastProgress = Date.now();
+      this.madeProgress();
       await heartbeat();
       if (this.complete()) break;
     }
-    if (mine.length < batch.messages.length) this.next.set(batch.partition, end);
-    this.lastProgress = Date.now();
+    // Through the whole batch: markers after its last record count as read too.
+    if (!this.finished && !this.complete()) this.readThrough(batch.partition, batch.lastOffset());
+    this.madeProgress();
     if (this.complete()) await this.end();
   }
 

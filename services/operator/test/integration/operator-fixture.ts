@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { readTopicToEnd } from '@eventline/kafka';
+import { createLogger } from '@eventline/observability';
 import { redriveLedgerTopic } from '../../src/redrive/ledger';
 import { kubeTools, localKafka, runToolOk, startServiceProcess, startTestApiServer, uniqueName, type ServiceProcess, type TestApiServer } from '@eventline/testkit';
 
+const readerLogger = createLogger('test-reader', 'warn');
 const repoRoot = join(__dirname, '..', '..', '..', '..');
 const chart = join(repoRoot, 'charts', 'eventline');
 
@@ -101,32 +104,9 @@ export function getObject<T = any>(cluster: OperatorCluster, what: string): T | 
 export const readyStatus = (object: { status?: { conditions?: { type: string; status: string }[] } } | undefined): string | undefined =>
   object?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
-/**
- * Every record of a topic, read committed, up to the end offsets it has now. Transaction markers take
- * offsets but are never delivered: a partition is read once nothing more arrives below its end.
- */
-export async function readRecords(kafka: Kafka, topic: string, idleMs = 1500): Promise<KafkaMessage[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
-  await admin.disconnect();
-  const reader = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200, readUncommitted: false });
-  await reader.connect();
-  await reader.subscribe({ topic, fromBeginning: true });
+/** Every record of a topic, read committed from its start through the end offsets it has now (markers included). */
+export async function readRecords(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
   const seen: KafkaMessage[] = [];
-  let joined = false;
-  let last = Date.now();
-  reader.on(reader.events.GROUP_JOIN, () => {
-    joined = true;
-    last = Date.now();
-  });
-  await reader.run({
-    eachMessage: async ({ partition, message }) => {
-      if (BigInt(message.offset) < (ends.get(partition) ?? 0n)) seen.push(message);
-      last = Date.now();
-    },
-  });
-  while (!joined || Date.now() - last < idleMs) await new Promise((r) => setTimeout(r, 100));
-  await reader.disconnect();
+  await readTopicToEnd(kafka, topic, (message) => void seen.push(message), { groupId: uniqueName('reader'), logger: readerLogger });
   return seen;
 }
