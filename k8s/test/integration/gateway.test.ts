@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { requestRaw } from '@eventline/testkit';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
 import { repoRoot } from '../../../infra/src/settings';
 import { clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
@@ -26,6 +27,12 @@ const suite = clusterSuite;
 const namespace = `eventline-gw-${randomBytes(3).toString('hex')}`;
 const minutes = (n: number) => n * 60_000;
 const gatewayNamespace = 'traefik';
+/**
+ * The test's Gateway listens for this host name only and every request names it: a developer's own
+ * release on the same Traefik (whose listener takes any host) neither answers the test's requests nor
+ * loses its own to the test's routes, as Gateway API ranks a route of a named host above one of any host.
+ */
+const host = `${namespace}.gateway.test`;
 
 interface K8sObject {
   kind: string;
@@ -57,7 +64,7 @@ function chartObjects(keep: (o: K8sObject) => boolean, set: string[] = []): K8sO
       namespace,
       '-f',
       join(repoRoot, 'charts', 'eventline', 'values-local.yaml'),
-      ...set.flatMap((s) => ['--set', s]),
+      ...[`gateway.listener.hostname=${host}`, `ingress.host=${host}`, ...set].flatMap((s) => ['--set', s]),
     ],
     { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 },
   );
@@ -125,6 +132,7 @@ const configServiceRoute = {
   kind: 'HTTPRoute',
   metadata: { name: 'test-config-service' },
   spec: {
+    hostnames: [host],
     parentRefs: [{ name: 'eventline', sectionName: 'http' }],
     rules: [{ matches: [{ path: { type: 'Exact', value: '/config/user-service' } }], backendRefs: [{ name: 'config-service', port: 8094 }] }],
   },
@@ -136,24 +144,47 @@ const missingBackendRoute = {
   kind: 'HTTPRoute',
   metadata: { name: 'test-missing-backend' },
   spec: {
+    hostnames: [host],
     parentRefs: [{ name: 'eventline', sectionName: 'http' }],
     rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/nobody-here/' } }], backendRefs: [{ name: 'no-such-service', port: 80 }] }],
   },
 };
 
+interface Answer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** GET through the forwarded gateway port with the test's Host header (fetch always sends its own). */
+async function get(port: number, path: string): Promise<Answer> {
+  const answer = await requestRaw({ host: '127.0.0.1', port, path, headers: { host } });
+  return { status: answer.status, contentType: answer.headers['content-type'] ?? '', body: answer.body.toString('utf8') };
+}
+
+/** The backend of the test that answered (it names itself and the path it got), if one did. */
+function echoedBy(answer: Answer): { service: string; path: string } | undefined {
+  if (answer.status !== 200) return undefined;
+  try {
+    const parsed = JSON.parse(answer.body) as { service?: unknown; path?: unknown };
+    return typeof parsed.service === 'string' && typeof parsed.path === 'string' ? { service: parsed.service, path: parsed.path } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** For each path: the backend that answered (it names itself) or the status when none did. */
-async function answersTo(base: string, paths: string[]): Promise<[string, string | number][]> {
+async function answersTo(port: number, paths: string[]): Promise<[string, string | number][]> {
   const seen: [string, string | number][] = [];
   for (const path of paths) {
-    const response = await fetch(`${base}${path}`);
-    const body = await response.text();
-    if (response.status !== 200) {
-      seen.push([path, response.status]);
+    const answer = await get(port, path);
+    const echo = echoedBy(answer);
+    if (!echo) {
+      seen.push([path, answer.status]);
       continue;
     }
-    const answer = JSON.parse(body) as { service: string; path: string };
-    expect(answer.path).toBe(path); // forwarded unchanged, no prefix stripped
-    seen.push([path, answer.service]);
+    expect(echo.path).toBe(path); // forwarded unchanged, no prefix stripped
+    seen.push([path, echo.service]);
   }
   return seen;
 }
@@ -289,7 +320,7 @@ suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
     async () => {
       kubectl(['-n', namespace, 'wait', '--for=condition=Ready', 'pod/route-backends', '--timeout=120s']);
       forward = await portForward(gatewayNamespace, 'svc/traefik', 80);
-      const base = `http://127.0.0.1:${forward.port}`;
+      const port = forward.port;
       const cases: [string, string | 404][] = [
         ['/api/v1/add', 'cart-service'],
         ['/api/v1/remove', 'cart-service'],
@@ -314,7 +345,7 @@ suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
         'the gateway with endpoints for every backend',
         async () => {
           const table = await answersTo(
-            base,
+            port,
             cases.map(([path]) => path),
           );
           return table.some(([, answer]) => answer === 500 || answer === 503) ? undefined : table;
@@ -330,19 +361,19 @@ suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
     'reaches config-service (the eventline image) through the gateway on its test route',
     async () => {
       kubectl(['-n', namespace, 'rollout', 'status', 'deployment/config-service', '--timeout=180s']);
-      const base = `http://127.0.0.1:${forward!.port}`;
+      const port = forward!.port;
       const response = await until(
         'config-service through the gateway',
         async () => {
-          const r = await fetch(`${base}/config/user-service`);
+          const r = await get(port, '/config/user-service');
           return r.status === 200 ? r : undefined;
         },
         60_000,
       );
-      expect(response.headers.get('content-type')).toContain('application/json');
-      expect(await response.text()).toContain('info');
+      expect(response.contentType).toContain('application/json');
+      expect(response.body).toContain('info');
       // Only the exact path is routed: its neighbour is not.
-      expect((await fetch(`${base}/config/user-service/watch`)).status).toBe(404);
+      expect((await get(port, '/config/user-service/watch')).status).toBe(404);
     },
     minutes(4),
   );
@@ -351,11 +382,12 @@ suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
     "also serves the chart's optional Ingress of class nginx (Traefik's Ingress NGINX provider) once the Gateway is gone",
     async () => {
       kubectl(['-n', namespace, 'delete', 'gateway,httproute', '--all', '--wait=true']);
-      const base = `http://127.0.0.1:${forward!.port}`;
-      await until("the Gateway's routes gone", async () => ((await fetch(`${base}/api/v1/add`)).status === 404 ? true : undefined), 60_000);
+      const port = forward!.port;
+      // Gone for the test's host: no echo backend answers (another release's route for any host may).
+      await until("the Gateway's routes gone", async () => (echoedBy(await get(port, '/api/v1/add')) === undefined ? true : undefined), 60_000);
       apply(chartObjects((o) => o.kind === 'Ingress', ['ingress.enabled=true', 'gateway.enabled=false']));
       expect(kubectl(['-n', namespace, 'get', 'ingress', 'eventline', '-o', 'jsonpath={.spec.ingressClassName}'])).toBe('nginx');
-      await until('the Ingress routing /user-service/users', async () => ((await fetch(`${base}/user-service/users`)).status === 200 ? true : undefined), 60_000);
+      await until('the Ingress routing /user-service/users', async () => (echoedBy(await get(port, '/user-service/users'))?.service === 'user-service' ? true : undefined), 60_000);
       const cases: [string, string | 404][] = [
         ['/api/v1/123', 'cart-query'],
         ['/api/v12', 404],
@@ -366,7 +398,7 @@ suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
       ];
       expect(
         await answersTo(
-          base,
+          port,
           cases.map(([path]) => path),
         ),
       ).toEqual(cases);
@@ -375,7 +407,7 @@ suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
       // rule `(Path("/api/v1") || PathPrefix("/api/v1/"))` is longer than the Exact `Path("/api/v1/add")`,
       // so cart-query answers the cart's commands. The Gateway's HTTPRoutes route them right (above):
       // the reason the chart's default is the Gateway. Pinned here so that a fixed Traefik shows up.
-      expect(await answersTo(base, ['/api/v1/add', '/api/v1/checkout'])).toEqual([
+      expect(await answersTo(port, ['/api/v1/add', '/api/v1/checkout'])).toEqual([
         ['/api/v1/add', 'cart-query'],
         ['/api/v1/checkout', 'cart-query'],
       ]);
