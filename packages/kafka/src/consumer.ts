@@ -4,7 +4,6 @@ import type { EventEnvelope } from './envelope';
 import { toConsumedEvent, type ErrorClass } from './to-event';
 import { deadLetterRecord } from './dead-letter';
 import { isTransientKafkaError, PoisonRecordError } from './errors';
-import { retryKafka } from './retry';
 import { GroupMember } from './group-member';
 
 export interface ConsumedEvent<T = unknown> {
@@ -142,21 +141,15 @@ export class EventConsumer {
 
   /** Ready once it has joined its group and has not crashed for good. */
   isReady(): boolean {
-    return this.member.isJoined() && this.member.isAlive() && !this.stopping;
+    return this.member.isReady();
   }
 
-  async start(): Promise<void> {
-    await retryKafka(
-      `joining consumer group ${this.options.groupId}`,
-      async () => {
-        await this.consumer.connect();
-        for (const topic of this.options.topics) {
-          await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: this.options.fromBeginning ?? true });
-        }
-      },
-      { logger: this.log, deadlineMs: this.options.retryDeadlineMs },
-    );
-    await this.run();
+  start(): Promise<void> {
+    const topics = this.options.topics.map((topic) => this.prefix + topic);
+    return this.member.start(`joining consumer group ${this.options.groupId}`, topics, {
+      fromBeginning: this.options.fromBeginning ?? true,
+      deadlineMs: this.options.retryDeadlineMs,
+    });
   }
 
   private run(): Promise<void> {

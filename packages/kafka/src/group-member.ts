@@ -1,5 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { Backoff, type BackoffPolicy, type Logger } from '@eventline/observability';
+import { retryKafka } from './retry';
 
 export interface GroupMemberOptions {
   kafka: Kafka;
@@ -69,6 +70,28 @@ export class GroupMember {
   /** Joined its group and not crashed since. */
   isJoined(): boolean {
     return this.joined;
+  }
+
+  /** Joined, alive and its owner not stopping: what the owner's /readyz reports. */
+  isReady(): boolean {
+    return this.joined && !this.dead && !this.options.isStopping();
+  }
+
+  /**
+   * Connects (after `before`: the owner's producer, say) and subscribes to `topics` (as named on the
+   * broker), retried as one step until `deadlineMs`, then runs the consumer.
+   */
+  async start(what: string, topics: readonly string[], options: { fromBeginning: boolean; deadlineMs?: number; before?: () => Promise<void> }): Promise<void> {
+    await retryKafka(
+      what,
+      async () => {
+        await options.before?.();
+        await this.consumer.connect();
+        for (const topic of topics) await this.consumer.subscribe({ topic, fromBeginning: options.fromBeginning });
+      },
+      { logger: this.options.logger, deadlineMs: options.deadlineMs },
+    );
+    await this.options.run();
   }
 
   /** The owner stopped the consumer to run it again (a new concurrency): not joined until it has. */

@@ -89,20 +89,16 @@ export class TransactionalProcessor {
   }
 
   isReady(): boolean {
-    return this.member.isJoined() && this.member.isAlive() && !this.stopping;
+    return this.member.isReady();
   }
 
-  async start(): Promise<void> {
-    await retryKafka(
-      `starting transactional processor ${this.options.groupId}`,
-      async () => {
-        await this.producer.connect();
-        await this.consumer.connect();
-        for (const topic of this.options.topics) await this.consumer.subscribe({ topic: this.prefix + topic, fromBeginning: true });
-      },
-      { logger: this.log, deadlineMs: this.options.retryDeadlineMs },
-    );
-    await this.run();
+  start(): Promise<void> {
+    const topics = this.options.topics.map((topic) => this.prefix + topic);
+    return this.member.start(`starting transactional processor ${this.options.groupId}`, topics, {
+      fromBeginning: true,
+      deadlineMs: this.options.retryDeadlineMs,
+      before: () => this.producer.connect(),
+    });
   }
 
   private run(): Promise<void> {
