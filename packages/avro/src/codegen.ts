@@ -1,11 +1,23 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { Type, types } from 'avsc';
-import { loadCatalog, type Catalog } from './catalog';
+import { findSchemasDir, loadCatalog, type Catalog } from './catalog';
 
 /** Where the generated types live (committed; a unit test fails when they are stale). */
 export const generatedFile = join(__dirname, 'generated', 'events.ts');
-export const codegenCommand = 'npx tsx packages/avro/src/codegen.ts';
+export const codegenCommand = 'npm run codegen';
+
+/**
+ * The chart's copy of the catalog's topics (name, partitions, compacted): Helm reads files inside the
+ * chart only, and a link out of it makes every helm command log that it followed one. Generated with
+ * the types, checked by the same unit test.
+ */
+export const chartTopicsFile = (schemasDir: string): string => join(dirname(schemasDir), 'charts', 'eventline', 'files', 'topics.json');
+
+export function generateChartTopics(catalog: Catalog): string {
+  const topics = [...catalog.topics.values()].map(({ name, partitions, compacted }) => ({ name, partitions, compacted }));
+  return `${JSON.stringify({ generatedFrom: `schemas/topics.json by ${codegenCommand}: edit that file, not this one`, topics }, null, 2)}\n`;
+}
 
 /**
  * TypeScript for every record of the catalog: one interface per record (nested records too), a
@@ -127,25 +139,33 @@ function docComment(doc: string | undefined, indent: string): string {
   return `${indent}/**\n${lines.map((l) => `${indent} * ${l}`.trimEnd()).join('\n')}\n${indent} */\n`;
 }
 
-/** Writes the generated file; with `check`, only reports whether it is up to date. */
-export function runCodegen({ check = false, catalog = loadCatalog(), file = generatedFile } = {}): boolean {
-  const code = generateTypes(catalog);
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-  if (check) return current === code;
-  if (current !== code) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, code);
+/** The generated files of the catalog in `schemasDir`, each with its content. */
+export function generatedFiles(schemasDir = findSchemasDir()): { file: string; content: string }[] {
+  const catalog = loadCatalog(schemasDir);
+  return [
+    { file: generatedFile, content: generateTypes(catalog) },
+    { file: chartTopicsFile(schemasDir), content: generateChartTopics(catalog) },
+  ];
+}
+
+/** Writes the generated files; with `check`, only lists those that are stale. Returns the stale ones. */
+export function runCodegen({ check = false, schemasDir = findSchemasDir() } = {}): string[] {
+  const stale = generatedFiles(schemasDir).filter(({ file, content }) => !existsSync(file) || readFileSync(file, 'utf8') !== content);
+  if (!check) {
+    for (const { file, content } of stale) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, content);
+    }
   }
-  return true;
+  return stale.map(({ file }) => file);
 }
 
 if (require.main === module) {
   const check = process.argv.includes('--check');
-  const upToDate = runCodegen({ check });
-  const where = relative(process.cwd(), generatedFile);
-  if (check && !upToDate) {
-    console.error(`${where} is stale; run: ${codegenCommand}`);
+  const stale = runCodegen({ check }).map((file) => relative(process.cwd(), file));
+  if (check && stale.length > 0) {
+    console.error(`stale: ${stale.join(', ')}; run: ${codegenCommand}`);
     process.exit(1);
   }
-  console.log(check ? `${where} is up to date` : `wrote ${where}`);
+  console.log(check ? 'generated files up to date' : stale.length > 0 ? `wrote ${stale.join(', ')}` : 'generated files up to date');
 }

@@ -24,6 +24,6 @@ export { assertValid } from './validate';
 export { canRead, checkCompatibility, describeIncompatibility, describeType, type Compatibility } from './compatibility';
 export { checkAll, registerAll, registerSubject, formatReport, type RegistryReport, type SubjectReport, type SubjectStatus } from './register';
 export { defaultRegistryUrl, registryUrlFromEnv } from './registry-api';
-export { generateTypes, runCodegen, generatedFile, codegenCommand } from './codegen';
+export { generateTypes, generateChartTopics, generatedFiles, runCodegen, generatedFile, codegenCommand } from './codegen';
 export * from './generated/events';
 export { recordValue, UnexpectedRecordError, type DecodedRecord } from './record-value';

@@ -1,5 +1,5 @@
 // Generated from schemas/ by packages/avro/src/codegen.ts — do not edit.
-// After changing a schema or topics.json, run: npx tsx packages/avro/src/codegen.ts
+// After changing a schema or topics.json, run: npm run codegen
 
 /** A customer checked their cart out: the cart is closed, and its lines are what is ordered. Keyed by customer id on `cart-events`. */
 export interface CartCheckedOut {
