@@ -20,6 +20,13 @@ export const DEFAULT_KAFKA_RETRY_DEADLINE_MS = 120_000;
  */
 export function isRetriableKafkaError(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    // deleteGroups: kafkajs marks its error retriable whatever each group's own error was (an ACL that
+    // refuses Delete is not mended by waiting).
+    const { groups } = current as { groups?: unknown };
+    if (current.name === 'KafkaJSDeleteGroupsError' && Array.isArray(groups)) {
+      const failed = groups.map((group) => (group as { error?: unknown }).error).filter((inner) => inner !== undefined && inner !== null);
+      return failed.length > 0 && failed.every(isRetriableKafkaError);
+    }
     // KafkaJSTimeout: createTopics' wait for the new partitions' leaders ran out.
     if (isTransientKafkaError(current) || current.name === 'KafkaJSTimeout') return true;
     // createTopics racing another instance: some topics exist now, the next try creates only the rest.

@@ -1,4 +1,11 @@
-import { KafkaJSAggregateError, KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } from 'kafkajs';
+import {
+  KafkaJSAggregateError,
+  KafkaJSConnectionError,
+  KafkaJSDeleteGroupsError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  KafkaJSSASLAuthenticationError,
+} from 'kafkajs';
 import { createLogger } from '@eventline/observability';
 import { isRetriableKafkaError, KafkaRetryDeadlineError, retryKafka } from '@eventline/kafka';
 
@@ -27,6 +34,14 @@ describe('isRetriableKafkaError', () => {
     const SaslError = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
     const refused = new SaslError('SASL SCRAM SHA512 authentication failed: invalid credentials');
     expect(isRetriableKafkaError(refused)).toBe(false);
+  });
+
+  it("judges a failed deleteGroups by each group's own error, not by kafkajs' retriable flag on the whole", () => {
+    const DeleteGroupsError = KafkaJSDeleteGroupsError as unknown as new (message: string, groups: unknown[]) => Error;
+    const refused = protocolError('GROUP_AUTHORIZATION_FAILED', 30, false, 'Not authorized to access group');
+    const loading = protocolError('COORDINATOR_LOAD_IN_PROGRESS', 14, true, 'The coordinator is loading');
+    expect(isRetriableKafkaError(new DeleteGroupsError('Error in DeleteGroups', [{ groupId: 'a.restore-1', errorCode: 30, error: refused }]))).toBe(false);
+    expect(isRetriableKafkaError(new DeleteGroupsError('Error in DeleteGroups', [{ groupId: 'a.restore-1', errorCode: 14, error: loading }]))).toBe(true);
   });
 
   it('is false for errors that waiting does not mend', () => {
