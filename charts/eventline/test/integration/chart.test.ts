@@ -143,9 +143,13 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
       for (const acl of user.spec.authorization.acls as { resource: { type: string; name: string; patternType: string }; operations: string[] }[]) {
         expect(acl.resource.name).not.toContain('*');
         if (acl.resource.type === 'topic') expect(topicNames).toContain(acl.resource.name);
-        // The operator also reads the lag of, and deletes, the replay Jobs' groups.
-        const groups = user.metadata.name === 'operator' ? ['operator', 'order-service.replay', 'cart-query.replay', 'cart-aggregator.replay'] : [user.metadata.name];
-        if (acl.resource.type === 'group') expect(groups.map((name) => ({ type: 'group', name, patternType: 'prefix' }))).toContainEqual(acl.resource);
+        // The operator also reads the lag of, and deletes, the replay Jobs' groups; cart-aggregator deletes its restores' groups.
+        const groups: Record<string, string[]> = {
+          operator: ['operator', 'order-service.replay', 'cart-query.replay', 'cart-aggregator.replay'],
+          'cart-aggregator': ['cart-aggregator', 'cart-aggregator.restore'],
+        };
+        if (acl.resource.type === 'group')
+          expect((groups[user.metadata.name] ?? [user.metadata.name]).map((name) => ({ type: 'group', name, patternType: 'prefix' }))).toContainEqual(acl.resource);
       }
     }
     const acls = (name: string) => named(objects, 'KafkaUser', name)!.spec.authorization.acls as { resource: { type: string; name: string }; operations: string[] }[];
@@ -157,6 +161,11 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
       );
     expect(topicOps('user-service')).toEqual({ users: ['Write', 'Describe'] });
     expect(topicOps('cart-query')).toEqual({ 'cart-details': ['Read', 'Describe'], 'cart-details.dlq': ['Write', 'Describe'] });
+    // Delete on its restores' groups only, never on the group whose offsets carry its exactly-once progress.
+    expect(acls('cart-aggregator').filter((a) => a.resource.type === 'group')).toEqual([
+      { resource: { type: 'group', name: 'cart-aggregator', patternType: 'prefix' }, operations: ['Read', 'Describe'] },
+      { resource: { type: 'group', name: 'cart-aggregator.restore', patternType: 'prefix' }, operations: ['Read', 'Describe', 'Delete'] },
+    ]);
     expect(acls('cart-aggregator').filter((a) => a.resource.type === 'transactionalId')).toEqual([
       { resource: { type: 'transactionalId', name: 'cart-aggregator', patternType: 'prefix' }, operations: ['Write', 'Describe'] },
     ]);
