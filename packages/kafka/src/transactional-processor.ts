@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages, Transaction } from 'kafkajs';
 import { backoffDelayMs, consumerLag, deadLettered, eventsConsumed, eventsPublished, failpoint, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { PoisonRecordError } from './errors';
 import { deadLetterRecord } from './dead-letter';
@@ -48,7 +48,7 @@ const PATIENT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 5_000 };
  */
 export class TransactionalProcessor {
   private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly log: Logger;
   private readonly prefix: string;
   private generation = 0;
@@ -69,15 +69,7 @@ export class TransactionalProcessor {
       run: () => this.run(),
     });
     this.consumer = this.member.consumer;
-    this.producer = options.kafka.producer({
-      transactionalId: options.transactionalId,
-      // An instance killed mid-transaction blocks read_committed readers until this runs out or a
-      // successor with the same transactional id fences it.
-      transactionTimeout: 15_000,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    this.producer = this.newProducer();
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       this.generation++;
     });
@@ -98,6 +90,18 @@ export class TransactionalProcessor {
       fromBeginning: true,
       deadlineMs: this.options.retryDeadlineMs,
       before: () => this.producer.connect(),
+    });
+  }
+
+  private newProducer(): Producer {
+    return this.options.kafka.producer({
+      transactionalId: this.options.transactionalId,
+      // An instance killed mid-transaction blocks read_committed readers until this runs out or a
+      // successor with the same transactional id fences it.
+      transactionTimeout: 15_000,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
     });
   }
 
@@ -151,7 +155,7 @@ export class TransactionalProcessor {
       }
     }
     const chunk = await this.processPatiently(events, isStale, heartbeat);
-    const transaction = await this.producer.transaction();
+    const transaction = await this.beginTransaction();
     try {
       const outputs = [...chunk.outputs.map((o) => ({ ...o, topic: this.prefix + o.topic })), ...deadLetters];
       if (outputs.length > 0) await transaction.sendBatch({ topicMessages: outputs });
@@ -180,15 +184,30 @@ export class TransactionalProcessor {
     for (const o of chunk.outputs) eventsPublished.inc({ topic: o.topic }, o.messages.length);
   }
 
+  /** A producer that cannot begin a transaction (see resetProducer) is replaced, and the chunk read again. */
+  private async beginTransaction(): Promise<Transaction> {
+    try {
+      return await this.producer.transaction();
+    } catch (error) {
+      this.log.warn({ err: error }, 'cannot begin a transaction');
+      await this.resetProducer();
+      throw Object.assign(error instanceof Error ? error : new Error(String(error)), { retriable: true });
+    }
+  }
+
   /**
-   * A transaction that could neither commit nor abort (its broker went away) leaves kafkajs' producer
-   * in a state no later transaction gets out of. Connecting again initialises the transactional id
-   * anew: a new epoch, which aborts whatever the old one left open.
+   * A transaction that could neither commit nor abort (its broker went away) leaves a kafkajs producer
+   * in COMMITTING or ABORTING for good: its transaction state lives as long as the producer object,
+   * and neither connect() nor a new transaction leaves that state. A new producer with the same
+   * transactional id initialises it anew at its first transaction: a new epoch, which aborts whatever
+   * the old one left open.
    */
   private async resetProducer(): Promise<void> {
-    this.log.warn('re-initialising the transactional producer');
-    await this.producer.disconnect().catch(() => undefined);
-    await retryKafka('re-initialising the transactional producer', () => this.producer.connect(), { logger: this.log, deadlineMs: this.options.retryDeadlineMs });
+    this.log.warn('replacing the transactional producer');
+    const stuck = this.producer;
+    this.producer = this.newProducer();
+    await stuck.disconnect().catch(() => undefined);
+    await retryKafka('connecting the new transactional producer', () => this.producer.connect(), { logger: this.log, deadlineMs: this.options.retryDeadlineMs });
   }
 
   /** A chunk that cannot be processed yet (it waits for data) is retried with backoff, heartbeating, until it can. */
