@@ -523,14 +523,19 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       const order = await forwardTo('order-service', 8081);
       const cartQuery = await forwardTo('cart-query', 7000);
       forwards.push(order, cartQuery);
+      let stale: string[] = [];
       await until(
         "every user's last accepted email in order-service's orders",
         async () => {
           const all = (await call(`http://127.0.0.1:${order.port}`, 'GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
-          return users.every((id) => all.filter((o) => o.user.id === id).every((o) => o.user.email === accepted.lastEmail.get(id))) ? true : undefined;
+          stale = users.filter((id) => all.some((o) => o.user.id === id && o.user.email !== accepted.lastEmail.get(id))).map((id) => `user ${id}`);
+          return stale.length === 0 ? true : undefined;
         },
         minutes(4),
-      );
+      ).catch((error: Error) => {
+        // Which side stopped: user-service's relay (publishing) or order-service's consumer.
+        throw new Error(`${error.message}: ${stale.join(', ')} not at their last email\n${troubleIn('deploy/user-service')}\n${troubleIn('deploy/order-service')}`);
+      });
       for (const customerId of customers) {
         let seen: unknown;
         const view = await until(
@@ -542,8 +547,9 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
           },
           minutes(4),
         ).catch((error: Error) => {
-          const logs = kubectl(['-n', namespace, 'logs', 'cart-aggregator-0', '--tail=40']);
-          throw new Error(`${error.message}: version ${String(seen)} of ${accepted.adds.get(customerId)} accepted adds; cart-aggregator-0's log:\n${logs}`);
+          throw new Error(
+            `${error.message}: version ${String(seen)} of ${accepted.adds.get(customerId)} accepted adds\n${troubleIn('cart-aggregator-0')}\n${troubleIn('deploy/cart-service')}`,
+          );
         });
         expect(view.version).toBe(accepted.adds.get(customerId));
         expect(view.lines).toEqual([expect.objectContaining({ itemId: '1', qty: accepted.adds.get(customerId) })]);
