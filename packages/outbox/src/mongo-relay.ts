@@ -5,6 +5,7 @@ import { Backoff, eventsPublished, failpoint, outboxDepth, type Logger } from '@
 import type { OutboxEvent } from './enqueue';
 import { RELAY_BACKOFF } from './relay';
 import { encodeRecords, type RecordEncoder } from './encode-records';
+import { RELAY_STALLED_AFTER_MS, StallWatch } from './stall-watch';
 
 /**
  * The transactional outbox for MongoDB without multi-document transactions: a document carries the
@@ -52,6 +53,7 @@ export interface MongoOutboxRelayOptions {
  */
 export class MongoOutboxRelay {
   private stopping = false;
+  private readonly stall = new StallWatch(RELAY_STALLED_AFTER_MS);
   private running: Promise<void> | undefined;
   private readonly log: Logger;
 
@@ -67,6 +69,11 @@ export class MongoOutboxRelay {
     this.running = this.loop();
   }
 
+  /** False once every round has failed for RELAY_STALLED_AFTER_MS (see StallWatch): /healthz then has the process replaced. */
+  isAlive(): boolean {
+    return !this.stall.isStalled();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     await this.running;
@@ -78,9 +85,11 @@ export class MongoOutboxRelay {
       try {
         let published = 0;
         for (const collection of this.options.collections) published += await this.publishRound(collection);
+        this.stall.succeeded();
         backoff.reset();
         if (published === 0) await this.sleep(this.options.pollIntervalMs ?? 200);
       } catch (error) {
+        this.stall.failed();
         this.log.warn({ err: error }, 'mongo outbox round failed; events stay pending and are retried');
         await this.sleep(backoff.next());
       }

@@ -6,6 +6,7 @@ import { Backoff, eventsPublished, failpoint, outboxDepth, type BackoffPolicy, t
 import { LOCK_PARTITIONS } from './schema';
 import { onOutboxCommit } from './wake';
 import { encodeRecords, type RecordEncoder } from './encode-records';
+import { RELAY_STALLED_AFTER_MS, StallWatch } from './stall-watch';
 
 export interface OutboxRelayOptions {
   pool: Pool;
@@ -51,6 +52,7 @@ export class OutboxRelay {
   private readonly retentionMinutes: number;
   private readonly log: Logger;
   private stopping = false;
+  private readonly stall = new StallWatch(RELAY_STALLED_AFTER_MS);
   private readonly concurrency: number;
   private running: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -74,6 +76,11 @@ export class OutboxRelay {
     this.running = Promise.all(Array.from({ length: this.concurrency }, (_, i) => this.loop(i))).then(() => undefined);
   }
 
+  /** False once every round has failed for RELAY_STALLED_AFTER_MS (see StallWatch): /healthz then has the process replaced. */
+  isAlive(): boolean {
+    return !this.stall.isStalled();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.unsubscribe?.();
@@ -94,6 +101,7 @@ export class OutboxRelay {
       try {
         const published = await this.publishRound(cursor);
         cursor = (cursor + this.claim) % LOCK_PARTITIONS;
+        this.stall.succeeded();
         backoff.reset();
         await this.housekeeping();
         emptyRounds = published === 0 ? emptyRounds + 1 : 0;
@@ -102,6 +110,7 @@ export class OutboxRelay {
           await this.waitForWork(this.pollIntervalMs);
         }
       } catch (error) {
+        this.stall.failed();
         const delay = backoff.next();
         this.log.warn({ err: error, delayMs: delay }, 'outbox round failed; rows stay unsent and are retried');
         await this.waitForWork(delay);

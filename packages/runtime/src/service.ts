@@ -191,6 +191,7 @@ export async function startService<Shape extends z.ZodRawShape>(definition: Serv
     const relay = new OutboxRelay({ pool, producer, encoder: codec, logger, topicPrefix: settings.KAFKA_NAME_PREFIX });
     await relay.start();
     shutdown.push({ name: 'outbox relay', run: () => relay.stop() });
+    liveness.push({ name: 'outbox relay', alive: () => relay.isAlive() });
   }
   if (mongo && definition.mongo?.outbox?.length) {
     const db = mongo;
@@ -203,6 +204,7 @@ export async function startService<Shape extends z.ZodRawShape>(definition: Serv
     });
     await relay.start();
     shutdown.push({ name: 'mongo outbox relay', run: () => relay.stop() });
+    liveness.push({ name: 'mongo outbox relay', alive: () => relay.isAlive() });
   }
 
   const consumers: EventConsumer[] = [];
