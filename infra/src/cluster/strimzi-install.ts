@@ -65,13 +65,7 @@ function helm(args: string[]): string {
  * developer's own) cannot create them again and must not take them over.
  */
 function globalResourcesOwner(namespace: string): string | undefined {
-  const found = spawnSync(
-    kubeToolPaths().kubectl,
-    ['--kubeconfig', kubeconfigPath, 'get', 'clusterrole', globalRoleProbe, '--ignore-not-found', '-o', `jsonpath={.metadata.annotations.meta\\.helm\\.sh/release-namespace}`],
-    { encoding: 'utf8' },
-  );
-  if (found.status !== 0) throw new Error(`kubectl get clusterrole ${globalRoleProbe} failed: ${found.stderr.trim()}`);
-  const owner = found.stdout.trim();
+  const owner = kubectl(['get', 'clusterrole', globalRoleProbe, '--ignore-not-found', '-o', 'jsonpath={.metadata.annotations.meta\\.helm\\.sh/release-namespace}']).trim();
   return owner && owner !== namespace ? owner : undefined;
 }
 
