@@ -1,4 +1,5 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { RecordSender } from './renewing-producer';
 import { backoffDelayMs, consumerLag, deadLettered, eventsConsumed, failpoint, type Logger } from '@eventline/observability';
 import type { EventEnvelope } from './envelope';
 import { toConsumedEvent, type ErrorClass } from './to-event';
@@ -55,7 +56,7 @@ export interface EventConsumerOptions {
   batchHandler?: BatchEventHandler;
   maxBatchSize?: number;
   /** Publishes dead letters; shared with the service's other producers. */
-  producer: Producer;
+  producer: RecordSender;
   logger: Logger;
   /** Errors of these classes are poison at once (for example the codec's undecodable-record error). */
   poisonErrors?: ErrorClass[];

@@ -1,4 +1,6 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Logger } from '@eventline/observability';
+import { RenewingProducer } from './renewing-producer';
 
 /**
  * The idempotent producer every service publishes with: acks from all in-sync replicas, one request in
@@ -7,4 +9,9 @@ import { Partitioners, type Kafka, type Producer } from 'kafkajs';
  */
 export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+}
+
+/** The service's producer, replaced by a new one when kafkajs' has wedged (see RenewingProducer). */
+export function createRenewingProducer(kafka: Kafka, logger: Logger): RenewingProducer {
+  return new RenewingProducer({ create: () => createProducer(kafka), logger: logger.child({ component: 'producer' }) });
 }

@@ -1,6 +1,5 @@
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
-import type { Producer } from 'kafkajs';
-import type { EventEnvelope } from '@eventline/kafka';
+import type { EventEnvelope, RecordSender } from '@eventline/kafka';
 import { Backoff, eventsPublished, failpoint, outboxDepth, type Logger } from '@eventline/observability';
 import type { OutboxEvent } from './enqueue';
 import { RELAY_BACKOFF } from './relay';
@@ -39,7 +38,7 @@ export function pendingEvent(event: OutboxEvent): PendingEvent {
 
 export interface MongoOutboxRelayOptions {
   collections: Collection<Document>[];
-  producer: Producer;
+  producer: RecordSender;
   encoder: RecordEncoder;
   logger: Logger;
   batchSize?: number;

@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
-import type { Producer } from 'kafkajs';
-import type { EventEnvelope } from '@eventline/kafka';
+import type { EventEnvelope, RecordSender } from '@eventline/kafka';
 import { withTransaction } from '@eventline/postgres';
 import { Backoff, eventsPublished, failpoint, outboxDepth, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { LOCK_PARTITIONS } from './schema';
@@ -10,7 +9,7 @@ import { RELAY_STALLED_AFTER_MS, StallWatch } from './stall-watch';
 
 export interface OutboxRelayOptions {
   pool: Pool;
-  producer: Producer;
+  producer: RecordSender;
   encoder: RecordEncoder;
   logger: Logger;
   /** Lock partitions one round claims; with several relays, each takes what the others left. */

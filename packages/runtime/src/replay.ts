@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
 import { z } from 'zod';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { AvroCodec, avroDecoding, type AvroDecoding } from '@eventline/avro';
 import { loadConfigOrExit } from '@eventline/config';
-import { createProducer, endOffsets, EventConsumer, ReadProgress, withAdmin, type BatchEventHandler, type EventHandler } from '@eventline/kafka';
+import { createRenewingProducer, endOffsets, EventConsumer, ReadProgress, withAdmin, type BatchEventHandler, type EventHandler, type RecordSender } from '@eventline/kafka';
 import { createLogger, delaypoint, type Logger } from '@eventline/observability';
 import { baseSettings, mongoSettings, replaySettings } from './settings';
 import { kafkaFromSettings } from './kafka-client';
@@ -26,7 +26,7 @@ export interface ReplayStores<WithMongo extends boolean> {
 export interface ReplayContext<WithMongo extends boolean> extends ReplayStores<WithMongo> {
   kafka: Kafka;
   /** Connected; the replay's consumer dead-letters with it, and a rebuild may use it for consumers of its own. */
-  producer: Producer;
+  producer: RecordSender;
   codec: AvroCodec;
   /** The codec as consumers decode with it (spread into EventConsumer's options). */
   decoding: AvroDecoding;
@@ -113,7 +113,7 @@ export async function replay<WithMongo extends boolean = false>(definition: Repl
     const kafka = kafkaFromSettings(settings, `${definition.name}-replay`, logger);
     const codec = new AvroCodec({ registryUrl: settings.SCHEMA_REGISTRY_URL });
     const decoding = avroDecoding(codec);
-    const producer = createProducer(kafka);
+    const producer = createRenewingProducer(kafka, logger);
     await producer.connect();
     const rebuild = await definition.rebuild({ ...stores, kafka, producer, codec, decoding });
 

@@ -1,11 +1,19 @@
 import { MongoClient, type Db } from 'mongodb';
 import { Pool } from 'pg';
 import { z } from 'zod';
-import type { Producer } from 'kafkajs';
 import { AvroCodec, assertValid, avroDecoding, kafkaTopics, loadCatalog, recordSchema, type AvroDecoding, type Catalog } from '@eventline/avro';
 import { loadConfigOrExit, RemoteConfig } from '@eventline/config';
 import { createHttpService, type HttpService, type LivenessCheck, type ReadinessCheck, type Router } from '@eventline/http';
-import { createProducer, EventConsumer, retryKafka, withAdmin, type BatchEventHandler, type EventHandler, type KafkaRetryOptions } from '@eventline/kafka';
+import {
+  createRenewingProducer,
+  EventConsumer,
+  retryKafka,
+  withAdmin,
+  type BatchEventHandler,
+  type EventHandler,
+  type KafkaRetryOptions,
+  type RecordSender,
+} from '@eventline/kafka';
 import { idempotencyKeys, MongoIdempotencyStore, PostgresIdempotencyStore, type IdempotencyStore } from '@eventline/idempotency';
 import { createLogger, retryWithDeadline, type Logger } from '@eventline/observability';
 import { MongoOutboxRelay, OutboxRelay, type PayloadValidator } from '@eventline/outbox';
@@ -41,7 +49,7 @@ export interface ServiceContext<Settings> {
   settings: Settings;
   logger: Logger;
   kafka: Kafka;
-  producer: Producer;
+  producer: RecordSender;
   codec: AvroCodec;
   /** The codec as consumers decode with it (spread into the options of an EventConsumer or TransactionalProcessor of its own). */
   decoding: AvroDecoding;
@@ -175,13 +183,10 @@ export async function startService<Shape extends z.ZodRawShape>(definition: Serv
     );
   }
 
-  const producer = createProducer(kafka);
-  let producerConnected = false;
-  producer.on(producer.events.CONNECT, () => (producerConnected = true));
-  producer.on(producer.events.DISCONNECT, () => (producerConnected = false));
+  const producer = createRenewingProducer(kafka, logger);
   await retryKafka('connecting the producer', () => producer.connect(), kafkaRetry);
   shutdown.push({ name: 'kafka producer', run: () => producer.disconnect() });
-  readiness.push({ name: 'kafka', check: () => producerConnected });
+  readiness.push({ name: 'kafka', check: () => producer.isConnected() });
 
   const validatePayload: PayloadValidator = (recordName, payload) => assertValid(recordSchema(catalog, recordName).type, payload);
   const decoding = avroDecoding(codec);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Producer } from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import { recordValue } from '@eventline/avro';
-import { endOffsets, EventConsumer, ReadProgress, withAdmin, type EventConsumerOptions, type KafkaRetryOptions } from '@eventline/kafka';
+import { endOffsets, EventConsumer, ReadProgress, withAdmin, type EventConsumerOptions, type KafkaRetryOptions, type RecordSender } from '@eventline/kafka';
 import type { Logger } from '@eventline/observability';
 import type { PricedProduct } from './cart-fold';
 
@@ -24,7 +23,7 @@ export class ProductTable {
 
   constructor(
     private readonly kafka: Kafka,
-    producer: Producer,
+    producer: RecordSender,
     decoding: Pick<EventConsumerOptions, 'decode' | 'poisonErrors'>,
     private readonly logger: Logger,
     private readonly prefix: string,

@@ -1,0 +1,145 @@
+import type { Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs';
+import type { Logger } from '@eventline/observability';
+import { letGo } from './let-go';
+
+/** What publishers need of a producer: the two ways kafkajs sends records. */
+export interface RecordSender {
+  send(record: ProducerRecord): Promise<RecordMetadata[]>;
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>;
+}
+
+export interface RenewingProducerOptions {
+  /** Makes a fresh kafkajs producer (with its own connections and broker pool). */
+  create: () => Producer;
+  logger: Logger;
+  /** A producer whose every send has failed for this long is replaced. */
+  renewAfterMs?: number;
+  /** Consecutive lock timeouts on a broker connection after which the producer is replaced at once. */
+  renewAfterLockTimeouts?: number;
+  /** How long the replaced producer is given to disconnect before it is abandoned. */
+  abandonAfterMs?: number;
+  now?: () => number;
+}
+
+export const DEFAULT_RENEW_AFTER_MS = 30_000;
+
+/**
+ * A producer that replaces its kafkajs producer when that one has wedged. kafkajs 2.2.4 can lose a
+ * broker connection's lock for good when the broker comes back at a new address (a deleted pod
+ * rescheduled): every later send then fails with `KafkaJSLockTimeout … "connect to broker …"`, for the
+ * life of the producer, while a new producer connects at once. Each send either goes through or
+ * throws, as kafkajs' does; callers keep their own retry (the outbox rows stay until a send succeeds),
+ * so a replacement loses nothing.
+ */
+export class RenewingProducer implements RecordSender {
+  private producer: Producer;
+  private connected = false;
+  private connecting: Promise<void> | undefined;
+  private failingSince: number | undefined;
+  private lockTimeouts = 0;
+  private stopped = false;
+  private renewalCount = 0;
+  private readonly renewAfterMs: number;
+  private readonly renewAfterLockTimeouts: number;
+  private readonly abandonAfterMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: RenewingProducerOptions) {
+    this.renewAfterMs = options.renewAfterMs ?? DEFAULT_RENEW_AFTER_MS;
+    this.renewAfterLockTimeouts = options.renewAfterLockTimeouts ?? 2;
+    this.abandonAfterMs = options.abandonAfterMs ?? 5_000;
+    this.now = options.now ?? Date.now;
+    this.producer = this.make();
+  }
+
+  /** How many times the producer was replaced. */
+  get renewals(): number {
+    return this.renewalCount;
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  async connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    await this.connecting;
+  }
+
+  async disconnect(): Promise<void> {
+    this.stopped = true;
+    await this.producer.disconnect();
+  }
+
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    return this.attempt((producer) => producer.send(record));
+  }
+
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    return this.attempt((producer) => producer.sendBatch(batch));
+  }
+
+  private async attempt<T>(operation: (producer: Producer) => Promise<T>): Promise<T> {
+    const producer = this.producer;
+    try {
+      if (!this.connected && !this.stopped) await this.connect();
+      const result = await operation(producer);
+      if (producer === this.producer) this.noteSuccess();
+      return result;
+    } catch (error) {
+      if (producer === this.producer) this.noteFailure(error);
+      throw error;
+    }
+  }
+
+  private noteSuccess(): void {
+    this.failingSince = undefined;
+    this.lockTimeouts = 0;
+  }
+
+  private noteFailure(error: unknown): void {
+    const now = this.now();
+    this.failingSince ??= now;
+    this.lockTimeouts = isBrokerLockTimeout(error) ? this.lockTimeouts + 1 : 0;
+    const failingMs = now - this.failingSince;
+    if (this.lockTimeouts >= this.renewAfterLockTimeouts || failingMs >= this.renewAfterMs) this.renew(error, failingMs);
+  }
+
+  private renew(cause: unknown, failingMs: number): void {
+    if (this.stopped) return;
+    const wedged = this.producer;
+    this.renewalCount += 1;
+    this.options.logger.warn(
+      { err: cause, failingMs, lockTimeouts: this.lockTimeouts, renewals: this.renewalCount },
+      'the Kafka producer has stopped getting records through: replacing it with a new one',
+    );
+    this.producer = this.make();
+    this.connected = false;
+    this.connecting = undefined;
+    this.noteSuccess();
+    void letGo(wedged, this.abandonAfterMs, this.options.logger);
+  }
+
+  private make(): Producer {
+    const producer = this.options.create();
+    producer.on(producer.events.CONNECT, () => {
+      if (producer === this.producer) this.connected = true;
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      if (producer === this.producer) this.connected = false;
+    });
+    return producer;
+  }
+}
+
+/** A `KafkaJSLockTimeout` on a broker connection, bare or as the cause of a retry error. */
+export function isBrokerLockTimeout(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    if (current.name === 'KafkaJSLockTimeout' && /connect to broker/.test(current.message)) return true;
+    const { cause, originalError } = current as { cause?: unknown; originalError?: unknown };
+    current = originalError ?? cause;
+  }
+  return false;
+}

@@ -1,0 +1,133 @@
+import { EventEmitter } from 'node:events';
+import type { Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
+import { createLogger } from '@eventline/observability';
+import { isBrokerLockTimeout, RenewingProducer } from '../../src/renewing-producer';
+
+/** A stand-in for a kafkajs producer whose sends answer as the test says. */
+class ScriptedProducer {
+  readonly events = { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' };
+  readonly sent: ProducerRecord[] = [];
+  disconnectCalls = 0;
+  private readonly emitter = new EventEmitter();
+
+  constructor(
+    private readonly answer: () => Error | undefined,
+    private readonly disconnectNever = false,
+  ) {}
+
+  on(event: string, listener: () => void): void {
+    this.emitter.on(event, listener);
+  }
+
+  async connect(): Promise<void> {
+    this.emitter.emit(this.events.CONNECT);
+  }
+
+  disconnect(): Promise<void> {
+    this.disconnectCalls += 1;
+    if (this.disconnectNever) return new Promise(() => {});
+    this.emitter.emit(this.events.DISCONNECT);
+    return Promise.resolve();
+  }
+
+  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    const error = this.answer();
+    if (error) throw error;
+    this.sent.push(record);
+    return [];
+  }
+
+  async sendBatch(): Promise<RecordMetadata[]> {
+    return this.send({ topic: 'batch', messages: [] });
+  }
+}
+
+function lockTimeout(): Error {
+  const error = new Error('Timeout while acquiring lock (1 waiting locks): "connect to broker kafka-0.kafka-brokers:9092"');
+  error.name = 'KafkaJSLockTimeout';
+  return error;
+}
+
+function connectionError(): Error {
+  const error = new Error('Connection error: connect EHOSTUNREACH 10.244.0.17:9092');
+  error.name = 'KafkaJSConnectionError';
+  return error;
+}
+
+const logger = createLogger('renewing-producer-test', 'silent');
+const record = (n: number): ProducerRecord => ({ topic: 'users', messages: [{ value: String(n) }] });
+
+function harness(options: { firstFails: () => Error | undefined; disconnectNever?: boolean; renewAfterMs?: number }) {
+  const made: ScriptedProducer[] = [];
+  let clock = 0;
+  const producer = new RenewingProducer({
+    create: () => {
+      const next = new ScriptedProducer(made.length === 0 ? options.firstFails : () => undefined, made.length === 0 && options.disconnectNever);
+      made.push(next);
+      return next as unknown as Producer;
+    },
+    logger,
+    renewAfterMs: options.renewAfterMs ?? 30_000,
+    abandonAfterMs: 10,
+    now: () => clock,
+  });
+  return { producer, made, advance: (ms: number) => (clock += ms) };
+}
+
+describe('RenewingProducer', () => {
+  it('replaces a producer whose broker connection lock timed out twice in a row, and the next send goes through the new one', async () => {
+    const { producer, made } = harness({ firstFails: lockTimeout, disconnectNever: true });
+    await producer.connect();
+    await expect(producer.send(record(1))).rejects.toThrow(/connect to broker/);
+    expect(producer.renewals).toBe(0);
+    await expect(producer.send(record(2))).rejects.toThrow(/connect to broker/);
+    expect(producer.renewals).toBe(1);
+
+    await producer.send(record(3));
+    expect(made).toHaveLength(2);
+    expect(made[1]!.sent).toEqual([record(3)]);
+    // The wedged one was asked to disconnect; that it never answers holds nothing up.
+    expect(made[0]!.disconnectCalls).toBe(1);
+    expect(producer.isConnected()).toBe(true);
+  });
+
+  it('keeps a producer whose sends fail for less than renewAfterMs, and replaces it once they have failed that long', async () => {
+    const { producer, made, advance } = harness({ firstFails: connectionError, renewAfterMs: 30_000 });
+    await producer.connect();
+    for (let i = 0; i < 4; i += 1) {
+      await expect(producer.sendBatch({ topicMessages: [] })).rejects.toThrow(/EHOSTUNREACH/);
+      advance(9_000);
+    }
+    expect(producer.renewals).toBe(0);
+    await expect(producer.sendBatch({ topicMessages: [] })).rejects.toThrow(/EHOSTUNREACH/);
+    expect(producer.renewals).toBe(1);
+    await producer.sendBatch({ topicMessages: [] });
+    expect(made[1]!.sent).toHaveLength(1);
+  });
+
+  it('counts failures from the last success: a send that goes through in between starts the count again', async () => {
+    let fail = true;
+    const { producer, advance } = harness({ firstFails: () => (fail ? connectionError() : undefined), renewAfterMs: 30_000 });
+    await producer.connect();
+    await expect(producer.send(record(1))).rejects.toThrow();
+    advance(20_000);
+    fail = false;
+    await producer.send(record(2));
+    fail = true;
+    advance(20_000);
+    await expect(producer.send(record(3))).rejects.toThrow();
+    advance(20_000);
+    // 60 s since the first failure, 20 s since the last success.
+    await expect(producer.send(record(4))).rejects.toThrow();
+    expect(producer.renewals).toBe(0);
+  });
+
+  it('recognises a lock timeout on a broker connection also as the cause kafkajs wraps it in', () => {
+    const wrapped = Object.assign(new Error('retries exceeded'), { name: 'KafkaJSNumberOfRetriesExceeded', originalError: lockTimeout() });
+    expect(isBrokerLockTimeout(wrapped)).toBe(true);
+    expect(isBrokerLockTimeout(lockTimeout())).toBe(true);
+    const otherLock = Object.assign(new Error('Timeout while acquiring lock (2 waiting locks): "updating target topics"'), { name: 'KafkaJSLockTimeout' });
+    expect(isBrokerLockTimeout(otherLock)).toBe(false);
+    expect(isBrokerLockTimeout(connectionError())).toBe(false);
+  });
+});
