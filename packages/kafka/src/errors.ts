@@ -22,10 +22,14 @@ const transientNames = new Set(['TransientError', 'KafkaJSConnectionError', 'Kaf
  * writes to a database is given them (EventConsumerOptions.isTransient).
  */
 export function isTransientKafkaError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const { code } = error as { code?: unknown };
-  if (typeof code === 'string' && transientCodes.has(code)) return true;
-  if (transientNames.has(error.name)) return true;
-  if ((error as { retriable?: unknown }).retriable === true) return true;
-  return /connection.*(closed|refused)/i.test(error.message);
+  // A network fault wrapped by its client (fetch's "fetch failed", say) is one still: its cause says so.
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth += 1) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && transientCodes.has(code)) return true;
+    if (transientNames.has(current.name)) return true;
+    if ((current as { retriable?: unknown }).retriable === true) return true;
+    if (/connection.*(closed|refused)/i.test(current.message)) return true;
+    current = cause;
+  }
+  return false;
 }

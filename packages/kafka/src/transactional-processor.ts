@@ -1,8 +1,9 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages, Transaction } from 'kafkajs';
 import { backoffDelayMs, consumerLag, deadLettered, eventsConsumed, eventsPublished, failpoint, type BackoffPolicy, type Logger } from '@eventline/observability';
-import { PoisonRecordError } from './errors';
+import { isTransientKafkaError, PoisonRecordError } from './errors';
 import { deadLetterRecord } from './dead-letter';
 import { GroupMember } from './group-member';
+import { letGo } from './let-go';
 import { retryKafka } from './retry';
 import { toConsumedEvent, type ErrorClass } from './to-event';
 import type { ConsumedEvent, ValueDecoder } from './consumer';
@@ -31,6 +32,14 @@ export interface TransactionalProcessorOptions {
   restore(heartbeat: () => Promise<void>): Promise<void>;
   /** Errors of these classes from `decode` make the record poison: dead-lettered in the same transaction. */
   poisonErrors?: ErrorClass[];
+  /**
+   * Failures of `process` that retrying fixes (a broker or database away, data not there yet): retried
+   * with backoff for as long as they last. Any other failure is tried `maxAttempts` times, then the
+   * record that causes it is dead-lettered. Default isTransientKafkaError.
+   */
+  isTransient?: (error: unknown) => boolean;
+  /** Tries of a failure that is not transient before the record is dead-lettered (default 5). */
+  maxAttempts?: number;
   maxRecordsPerTransaction?: number;
   topicPrefix?: string;
   sessionTimeoutMs?: number;
@@ -40,6 +49,16 @@ export interface TransactionalProcessorOptions {
 
 /** A chunk that waits for data is tried again after 100 ms, doubling up to 5 s. */
 const PATIENT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 5_000 };
+
+/** A chunk of several records failed for good: it is tried again in halves, to find the record that fails it. */
+class ChunkFailed extends Error {
+  override name = 'ChunkFailed';
+}
+
+/** What trying a chunk came to: its outputs, or (a chunk of one record) the failure that makes the record poison. */
+type Attempted = { chunk: ProcessedChunk } | { poison: unknown; attempts: number };
+
+const NOTHING: ProcessedChunk = { outputs: [], commit: () => undefined };
 
 /**
  * Consume → process → produce exactly once: the outputs and the input offsets are committed in one
@@ -128,14 +147,29 @@ export class TransactionalProcessor {
       this.restoredGeneration = generation;
     }
     const chunkSize = this.options.maxRecordsPerTransaction ?? 500;
-    for (let from = 0; from < batch.messages.length; from += chunkSize) {
-      if (!isRunning() || isStale() || this.stopping) return;
-      const messages = batch.messages.slice(from, from + chunkSize);
-      await this.transact(batch.topic, batch.partition, messages, isStale, heartbeat);
-      const last = messages[messages.length - 1]!;
+    const done = async (last: KafkaMessage) => {
       resolveOffset(last.offset);
       consumerLag.set({ group: this.options.groupId, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       await heartbeat();
+    };
+    const carryOn = () => isRunning() && !isStale() && !this.stopping;
+    // A chunk that failed for good is halved until the record that fails it stands alone (and is dead-lettered).
+    const transactHalving = async (messages: KafkaMessage[]): Promise<void> => {
+      try {
+        await this.transact(batch.topic, batch.partition, messages, isStale, heartbeat);
+        await done(messages[messages.length - 1]!);
+      } catch (error) {
+        if (!(error instanceof ChunkFailed)) throw error;
+        const half = Math.ceil(messages.length / 2);
+        for (const part of [messages.slice(0, half), messages.slice(half)]) {
+          if (!carryOn()) return;
+          await transactHalving(part);
+        }
+      }
+    };
+    for (let from = 0; from < batch.messages.length; from += chunkSize) {
+      if (!carryOn()) return;
+      await transactHalving(batch.messages.slice(from, from + chunkSize));
     }
   }
 
@@ -154,7 +188,15 @@ export class TransactionalProcessor {
         deadLetters.push({ topic: dead.topic, messages: [dead.message] });
       }
     }
-    const chunk = await this.processPatiently(events, isStale, heartbeat);
+    const attempted = await this.processPatiently(events, messages.length, isStale, heartbeat);
+    let chunk = NOTHING;
+    if ('chunk' in attempted) chunk = attempted.chunk;
+    else {
+      const message = messages[0]!;
+      this.log.error({ err: attempted.poison, topic, partition, offset: message.offset, attempts: attempted.attempts }, 'dead-lettering a record that cannot be processed');
+      const dead = deadLetterRecord(topic, partition, message, attempted.poison, attempted.attempts, this.options.groupId);
+      deadLetters.push({ topic: dead.topic, messages: [dead.message] });
+    }
     const transaction = await this.beginTransaction();
     try {
       const outputs = [...chunk.outputs.map((o) => ({ ...o, topic: this.prefix + o.topic })), ...deadLetters];
@@ -206,19 +248,30 @@ export class TransactionalProcessor {
     this.log.warn('replacing the transactional producer');
     const stuck = this.producer;
     this.producer = this.newProducer();
-    await stuck.disconnect().catch(() => undefined);
+    await letGo(stuck, 5_000, this.log);
     await retryKafka('connecting the new transactional producer', () => this.producer.connect(), { logger: this.log, deadlineMs: this.options.retryDeadlineMs });
   }
 
-  /** A chunk that cannot be processed yet (it waits for data) is retried with backoff, heartbeating, until it can. */
-  private async processPatiently(events: ConsumedEvent[], isStale: () => boolean, heartbeat: () => Promise<void>): Promise<ProcessedChunk> {
+  /**
+   * A chunk that cannot be processed yet (it waits for data, a store is away) is retried with backoff,
+   * heartbeating, until it can. One that keeps failing otherwise ends in ChunkFailed (several records:
+   * they are tried in halves) or, for a single record, in that record's poison verdict.
+   */
+  private async processPatiently(events: ConsumedEvent[], records: number, isStale: () => boolean, heartbeat: () => Promise<void>): Promise<Attempted> {
+    const isTransient = this.options.isTransient ?? isTransientKafkaError;
+    const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.options.process(events);
+        return { chunk: await this.options.process(events) };
       } catch (error) {
         if (isStale() || this.stopping) throw error;
+        const transient = isTransient(error);
+        if (!transient && (error instanceof PoisonRecordError || attempt >= maxAttempts)) {
+          if (records > 1) throw new ChunkFailed(`a chunk of ${records} records failed ${attempt} times: trying them one by one`, { cause: error });
+          return { poison: error, attempts: attempt };
+        }
         const delay = backoffDelayMs(attempt, PATIENT_BACKOFF);
-        this.log.warn({ err: error, attempt, delayMs: delay }, 'chunk cannot be processed yet; retrying');
+        this.log.warn({ err: error, attempt, transient, delayMs: delay }, 'chunk cannot be processed yet; retrying');
         await new Promise((r) => setTimeout(r, delay));
         await heartbeat();
       }

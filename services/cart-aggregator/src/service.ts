@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { int, str } from '@eventline/config';
 import { TransactionalProcessor } from '@eventline/kafka';
-import type { ServiceDefinition } from '@eventline/runtime';
+import { isTransient, type ServiceDefinition } from '@eventline/runtime';
 import { CartAggregator } from './aggregator';
+import { ProductNotYetKnown } from './cart-fold';
 import { ProductTable } from './product-table';
 
 export const settings = {
@@ -40,6 +41,8 @@ export const cartAggregator: ServiceDefinition<typeof settings> = {
       maxRecordsPerTransaction: config.RECORDS_PER_TRANSACTION,
       restore: (heartbeat) => aggregator.restore(heartbeat),
       process: (events) => aggregator.process(events),
+      // An add waits for its product (it is never priced as zero); what else fails it for good is dead-lettered.
+      isTransient: (error) => error instanceof ProductNotYetKnown || isTransient(error),
     });
     return [
       products,
