@@ -3,7 +3,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
@@ -76,25 +75,10 @@ async function call(base: string, method: string, path: string, body?: unknown):
  * and a request sent on it fails before reaching the service (what a read of the service must not
  * be blamed for).
  */
-function getOnNewConnection(port: number, path: string): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const request = httpGet({ host: '127.0.0.1', port, path, agent: false }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      response.on('end', () => {
-        try {
-          resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
-        } catch (error) {
-          reject(error);
-        }
-      });
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-  });
+async function getOnNewConnection(port: number, path: string): Promise<HttpResult> {
+  const answer = await requestRaw({ host: '127.0.0.1', port, path, agent: false });
+  const text = answer.body.toString('utf8');
+  return { status: answer.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
 /** A port-forward to a Service that comes back when the pod behind it is replaced. */
