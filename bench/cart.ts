@@ -280,12 +280,8 @@ async function aggregatorRun(instances: number): Promise<{ prefix: string; expec
   let readyAt = 0;
   const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'cart-aggregator-profile-')) : undefined;
   const services = await Promise.all(
-    Array.from({ length: instances }, async (_, i) => {
-      const service = await startService(
-        'cart-aggregator',
-        { ...common(prefix), INSTANCE_ID: `bench-agg-${i + 1}` },
-        profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-      );
+    Array.from({ length: instances }, async () => {
+      const service = await startService('cart-aggregator', common(prefix), profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
       readyAt = Math.max(readyAt, performance.now());
       return service;
     }),

@@ -40,7 +40,7 @@ const services: LocalService[] = [
   { name: 'product-service', port: servicePort('product-service'), postgresDatabase: 'product', env: { ...kafka, DATABASE_URL: postgresUrl('product') } },
   { name: 'order-service', port: servicePort('order-service'), env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'orders' } },
   { name: 'cart-service', port: servicePort('cart-service'), postgresDatabase: 'cart', env: { ...kafka, DATABASE_URL: postgresUrl('cart') } },
-  { name: 'cart-aggregator', port: servicePort('cart-aggregator'), env: { ...kafka, INSTANCE_ID: 'cart-aggregator-local-0' } },
+  { name: 'cart-aggregator', port: servicePort('cart-aggregator'), env: kafka },
   { name: 'cart-query', port: servicePort('cart-query'), env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'carts' } },
   { name: 'fulfillment-service', port: servicePort('fulfillment-service'), env: { ...kafka, MONGO_URL: urls.mongo, MONGO_DB: 'fulfillment' } },
   { name: 'gateway', port: 8080, env: {} },

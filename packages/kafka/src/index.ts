@@ -32,4 +32,5 @@ export {
   type RetryPolicy,
 } from './consumer';
 export { readTopicToEnd, endOffsets, ReadProgress, type ReadToEndOptions, type ReadProgressWaitOptions, type PartitionOffsets } from './read-to-end';
+export { PartitionProducers, isFencedError, type PartitionProducersOptions } from './partition-producers';
 export { TransactionalProcessor, type TransactionalProcessorOptions, type ProcessedChunk } from './transactional-processor';

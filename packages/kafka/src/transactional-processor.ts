@@ -1,10 +1,9 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages, Transaction } from 'kafkajs';
-import { backoffDelayMs, consumerLag, deadLettered, eventsConsumed, eventsPublished, failpoint, type BackoffPolicy, type Logger } from '@eventline/observability';
+import { isFencedError, PartitionProducers } from './partition-producers';
+import { backoffDelayMs, consumerLag, deadLettered, delaypoint, eventsConsumed, eventsPublished, failpoint, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { isTransientKafkaError, PoisonRecordError } from './errors';
 import { deadLetterRecord } from './dead-letter';
 import { GroupMember } from './group-member';
-import { letGo } from './let-go';
-import { retryKafka } from './retry';
 import { toConsumedEvent, type ErrorClass } from './to-event';
 import type { ConsumedEvent, ValueDecoder } from './consumer';
 
@@ -19,8 +18,11 @@ export interface TransactionalProcessorOptions {
   kafka: Kafka;
   groupId: string;
   topics: string[];
-  /** Unique per running instance; Kafka fences an older producer with the same id. */
-  transactionalId: string;
+  /**
+   * Start of the per-partition transactional ids (`<prefix>.<topic>.<partition>`, see
+   * PartitionProducers); the same in every instance. Default the group id.
+   */
+  transactionalIdPrefix?: string;
   decode: ValueDecoder;
   logger: Logger;
   /**
@@ -62,12 +64,14 @@ const NOTHING: ProcessedChunk = { outputs: [], commit: () => undefined };
 
 /**
  * Consume → process → produce exactly once: the outputs and the input offsets are committed in one
- * Kafka transaction; input is read with read_committed. After every rebalance the state is restored
- * (from a changelog the outputs include) before any record of the new assignment is processed.
+ * Kafka transaction, by a transactional producer of the input partition's own (PartitionProducers), so
+ * that an instance that lost the partition while paused cannot commit after its successor; input is
+ * read with read_committed. After every rebalance the state is restored (from a changelog the outputs
+ * include) before any record of the new assignment is processed.
  */
 export class TransactionalProcessor {
   private readonly consumer: Consumer;
-  private producer: Producer;
+  private readonly producers: PartitionProducers;
   private readonly log: Logger;
   private readonly prefix: string;
   private generation = 0;
@@ -88,9 +92,16 @@ export class TransactionalProcessor {
       run: () => this.run(),
     });
     this.consumer = this.member.consumer;
-    this.producer = this.newProducer();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+    this.producers = new PartitionProducers({
+      kafka: options.kafka,
+      idPrefix: options.transactionalIdPrefix ?? options.groupId,
+      topicPrefix: this.prefix,
+      logger: this.log,
+      retryDeadlineMs: options.retryDeadlineMs,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.generation++;
+      this.producers.assign(payload.memberAssignment);
     });
   }
 
@@ -108,19 +119,6 @@ export class TransactionalProcessor {
     return this.member.start(`starting transactional processor ${this.options.groupId}`, topics, {
       fromBeginning: true,
       deadlineMs: this.options.retryDeadlineMs,
-      before: () => this.producer.connect(),
-    });
-  }
-
-  private newProducer(): Producer {
-    return this.options.kafka.producer({
-      transactionalId: this.options.transactionalId,
-      // An instance killed mid-transaction blocks read_committed readers until this runs out or a
-      // successor with the same transactional id fences it.
-      transactionTimeout: 15_000,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
     });
   }
 
@@ -136,7 +134,7 @@ export class TransactionalProcessor {
     this.stopping = true;
     this.member.cancelRestart();
     await this.consumer.disconnect();
-    await this.producer.disconnect();
+    await this.producers.closeAll();
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
@@ -197,17 +195,23 @@ export class TransactionalProcessor {
       const dead = deadLetterRecord(topic, partition, message, attempted.poison, attempted.attempts, this.options.groupId);
       deadLetters.push({ topic: dead.topic, messages: [dead.message] });
     }
-    const transaction = await this.beginTransaction();
+    const transaction = await this.beginTransaction(topic, partition);
     try {
       const outputs = [...chunk.outputs.map((o) => ({ ...o, topic: this.prefix + o.topic })), ...deadLetters];
       if (outputs.length > 0) await transaction.sendBatch({ topicMessages: outputs });
       const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
       await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset: next }] }] });
       failpoint('processor.before-commit');
+      await delaypoint('processor.before-commit');
       // A member that lost the partition in a rebalance must not commit work its successor redoes.
       if (isStale()) throw new Error('partition reassigned during the transaction');
       await transaction.commit();
     } catch (error) {
+      if (isFencedError(error)) {
+        this.log.warn({ err: error, topic, partition }, 'commit refused: another instance holds the partition now (fenced)');
+        this.producers.drop(topic, partition);
+        throw Object.assign(error instanceof Error ? error : new Error(String(error)), { retriable: true });
+      }
       const aborted = await transaction.abort().then(
         () => true,
         (abortError: unknown) => {
@@ -215,7 +219,7 @@ export class TransactionalProcessor {
           return false;
         },
       );
-      if (!aborted) await this.resetProducer();
+      if (!aborted) this.dropStuck(topic, partition);
       // Retriable for kafkajs: the consumer restarts from the committed offsets instead of stopping
       // for good, which it does on a non-retriable error (a broker lost mid-commit gives those).
       throw Object.assign(error instanceof Error ? error : new Error(String(error)), { retriable: true });
@@ -226,13 +230,14 @@ export class TransactionalProcessor {
     for (const o of chunk.outputs) eventsPublished.inc({ topic: o.topic }, o.messages.length);
   }
 
-  /** A producer that cannot begin a transaction (see resetProducer) is replaced, and the chunk read again. */
-  private async beginTransaction(): Promise<Transaction> {
+  /** A producer that cannot begin a transaction (see dropStuck) is replaced, and the chunk read again. */
+  private async beginTransaction(topic: string, partition: number): Promise<Transaction> {
+    const producer: Producer = await this.producers.get(topic, partition);
     try {
-      return await this.producer.transaction();
+      return await producer.transaction();
     } catch (error) {
       this.log.warn({ err: error }, 'cannot begin a transaction');
-      await this.resetProducer();
+      this.dropStuck(topic, partition);
       throw Object.assign(error instanceof Error ? error : new Error(String(error)), { retriable: true });
     }
   }
@@ -241,15 +246,12 @@ export class TransactionalProcessor {
    * A transaction that could neither commit nor abort (its broker went away) leaves a kafkajs producer
    * in COMMITTING or ABORTING for good: its transaction state lives as long as the producer object,
    * and neither connect() nor a new transaction leaves that state. A new producer with the same
-   * transactional id initialises it anew at its first transaction: a new epoch, which aborts whatever
-   * the old one left open.
+   * transactional id, initialised at the next assignment (the consumer rejoins its group first: it
+   * may have lost the partition meanwhile), starts a new epoch, which aborts whatever the old one left open.
    */
-  private async resetProducer(): Promise<void> {
-    this.log.warn('replacing the transactional producer');
-    const stuck = this.producer;
-    this.producer = this.newProducer();
-    await letGo(stuck, 5_000, this.log);
-    await retryKafka('connecting the new transactional producer', () => this.producer.connect(), { logger: this.log, deadlineMs: this.options.retryDeadlineMs });
+  private dropStuck(topic: string, partition: number): void {
+    this.log.warn({ topic, partition }, 'replacing the transactional producer');
+    this.producers.drop(topic, partition);
   }
 
   /**

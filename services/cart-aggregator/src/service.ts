@@ -1,5 +1,4 @@
-import { hostname } from 'node:os';
-import { int, str } from '@eventline/config';
+import { int } from '@eventline/config';
 import { TransactionalProcessor } from '@eventline/kafka';
 import { isTransient, type ServiceDefinition } from '@eventline/runtime';
 import { CartAggregator } from './aggregator';
@@ -7,11 +6,6 @@ import { ProductNotYetKnown } from './cart-fold';
 import { ProductTable } from './product-table';
 
 export const settings = {
-  /**
-   * Names this instance's transactional producer. Keep it stable across restarts (a StatefulSet pod
-   * name) so that a restarted instance fences its own unfinished transaction at once.
-   */
-  INSTANCE_ID: str({ default: `cart-aggregator-${hostname()}` }),
   /**
    * Input records per Kafka transaction. Each transaction costs five broker round trips, and a cart
    * changed several times in one is written once (as Kafka Streams' record cache does); its outputs
@@ -35,7 +29,6 @@ export const cartAggregator: ServiceDefinition<typeof settings> = {
       groupId: `${prefix}cart-aggregator`,
       topics: ['cart-events'],
       topicPrefix: prefix,
-      transactionalId: `${prefix}${config.INSTANCE_ID}`,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       retryDeadlineMs,
       maxRecordsPerTransaction: config.RECORDS_PER_TRANSACTION,

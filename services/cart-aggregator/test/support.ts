@@ -12,7 +12,7 @@ export async function cartEnvironment() {
     products: { ...common, DATABASE_URL: await createDatabase('product') },
     cart: { ...common, DATABASE_URL: await createDatabase('cart') },
     query: { ...common, MONGO_URL: urls.mongo, MONGO_DB: uniqueName('carts') },
-    aggregator: (instance: string) => ({ ...common, INSTANCE_ID: instance }),
+    aggregator: common,
   };
 }
 
@@ -123,3 +123,14 @@ export async function readCartDetails(topic: string): Promise<{ key: string; car
 
 /** A cart with its lines in item-id order, to compare with an expected one. */
 export const byItem = (cart: CartDetails): CartDetails => ({ ...cart, lines: [...cart.lines].sort((a, b) => a.itemId.localeCompare(b.itemId)) });
+
+export const lastPerKey = (records: { key: string; cart: CartDetails }[]) => new Map(records.map((r) => [r.key, r.cart]));
+
+/** Every record of one customer came out once per change: versions strictly rise (nothing emitted twice, nothing stale after newer). */
+export function assertNoDuplicateOutputs(records: { key: string; cart: CartDetails }[]): void {
+  const versions = new Map<string, number>();
+  for (const { key, cart } of records) {
+    expect(cart.version).toBeGreaterThan(versions.get(key) ?? 0);
+    versions.set(key, cart.version);
+  }
+}

@@ -67,7 +67,6 @@ describe('TransactionalProcessor', () => {
       kafka,
       groupId,
       topics: [input],
-      transactionalId: `${groupId}-0`,
       decode: decodeJson,
       logger,
       maxAttempts: 2,

@@ -1,20 +1,8 @@
-import type { CartDetails } from '@eventline/avro';
 import { join } from 'node:path';
 import { eventually, localKafka, requestJson, startServiceProcess, startTsProcess, type ServiceProcess } from '@eventline/testkit';
-import { byItem, cartEnvironment, committedTotal, generateCartEvents, produceCartEvents, readCartDetails } from '../support';
+import { assertNoDuplicateOutputs, byItem, cartEnvironment, committedTotal, generateCartEvents, lastPerKey, produceCartEvents, readCartDetails } from '../support';
 
 type CartEnvironment = Awaited<ReturnType<typeof cartEnvironment>>;
-
-const lastPerKey = (records: { key: string; cart: CartDetails }[]) => new Map(records.map((r) => [r.key, r.cart]));
-
-/** Every record of one customer came out once per change: versions strictly rise (nothing emitted twice). */
-function assertNoDuplicateOutputs(records: { key: string; cart: CartDetails }[]): void {
-  const versions = new Map<string, number>();
-  for (const { key, cart } of records) {
-    expect(cart.version).toBeGreaterThan(versions.get(key) ?? 0);
-    versions.set(key, cart.version);
-  }
-}
 
 describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
   const started: ServiceProcess[] = [];
@@ -44,7 +32,7 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
         expect((await requestJson(`${products.url}/product-service/products/${id}`, 'PUT', body)).status).toBe(200);
       }
       [cart, query] = await Promise.all([start('cart-service', env.cart), start('cart-query', env.query)]);
-      await start('cart-aggregator', env.aggregator('agg-seed'));
+      await start('cart-aggregator', env.aggregator);
       // cart-service knows the products once its own copy has them.
       await eventually(
         () => requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: 'probe', itemId: '2', qty: 1 }),
@@ -141,7 +129,7 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
       await start('product-service', env.products);
       const cart = await start('cart-service', env.cart);
       const query = await start('cart-query', env.query);
-      await start('cart-aggregator', env.aggregator('agg-replay'));
+      await start('cart-aggregator', env.aggregator);
       await eventually(
         () => requestJson(`${cart.url}/api/v1/add`, 'POST', { customerId: 'r0', itemId: '1', qty: 1 }),
         (r) => r.status === 200,
@@ -180,7 +168,7 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
       await start('product-service', env.products);
       const { events, expected } = generateCartEvents(200, 50);
       await produceCartEvents(env.prefix, events);
-      const first = await start('cart-aggregator', env.aggregator('agg-crash'));
+      const first = await start('cart-aggregator', env.aggregator);
       const group = `${env.prefix}cart-aggregator`;
       await eventually(
         () => committedTotal(group, `${env.prefix}cart-events`),
@@ -191,7 +179,7 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
       const progressAtKill = await committedTotal(group, `${env.prefix}cart-events`);
       expect(progressAtKill).toBeLessThan(10_000);
 
-      await start('cart-aggregator', env.aggregator('agg-crash'));
+      await start('cart-aggregator', env.aggregator);
       await eventually(
         () => committedTotal(group, `${env.prefix}cart-events`),
         (n) => n === 10_000,
@@ -208,7 +196,7 @@ describe('event-sourced cart with a CQRS read side (seeds 002, 004)', () => {
       const env = await cartEnvironment();
       await start('product-service', env.products);
       const { events, expected } = generateCartEvents(150, 20);
-      await Promise.all([start('cart-aggregator', env.aggregator('agg-a')), start('cart-aggregator', env.aggregator('agg-b'))]);
+      await Promise.all([start('cart-aggregator', env.aggregator), start('cart-aggregator', env.aggregator)]);
       const admin = localKafka('group-check').admin();
       await admin.connect();
       const described = await eventually(

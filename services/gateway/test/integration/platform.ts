@@ -28,7 +28,7 @@ export async function startPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promise<P
     'product-service': { ...base, DATABASE_URL: postgres.product },
     'order-service': { ...base, MONGO_URL: urls.mongo, MONGO_DB: mongo.orders },
     'cart-service': { ...base, DATABASE_URL: postgres.cart },
-    'cart-aggregator': { ...base, INSTANCE_ID: 'platform' },
+    'cart-aggregator': base,
     'cart-query': { ...base, MONGO_URL: urls.mongo, MONGO_DB: mongo.carts },
     'fulfillment-service': { ...base, MONGO_URL: urls.mongo, MONGO_DB: mongo.fulfillment },
   };

@@ -1,0 +1,133 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { Logger } from '@eventline/observability';
+import { letGo } from './let-go';
+import { retryKafka } from './retry';
+
+export interface PartitionProducersOptions {
+  kafka: Kafka;
+  /** Each producer's transactional id is `<idPrefix>.<topic>.<partition>`: the same in every instance. */
+  idPrefix: string;
+  /** Stripped from broker topic names in the ids. */
+  topicPrefix: string;
+  logger: Logger;
+  retryDeadlineMs?: number;
+}
+
+interface Entry {
+  producer: Producer;
+  ready: Promise<void>;
+}
+
+/**
+ * One transactional producer per input partition, its transactional id named after the partition
+ * (Kafka Streams' first exactly-once model). Whoever is given a partition initialises that id, which
+ * bumps its epoch: the previous owner's open transaction is aborted and its late commit refused
+ * (fenced), however long it was paused. kafkajs 2.2.4 commits offsets without the group generation
+ * KIP-447 fences with, so the id is what fences here.
+ */
+export class PartitionProducers {
+  private readonly entries = new Map<string, Entry>();
+  /** The partitions of the latest assignment, less those dropped since. */
+  private held = new Set<string>();
+
+  constructor(private readonly options: PartitionProducersOptions) {}
+
+  transactionalId(topic: string, partition: number): string {
+    return `${this.options.idPrefix}.${topic.slice(this.options.topicPrefix.length)}.${partition}`;
+  }
+
+  /**
+   * Producers for exactly these partitions (a new assignment, topics as on the broker). New ones are
+   * initialised at once, so that a paused previous owner is fenced before it can commit; those of
+   * partitions no longer held are let go.
+   */
+  assign(assignment: Record<string, number[]>): void {
+    this.held = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => key(topic, p))));
+    for (const [k, entry] of this.entries) {
+      if (this.held.has(k)) continue;
+      this.entries.delete(k);
+      void letGo(entry.producer, 5_000, this.options.logger);
+    }
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) if (!this.entries.has(key(topic, partition))) this.open(topic, partition);
+    }
+  }
+
+  /**
+   * The partition's producer, initialised. Refused (retriably) for a partition the latest assignment
+   * did not give or that was dropped since: initialising its id again would fence the instance that
+   * holds it now, and this one's state for it may be stale. The next assignment decides.
+   */
+  async get(topic: string, partition: number): Promise<Producer> {
+    if (!this.held.has(key(topic, partition))) {
+      throw Object.assign(new Error(`partition ${topic}/${partition} is not held by this instance since it was fenced or reassigned: waiting for the next assignment`), {
+        retriable: true,
+      });
+    }
+    const entry = this.entries.get(key(topic, partition)) ?? this.open(topic, partition);
+    try {
+      await entry.ready;
+    } catch (error) {
+      if (this.entries.get(key(topic, partition)) === entry) this.entries.delete(key(topic, partition));
+      throw error;
+    }
+    return entry.producer;
+  }
+
+  /**
+   * Lets the partition's producer go (fenced, or stuck in a transaction it could neither commit nor
+   * abort) and the partition with it until the next assignment: only an instance the group gives
+   * the partition to initialises its id again, so a fenced zombie never fences the new owner back.
+   */
+  drop(topic: string, partition: number): void {
+    this.held.delete(key(topic, partition));
+    const entry = this.entries.get(key(topic, partition));
+    if (!entry) return;
+    this.entries.delete(key(topic, partition));
+    void letGo(entry.producer, 5_000, this.options.logger);
+  }
+
+  async closeAll(): Promise<void> {
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(entries.map((e) => letGo(e.producer, 5_000, this.options.logger)));
+  }
+
+  private open(topic: string, partition: number): Entry {
+    const transactionalId = this.transactionalId(topic, partition);
+    const producer = this.options.kafka.producer({
+      transactionalId,
+      // A transaction left open by an instance that died blocks read_committed readers until this
+      // runs out or the partition's next owner initialises the id.
+      transactionTimeout: 15_000,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    const retry = { logger: this.options.logger, deadlineMs: this.options.retryDeadlineMs };
+    const ready = (async () => {
+      await retryKafka(`connecting the producer of ${transactionalId}`, () => producer.connect(), retry);
+      // kafkajs initialises a transactional id (InitProducerId: the epoch bump that fences the previous
+      // holder) at the producer's first transaction(), not at connect(). An empty transaction, aborted
+      // without a request, does it now, while this instance is known to hold the partition.
+      await retryKafka(`initialising transactional id ${transactionalId}`, async () => (await producer.transaction()).abort(), retry);
+    })();
+    // get() reports a failed start; an eager one (assign) nobody awaited only logs it.
+    ready.catch((error: unknown) => this.options.logger.warn({ err: error, transactionalId }, 'could not initialise a transactional producer'));
+    const entry = { producer, ready };
+    this.entries.set(key(topic, partition), entry);
+    return entry;
+  }
+}
+
+const key = (topic: string, partition: number) => `${topic}/${partition}`;
+
+/** The broker refused a transactional producer's request because a newer one holds its id. */
+export function isFencedError(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    const { type, originalError, cause } = current as { type?: unknown; originalError?: unknown; cause?: unknown };
+    if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED' || type === 'TRANSACTION_COORDINATOR_FENCED') return true;
+    current = originalError ?? cause;
+  }
+  return false;
+}
