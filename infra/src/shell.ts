@@ -12,6 +12,10 @@ export function run(command: string, args: string[], options: { cwd?: string; en
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
   });
+  if (result.error) {
+    const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new Error(`${command} ${args.join(' ')} could not start: ${missing ? `${command} is not on the PATH (${process.env.PATH ?? 'unset'})` : result.error.message}`);
+  }
   if (result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
     throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal}):\n${output}`);
