@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { eventually, readWholeTopic, requestJson } from '@eventline/testkit';
+import { eventually, localKafka, readWholeTopic, requestJson, uniqueName } from '@eventline/testkit';
 import { settled, startPlatform, stateDigest, type Platform } from './platform';
 
 /** The first response to a keyed command is held this long after its effect, so that a client times out. */
@@ -443,4 +443,95 @@ describe('every public route refuses bad input with a 4xx and writes nothing (pr
     });
     expect(nul.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'firstname', message: 'must not contain the NUL character' }] });
   });
+});
+
+/**
+ * Last in this file: it writes to every consumed topic, and the tests above compare topic offsets
+ * before and after their requests.
+ */
+describe('a poison record between good ones stops no consuming service', () => {
+  /** Each consumed topic and the consumer groups that read it (without the environment's prefix). */
+  const consumers: Record<string, string[]> = {
+    users: ['order-service.users'],
+    products: ['cart-service.products', 'order-service.products', 'cart-aggregator.products-'],
+    orders: ['product-service.orders'],
+    inventory: ['order-service.inventory'],
+    'cart-events': ['cart-aggregator', 'order-service.cart-events'],
+    'cart-details': ['cart-query.cart-details'],
+  };
+
+  /** The records of a .dlq so far whose key is `key`, read_committed, once `count` of them are there. */
+  async function deadLettered(topic: string, key: string, count: number): Promise<Map<string, string>> {
+    const reader = localKafka('poison-dlq-reader').consumer({ groupId: uniqueName('poison-dlq'), maxWaitTimeInMs: 250 });
+    await reader.connect();
+    await reader.subscribe({ topic, fromBeginning: true });
+    const groups = new Map<string, string>();
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        if (message.key?.toString() !== key) return;
+        groups.set(message.headers?.['dlq-consumer-group']?.toString() ?? '?', message.headers?.['dlq-error']?.toString() ?? '');
+      },
+    });
+    try {
+      return await eventually(
+        async () => groups,
+        (seen) => seen.size >= count,
+        { what: `${count} dead letters of key ${key} on ${topic}`, timeoutMs: 60_000 },
+      );
+    } finally {
+      await reader.disconnect();
+    }
+  }
+
+  it("every consumer dead-letters a record without an envelope to its topic's .dlq, and the seeds' flows after it run end to end", async () => {
+    const key = uniqueName('poison');
+    const producer = localKafka('poison-writer').producer();
+    await producer.connect();
+    for (const topic of Object.keys(consumers)) {
+      await producer.send({ topic: `${platform.prefix}${topic}`, acks: -1, messages: [{ key, value: Buffer.from('not an event: no envelope, no Avro') }] });
+    }
+    await producer.disconnect();
+
+    // Good events after the poison on every topic: a new user and product (users, products), an
+    // update of user 1 (users), a cart (cart-events, cart-details) checked out into an order that the
+    // saga approves (orders, inventory).
+    const gateway = platform.gatewayUrl;
+    const user = await requestJson(`${gateway}/user-service/users`, 'POST', { firstname: 'Poison', lastname: 'Test', email: `${key}@example.com` });
+    expect(user.status).toBe(201);
+    const product = await requestJson(`${gateway}/product-service/products`, 'POST', { description: 'Poison-proof kettle', price: 45, qtyAvailable: 20 });
+    expect(product.status).toBe(201);
+    const order = await eventually(
+      () => requestJson(`${gateway}/order-service/orders`, 'POST', { userId: user.body.id, productId: product.body.id, qty: 1 }),
+      (r) => r.status === 201,
+      { what: 'order-service knows the new user and product', timeoutMs: 60_000 },
+    );
+    expect(order.body).toMatchObject({ user: { id: user.body.id }, product: { productId: product.body.id }, price: 45 });
+    const customerId = String(user.body.id);
+    const added = await eventually(
+      () => requestJson(`${gateway}/api/v1/add`, 'POST', { customerId, itemId: String(product.body.id), qty: 2 }),
+      (r) => r.status === 200,
+      { what: 'cart-service knows the new product', timeoutMs: 60_000 },
+    );
+    const cart = await eventually(
+      () => requestJson(`${gateway}/api/v1/${customerId}?minVersion=${added.body.version}`),
+      (r) => r.status === 200,
+      { what: 'the priced cart on cart-query', timeoutMs: 60_000 },
+    );
+    expect(cart.body.lines).toEqual([expect.objectContaining({ itemId: String(product.body.id), qty: 2, unitPrice: 45, lineTotal: 90 })]);
+    expect((await requestJson(`${gateway}/api/v1/checkout`, 'POST', { customerId })).status).toBe(200);
+    await eventually(
+      () => requestJson<{ cartId?: string; status: string }[]>(`${gateway}/order-service/orders?userId=${customerId}`),
+      (r) => r.body.some((o) => o.cartId === cart.body.cartId && o.status === 'APPROVED'),
+      { what: "the checkout's order APPROVED", timeoutMs: 120_000 },
+    );
+
+    for (const [topic, groups] of Object.entries(consumers)) {
+      const seen = await deadLettered(`${platform.prefix}${topic}.dlq`, key, groups.length);
+      expect({ topic, dead: seen.size }).toEqual({ topic, dead: groups.length });
+      for (const group of groups) {
+        const [name, error] = [...seen].find(([g]) => (group.endsWith('-') ? g.startsWith(`${platform.prefix}${group}`) : g === `${platform.prefix}${group}`)) ?? [];
+        expect({ topic, group: name && group, error }).toEqual({ topic, group, error: expect.stringMatching(/envelope|header/i) });
+      }
+    }
+  }, 300_000);
 });
