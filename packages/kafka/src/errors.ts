@@ -1,3 +1,4 @@
+import { errorChain } from './error-chain';
 /**
  * How a consumer treats a failure. Transient faults of the infrastructure (a database or broker that
  * is down or restarting) are retried for as long as they last, because the record is fine. Anything
@@ -23,13 +24,13 @@ const transientNames = new Set(['TransientError', 'KafkaJSConnectionError', 'Kaf
  */
 export function isTransientKafkaError(error: unknown): boolean {
   // A network fault wrapped by its client (fetch's "fetch failed", say) is one still: its cause says so.
-  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth += 1) {
-    const { code, cause } = current as { code?: unknown; cause?: unknown };
+  // Only `cause`: kafkajs' retry wrapper is classified by its own name, not by the error it wraps.
+  for (const current of errorChain(error, { depth: 4, wrapped: 'cause' })) {
+    const { code } = current as { code?: unknown };
     if (typeof code === 'string' && transientCodes.has(code)) return true;
     if (transientNames.has(current.name)) return true;
     if ((current as { retriable?: unknown }).retriable === true) return true;
     if (/connection.*(closed|refused)/i.test(current.message)) return true;
-    current = cause;
   }
   return false;
 }

@@ -1,5 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '@eventline/observability';
+import { errorChain } from './error-chain';
 import { letGo } from './let-go';
 import { retryKafka } from './retry';
 
@@ -122,12 +123,9 @@ export class PartitionProducers {
 
 const key = (topic: string, partition: number) => `${topic}/${partition}`;
 
+const fencedTypes = new Set<unknown>(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTION_COORDINATOR_FENCED']);
+
 /** The broker refused a transactional producer's request because a newer one holds its id. */
 export function isFencedError(error: unknown): boolean {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
-    const { type, originalError, cause } = current as { type?: unknown; originalError?: unknown; cause?: unknown };
-    if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED' || type === 'TRANSACTION_COORDINATOR_FENCED') return true;
-    current = originalError ?? cause;
-  }
-  return false;
+  return [...errorChain(error)].some((current) => fencedTypes.has((current as { type?: unknown }).type));
 }

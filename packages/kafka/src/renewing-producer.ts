@@ -1,5 +1,6 @@
 import type { Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs';
 import type { Logger } from '@eventline/observability';
+import { errorChain } from './error-chain';
 import { letGo } from './let-go';
 
 /** What publishers need of a producer: the two ways kafkajs sends records. */
@@ -136,10 +137,5 @@ export class RenewingProducer implements RecordSender {
 
 /** A `KafkaJSLockTimeout` on a broker connection, bare or as the cause of a retry error. */
 export function isBrokerLockTimeout(error: unknown): boolean {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
-    if (current.name === 'KafkaJSLockTimeout' && /connect to broker/.test(current.message)) return true;
-    const { cause, originalError } = current as { cause?: unknown; originalError?: unknown };
-    current = originalError ?? cause;
-  }
-  return false;
+  return [...errorChain(error)].some((current) => current.name === 'KafkaJSLockTimeout' && /connect to broker/.test(current.message));
 }

@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { RetryDeadlineError, retryWithDeadline, type Logger } from '@eventline/observability';
+import { errorChain } from './error-chain';
 import { isTransientKafkaError } from './errors';
 
 export interface KafkaRetryOptions {
@@ -19,7 +20,7 @@ export const DEFAULT_KAFKA_RETRY_DEADLINE_MS = 120_000;
  * connection, …): kafkajs marks those `retriable`, and wraps them once its own few retries run out.
  */
 export function isRetriableKafkaError(error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+  for (const current of errorChain(error)) {
     // deleteGroups: kafkajs marks its error retriable whatever each group's own error was (an ACL that
     // refuses Delete is not mended by waiting).
     const { groups } = current as { groups?: unknown };
@@ -34,8 +35,6 @@ export function isRetriableKafkaError(error: unknown): boolean {
     if (current.name === 'KafkaJSAggregateError' && Array.isArray(errors) && errors.length > 0) {
       return errors.every((inner) => (inner as { type?: unknown }).type === 'TOPIC_ALREADY_EXISTS' || isRetriableKafkaError(inner));
     }
-    const { originalError, cause } = current as { originalError?: unknown; cause?: unknown };
-    current = originalError ?? cause;
   }
   return false;
 }

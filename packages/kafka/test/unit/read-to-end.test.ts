@@ -40,6 +40,18 @@ describe('endOffsets', () => {
 });
 
 describe('ReadProgress', () => {
+  it('counts a partition whose end offset is 0 as read, and a resumed position (the offset before the committed one) as progress', () => {
+    const progress = new ReadProgress(
+      new Map([
+        ['dlq/0', 0n],
+        ['dlq/1', 5n],
+      ]),
+    );
+    expect([...progress.remaining().keys()]).toEqual(['dlq/1']);
+    progress.advance('dlq', 1, '4');
+    expect(progress.caughtUp()).toBe(true);
+  });
+
   it('is caught up once every partition is read to its end offset, and at once when there is nothing to read', async () => {
     expect(new ReadProgress(new Map()).caughtUp()).toBe(true);
     const progress = new ReadProgress(

@@ -34,8 +34,3 @@ export const addCounts = (a: RedriveCounts, b: RedriveCounts): RedriveCounts => 
   matched: a.matched + b.matched,
   alreadyMoved: a.alreadyMoved + b.alreadyMoved,
 });
-
-/** Whether a partition whose next offset is `committed` has nothing left below its end offset. */
-export function partitionDone(committed: bigint | undefined, end: bigint): boolean {
-  return end <= 0n || (committed ?? 0n) >= end;
-}

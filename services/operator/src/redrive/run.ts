@@ -1,9 +1,9 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, PartitionOffset, Producer } from 'kafkajs';
-import { deadLetterTopic, retryKafka, withAdmin } from '@eventline/kafka';
+import { deadLetterTopic, ReadProgress, retryKafka, withAdmin } from '@eventline/kafka';
 import { failpoint, redriven, type Logger } from '@eventline/observability';
 import { deadLetterFacts, matchesFilter } from './filter';
 import { ledgerKey, ledgerRecord, movedRecords, REDRIVE_LEDGER_TOPIC } from './ledger';
-import { addCounts, decodeCounts, encodeCounts, noCounts, partitionDone, type RedriveCounts } from './progress';
+import { addCounts, decodeCounts, encodeCounts, noCounts, type RedriveCounts } from './progress';
 import { redrivenHeaders } from './provenance';
 import type { Redrive } from './types';
 
@@ -39,7 +39,8 @@ export class RedriveRun {
   private readonly dlq: string;
   private readonly source: string;
   private readonly counts = new Map<number, RedriveCounts>();
-  private readonly next = new Map<number, bigint>();
+  /** How far each .dlq partition is read, against the end offsets the Redrive began with. */
+  private readonly read: ReadProgress;
   /** Records of this .dlq that earlier Redrives moved (the ledger as this run began). */
   private moved = new Set<string>();
   private consumer: Consumer | undefined;
@@ -57,6 +58,7 @@ export class RedriveRun {
     const { redrive, prefix } = options;
     this.source = prefix + redrive.spec.topic;
     this.dlq = deadLetterTopic(this.source);
+    this.read = new ReadProgress(new Map([...options.endOffsets].map(([partition, end]) => [`${this.dlq}/${partition}`, end])));
     this.log = options.logger.child({ component: 'redrive', redrive: `${redrive.metadata.namespace}/${redrive.metadata.name}`, group: options.groupId });
     this.done = new Promise<RedriveCounts>((resolve, reject) => {
       this.finish = resolve;
@@ -93,7 +95,7 @@ export class RedriveRun {
       const committed = await withAdmin(kafka, `reading the offsets of ${groupId}`, (admin) => admin.fetchOffsets({ groupId, topics: [this.dlq] }), { logger, deadlineMs: 30_000 });
       for (const { partitions } of committed) {
         for (const { partition, offset, metadata } of partitions) {
-          if (BigInt(offset) >= 0n) this.next.set(partition, BigInt(offset));
+          if (BigInt(offset) > 0n) this.read.advance(this.dlq, partition, String(BigInt(offset) - 1n));
           this.counts.set(partition, decodeCounts(metadata));
         }
       }
@@ -139,8 +141,7 @@ export class RedriveRun {
     const idleMs = this.options.idleMs ?? 3_000;
     this.idleTimer = setInterval(() => {
       if (!this.joined || this.fetchesSinceProgress < 2 || Date.now() - this.lastProgress <= idleMs) return;
-      const left = [...this.options.endOffsets].filter(([partition, end]) => !partitionDone(this.next.get(partition), end)).map(([partition]) => partition);
-      this.log.warn({ partitions: left }, `fetches found nothing more to read for ${idleMs} ms; ending with what was readable`);
+      this.log.warn({ partitions: [...this.read.remaining().keys()] }, `fetches found nothing more to read for ${idleMs} ms; ending with what was readable`);
       void this.end();
     }, 250);
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
@@ -151,19 +152,16 @@ export class RedriveRun {
     this.fetchesSinceProgress = 0;
   }
 
-  /** The partition is read through `offset` (a batch's last, markers included), up to its end offset. */
+  /** The partition is read through `offset` (a batch's last, markers included). */
   private readThrough(partition: number, offset: string): void {
-    const end = this.options.endOffsets.get(partition) ?? 0n;
-    const through = BigInt(offset) + 1n;
-    const next = through < end ? through : end;
-    if (next > (this.next.get(partition) ?? 0n)) this.next.set(partition, next);
+    this.read.advance(this.dlq, partition, offset);
     this.madeProgress();
   }
 
   /** Every partition read to its end offset, or the limit reached. */
   private complete(): boolean {
     if (this.progress().moved >= this.limit || (this.dryRun && this.progress().matched >= this.limit)) return true;
-    return [...this.options.endOffsets].every(([partition, end]) => partitionDone(this.next.get(partition), end));
+    return this.read.caughtUp();
   }
 
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -223,7 +221,7 @@ export class RedriveRun {
     const nextOffset = BigInt(consumed.offset) + 1n;
     if (!this.dryRun) await this.commit(partition, outputs, ledger, nextOffset, after, isStale);
     this.counts.set(partition, after);
-    this.next.set(partition, nextOffset);
+    this.read.advance(this.dlq, partition, consumed.offset);
     redriven.inc({ topic: redrive.spec.topic, outcome: 'skipped' }, after.skipped - before.skipped);
     redriven.inc({ topic: redrive.spec.topic, outcome: 'already-moved' }, after.alreadyMoved - before.alreadyMoved);
     redriven.inc({ topic: redrive.spec.topic, outcome: this.dryRun ? 'matched' : 'moved' }, after.matched - before.matched);

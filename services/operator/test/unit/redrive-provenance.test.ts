@@ -1,5 +1,5 @@
 import { redriveCountOf, redrivenHeaders } from '../../src/redrive/provenance';
-import { addCounts, decodeCounts, encodeCounts, partitionDone } from '../../src/redrive/progress';
+import { addCounts, decodeCounts, encodeCounts } from '../../src/redrive/progress';
 
 const origin = { redrive: 'prod/orders-back', uid: 'u-1', dlqTopic: 'orders.dlq', partition: 0, offset: '41', at: new Date('2026-01-01T12:00:00Z') };
 
@@ -56,14 +56,5 @@ describe('redrive counts in offset metadata', () => {
       matched: 5,
       alreadyMoved: 3,
     });
-  });
-});
-
-describe('partitionDone', () => {
-  it('is done when the committed offset reached the end, or the partition was empty', () => {
-    expect(partitionDone(undefined, 0n)).toBe(true);
-    expect(partitionDone(undefined, 3n)).toBe(false);
-    expect(partitionDone(2n, 3n)).toBe(false);
-    expect(partitionDone(3n, 3n)).toBe(true);
   });
 });
