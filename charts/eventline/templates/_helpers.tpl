@@ -1,3 +1,21 @@
+{{/*
+The prefix of every object name of the release: `namePrefix` when set ("" for none), none for the
+release named `eventline` (the names the seeds, the port-forwards and the docs use), else
+`<release>-`, so that two releases in one namespace do not collide.
+*/}}
+{{- define "eventline.prefix" -}}
+{{- if kindIs "string" .Values.namePrefix -}}
+{{ .Values.namePrefix }}
+{{- else if ne .Release.Name "eventline" -}}
+{{ .Release.Name }}-
+{{- end -}}
+{{- end }}
+
+{{/* An object's name in this release: (dict "root" $ "name" "user-service") -> <prefix>user-service. */}}
+{{- define "eventline.fullname" -}}
+{{- printf "%s%s" (include "eventline.prefix" .root) .name | trunc 63 | trimSuffix "-" -}}
+{{- end }}
+
 {{/* Labels every object of the release carries. */}}
 {{- define "eventline.labels" -}}
 app.kubernetes.io/part-of: eventline
@@ -32,16 +50,21 @@ app.kubernetes.io/name: {{ .name }}
 {{/* The Confluent-compatible URL of the schema registry. */}}
 {{- define "eventline.registryUrl" -}}
 {{- if .Values.schemaRegistry.deploy -}}
-http://schema-registry:{{ .Values.schemaRegistry.port }}/apis/ccompat/v7
+http://{{ include "eventline.fullname" (dict "root" . "name" "schema-registry") }}:{{ .Values.schemaRegistry.port }}/apis/ccompat/v7
 {{- else -}}
 {{ required "schemaRegistry.url is required when schemaRegistry.deploy is false" .Values.schemaRegistry.url }}
 {{- end -}}
 {{- end }}
 
+{{/* The name of the release's Strimzi Kafka cluster (its Kafka resource). */}}
+{{- define "eventline.kafkaCluster" -}}
+{{ include "eventline.fullname" (dict "root" . "name" .Values.kafka.cluster) }}
+{{- end }}
+
 {{/* Kafka's bootstrap address, by the Service Strimzi creates for the cluster. */}}
 {{- define "eventline.kafkaBootstrap" -}}
 {{- if .Values.kafka.strimzi -}}
-{{ .Values.kafka.cluster }}-kafka-bootstrap:{{ .Values.kafka.listener.port }}
+{{ include "eventline.kafkaCluster" . }}-kafka-bootstrap:{{ .Values.kafka.listener.port }}
 {{- else -}}
 {{ required "kafka.external.bootstrapServers is required when kafka.strimzi is false" .Values.kafka.external.bootstrapServers }}
 {{- end }}
@@ -115,4 +138,52 @@ addresses of the `kubernetes` Service's EndpointSlice as the cluster has them at
     - { protocol: TCP, port: {{ . }} }
     {{- end }}
 {{- end }}
+{{- end }}
+
+{{/* PostgreSQL's host: the release's own server's Service, else postgres.host. */}}
+{{- define "eventline.postgresHost" -}}
+{{- if .Values.postgres.deploy -}}
+{{ include "eventline.fullname" (dict "root" . "name" "postgres") }}
+{{- else -}}
+{{ .Values.postgres.host }}
+{{- end -}}
+{{- end }}
+
+{{/*
+The Secret with PostgreSQL's password: the one the chart creates (deploy with a password) carries
+the release's prefix; a Secret you provide is named as you wrote it.
+*/}}
+{{- define "eventline.postgresSecret" -}}
+{{- if and .Values.postgres.deploy .Values.postgres.password -}}
+{{ include "eventline.fullname" (dict "root" . "name" .Values.postgres.passwordSecret) }}
+{{- else -}}
+{{ .Values.postgres.passwordSecret }}
+{{- end -}}
+{{- end }}
+
+{{/* The Secret with MongoDB's URL: the chart's own (deploy) carries the prefix; yours is as written. */}}
+{{- define "eventline.mongoSecret" -}}
+{{- if .Values.mongo.deploy -}}
+{{ include "eventline.fullname" (dict "root" . "name" .Values.mongo.urlSecret) }}
+{{- else -}}
+{{ .Values.mongo.urlSecret }}
+{{- end -}}
+{{- end }}
+
+{{/*
+A service's Kafka user, and the Secret with its password: Strimzi's User Operator names both after
+the KafkaUser (prefixed); on an external Kafka they are the service's name, as you provide them.
+*/}}
+{{- define "eventline.kafkaUser" -}}
+{{- if .root.Values.kafka.strimzi -}}
+{{ include "eventline.fullname" . }}
+{{- else -}}
+{{ .name }}
+{{- end -}}
+{{- end }}
+
+{{/* The operator's leader-election Lease: its leaseName, prefixed like every name of the release. */}}
+{{- define "eventline.operatorLease" -}}
+{{- $operator := index .Values.services "operator" | default dict -}}
+{{ include "eventline.fullname" (dict "root" . "name" ($operator.leaseName | default "eventline-operator")) }}
 {{- end }}

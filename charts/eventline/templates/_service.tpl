@@ -7,6 +7,9 @@ and, when it uses Kafka, its KafkaUser. Call with (dict "root" $ "name" <service
 {{- $root := .root -}}
 {{- $name := .name -}}
 {{- $svc := .svc -}}
+{{- $fullname := include "eventline.fullname" (dict "root" $root "name" $name) -}}
+{{- $kafkaUser := include "eventline.kafkaUser" (dict "root" $root "name" $name) -}}
+{{- $kafkaCluster := include "eventline.kafkaCluster" $root -}}
 {{- $routes := $root.Files.Get "files/routes.json" | fromJson -}}
 {{- /* files/routes.json's service table is the one place a service's port is written. */ -}}
 {{- $port := required (printf "files/routes.json has no port for service %s" $name) (dig $name "port" nil $routes.services) -}}
@@ -22,7 +25,7 @@ and, when it uses Kafka, its KafkaUser. Call with (dict "root" $ "name" <service
 apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: {{ $name }}
+  name: {{ $fullname }}
   labels:
     {{- include "eventline.labels" $root | nindent 4 }}
     app.kubernetes.io/name: {{ $name }}
@@ -31,7 +34,7 @@ automountServiceAccountToken: {{ default false $svc.kubernetesApi }}
 apiVersion: v1
 kind: Service
 metadata:
-  name: {{ $name }}
+  name: {{ $fullname }}
   labels:
     {{- include "eventline.labels" $root | nindent 4 }}
     app.kubernetes.io/name: {{ $name }}
@@ -48,7 +51,7 @@ spec:
 apiVersion: v1
 kind: Service
 metadata:
-  name: {{ $name }}-headless
+  name: {{ $fullname }}-headless
   labels:
     {{- include "eventline.labels" $root | nindent 4 }}
     app.kubernetes.io/name: {{ $name }}
@@ -66,7 +69,7 @@ spec:
 apiVersion: apps/v1
 kind: {{ $kind }}
 metadata:
-  name: {{ $name }}
+  name: {{ $fullname }}
   labels:
     {{- include "eventline.labels" $root | nindent 4 }}
     app.kubernetes.io/name: {{ $name }}
@@ -76,7 +79,7 @@ spec:
   replicas: {{ $svc.replicas }}
   {{- end }}
   {{- if eq $kind "StatefulSet" }}
-  serviceName: {{ $name }}-headless
+  serviceName: {{ $fullname }}-headless
   podManagementPolicy: Parallel
   {{- end }}
   selector:
@@ -95,7 +98,7 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      serviceAccountName: {{ $name }}
+      serviceAccountName: {{ $fullname }}
       {{- with $root.Values.image.pullSecrets }}
       imagePullSecrets:
         {{- range . }}
@@ -138,15 +141,15 @@ spec:
             - name: POD_NAME
               valueFrom: { fieldRef: { fieldPath: metadata.name } }
             {{- if $svc.configClient }}
-            - { name: CONFIG_SERVICE_URL, value: "http://config-service:{{ $configPort }}" }
+            - { name: CONFIG_SERVICE_URL, value: "http://{{ include "eventline.fullname" (dict "root" $root "name" "config-service") }}:{{ $configPort }}" }
             {{- end }}
             {{- if $svc.kafka }}
             - { name: KAFKA_BROKERS, value: {{ include "eventline.kafkaBootstrap" $root | quote }} }
             {{- /* Strimzi's Topic Operator makes the topics; on an external Kafka the services do. */}}
             - { name: KAFKA_ENSURE_TOPICS, value: {{ ternary "false" "true" $root.Values.kafka.strimzi | quote }} }
-            - { name: KAFKA_SASL_USERNAME, value: {{ $name | quote }} }
+            - { name: KAFKA_SASL_USERNAME, value: {{ $kafkaUser | quote }} }
             - name: KAFKA_SASL_PASSWORD
-              valueFrom: { secretKeyRef: { name: {{ $name }}, key: password } }
+              valueFrom: { secretKeyRef: { name: {{ $kafkaUser }}, key: password } }
             {{- if $kafkaTls }}
             - { name: KAFKA_TLS_CA_FILE, value: /etc/eventline/kafka-ca/ca.crt }
             {{- end }}
@@ -154,18 +157,28 @@ spec:
             {{- end }}
             {{- with $svc.postgres }}
             - name: PGPASSWORD
-              valueFrom: { secretKeyRef: { name: {{ $root.Values.postgres.passwordSecret }}, key: {{ $root.Values.postgres.passwordKey }} } }
+              valueFrom: { secretKeyRef: { name: {{ include "eventline.postgresSecret" $root }}, key: {{ $root.Values.postgres.passwordKey }} } }
             - name: DATABASE_URL
-              value: "postgresql://{{ $root.Values.postgres.username }}@{{ $root.Values.postgres.host }}:{{ $root.Values.postgres.port }}/{{ .database }}?sslmode={{ $root.Values.postgres.sslMode }}"
+              value: "postgresql://{{ $root.Values.postgres.username }}@{{ include "eventline.postgresHost" $root }}:{{ $root.Values.postgres.port }}/{{ .database }}?sslmode={{ $root.Values.postgres.sslMode }}"
             {{- end }}
             {{- with $svc.mongo }}
             - name: MONGO_URL
-              valueFrom: { secretKeyRef: { name: {{ $root.Values.mongo.urlSecret }}, key: {{ $root.Values.mongo.urlKey }} } }
+              valueFrom: { secretKeyRef: { name: {{ include "eventline.mongoSecret" $root }}, key: {{ $root.Values.mongo.urlKey }} } }
             - { name: MONGO_DB, value: {{ .database | quote }} }
             {{- end }}
             {{- if $svc.statefulSet }}
             - name: INSTANCE_ID
               valueFrom: { fieldRef: { fieldPath: metadata.name } }
+            {{- end }}
+            {{- if $svc.kubernetesApi }}
+            - { name: RELEASE_NAME, value: {{ $root.Release.Name | quote }} }
+            {{- end }}
+            {{- with $svc.leaseName }}
+            - { name: LEASE_NAME, value: {{ include "eventline.fullname" (dict "root" $root "name" .) | quote }} }
+            - { name: RELEASE_TAKES_UNLABELLED, value: {{ ternary "true" "false" (ne (toString $svc.takeUnlabelledResources) "false") | quote }} }
+            {{- with include "eventline.prefix" $root }}
+            - { name: WORKLOAD_NAME_PREFIX, value: {{ . | quote }} }
+            {{- end }}
             {{- end }}
             {{- range $key, $value := $svc.env }}
             - { name: {{ $key }}, value: {{ $value | quote }} }
@@ -194,13 +207,13 @@ spec:
           emptyDir: { sizeLimit: 64Mi }
         {{- if and $svc.kafka $kafkaTls }}
         - name: kafka-ca
-          secret: { secretName: {{ $root.Values.kafka.cluster }}-cluster-ca-cert, items: [{ key: ca.crt, path: ca.crt }] }
+          secret: { secretName: {{ $kafkaCluster }}-cluster-ca-cert, items: [{ key: ca.crt, path: ca.crt }] }
         {{- end }}
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
-  name: {{ $name }}
+  name: {{ $fullname }}
   labels:
     {{- include "eventline.labels" $root | nindent 4 }}
     app.kubernetes.io/name: {{ $name }}
@@ -214,7 +227,7 @@ spec:
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
-  name: {{ $name }}
+  name: {{ $fullname }}
   labels:
     {{- include "eventline.labels" $root | nindent 4 }}
     app.kubernetes.io/name: {{ $name }}
@@ -222,7 +235,7 @@ spec:
   scaleTargetRef:
     apiVersion: apps/v1
     kind: {{ $kind }}
-    name: {{ $name }}
+    name: {{ $fullname }}
   minReplicas: {{ $svc.autoscaling.minReplicas }}
   maxReplicas: {{ $svc.autoscaling.maxReplicas }}
   metrics:
@@ -236,7 +249,7 @@ spec:
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
-  name: {{ $name }}
+  name: {{ $fullname }}
   labels:
     {{- include "eventline.labels" $root | nindent 4 }}
     app.kubernetes.io/name: {{ $name }}
@@ -261,7 +274,7 @@ spec:
     {{- if $svc.configServer }}
     - from:
         - podSelector:
-            matchLabels: { app.kubernetes.io/part-of: eventline, app.kubernetes.io/component: service }
+            matchLabels: { app.kubernetes.io/part-of: eventline, app.kubernetes.io/component: service, app.kubernetes.io/instance: {{ $root.Release.Name }} }
       ports: [{ protocol: TCP, port: {{ $port }} }]
     {{- end }}
     {{- with $root.Values.networkPolicy.metricsNamespaces }}
@@ -289,7 +302,7 @@ spec:
     {{- if $root.Values.kafka.strimzi }}
     - to:
         - podSelector:
-            matchLabels: { strimzi.io/cluster: {{ $root.Values.kafka.cluster }}, strimzi.io/kind: Kafka }
+            matchLabels: { strimzi.io/cluster: {{ $kafkaCluster }}, strimzi.io/kind: Kafka }
       ports: [{ protocol: TCP, port: {{ $root.Values.kafka.listener.port }} }]
     {{- end }}
     {{- if $root.Values.schemaRegistry.deploy }}
@@ -318,7 +331,7 @@ spec:
 apiVersion: v1
 kind: ConfigMap
 metadata:
-  name: {{ $name }}-config
+  name: {{ $fullname }}-config
   labels:
     {{- include "eventline.labels" $root | nindent 4 }}
     app.kubernetes.io/name: {{ $name }}
@@ -334,10 +347,10 @@ data:
 apiVersion: kafka.strimzi.io/v1
 kind: KafkaUser
 metadata:
-  name: {{ $name }}
+  name: {{ $fullname }}
   labels:
     {{- include "eventline.labels" $root | nindent 4 }}
-    strimzi.io/cluster: {{ $root.Values.kafka.cluster }}
+    strimzi.io/cluster: {{ $kafkaCluster }}
 spec:
   authentication:
     type: scram-sha-512

@@ -33,6 +33,15 @@ import { errorTypes, isReady, kubectl, pods, portForward, skaffold, until, type 
  */
 const suite = clusterSuite;
 const namespace = `eventline-chart-${randomBytes(3).toString('hex')}`;
+/**
+ * The release is not named eventline, so every name it makes carries the release's prefix
+ * (`shop-user-service`, …): the chart's cross-references under a prefix are what runs here, while the
+ * skaffold and cluster suites run the unprefixed names of the documented `eventline` release.
+ */
+const release = 'shop';
+const named = (name: string) => `${release}-${name}`;
+const kafkaCluster = named('eventline');
+const brokerPod = `${kafkaCluster}-${named('dual-role')}-0`;
 const minutes = (n: number) => n * 60_000;
 
 interface HttpResult {
@@ -86,7 +95,7 @@ async function forwardTo(service: string, port: number): Promise<PortForward> {
   return until(
     `port-forward to ${service}`,
     async () => {
-      const forward = await portForward(namespace, `svc/${service}`, port);
+      const forward = await portForward(namespace, `svc/${named(service)}`, port);
       try {
         const health = await fetch(`http://127.0.0.1:${forward.port}/healthz`);
         if (health.ok) return forward;
@@ -105,9 +114,10 @@ async function forwardTo(service: string, port: number): Promise<PortForward> {
  * through a port-forward to the broker pod: the broker advertises its pod's DNS name, so every
  * connection is sent through the forward.
  */
-async function kafkaAs(user: string): Promise<{ kafka: Kafka; stop: () => Promise<void> }> {
+async function kafkaAs(service: string): Promise<{ kafka: Kafka; stop: () => Promise<void> }> {
+  const user = named(service);
   const password = Buffer.from(kubectl(['-n', namespace, 'get', 'secret', user, '-o', 'jsonpath={.data.password}']), 'base64').toString();
-  const forward = await portForward(namespace, 'pod/eventline-dual-role-0', 9092);
+  const forward = await portForward(namespace, `pod/${brokerPod}`, 9092);
   const throughForward: ISocketFactory = ({ onConnect }) => connect({ host: '127.0.0.1', port: forward.port }, onConnect);
   const kafka = new Kafka({
     clientId: 'whole-chart-test',
@@ -122,7 +132,7 @@ async function kafkaAs(user: string): Promise<{ kafka: Kafka; stop: () => Promis
 
 /** Runs a script with node inside a pod of the release's Deployment, in its image, environment and credentials. */
 function nodeIn(deployment: string, script: string): string {
-  return kubectl(['-n', namespace, 'exec', `deployment/${deployment}`, '--', 'node', '-e', script]);
+  return kubectl(['-n', namespace, 'exec', `deployment/${named(deployment)}`, '--', 'node', '-e', script]);
 }
 
 /** cart-query's leftover rebuild collections, listed from inside its own pod. */
@@ -216,14 +226,14 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         gatewayHost = `${namespace}.gateway.test`;
         console.log(`Gateways of other releases take any host (${others.join(', ')}): this release's listens for ${gatewayHost}`);
       }
-      skaffold(['run', '-p', 'local', '-n', namespace, '--status-check=true'], { EVENTLINE_GATEWAY_HOSTNAME: gatewayHost ?? '' });
+      skaffold(['run', '-p', 'local', '-n', namespace, '--status-check=true'], { EVENTLINE_GATEWAY_HOSTNAME: gatewayHost ?? '', EVENTLINE_RELEASE: release });
       const ready = await waitAllReady(minutes(5));
-      for (const name of [...services, 'postgres-0', 'mongo-0', 'schema-registry', 'eventline-dual-role-0', 'eventline-entity-operator', 'strimzi-cluster-operator']) {
+      for (const name of [...[...services, 'postgres-0', 'mongo-0', 'schema-registry'].map(named), brokerPod, `${kafkaCluster}-entity-operator`, 'strimzi-cluster-operator']) {
         expect(ready.some((pod) => pod === name || pod.startsWith(`${name}-`))).toBe(true);
       }
       // The schemas hook Job ran (helm deletes it once it succeeded; a failed one fails the install):
       // the in-cluster registry holds every subject of schemas/.
-      const registry = await portForward(namespace, 'svc/schema-registry', 8080);
+      const registry = await portForward(namespace, `svc/${named('schema-registry')}`, 8080);
       try {
         const subjects = (await (await fetch(`http://127.0.0.1:${registry.port}/apis/ccompat/v7/subjects`)).json()) as string[];
         expect(subjects.sort()).toEqual(
@@ -282,7 +292,12 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         strimzi('kafkausers')
           .map((u) => u.metadata.name)
           .sort(),
-      ).toEqual(services.filter((s) => s !== 'config-service').sort());
+      ).toEqual(
+        services
+          .filter((s) => s !== 'config-service')
+          .map(named)
+          .sort(),
+      );
     },
     minutes(30),
   );
@@ -296,13 +311,13 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     const env = kubectl(['-n', namespace, 'get', 'deployment', 'strimzi-cluster-operator', '-o', 'jsonpath={.spec.template.spec.containers[0].env}']);
     expect(env).toContain(`4.3.1=${strimziKafkaRef}`);
     expect(env).not.toContain('quay.io');
-    const kafka = JSON.parse(kubectl(['-n', namespace, 'get', 'kafka', 'eventline', '-o', 'json'])) as {
+    const kafka = JSON.parse(kubectl(['-n', namespace, 'get', 'kafka', kafkaCluster, '-o', 'json'])) as {
       status: { kafkaVersion: string; listeners: { name: string }[]; operatorLastSuccessfulVersion: string };
     };
     expect(kafka.status.kafkaVersion).toBe('4.3.1');
     expect(kafka.status.operatorLastSuccessfulVersion).toBe(strimziVersion);
     expect(kafka.status.listeners.map((l) => l.name)).toContain('scram');
-    expect(kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.spec.containers[0].image}'])).toBe(strimziKafkaRef);
+    expect(kubectl(['-n', namespace, 'get', 'pod', brokerPod, '-o', 'jsonpath={.spec.containers[0].image}'])).toBe(strimziKafkaRef);
   });
 
   it(
@@ -473,9 +488,9 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       const customers = ['broker-a', 'broker-b', 'broker-c', 'broker-d', 'broker-e'].map((c) => `${c}-${randomBytes(3).toString('hex')}`);
       carts.push(...customers);
       const accepted = { updates: new Map<number, number>(), lastEmail: new Map<number, string>(), adds: new Map<string, number>() };
-      const brokerUid = kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.metadata.uid}']);
+      const brokerUid = kubectl(['-n', namespace, 'get', 'pod', brokerPod, '-o', 'jsonpath={.metadata.uid}']);
       for (let i = 0; i < 500; i += 1) {
-        if (i === 50) kubectl(['-n', namespace, 'delete', 'pod', 'eventline-dual-role-0', '--wait=false']);
+        if (i === 50) kubectl(['-n', namespace, 'delete', 'pod', brokerPod, '--wait=false']);
         if (i < 200) {
           const id = users[i % users.length]!;
           const email = `user${id}.update${i}@example.com`;
@@ -495,8 +510,8 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       await until(
         'Strimzi brought the broker back',
         () => {
-          const pod = pods(namespace).find((p) => p.metadata.name === 'eventline-dual-role-0');
-          return pod && isReady(pod) && kubectl(['-n', namespace, 'get', 'pod', 'eventline-dual-role-0', '-o', 'jsonpath={.metadata.uid}']) !== brokerUid ? true : undefined;
+          const pod = pods(namespace).find((p) => p.metadata.name === brokerPod);
+          return pod && isReady(pod) && kubectl(['-n', namespace, 'get', 'pod', brokerPod, '-o', 'jsonpath={.metadata.uid}']) !== brokerUid ? true : undefined;
         },
         minutes(6),
       );
@@ -518,7 +533,9 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         minutes(4),
       ).catch((error: Error) => {
         // Which side stopped: user-service's relay (publishing) or order-service's consumer.
-        throw new Error(`${error.message}: ${stale.join(', ')} not at their last email\n${troubleIn('deploy/user-service')}\n${troubleIn('deploy/order-service')}`);
+        throw new Error(
+          `${error.message}: ${stale.join(', ')} not at their last email\n${troubleIn(`deploy/${named('user-service')}`)}\n${troubleIn(`deploy/${named('order-service')}`)}`,
+        );
       });
       for (const customerId of customers) {
         let seen: unknown;
@@ -532,7 +549,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
           minutes(4),
         ).catch((error: Error) => {
           throw new Error(
-            `${error.message}: version ${String(seen)} of ${accepted.adds.get(customerId)} accepted adds\n${troubleIn('cart-aggregator-0')}\n${troubleIn('deploy/cart-service')}`,
+            `${error.message}: version ${String(seen)} of ${accepted.adds.get(customerId)} accepted adds\n${troubleIn(named('cart-aggregator-0'))}\n${troubleIn(`deploy/${named('cart-service')}`)}`,
           );
         });
         expect(view.version).toBe(accepted.adds.get(customerId));
@@ -581,7 +598,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         minutes(4),
       ).catch((error: Error) => {
         throw new Error(
-          `${error.message}: ${lastEmail} expected, seen ${[...new Set(seenEmails)].join(', ')}\n${troubleIn('deploy/order-service')}\n${troubleIn('deploy/user-service')}`,
+          `${error.message}: ${lastEmail} expected, seen ${[...new Set(seenEmails)].join(', ')}\n${troubleIn(`deploy/${named('order-service')}`)}\n${troubleIn(`deploy/${named('user-service')}`)}`,
         );
       });
       expect(new Set(emails)).toEqual(new Set([lastEmail]));
@@ -596,7 +613,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         },
         minutes(4),
       ).catch((error: Error) => {
-        throw new Error(`${error.message}: version ${String(seenVersion)} of ${adds}\n${troubleIn('cart-aggregator-0')}\n${troubleIn('deploy/cart-query')}`);
+        throw new Error(`${error.message}: version ${String(seenVersion)} of ${adds}\n${troubleIn(named('cart-aggregator-0'))}\n${troubleIn(`deploy/${named('cart-query')}`)}`);
       });
       expect(view.version).toBe(adds);
       const qty = Object.fromEntries((view.lines as { itemId: string; qty: number }[]).map((line) => [line.itemId, line.qty]));
@@ -630,7 +647,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
           reads += 1;
         }
       })();
-      const leader = kubectl(['-n', namespace, 'get', 'lease', 'eventline-operator', '-o', 'jsonpath={.spec.holderIdentity}']);
+      const leader = kubectl(['-n', namespace, 'get', 'lease', named('eventline-operator'), '-o', 'jsonpath={.spec.holderIdentity}']);
       expect(pods(namespace, 'app.kubernetes.io/name=operator').map((p) => p.metadata.name)).toContain(leader);
       kubectl(['-n', namespace, 'apply', '-f', '-'], 'apiVersion: eventline.dev/v1alpha1\nkind: Replay\nmetadata: { name: rebuild-carts }\nspec: { service: cart-query }\n');
       const jobs = (replay: string) =>
@@ -659,7 +676,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       expect(replay.status).toMatchObject({ phase: 'Switched', job: 'replay-rebuild-carts', servedGeneration: 2, lag: { total: 0 } });
       expect(replay.status.eventsApplied).toBeGreaterThanOrEqual(carts.length);
       expect(jobs('rebuild-carts').map((j) => j.metadata.uid)).toEqual([job!.metadata.uid]);
-      expect(kubectl(['-n', namespace, 'get', 'lease', 'eventline-operator', '-o', 'jsonpath={.spec.holderIdentity}'])).not.toBe(leader);
+      expect(kubectl(['-n', namespace, 'get', 'lease', named('eventline-operator'), '-o', 'jsonpath={.spec.holderIdentity}'])).not.toBe(leader);
       const podImage = kubectl([
         '-n',
         namespace,
@@ -671,7 +688,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         '-o',
         'jsonpath={.items[0].spec.containers[0].image}',
       ]);
-      expect(podImage).toBe(kubectl(['-n', namespace, 'get', 'deployment', 'cart-query', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']));
+      expect(podImage).toBe(kubectl(['-n', namespace, 'get', 'deployment', named('cart-query'), '-o', 'jsonpath={.spec.template.spec.containers[0].image}']));
       for (const customerId of carts) expect((await read(customerId)).body).toEqual(live.get(customerId));
       expect(kubectl(['-n', namespace, 'get', 'replays', '-o', 'wide'])).toMatch(/rebuild-carts\s+cart-query\s+Switched\s+0\s+\d+\s+2\s+True/);
     },
@@ -683,8 +700,8 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     async () => {
       // The replay held before it would finish (a fault-injection pause in cart-query's environment, which
       // the Job copies; the live service has no such step), so that it is deleted mid-run for certain.
-      kubectl(['-n', namespace, 'set', 'env', 'deployment/cart-query', 'EVENTLINE_DELAYS=replay.before-switch=600000']);
-      kubectl(['-n', namespace, 'rollout', 'status', 'deployment/cart-query', '--timeout=180s']);
+      kubectl(['-n', namespace, 'set', 'env', `deployment/${named('cart-query')}`, 'EVENTLINE_DELAYS=replay.before-switch=600000']);
+      kubectl(['-n', namespace, 'rollout', 'status', `deployment/${named('cart-query')}`, '--timeout=180s']);
       const { kafka, stop } = await kafkaAs('cart-query');
       const admin = kafka.admin();
       try {
@@ -710,8 +727,8 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       } finally {
         await admin.disconnect();
         await stop();
-        kubectl(['-n', namespace, 'set', 'env', 'deployment/cart-query', 'EVENTLINE_DELAYS-']);
-        kubectl(['-n', namespace, 'rollout', 'status', 'deployment/cart-query', '--timeout=180s']);
+        kubectl(['-n', namespace, 'set', 'env', `deployment/${named('cart-query')}`, 'EVENTLINE_DELAYS-']);
+        kubectl(['-n', namespace, 'rollout', 'status', `deployment/${named('cart-query')}`, '--timeout=180s']);
       }
     },
     minutes(10),
@@ -724,13 +741,13 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       forwards.push(first);
       const before = (await call(`http://127.0.0.1:${first.port}`, 'GET', '/order-service/all')).body as { id: string }[];
       expect(before.length).toBeGreaterThan(0);
-      const uid = kubectl(['-n', namespace, 'get', 'pod', 'mongo-0', '-o', 'jsonpath={.metadata.uid}']);
-      kubectl(['-n', namespace, 'delete', 'pod', 'mongo-0', '--wait=true']);
+      const uid = kubectl(['-n', namespace, 'get', 'pod', named('mongo-0'), '-o', 'jsonpath={.metadata.uid}']);
+      kubectl(['-n', namespace, 'delete', 'pod', named('mongo-0'), '--wait=true']);
       await until(
         'mongo-0 back and Ready',
         () => {
-          const pod = pods(namespace, 'app.kubernetes.io/name=mongo').find((p) => p.metadata.name === 'mongo-0');
-          return pod && isReady(pod) && kubectl(['-n', namespace, 'get', 'pod', 'mongo-0', '-o', 'jsonpath={.metadata.uid}']) !== uid ? true : undefined;
+          const pod = pods(namespace, 'app.kubernetes.io/name=mongo').find((p) => p.metadata.name === named('mongo-0'));
+          return pod && isReady(pod) && kubectl(['-n', namespace, 'get', 'pod', named('mongo-0'), '-o', 'jsonpath={.metadata.uid}']) !== uid ? true : undefined;
         },
         180_000,
       );
@@ -753,7 +770,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     'fails an upgrade whose schema is incompatible at the pre-upgrade hook, and the running release keeps serving',
     async () => {
       // An image like the running one but for UserState's email turned into an int: no compatibility mode accepts that.
-      const running = kubectl(['-n', namespace, 'get', 'deployment', 'config-service', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
+      const running = kubectl(['-n', namespace, 'get', 'deployment', named('config-service'), '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
       const context = mkdtempSync(join(tmpdir(), 'eventline-incompatible-'));
       const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'users', 'UserState.avsc'), 'utf8')) as { fields: { name: string; type: unknown }[] };
       schema.fields.find((f) => f.name === 'email')!.type = 'int';
@@ -762,14 +779,14 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       const incompatible = `${registryHost}/eventline-config-service:incompatible-schema`;
       await buildAndPush({ ref: incompatible, context, logPath: join(context, 'build.log') });
       rmSync(context, { recursive: true, force: true });
-      const revision = (): number => (JSON.parse(helm(['history', 'eventline', '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[]).at(-1)!.revision;
+      const revision = (): number => (JSON.parse(helm(['history', release, '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[]).at(-1)!.revision;
       const before = revision();
       const podsBefore = pods(namespace, 'app.kubernetes.io/component=service')
         .map((p) => p.metadata.name)
         .sort();
       const upgrade = helm([
         'upgrade',
-        'eventline',
+        release,
         join(repoRoot, 'charts', 'eventline'),
         '-n',
         namespace,
@@ -783,7 +800,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       ]);
       expect(upgrade.status).not.toBe(0);
       expect(upgrade.stderr).toMatch(/pre-upgrade hooks failed/);
-      const history = JSON.parse(helm(['history', 'eventline', '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[];
+      const history = JSON.parse(helm(['history', release, '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[];
       expect(history.at(-1)).toMatchObject({ revision: before + 1, status: 'failed' });
       // Nothing of the failed revision was applied: the same pods, the settings still at info, still serving.
       expect(
@@ -791,12 +808,12 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
           .map((p) => p.metadata.name)
           .sort(),
       ).toEqual(podsBefore);
-      expect(kubectl(['-n', namespace, 'get', 'configmap', 'user-service-config', '-o', 'jsonpath={.data.LOG_LEVEL}'])).toBe('info');
+      expect(kubectl(['-n', namespace, 'get', 'configmap', named('user-service-config'), '-o', 'jsonpath={.data.LOG_LEVEL}'])).toBe('info');
       const user = await forwardTo('user-service', 8091);
       forwards.push(user);
       const served = await call(`http://127.0.0.1:${user.port}`, 'GET', '/user-service/users/1');
       expect(served.status).toBe(200);
-      const registry = await portForward(namespace, 'svc/schema-registry', 8080);
+      const registry = await portForward(namespace, `svc/${named('schema-registry')}`, 8080);
       try {
         const versions = (await (await fetch(`http://127.0.0.1:${registry.port}/apis/ccompat/v7/subjects/users-dev.eventline.users.UserState/versions/latest`)).json()) as {
           schema: string;

@@ -18,6 +18,8 @@ export interface ResourceControllerOptions<Spec, Status> {
   reconcile(object: CustomResource<Spec, Status>): Promise<ReconcileResult | undefined>;
   /** Every object is reconciled again this often, changed or not. */
   resyncMs?: number;
+  /** Whether an object is this controller's to reconcile (default: every one); others are ignored. */
+  owns?(object: CustomResource<Spec, Status>): boolean;
 }
 
 /** A failed reconcile is retried after 200 ms, doubling up to 30 s. */
@@ -53,7 +55,9 @@ export class ResourceController<Spec, Status> {
         return list;
       },
     );
-    const enqueue = (object: CustomResource<Spec, Status>) => this.queue.add(objectKey(object));
+    const enqueue = (object: CustomResource<Spec, Status>) => {
+      if (this.owns(object)) this.queue.add(objectKey(object));
+    };
     this.informer.on('add', enqueue);
     this.informer.on('update', enqueue);
     this.restarter = new Restarter(this.informer, {
@@ -64,9 +68,9 @@ export class ResourceController<Spec, Status> {
     });
   }
 
-  /** The objects as the informer last saw them. */
+  /** The objects this controller owns, as the informer last saw them. */
   cached(): readonly CustomResource<Spec, Status>[] {
-    return this.informer.list(this.options.namespace);
+    return this.informer.list(this.options.namespace).filter((object) => this.owns(object));
   }
 
   isSynced(): boolean {
@@ -74,7 +78,11 @@ export class ResourceController<Spec, Status> {
   }
 
   enqueue(object: CustomResource<Spec, Status>): void {
-    this.queue.add(objectKey(object));
+    if (this.owns(object)) this.queue.add(objectKey(object));
+  }
+
+  private owns(object: CustomResource<Spec, Status>): boolean {
+    return this.options.owns?.(object) ?? true;
   }
 
   async start(): Promise<void> {
@@ -114,7 +122,7 @@ export class ResourceController<Spec, Status> {
   private async reconcileKey(queue: WorkQueue, key: string): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
     const object = this.informer.get(name, namespace);
-    if (!object) {
+    if (!object || !this.owns(object)) {
       this.failures.delete(key);
       return;
     }

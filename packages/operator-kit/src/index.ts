@@ -10,3 +10,4 @@ export { LeaderElector, type LeaderElectionOptions } from './leader-election';
 export { statusCodeOf } from './api-errors';
 export { defaultKubeConfig, podNamespace } from './kube-config';
 export type { KubeConfig } from '@kubernetes/client-node';
+export { INSTANCE_LABEL, ownedByRelease, type ReleaseScope } from './release-scope';

@@ -1,7 +1,7 @@
 import { createLogger } from '@eventline/observability';
 import { createConfigService } from './service';
 import { loadSettings } from './settings';
-import { ConfigMapSource } from './sources/configmap-source';
+import { ConfigMapSource, configMapSelector } from './sources/configmap-source';
 import { FolderSource } from './sources/folder-source';
 
 const settings = loadSettings();
@@ -9,7 +9,7 @@ const logger = createLogger('config-service', settings.LOG_LEVEL);
 const resyncMs = settings.RESYNC_SECONDS * 1000;
 const service = createConfigService(settings, logger, (store) =>
   settings.CONFIG_SOURCE === 'kubernetes'
-    ? new ConfigMapSource({ namespace: settings.NAMESPACE, label: settings.CONFIG_LABEL, store, logger, resyncMs })
+    ? new ConfigMapSource({ namespace: settings.NAMESPACE, label: settings.CONFIG_LABEL, release: settings.RELEASE_NAME, store, logger, resyncMs })
     : new FolderSource({ dir: settings.CONFIG_DIR, store, logger, resyncMs }),
 );
 service.http.installSignalHandlers();
@@ -19,7 +19,9 @@ service.start().then(
       {
         port,
         source: settings.CONFIG_SOURCE,
-        ...(settings.CONFIG_SOURCE === 'kubernetes' ? { namespace: settings.NAMESPACE, label: settings.CONFIG_LABEL } : { dir: settings.CONFIG_DIR }),
+        ...(settings.CONFIG_SOURCE === 'kubernetes'
+          ? { namespace: settings.NAMESPACE, selector: configMapSelector(settings.CONFIG_LABEL, settings.RELEASE_NAME) }
+          : { dir: settings.CONFIG_DIR }),
       },
       'config-service serving',
     ),

@@ -19,6 +19,8 @@ export const configServiceSettings = {
   CONFIG_DIR: str({ default: DEFAULT_CONFIG_DIR }),
   NAMESPACE: str({ default: existsSync(SERVICE_ACCOUNT_NAMESPACE) ? readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() : 'default' }),
   CONFIG_LABEL: str({ default: 'eventline.dev/config-for' }),
+  /** The Helm release whose ConfigMaps it serves (app.kubernetes.io/instance); empty: every labelled one. */
+  RELEASE_NAME: str({ default: '' }),
   /** How often the cached ConfigMaps are re-delivered to the store (client-go's resync), and the folder rescanned. */
   RESYNC_SECONDS: int({ min: 1, max: 3600, default: 60 }),
   /** Idle server-sent-event streams get a comment this often, so proxies keep them open. */

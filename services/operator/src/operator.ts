@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '@eventline/observability';
-import { EventRecorder, LeaderElector, ResourceClient, ResourceController, type KubeConfig } from '@eventline/operator-kit';
+import { EventRecorder, LeaderElector, ownedByRelease, ResourceClient, ResourceController, type KubeConfig, type ReleaseScope } from '@eventline/operator-kit';
 import type { Worker } from '@eventline/runtime';
 import { redriveKind, replayKind } from './kinds';
 import { RedriveReconciler } from './redrive/reconciler';
@@ -15,6 +15,10 @@ export interface OperatorOptions {
   namespace: string;
   identity: string;
   leaseName: string;
+  /** Which of the namespace's Replays and Redrives are this operator's. */
+  release: ReleaseScope;
+  /** Prepended to a Replay's service to name its workload. */
+  workloadPrefix: string;
   leaseDurationSeconds: number;
   leaseRetryMs: number;
   prefix: string;
@@ -39,6 +43,7 @@ export class Operator implements Worker {
   constructor(private readonly options: OperatorOptions) {
     const { kubeConfig, kafka, logger, namespace, prefix } = options;
     const events = new EventRecorder(kubeConfig, 'eventline-operator', logger);
+    const owns = (object: { metadata?: { labels?: Record<string, string> } }) => ownedByRelease(options.release, object);
     const redriveClient = new ResourceClient<RedriveSpec, RedriveStatus>(kubeConfig, redriveKind);
     this.redriveReconciler = new RedriveReconciler({
       kafka,
@@ -58,6 +63,7 @@ export class Operator implements Worker {
       logger,
       resyncMs: options.resyncMs,
       reconcile: (redrive) => this.redriveReconciler.reconcile(redrive),
+      owns,
     });
     const replayClient = new ResourceClient<ReplaySpec, ReplayStatus>(kubeConfig, replayKind);
     const replayReconciler = new ReplayReconciler({
@@ -67,6 +73,7 @@ export class Operator implements Worker {
       events,
       logger,
       prefix,
+      workloadPrefix: options.workloadPrefix,
       progressIntervalMs: options.progressIntervalMs,
       replays: () => this.replays.cached(),
     });
@@ -77,6 +84,7 @@ export class Operator implements Worker {
       logger,
       resyncMs: options.resyncMs,
       reconcile: (replay) => replayReconciler.reconcile(replay),
+      owns,
     });
     this.elector = new LeaderElector({
       kubeConfig,

@@ -22,6 +22,8 @@ export function operatorService(): ServiceDefinition<typeof operatorSettings> {
         namespace: settings.WATCH_NAMESPACE,
         identity: settings.POD_NAME,
         leaseName: settings.LEASE_NAME,
+        release: { release: settings.RELEASE_NAME, takeUnlabelled: settings.RELEASE_TAKES_UNLABELLED },
+        workloadPrefix: settings.WORKLOAD_NAME_PREFIX,
         leaseDurationSeconds: settings.LEASE_DURATION_SECONDS,
         leaseRetryMs: settings.LEASE_RETRY_MS,
         prefix: settings.KAFKA_NAME_PREFIX,

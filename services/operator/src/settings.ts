@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { int, str } from '@eventline/config';
+import { bool, int, str } from '@eventline/config';
 import { podNamespace } from '@eventline/operator-kit';
 
 /** The operator's own settings, beside the runtime's base ones (Kafka, log level, port). */
@@ -9,6 +9,15 @@ export const operatorSettings = {
   /** This replica's identity in the leader Lease (the chart: the pod name). */
   POD_NAME: str({ default: hostname() }),
   LEASE_NAME: str({ default: 'eventline-operator' }),
+  /**
+   * The Helm release it belongs to (the chart: its own). It reconciles the Replays and Redrives
+   * labelled app.kubernetes.io/instance=<release>, and unlabelled ones when RELEASE_TAKES_UNLABELLED.
+   * Empty: every one of the namespace.
+   */
+  RELEASE_NAME: str({ default: '' }),
+  RELEASE_TAKES_UNLABELLED: bool(true),
+  /** Prepended to a Replay's service to name its Deployment or StatefulSet (the chart's release prefix). */
+  WORKLOAD_NAME_PREFIX: str({ default: '' }),
   LEASE_DURATION_SECONDS: int({ min: 2, max: 300, default: 15 }),
   LEASE_RETRY_MS: int({ min: 100, max: 60_000, default: 2_000 }),
   /** How often a running Replay's or Redrive's progress is read from Kafka into its status. */

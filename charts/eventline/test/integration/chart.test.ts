@@ -305,6 +305,18 @@ describe('values: the schema and the per-service knobs', () => {
     );
   });
 
+  it("refuses topic partitions for a topic the catalog lacks, and cart-events partitioned unlike the aggregator's changelog", () => {
+    const unknown = render(['--set', 'kafka.topicPartitions.cart-eventz=6']);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toContain('"cart-eventz" is not a topic of schemas/topics.json');
+    const apart = render(['--set', 'kafka.topicPartitions.cart-events=12']);
+    expect(apart.status).not.toBe(0);
+    expect(apart.stderr).toContain('cart-events (12) and cart-aggregator.changelog (3) need the same number of partitions');
+    const together = render(['--set', 'kafka.topicPartitions.cart-events=12', '--set', 'kafka.topicPartitions.cart-aggregator\\.changelog=12']);
+    expect(together.stderr).toBe('');
+    expect(together.status).toBe(0);
+  });
+
   it('applies the standard pod knobs and probes from serviceDefaults, and a service overrides them', () => {
     const objects = parse(
       template('kind', [
@@ -453,6 +465,31 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
     expect(upgrade.stdout).toContain('STATUS: deployed');
     expect(managers(namespace)).toEqual(['Update']);
     expect(server.kubectl(['get', 'deployment', 'user-service', '-n', namespace, '-o', 'jsonpath={.spec.replicas}']).stdout).toBe('2');
+  });
+
+  it('installs two releases into one namespace: the second, shop, prefixes every object and collides with none', () => {
+    const namespace = 'eventline-two-releases';
+    expect(server.kubectl(['create', 'namespace', namespace]).status).toBe(0);
+    const install = (release: string, extra: string[] = []) => server.helm(['install', release, chart, '-f', valuesFile('kind'), '--namespace', namespace, '--no-hooks', ...extra]);
+    expect(install('eventline').stdout).toContain('STATUS: deployed');
+    const shop = install('shop', ['--set', 'services.operator.takeUnlabelledResources=false']);
+    // Helm refuses to take over an object another release owns: any shared name fails here.
+    expect(shop.stderr).toBe('');
+    expect(shop.stdout).toContain('STATUS: deployed');
+
+    const kinds =
+      'deployments,statefulsets,services,secrets,configmaps,serviceaccounts,roles,rolebindings,networkpolicies,poddisruptionbudgets,kafkas,kafkanodepools,kafkatopics,kafkausers,gateways,httproutes';
+    const namesOf = (release: string) =>
+      server
+        .kubectl(['get', kinds, '-n', namespace, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.name}{"\\n"}{end}'])
+        .stdout.split('\n')
+        .filter(Boolean);
+    const ours = namesOf('eventline');
+    const theirs = namesOf('shop');
+    expect(theirs.length).toBe(ours.length);
+    expect(theirs.filter((key) => !key.split('/')[1]!.startsWith('shop-'))).toEqual([]);
+    expect(ours).toEqual(expect.arrayContaining(['Deployment/user-service', 'Service/cart-query', 'Kafka/eventline']));
+    expect(theirs).toEqual(expect.arrayContaining(['Deployment/shop-user-service', 'Service/shop-cart-query', 'Kafka/shop-eventline']));
   });
 
   it('refuses what the Strimzi schemas forbid, so the acceptance above means something', () => {

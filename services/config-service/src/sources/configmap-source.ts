@@ -2,18 +2,25 @@ import * as k8s from '@kubernetes/client-node';
 import { Restarter, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { SERVICE_NAME, type ConfigStore, type SourceEntry } from '../config-store';
 import type { ConfigSource } from './source';
-import { defaultKubeConfig } from '@eventline/operator-kit';
+import { defaultKubeConfig, INSTANCE_LABEL } from '@eventline/operator-kit';
 
 export interface ConfigMapSourceOptions {
   namespace: string;
   /** ConfigMaps carrying this label are read; its value names the service. */
   label: string;
+  /** Only the ConfigMaps of this Helm release (app.kubernetes.io/instance); empty: every labelled one. */
+  release?: string;
   store: ConfigStore;
   logger: Logger;
   /** How often the informer's cache is re-delivered to the store. */
   resyncMs: number;
   /** Credentials: KUBECONFIG, else the pod's service account. */
   kubeConfig?: k8s.KubeConfig;
+}
+
+/** The label selector of the ConfigMaps a config-service reads: those for a service, of its release. */
+export function configMapSelector(label: string, release = ''): string {
+  return release ? `${label},${INSTANCE_LABEL}=${release}` : label;
 }
 
 /** A stopped informer is started again after 500 ms, doubling up to 15 s, until a ConfigMap arrives. */
@@ -37,16 +44,17 @@ export class ConfigMapSource implements ConfigSource {
   constructor(private readonly options: ConfigMapSourceOptions) {
     const kubeConfig = options.kubeConfig ?? defaultKubeConfig();
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    const { namespace, label } = options;
+    const { namespace } = options;
+    const labelSelector = configMapSelector(options.label, options.release);
     this.informer = k8s.makeInformer(
       kubeConfig,
       `/api/v1/namespaces/${namespace}/configmaps`,
       async () => {
-        const list = await core.listNamespacedConfigMap({ namespace, labelSelector: label });
+        const list = await core.listNamespacedConfigMap({ namespace, labelSelector });
         this.listed = true;
         return list;
       },
-      label,
+      labelSelector,
     );
     this.informer.on('add', (configMap) => this.apply(configMap));
     this.informer.on('update', (configMap) => this.apply(configMap));

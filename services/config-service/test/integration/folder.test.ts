@@ -5,8 +5,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { RemoteConfig, type RemoteSettings } from '@eventline/config';
 import { createLogger } from '@eventline/observability';
 import { eventually, requestJson } from '@eventline/testkit';
-import { createConfigService, type ConfigService } from '../../src/service';
-import { FolderSource } from '../../src/sources/folder-source';
+import type { ConfigService } from '../../src/service';
+import { folderConfigService } from '../folder-config-service';
 
 const silent = createLogger('config-service-test', 'silent');
 
@@ -18,11 +18,7 @@ describe('config-service serving a folder (local development)', () => {
 
   beforeAll(async () => {
     write('user-service', { LOG_LEVEL: 'debug', CONSUMER_CONCURRENCY: 2, FEATURE_FLAGS: 'a' });
-    service = createConfigService(
-      { PORT: 0, LOG_LEVEL: 'silent', CONFIG_SOURCE: 'folder', CONFIG_DIR: dir, NAMESPACE: 'unused', CONFIG_LABEL: 'unused', RESYNC_SECONDS: 60, HEARTBEAT_SECONDS: 1 },
-      silent,
-      (store) => new FolderSource({ dir, store, logger: silent, resyncMs: 60_000 }),
-    );
+    service = folderConfigService(dir, 1);
     const { port } = await service.start();
     url = `http://127.0.0.1:${port}`;
   });
@@ -109,11 +105,7 @@ describe('config-service serving a folder (local development)', () => {
 
   it('ends open watch streams when it stops, so that the drain does not wait for them', async () => {
     const dir2 = mkdtempSync(join(tmpdir(), 'eventline-config-'));
-    const other = createConfigService(
-      { PORT: 0, LOG_LEVEL: 'silent', CONFIG_SOURCE: 'folder', CONFIG_DIR: dir2, NAMESPACE: 'unused', CONFIG_LABEL: 'unused', RESYNC_SECONDS: 60, HEARTBEAT_SECONDS: 60 },
-      silent,
-      (store) => new FolderSource({ dir: dir2, store, logger: silent, resyncMs: 60_000 }),
-    );
+    const other = folderConfigService(dir2, 60);
     const { port } = await other.start();
     const response = await fetch(`http://127.0.0.1:${port}/config/nobody/watch`);
     const reader = response.body!.getReader();

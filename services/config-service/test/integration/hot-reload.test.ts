@@ -1,12 +1,9 @@
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@eventline/observability';
 import { eventually, isolatedKafkaEnvironment, requestJson, startServiceProcess, uniqueName, urls, type ServiceProcess } from '@eventline/testkit';
-import { createConfigService, type ConfigService } from '../../src/service';
-import { FolderSource } from '../../src/sources/folder-source';
-
-const silent = createLogger('config-service-test', 'silent');
+import type { ConfigService } from '../../src/service';
+import { folderConfigService } from '../folder-config-service';
 
 /**
  * A real service process (cart-query: MongoDB, one Kafka consumer) with CONFIG_SERVICE_URL set: the
@@ -33,11 +30,7 @@ describe('a service following config-service without a restart', () => {
 
   beforeAll(async () => {
     writeFileSync(file, JSON.stringify({ FEATURE_FLAGS: 'from-start' }));
-    configService = createConfigService(
-      { PORT: 0, LOG_LEVEL: 'silent', CONFIG_SOURCE: 'folder', CONFIG_DIR: dir, NAMESPACE: 'unused', CONFIG_LABEL: 'unused', RESYNC_SECONDS: 60, HEARTBEAT_SECONDS: 5 },
-      silent,
-      (store) => new FolderSource({ dir, store, logger: silent, resyncMs: 60_000 }),
-    );
+    configService = folderConfigService(dir, 5);
     const { port } = await configService.start();
     const { common } = await isolatedKafkaEnvironment();
     cartQuery = await startServiceProcess('cart-query', {

@@ -28,6 +28,8 @@ export interface ReplayReconcilerOptions {
   events: EventRecorder;
   logger: Logger;
   prefix: string;
+  /** Prepended to a Replay's service to name its Deployment or StatefulSet (the release's prefix). */
+  workloadPrefix?: string;
   /** The Replays the informer holds: to run one per read model at a time. */
   replays: () => readonly Replay[];
   progressIntervalMs: number;
@@ -84,7 +86,11 @@ export class ReplayReconciler {
     if (!job) {
       const template = await this.podTemplate(replay.metadata.namespace, service);
       if (!template) {
-        await this.patch(replay, { phase: 'Pending' }, { status: 'False', reason: 'ServiceNotFound', message: `no Deployment or StatefulSet named ${service} in this namespace` });
+        await this.patch(
+          replay,
+          { phase: 'Pending' },
+          { status: 'False', reason: 'ServiceNotFound', message: `no Deployment or StatefulSet named ${this.workloadName(service)} in this namespace` },
+        );
         return { requeueAfterMs: 10_000 };
       }
       if (replay.spec.from?.position === 'timestamp' && replay.spec.from.timestamp) await this.startAt(groupId, service, replay.spec.from.timestamp);
@@ -213,8 +219,13 @@ export class ReplayReconciler {
     );
   }
 
+  private workloadName(service: string): string {
+    return `${this.options.workloadPrefix ?? ''}${service}`;
+  }
+
   private async podTemplate(namespace: string, service: string): Promise<V1PodTemplateSpec | undefined> {
-    for (const read of [() => this.apps.readNamespacedDeployment({ namespace, name: service }), () => this.apps.readNamespacedStatefulSet({ namespace, name: service })]) {
+    const name = this.workloadName(service);
+    for (const read of [() => this.apps.readNamespacedDeployment({ namespace, name }), () => this.apps.readNamespacedStatefulSet({ namespace, name })]) {
       try {
         return (await read()).spec?.template;
       } catch (error) {

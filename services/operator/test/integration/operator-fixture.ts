@@ -14,6 +14,8 @@ export interface OperatorCluster {
   namespace: string;
   /** A kubeconfig of the `operator` ServiceAccount: the chart's Role is all it may do. */
   operatorKubeconfig: string;
+  /** The same for each release asked for (`<release>-operator` beside the eventline release's `operator`). */
+  operatorKubeconfigs: Record<string, string>;
   kubectl(args: string[], input?: string): { status: number | null; stdout: string; stderr: string };
   dispose(): Promise<void>;
 }
@@ -22,10 +24,10 @@ export interface OperatorCluster {
  * A real kube-apiserver with the chart's CRDs, a namespace, and the chart's operator ServiceAccount,
  * Role and RoleBinding in it (rendered by helm), so that the operator runs with exactly its RBAC.
  */
-export async function startOperatorCluster(namespace: string): Promise<OperatorCluster> {
+export async function startOperatorCluster(namespace: string, releases: string[] = ['eventline']): Promise<OperatorCluster> {
   const api = await startTestApiServer();
   try {
-    return await prepare(api, namespace);
+    return await prepare(api, namespace, releases);
   } catch (error) {
     // A set-up that fails leaves no API server behind.
     await api.dispose();
@@ -33,7 +35,7 @@ export async function startOperatorCluster(namespace: string): Promise<OperatorC
   }
 }
 
-async function prepare(api: TestApiServer, namespace: string): Promise<OperatorCluster> {
+async function prepare(api: TestApiServer, namespace: string, releases: string[]): Promise<OperatorCluster> {
   const ok = (args: string[], input?: string) => {
     const result = api.kubectl(args, input);
     if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
@@ -42,24 +44,29 @@ async function prepare(api: TestApiServer, namespace: string): Promise<OperatorC
   ok(['apply', '-f', join(chart, 'crds')]);
   ok(['wait', '--for=condition=Established', '--timeout=60s', 'crd/replays.eventline.dev', 'crd/redrives.eventline.dev']);
   ok(['create', 'namespace', namespace]);
-  ok(['create', 'serviceaccount', 'operator', '-n', namespace]);
-  const rbac = runToolOk(kubeTools().helm, [
-    'template',
-    'eventline',
-    chart,
-    '-f',
-    join(chart, 'values-kind.yaml'),
-    '--namespace',
-    namespace,
-    '--show-only',
-    'templates/operator-rbac.yaml',
-  ]);
-  ok(['apply', '-n', namespace, '-f', '-'], rbac);
-  const operatorKubeconfig = await api.serviceAccountKubeconfig(namespace, 'operator');
+  const operatorKubeconfigs: Record<string, string> = {};
+  for (const release of releases) {
+    const account = release === 'eventline' ? 'operator' : `${release}-operator`;
+    ok(['create', 'serviceaccount', account, '-n', namespace]);
+    const rbac = runToolOk(kubeTools().helm, [
+      'template',
+      release,
+      chart,
+      '-f',
+      join(chart, 'values-kind.yaml'),
+      '--namespace',
+      namespace,
+      '--show-only',
+      'templates/operator-rbac.yaml',
+    ]);
+    ok(['apply', '-n', namespace, '-f', '-'], rbac);
+    operatorKubeconfigs[release] = await api.serviceAccountKubeconfig(namespace, account);
+  }
   return {
     api,
     namespace,
-    operatorKubeconfig,
+    operatorKubeconfig: operatorKubeconfigs.eventline ?? Object.values(operatorKubeconfigs)[0]!,
+    operatorKubeconfigs,
     kubectl: (args, input) => api.kubectl(['-n', namespace, ...args], input),
     dispose: () => api.dispose(),
   };
