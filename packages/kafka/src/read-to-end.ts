@@ -87,6 +87,11 @@ export class ReadProgress {
     if (end !== undefined && next >= end && this.caughtUp()) this.wakeWaiters();
   }
 
+  /** How far the reader is through the partition (the offset after the last one it reported), if anywhere. */
+  position(topic: string, partition: number): bigint | undefined {
+    return this.next.get(partitionKey(topic, partition));
+  }
+
   /** The partitions not read to their end yet, with their end offsets. */
   remaining(): Map<string, bigint> {
     return new Map([...this.ends].filter(([key, end]) => (this.next.get(key) ?? 0n) < end));
@@ -141,25 +146,51 @@ export interface ReadToEndOptions {
   heartbeat?: () => Promise<void>;
   /** Nothing delivered for this long: the rest of a partition is transaction markers; stop there. */
   idleMs?: number;
+  /**
+   * Only these partitions, each from its offset (0n: its start): a reader that keeps state per
+   * partition reads what it newly holds and catches up on what it kept. Unset: every partition from
+   * its start. A partition the topic does not have fails the read.
+   */
+  from?: ReadonlyMap<number, bigint>;
 }
 
 /**
- * Reads a topic from its start to the end offsets it has when the read begins, read_committed, in
- * offset order per partition: what every transaction committed by then wrote (a changelog, a ledger).
- * Records written after the start of the read may be delivered too.
+ * Reads a topic from its start (or, with `from`, some partitions from given offsets) to the end
+ * offsets it has when the read begins, read_committed, in offset order per partition: what every
+ * transaction committed by then wrote (a changelog, a ledger). Records written after the start of the
+ * read may be delivered too. Returns each partition's position after the read (the offset after the
+ * last one read through, markers included): where a later read of it goes on from.
  */
 export async function readTopicToEnd(
   kafka: Kafka,
   topic: string,
   onMessage: (message: KafkaMessage, partition: number) => Promise<void> | void,
   options: ReadToEndOptions,
-): Promise<void> {
-  const { groupId, logger, heartbeat, idleMs = 10_000 } = options;
+): Promise<Map<number, bigint>> {
+  const { groupId, logger, heartbeat, idleMs = 10_000, from } = options;
   const retry: KafkaRetryOptions = { logger, ...options.retry };
-  const progress = new ReadProgress(await endOffsets(kafka, [topic], retry));
-  if (progress.caughtUp()) return;
+  const watermarks = await withAdmin(kafka, `reading the offsets of ${topic}`, (admin) => admin.fetchTopicOffsets(topic), retry);
+  const wanted = from ?? new Map(watermarks.map(({ partition }) => [partition, 0n]));
+  const missing = [...wanted.keys()].filter((partition) => !watermarks.some((w) => w.partition === partition));
+  if (missing.length > 0) throw new Error(`${topic} has no partition ${missing.join(', ')} (it has ${watermarks.length})`);
+  // A partition is read where it holds something past the offset it is read from.
+  const ends = new Map(
+    watermarks
+      .filter(({ partition, low, high }) => wanted.has(partition) && BigInt(high) > BigInt(low) && BigInt(high) > wanted.get(partition)!)
+      .map(({ partition, high }) => [partitionKey(topic, partition), BigInt(high)]),
+  );
+  const progress = new ReadProgress(ends);
+  for (const [partition, offset] of wanted) if (offset > 0n) progress.advance(topic, partition, String(offset - 1n));
+  const positions = () => new Map([...wanted].map(([partition, offset]) => [partition, progress.position(topic, partition) ?? offset]));
+  if (progress.caughtUp()) return positions();
   const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 200 });
   try {
+    if (from) {
+      // The reader's group is new: its committed offsets are where it starts. Partitions not wanted
+      // start at their end, so nothing of theirs is fetched.
+      const partitions = watermarks.map(({ partition, high }) => ({ partition, offset: String(from.get(partition) ?? BigInt(high)) }));
+      await withAdmin(kafka, `positioning ${groupId} on ${topic}`, (admin) => admin.setOffsets({ groupId, topic, partitions }), retry);
+    }
     await retryKafka(
       `subscribing to ${topic}`,
       async () => {
@@ -169,8 +200,11 @@ export async function readTopicToEnd(
       retry,
     );
     consumer.on(consumer.events.CRASH, ({ payload }) => progress.fail(payload.error));
-    // After each batch, also one whose records were all markers or aborted (never given to eachBatch).
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => progress.advance(topic, payload.partition, payload.lastOffset));
+    // After each batch, also one whose records were all markers or aborted (never given to eachBatch);
+    // only of the partitions read, whose records were handed on.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (progress.includes(topic, payload.partition)) progress.advance(topic, payload.partition, payload.lastOffset);
+    });
     consumer
       .run({
         autoCommit: false,
@@ -181,6 +215,7 @@ export async function readTopicToEnd(
       })
       .catch((error: unknown) => progress.fail(error));
     await progress.wait({ logger, idleMs, heartbeat });
+    return positions();
   } finally {
     await consumer.disconnect().catch(() => undefined);
     await withAdmin(kafka, `deleting group ${groupId}`, (admin) => admin.deleteGroups([groupId]), { ...retry, deadlineMs: 10_000 }).catch(() => undefined);

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages, Transaction } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, RecordMetadata, TopicMessages, Transaction } from 'kafkajs';
 import { isFencedError, PartitionProducers } from './partition-producers';
 import { backoffDelayMs, consumerLag, deadLettered, delaypoint, eventsConsumed, eventsPublished, failpoint, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { isTransientKafkaError, PoisonRecordError } from './errors';
@@ -10,9 +10,15 @@ import type { ConsumedEvent, ValueDecoder } from './consumer';
 /** What one transaction's worth of input produced, and how to make the processor's state match once it commits. */
 export interface ProcessedChunk {
   outputs: TopicMessages[];
-  /** Called only after the transaction committed: apply the staged state. */
-  commit(): void;
+  /**
+   * Called only after the transaction committed: apply the staged state. `sent` is where the
+   * transaction's records went (topic names without the prefix, partitions, base offsets).
+   */
+  commit(sent: readonly RecordMetadata[]): void;
 }
+
+/** The input partitions this instance holds, by topic (without the prefix). */
+export type Assignment = ReadonlyMap<string, readonly number[]>;
 
 export interface TransactionalProcessorOptions {
   kafka: Kafka;
@@ -30,8 +36,11 @@ export interface TransactionalProcessorOptions {
    * chunk is consumed again from the last committed offset.
    */
   process(events: ConsumedEvent[]): Promise<ProcessedChunk>;
-  /** Rebuilds the processor's state before it handles the partitions of a new assignment. */
-  restore(heartbeat: () => Promise<void>): Promise<void>;
+  /**
+   * Brings the processor's state in line with a new assignment before any of its records is
+   * processed: state kept per input partition restores what it newly holds and lets go of the rest.
+   */
+  restore(assigned: Assignment, heartbeat: () => Promise<void>): Promise<void>;
   /** Errors of these classes from `decode` make the record poison: dead-lettered in the same transaction. */
   poisonErrors?: ErrorClass[];
   /**
@@ -76,6 +85,7 @@ export class TransactionalProcessor {
   private readonly prefix: string;
   private generation = 0;
   private restoredGeneration = -1;
+  private assignment: Assignment = new Map();
   private stopping = false;
   private readonly member: GroupMember;
 
@@ -102,6 +112,7 @@ export class TransactionalProcessor {
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.generation++;
       this.producers.assign(payload.memberAssignment);
+      this.assignment = new Map(Object.entries(payload.memberAssignment).map(([topic, partitions]) => [topic.slice(this.prefix.length), [...partitions].sort((a, b) => a - b)]));
     });
   }
 
@@ -141,7 +152,7 @@ export class TransactionalProcessor {
     const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
     if (this.restoredGeneration !== this.generation) {
       const generation = this.generation;
-      await this.options.restore(heartbeat);
+      await this.options.restore(this.assignment, heartbeat);
       this.restoredGeneration = generation;
     }
     const chunkSize = this.options.maxRecordsPerTransaction ?? 500;
@@ -196,9 +207,10 @@ export class TransactionalProcessor {
       deadLetters.push({ topic: dead.topic, messages: [dead.message] });
     }
     const transaction = await this.beginTransaction(topic, partition);
+    let sent: RecordMetadata[] = [];
     try {
       const outputs = [...chunk.outputs.map((o) => ({ ...o, topic: this.prefix + o.topic })), ...deadLetters];
-      if (outputs.length > 0) await transaction.sendBatch({ topicMessages: outputs });
+      if (outputs.length > 0) sent = await transaction.sendBatch({ topicMessages: outputs });
       const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
       await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset: next }] }] });
       failpoint('processor.before-commit');
@@ -224,7 +236,7 @@ export class TransactionalProcessor {
       // for good, which it does on a non-retriable error (a broker lost mid-commit gives those).
       throw Object.assign(error instanceof Error ? error : new Error(String(error)), { retriable: true });
     }
-    chunk.commit();
+    chunk.commit(sent.map((record) => ({ ...record, topicName: record.topicName.startsWith(this.prefix) ? record.topicName.slice(this.prefix.length) : record.topicName })));
     for (const dead of deadLetters) deadLettered.inc({ topic: dead.messages[0]?.headers?.['dlq-source-topic']?.toString() ?? topic });
     eventsConsumed.inc({ topic: topic.slice(this.prefix.length), outcome: 'handled' }, messages.length);
     for (const o of chunk.outputs) eventsPublished.inc({ topic: o.topic }, o.messages.length);

@@ -11,6 +11,8 @@ export {
   reconcileDuration,
   leaderGauge,
   redriven,
+  stateEntries,
+  stateRestoreDuration,
 } from './metrics';
 export { failpoint, delaypoint } from './failpoint';
 export { retryWithDeadline, RetryDeadlineError, type RetryOptions } from './retry';

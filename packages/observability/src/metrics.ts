@@ -78,3 +78,18 @@ export const redriven = new Counter({
   labelNames: ['topic', 'outcome'] as const,
   registers: [registry],
 });
+
+export const stateEntries = new Gauge({
+  name: 'eventline_state_entries',
+  help: "Entries a stateful processor holds in memory, by store and input partition (each instance holds only its partitions')",
+  labelNames: ['store', 'partition'] as const,
+  registers: [registry],
+});
+
+export const stateRestoreDuration = new Histogram({
+  name: 'eventline_state_restore_duration_seconds',
+  help: 'Time a stateful processor spent reading its changelog after a rebalance, by store',
+  labelNames: ['store'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+  registers: [registry],
+});

@@ -1,4 +1,4 @@
 import { runService } from '@eventline/runtime';
-import { cartAggregator } from './service';
+import { cartAggregatorService } from './service';
 
-runService(cartAggregator);
+runService(cartAggregatorService());

@@ -1,7 +1,7 @@
 import type { CartDetails } from '@eventline/avro';
 import { runReplay } from '@eventline/runtime';
 import { foldCartEvent, type CartEvent } from './cart-fold';
-import { restoreCarts } from './changelog';
+import { readAllCarts } from './changelog';
 import { ProductTable } from './product-table';
 
 /**
@@ -32,7 +32,7 @@ runReplay({
       },
       finish: async () => {
         await products.stop();
-        const live = await restoreCarts(kafka, codec, logger, prefix, async () => undefined);
+        const live = await readAllCarts(kafka, codec, logger, prefix);
         const differing = [...new Set([...rebuilt.keys(), ...live.keys()])].filter((id) => JSON.stringify(rebuilt.get(id)) !== JSON.stringify(live.get(id)));
         return {
           line: { msg: 'replay compared', customers: rebuilt.size, live: live.size, equal: differing.length === 0, differing: differing.slice(0, 20) },

@@ -14,33 +14,44 @@ export const settings = {
   RECORDS_PER_TRANSACTION: int({ default: 2000, min: 1, max: 10_000 }),
 };
 
-export const cartAggregator: ServiceDefinition<typeof settings> = {
-  name: 'cart-aggregator',
-  settings,
-  workers: ({ kafka, producer, codec, decoding, logger, settings: config }) => {
-    const prefix = config.KAFKA_NAME_PREFIX;
-    const retryDeadlineMs = config.KAFKA_RETRY_DEADLINE_MS;
-    const products = new ProductTable(kafka, producer, decoding, logger, prefix, retryDeadlineMs);
-    const aggregator = new CartAggregator(kafka, codec, products, logger, prefix, retryDeadlineMs);
-    const processor = new TransactionalProcessor({
-      ...decoding,
-      kafka,
-      logger,
-      groupId: `${prefix}cart-aggregator`,
-      topics: ['cart-events'],
-      topicPrefix: prefix,
-      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-      retryDeadlineMs,
-      maxRecordsPerTransaction: config.RECORDS_PER_TRANSACTION,
-      restore: (heartbeat) => aggregator.restore(heartbeat),
-      process: (events) => aggregator.process(events),
-      // An add waits for its product (it is never priced as zero); what else fails it for good is dead-lettered.
-      isTransient: (error) => error instanceof ProductNotYetKnown || isTransient(error),
-    });
-    return [
-      products,
-      { name: 'cart aggregation', start: () => processor.start(), stop: () => processor.stop(), isReady: () => processor.isReady(), isAlive: () => processor.isAlive() },
-    ];
-  },
-  routes: () => undefined,
-};
+/** The service; its route reads the state of the aggregator its worker runs. */
+export function cartAggregatorService(): ServiceDefinition<typeof settings> {
+  let aggregator: CartAggregator | undefined;
+  return {
+    name: 'cart-aggregator',
+    settings,
+    workers: ({ kafka, producer, codec, decoding, logger, settings: config }) => {
+      const prefix = config.KAFKA_NAME_PREFIX;
+      const retryDeadlineMs = config.KAFKA_RETRY_DEADLINE_MS;
+      const products = new ProductTable(kafka, producer, decoding, logger, prefix, retryDeadlineMs);
+      const carts = new CartAggregator(kafka, codec, products, logger, prefix, retryDeadlineMs);
+      aggregator = carts;
+      const processor = new TransactionalProcessor({
+        ...decoding,
+        kafka,
+        logger,
+        groupId: `${prefix}cart-aggregator`,
+        topics: ['cart-events'],
+        topicPrefix: prefix,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        retryDeadlineMs,
+        maxRecordsPerTransaction: config.RECORDS_PER_TRANSACTION,
+        restore: (assigned, heartbeat) => carts.restore(assigned, heartbeat),
+        process: (events) => carts.process(events),
+        // An add waits for its product (it is never priced as zero); what else fails it for good is dead-lettered.
+        isTransient: (error) => error instanceof ProductNotYetKnown || isTransient(error),
+      });
+      return [
+        products,
+        { name: 'cart aggregation', start: () => processor.start(), stop: () => processor.stop(), isReady: () => processor.isReady(), isAlive: () => processor.isAlive() },
+      ];
+    },
+    // What this instance holds: its cart-events partitions, the carts of each and how far each
+    // changelog partition is read.
+    routes: (router) => {
+      router.get('/aggregator/state', (ctx) => {
+        ctx.body = { partitions: aggregator?.held() ?? [] };
+      });
+    },
+  };
+}

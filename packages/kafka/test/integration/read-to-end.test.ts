@@ -70,4 +70,44 @@ describe('reading to the end offsets seen at start', () => {
     await readTopicToEnd(kafka, topic, (message) => void read.push(message), { groupId: uniqueName('read-to-end-reader'), logger, idleMs: 300_000 });
     expect(read.map((m) => m.key?.toString())).toEqual(['a', 'b', 'c']);
   });
+
+  it('readTopicToEnd with `from` reads only the partitions given, each from its offset, and says where each got to', async () => {
+    const spread = uniqueName('read-from');
+    await createTopic(kafka, { topic: spread, numPartitions: 3 });
+    const plain = createProducer(kafka);
+    await plain.connect();
+    // Partition p holds p0, p1, p2, p3 (offsets 0 to 3).
+    for (const partition of [0, 1, 2]) {
+      await plain.send({ topic: spread, messages: [0, 1, 2, 3].map((n) => ({ key: `p${partition}-${n}`, value: '{}', partition })) });
+    }
+    await plain.disconnect();
+    const read: string[] = [];
+    const positions = await readTopicToEnd(kafka, spread, (message, partition) => void read.push(`${partition}:${message.key}`), {
+      groupId: uniqueName('read-from-reader'),
+      logger,
+      idleMs: 300_000,
+      // Partition 0 from its start, partition 2 from offset 2, partition 1 not at all; partition 2 again from its end reads nothing.
+      from: new Map([
+        [0, 0n],
+        [2, 2n],
+      ]),
+    });
+    expect(read.sort()).toEqual(['0:p0-0', '0:p0-1', '0:p0-2', '0:p0-3', '2:p2-2', '2:p2-3']);
+    expect(positions).toEqual(
+      new Map([
+        [0, 4n],
+        [2, 4n],
+      ]),
+    );
+    const again: string[] = [];
+    const unchanged = await readTopicToEnd(kafka, spread, (message) => void again.push(String(message.key)), {
+      groupId: uniqueName('read-from-reader'),
+      logger,
+      from: new Map([[2, 4n]]),
+    });
+    expect({ again, unchanged }).toEqual({ again: [], unchanged: new Map([[2, 4n]]) });
+    await expect(readTopicToEnd(kafka, spread, () => undefined, { groupId: uniqueName('read-from-reader'), logger, from: new Map([[5, 0n]]) })).rejects.toThrow(
+      /has no partition 5/,
+    );
+  });
 });
