@@ -22,7 +22,7 @@ import {
   type RunningProcess,
   type ServiceProcess,
 } from '@eventline/testkit';
-import { ensurePrefixedTopics, produceBacklog, type BacklogSize, type ExpectedCart } from './lib/cart-backlog';
+import { ensurePrefixedTopics, produceBacklog, producePerPartition, type BacklogSize, type ExpectedCart } from './lib/cart-backlog';
 import { printProfile } from './lib/cpu-profile';
 import { formatCpuShares, startCpuShares } from './lib/cpu-share';
 import { formatNumber, percentile } from './lib/table';
@@ -45,7 +45,7 @@ const TIMEOUT_MS = num('BENCH_TIMEOUT_SECONDS', 3600) * 1000;
 const KEEP = process.env.BENCH_KEEP === '1';
 /** BENCH_CPU_PROF=1: the cart-service (add load) and cart-aggregator (backlog) run under `node --cpu-prof`; their profiles are summarised below the table. */
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
-const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean)); // add, agg1, agg2, rebuild, streams
+const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean)); // add, agg1, agg2, agg3, restore, rebuild, streams
 
 const logger = createLogger('bench', 'warn');
 const kafka = createKafka({ brokers: [urls.kafka], clientId: 'bench-cart', logger });
@@ -305,6 +305,49 @@ async function aggregatorRun(instances: number): Promise<{ prefix: string; expec
   return { prefix, expected };
 }
 
+/**
+ * State per partition: `instances` new aggregators on the 1-instance run's changelog (about as many
+ * records as the backlog's events, compacted or not), one event per partition to make each handle a
+ * batch; each restores only the changelog partitions of its cart-events partitions. The figure is
+ * the slowest instance's restore (its own log: records read, carts held, milliseconds).
+ */
+async function restoreRun(prefix: string, instances: number): Promise<void> {
+  say(`restore, ${instances} instance(s), on ${prefix}cart-aggregator.changelog`);
+  const services = await Promise.all(Array.from({ length: instances }, () => startService('cart-aggregator', common(prefix))));
+  try {
+    const admin = kafka.admin();
+    await admin.connect();
+    await eventually(
+      () => admin.describeGroups([`${prefix}cart-aggregator`]),
+      (d) => d.groups[0]?.state === 'Stable' && d.groups[0]?.members.length === instances,
+      { what: `${instances} instance(s) in the group`, timeoutMs: 120_000 },
+    );
+    await admin.disconnect();
+    await producePerPartition(kafka, prefix, 3);
+    const restores = await Promise.all(
+      services.map(
+        async (s) =>
+          JSON.parse(await s.process.waitForLine(/"msg":"restored cart state from the changelog"/, TIMEOUT_MS)) as {
+            partitions: number[];
+            recordsRead: number;
+            carts: number;
+            ms: number;
+          },
+      ),
+    );
+    const slowest = Math.max(...restores.map((r) => r.ms));
+    const records = restores.reduce((sum, r) => sum + r.recordsRead, 0);
+    table.push({
+      measure: `cart-aggregator restore after a rebalance, ${instances} instance${instances > 1 ? 's' : ''}`,
+      value: (slowest / 1000).toFixed(1),
+      unit: 's',
+      detail: `the slowest instance's; ${records.toLocaleString('en-US')} changelog records in all; each: ${restores.map((r) => `partitions ${r.partitions.join('+')}: ${r.recordsRead.toLocaleString('en-US')} records, ${r.carts.toLocaleString('en-US')} carts, ${(r.ms / 1000).toFixed(1)} s`).join('; ')}`,
+    });
+  } finally {
+    await Promise.all(services.map((s) => stop(s.process)));
+  }
+}
+
 // ── 3. Rebuilding cart_view ───────────────────────────────────────────────────────────────────────
 
 async function rebuild(prefix: string, expected: Map<string, ExpectedCart>): Promise<void> {
@@ -461,6 +504,8 @@ async function main(): Promise<void> {
   let single: Awaited<ReturnType<typeof aggregatorRun>> | undefined;
   if (!SKIP.has('agg1')) single = await aggregatorRun(1);
   if (!SKIP.has('agg2')) await aggregatorRun(2);
+  if (!SKIP.has('agg3')) await aggregatorRun(3);
+  if (single && !SKIP.has('restore')) for (const instances of [1, 2, 3]) await restoreRun(single.prefix, instances);
   if (single && !SKIP.has('rebuild')) await rebuild(single.prefix, single.expected);
   if (!SKIP.has('streams')) {
     // On the 1-instance run's backlog (a fresh application.id each), or a backlog of its own.

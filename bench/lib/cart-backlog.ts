@@ -150,3 +150,28 @@ export async function produceBacklog(kafka: Kafka, prefix: string, size: Backlog
     await producer.disconnect();
   }
 }
+
+/**
+ * One CartItemAdded on each of the first `partitions` cart-events partitions (customers of their own):
+ * records for every instance of a group that has read its backlog, so that each one handles a batch
+ * (and restores its state first).
+ */
+export async function producePerPartition(kafka: Kafka, prefix: string, partitions: number): Promise<void> {
+  const codec = new AvroCodec();
+  const id = await codec.schemaId('cart-events', added);
+  const type = recordSchema(codec.catalog, added).type;
+  const header = Buffer.alloc(5);
+  header.writeInt32BE(id, 1);
+  const producer = createProducer(kafka);
+  await producer.connect();
+  try {
+    const messages: Message[] = Array.from({ length: partitions }, (_, partition) => {
+      const customerId = `trigger-${partition}-${Date.now()}`;
+      const value = Buffer.concat([header, type.toBuffer({ customerId, cartId: `${customerId}-1`, itemId: '1', qty: 1, version: 1 })]);
+      return { key: customerId, value, partition, headers: buildHeaders({ ...newEnvelope('CartItemAdded', 'bench'), schemaId: id }) };
+    });
+    await producer.send({ topic: `${prefix}cart-events`, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
