@@ -108,7 +108,9 @@ describe('Replay of cart-query, reconciled by the operator', () => {
     };
     const created = cluster.kubectl(['apply', '-f', '-'], JSON.stringify(deployment));
     if (created.status !== 0) throw new Error(created.stderr);
-  });
+    // An API server, a service and its read model to start: beside the fuzz test on two cores, more
+    // than the default 120 s (seen once in the fast tier).
+  }, 300_000);
 
   afterAll(async () => {
     for (const p of processes) await p.process.kill('SIGKILL');
