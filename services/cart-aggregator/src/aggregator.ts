@@ -1,6 +1,6 @@
 import type { Kafka, Message, TopicMessages } from 'kafkajs';
 import type { AvroCodec, CartDetails } from '@eventline/avro';
-import { buildHeaders, newEnvelope, type Assignment, type ConsumedEvent, type ProcessedChunk } from '@eventline/kafka';
+import { buildHeaders, newEnvelope, TransientError, type Assignment, type ConsumedEvent, type ProcessedChunk } from '@eventline/kafka';
 import { stateEntries, stateRestoreDuration, type Logger } from '@eventline/observability';
 import { foldCartEvent, type CartEvent } from './cart-fold';
 import { CHANGELOG_TOPIC, readChangelog } from './changelog';
@@ -90,7 +90,8 @@ export class CartAggregator {
     const partition = events[0]?.partition;
     if (partition === undefined) return { outputs: [], commit: () => undefined };
     const state = this.partitions.get(partition);
-    if (!state) throw new Error(`cart-events partition ${partition} is not one this instance restored`);
+    // Never a reason to dead-letter the records: retried until the rebalance in progress settles.
+    if (!state) throw new TransientError(`cart-events partition ${partition} is not one this instance restored`);
     const staged = new Map<string, CartDetails>();
     const causes = new Map<string, ConsumedEvent>();
     for (const event of events) {
