@@ -74,9 +74,10 @@ export class CartAggregator {
     );
     const seconds = timer();
     for (const [partition, position] of positions) this.partitions.get(partition)!.position = position;
-    for (const { partition, carts } of this.held()) stateEntries.set({ store: STORE, partition: String(partition) }, carts);
+    const held = this.held();
+    for (const { partition, carts } of held) stateEntries.set({ store: STORE, partition: String(partition) }, carts);
     this.logger.info(
-      { partitions: owned, gained, lost, recordsRead: records, carts: this.held().reduce((sum, p) => sum + p.carts, 0), ms: Math.round(seconds * 1000) },
+      { partitions: owned, gained, lost, recordsRead: records, carts: held.reduce((sum, p) => sum + p.carts, 0), ms: Math.round(seconds * 1000) },
       'restored cart state from the changelog',
     );
   }

@@ -1,7 +1,7 @@
 import { int } from '@eventline/config';
 import { TransactionalProcessor } from '@eventline/kafka';
 import { isTransient, type ServiceDefinition } from '@eventline/runtime';
-import { CartAggregator } from './aggregator';
+import { CART_EVENTS_TOPIC, CartAggregator } from './aggregator';
 import { ProductNotYetKnown } from './cart-fold';
 import { ProductTable } from './product-table';
 
@@ -31,7 +31,7 @@ export function cartAggregatorService(): ServiceDefinition<typeof settings> {
         kafka,
         logger,
         groupId: `${prefix}cart-aggregator`,
-        topics: ['cart-events'],
+        topics: [CART_EVENTS_TOPIC],
         topicPrefix: prefix,
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         retryDeadlineMs,
