@@ -111,7 +111,7 @@ export function skaffold(args: string[], env: Record<string, string> = {}): stri
 
 interface PodList {
   items: {
-    metadata: { name: string; deletionTimestamp?: string; labels?: Record<string, string> };
+    metadata: { name: string; uid: string; deletionTimestamp?: string; labels?: Record<string, string> };
     status: {
       phase: string;
       containerStatuses?: { name: string; ready: boolean; restartCount: number; lastState?: { terminated?: { exitCode: number; reason?: string; message?: string } } }[];

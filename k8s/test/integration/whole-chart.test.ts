@@ -246,9 +246,19 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       }
       expect(kubectl(['-n', namespace, 'get', 'jobs', '-o', 'name'])).not.toContain('schemas');
       const specs = JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-l', 'app.kubernetes.io/component=service', '-o', 'json'])) as {
-        items: { spec: { securityContext: { runAsUser: number }; containers: { image: string; securityContext: { readOnlyRootFilesystem: boolean } }[] } }[];
+        items: {
+          metadata: { labels: Record<string, string> };
+          spec: { securityContext: { runAsUser: number }; containers: { image: string; securityContext: { readOnlyRootFilesystem: boolean } }[] };
+        }[];
       };
-      expect(specs.items).toHaveLength(services.length);
+      // values-local.yaml runs what production runs replicated as replicas here too: two of every
+      // service, three cart-aggregators (one per cart-events partition).
+      const replicas = new Map<string, number>();
+      for (const pod of specs.items) {
+        const name = pod.metadata.labels['app.kubernetes.io/name']!;
+        replicas.set(name, (replicas.get(name) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(replicas)).toEqual(Object.fromEntries(services.map((s) => [s, s === 'cart-aggregator' ? 3 : 2])));
       // Started beside their databases and a Kafka still coming up, they waited rather than crashed. The
       // one exit allowed is a SCRAM login refused while Strimzi's User Operator settles the user's
       // credential: the restarted container reads the Secret anew (env from a Secret is read at start).
@@ -620,6 +630,131 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       expect(qty).toEqual({ 1: adds / 2, 2: adds / 2 });
     },
     minutes(10),
+  );
+
+  it(
+    'scales cart-aggregator 3 → 1 → 3 under steady adds, a pod deleted mid-stream: every cart exact, each instance holding its own partitions',
+    async () => {
+      const statefulSet = `statefulset/${named('cart-aggregator')}`;
+      const selector = 'app.kubernetes.io/name=cart-aggregator';
+      const aggregatorPods = () => pods(namespace, selector).filter((p) => p.metadata.deletionTimestamp === undefined);
+      const readyCount = (n: number, what: string) =>
+        until(
+          what,
+          () => {
+            const all = pods(namespace, selector);
+            return all.length === n && all.every(isReady) ? true : undefined;
+          },
+          minutes(5),
+        );
+      expect(aggregatorPods()).toHaveLength(3);
+
+      // Twelve customers spread over cart-events' three partitions, four clients adding in turn
+      // until the steps below are done: the load runs through every rebalance.
+      const customers = Array.from({ length: 12 }, (_, i) => `scale-${i}-${randomBytes(3).toString('hex')}`);
+      carts.push(...customers);
+      const accepted = new Map<string, Map<string, number>>(customers.map((c) => [c, new Map()]));
+      const refused: string[] = [];
+      let loading = true;
+      let sent = 0;
+      const client = async (offset: number) => {
+        for (let i = offset; loading; i += 4) {
+          const customerId = customers[i % customers.length]!;
+          const itemId = String(1 + (i % 2));
+          const r = await call(base.cart, 'POST', '/api/v1/add', { customerId, itemId, qty: 1 });
+          sent += 1;
+          if (r.status === 200) {
+            const lines = accepted.get(customerId)!;
+            lines.set(itemId, (lines.get(itemId) ?? 0) + 1);
+          } else refused.push(`${r.status} ${JSON.stringify(r.body)}`);
+        }
+      };
+      const load = Promise.all([0, 1, 2, 3].map(client));
+      const addsMore = async (n: number) => {
+        const target = sent + n;
+        await until(`${n} more adds`, () => (sent >= target ? true : undefined), minutes(3));
+      };
+      try {
+        await addsMore(50);
+        kubectl(['-n', namespace, 'scale', statefulSet, '--replicas=1']);
+        await readyCount(1, 'one cart-aggregator left');
+        await addsMore(100);
+        kubectl(['-n', namespace, 'scale', statefulSet, '--replicas=3']);
+        await readyCount(3, 'three cart-aggregators again');
+        await addsMore(50);
+        const deleted = aggregatorPods().find((p) => p.metadata.name === named('cart-aggregator-1'))!;
+        kubectl(['-n', namespace, 'delete', 'pod', deleted.metadata.name, '--wait=false']);
+        await addsMore(50);
+        await until(
+          'the deleted cart-aggregator replaced and Ready',
+          () => {
+            const all = pods(namespace, selector);
+            return all.length === 3 && all.every(isReady) && !all.some((p) => p.metadata.uid === deleted.metadata.uid) ? true : undefined;
+          },
+          minutes(5),
+        );
+        await addsMore(50);
+      } finally {
+        loading = false;
+        await load;
+      }
+      expect(refused).toEqual([]);
+
+      const cartQuery = await forwardTo('cart-query', 7000);
+      forwards.push(cartQuery);
+      for (const customerId of customers) {
+        const lines = accepted.get(customerId)!;
+        const adds = [...lines.values()].reduce((a, b) => a + b, 0);
+        let seen: unknown;
+        const view = await until(
+          `cart ${customerId} with its ${adds} adds`,
+          async () => {
+            const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
+            seen = r.body?.version;
+            return r.status === 200 && r.body.version >= adds ? r.body : undefined;
+          },
+          minutes(4),
+        ).catch((error: Error) => {
+          throw new Error(
+            `${error.message}: version ${String(seen)}\n${aggregatorPods()
+              .map((p) => troubleIn(p.metadata.name))
+              .join('\n')}`,
+          );
+        });
+        // Nothing lost, nothing doubled: one version per accepted add, each item's quantity exact.
+        expect(view.version).toBe(adds);
+        const qty = Object.fromEntries((view.lines as { itemId: string; qty: number }[]).map((line) => [line.itemId, line.qty]));
+        expect(qty).toEqual(Object.fromEntries(lines));
+      }
+
+      // State per partition: the three instances hold disjoint cart-events partitions that cover all three.
+      const heldPartitions = async (): Promise<number[][]> => {
+        const held: number[][] = [];
+        for (const pod of aggregatorPods()) {
+          const forward = await portForward(namespace, `pod/${pod.metadata.name}`, 8095);
+          try {
+            const state = (await (await fetch(`http://127.0.0.1:${forward.port}/aggregator/state`)).json()) as { partitions: { partition: number }[] };
+            held.push(state.partitions.map((p) => p.partition));
+          } finally {
+            await forward.stop();
+          }
+        }
+        return held;
+      };
+      let lastHeld: number[][] = [];
+      await until(
+        'one cart-events partition held by each cart-aggregator',
+        async () => {
+          lastHeld = await heldPartitions();
+          return lastHeld.every((p) => p.length === 1) ? true : undefined;
+        },
+        minutes(2),
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}: ${JSON.stringify(lastHeld)}`);
+      });
+      expect(lastHeld.flat().sort()).toEqual([0, 1, 2]);
+    },
+    minutes(20),
   );
 
   it(
