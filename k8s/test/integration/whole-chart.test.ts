@@ -161,6 +161,25 @@ function troubleIn(target: string): string {
   return `${target}: ${lines.length} warnings and errors${lines.length ? `, the last:\n${lines.slice(-8).join('\n')}` : ''}`;
 }
 
+/** cart-query's view of a cart once it reaches `version`; a wait that times out explains itself with `trouble()`. */
+async function cartViewAt(cartQueryPort: number, customerId: string, version: number, trouble: () => string): Promise<any> {
+  let seen: unknown;
+  return until(
+    `cart ${customerId} at version ${version}`,
+    async () => {
+      const r = await call(`http://127.0.0.1:${cartQueryPort}`, 'GET', `/api/v1/${customerId}`);
+      seen = r.body?.version;
+      return r.status === 200 && r.body.version >= version ? r.body : undefined;
+    },
+    minutes(4),
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}: version ${String(seen)}\n${trouble()}`);
+  });
+}
+
+/** A cart view's quantity per item. */
+const quantities = (view: { lines: { itemId: string; qty: number }[] }): Record<string, number> => Object.fromEntries(view.lines.map((line) => [line.itemId, line.qty]));
+
 function waitAllReady(timeoutMs: number): Promise<string[]> {
   return until(
     'every pod of the release Ready',
@@ -548,20 +567,12 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         );
       });
       for (const customerId of customers) {
-        let seen: unknown;
-        const view = await until(
-          `cart ${customerId} with every accepted add`,
-          async () => {
-            const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
-            seen = r.body?.version;
-            return r.status === 200 && r.body.version >= accepted.adds.get(customerId)! ? r.body : undefined;
-          },
-          minutes(4),
-        ).catch((error: Error) => {
-          throw new Error(
-            `${error.message}: version ${String(seen)} of ${accepted.adds.get(customerId)} accepted adds\n${troubleIn(named('cart-aggregator-0'))}\n${troubleIn(`deploy/${named('cart-service')}`)}`,
-          );
-        });
+        const view = await cartViewAt(
+          cartQuery.port,
+          customerId,
+          accepted.adds.get(customerId)!,
+          () => `${troubleIn(named('cart-aggregator-0'))}\n${troubleIn(`deploy/${named('cart-service')}`)}`,
+        );
         expect(view.version).toBe(accepted.adds.get(customerId));
         expect(view.lines).toEqual([expect.objectContaining({ itemId: '1', qty: accepted.adds.get(customerId) })]);
       }
@@ -613,21 +624,9 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       });
       expect(new Set(emails)).toEqual(new Set([lastEmail]));
       // The cart: exactly `adds` items, split over the two products: none lost, none applied twice.
-      let seenVersion: unknown;
-      const view = await until(
-        'the cart view with every add',
-        async () => {
-          const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
-          seenVersion = r.body?.version;
-          return r.status === 200 && r.body.version >= adds ? r.body : undefined;
-        },
-        minutes(4),
-      ).catch((error: Error) => {
-        throw new Error(`${error.message}: version ${String(seenVersion)} of ${adds}\n${troubleIn(named('cart-aggregator-0'))}\n${troubleIn(`deploy/${named('cart-query')}`)}`);
-      });
+      const view = await cartViewAt(cartQuery.port, customerId, adds, () => `${troubleIn(named('cart-aggregator-0'))}\n${troubleIn(`deploy/${named('cart-query')}`)}`);
       expect(view.version).toBe(adds);
-      const qty = Object.fromEntries((view.lines as { itemId: string; qty: number }[]).map((line) => [line.itemId, line.qty]));
-      expect(qty).toEqual({ 1: adds / 2, 2: adds / 2 });
+      expect(quantities(view)).toEqual({ 1: adds / 2, 2: adds / 2 });
     },
     minutes(10),
   );
@@ -705,26 +704,14 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       for (const customerId of customers) {
         const lines = accepted.get(customerId)!;
         const adds = [...lines.values()].reduce((a, b) => a + b, 0);
-        let seen: unknown;
-        const view = await until(
-          `cart ${customerId} with its ${adds} adds`,
-          async () => {
-            const r = await call(`http://127.0.0.1:${cartQuery.port}`, 'GET', `/api/v1/${customerId}`);
-            seen = r.body?.version;
-            return r.status === 200 && r.body.version >= adds ? r.body : undefined;
-          },
-          minutes(4),
-        ).catch((error: Error) => {
-          throw new Error(
-            `${error.message}: version ${String(seen)}\n${aggregatorPods()
-              .map((p) => troubleIn(p.metadata.name))
-              .join('\n')}`,
-          );
-        });
+        const view = await cartViewAt(cartQuery.port, customerId, adds, () =>
+          aggregatorPods()
+            .map((p) => troubleIn(p.metadata.name))
+            .join('\n'),
+        );
         // Nothing lost, nothing doubled: one version per accepted add, each item's quantity exact.
         expect(view.version).toBe(adds);
-        const qty = Object.fromEntries((view.lines as { itemId: string; qty: number }[]).map((line) => [line.itemId, line.qty]));
-        expect(qty).toEqual(Object.fromEntries(lines));
+        expect(quantities(view)).toEqual(Object.fromEntries(lines));
       }
 
       // State per partition: the three instances hold disjoint cart-events partitions that cover all three.
