@@ -158,7 +158,7 @@ export class EventConsumer {
       autoCommit: true,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.concurrency,
-      eachBatch: (payload) => this.handleBatch(payload),
+      eachBatch: (payload) => this.member.handling(() => this.handleBatch(payload)),
     });
   }
 
@@ -193,7 +193,7 @@ export class EventConsumer {
   /** Stops fetching, lets the record in hand finish, commits what was handled, leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.member.cancelRestart();
+    this.member.close();
     await this.reconfiguring.catch(() => undefined);
     await this.consumer.disconnect();
   }

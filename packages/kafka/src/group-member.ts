@@ -1,6 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { Backoff, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { retryKafka } from './retry';
+import { SilenceWatch } from './silence-watch';
 
 export interface GroupMemberOptions {
   kafka: Kafka;
@@ -16,7 +17,15 @@ export interface GroupMemberOptions {
   /** Restarts in a row without joining the group in between before it counts as dead. Default 5. */
   maxRestarts?: number;
   restartBackoff?: BackoffPolicy;
+  /**
+   * How long a running consumer may go without a request, a fetch or a handler at work before it
+   * counts as stalled and `isAlive()` turns false (see SilenceWatch). Default 90 s: above the longest
+   * legitimate silence, a JoinGroup waiting out the rebalance timeout (60 s).
+   */
+  stallMs?: number;
 }
+
+const STALL_TICK_MS = 5_000;
 
 /**
  * A kafkajs consumer in a group, as the event consumer and the transactional processor both hold it:
@@ -24,7 +33,7 @@ export interface GroupMemberOptions {
  * a retriable error; after any other (an ACL the broker has not applied yet, a dead letter the broker
  * refused) it leaves it stopped for good. This starts it again with backoff; once it has failed
  * `maxRestarts` times without joining its group in between, `isAlive()` turns false and the owner's
- * /healthz has the process replaced.
+ * /healthz has the process replaced. So it does when the consumer stalls (see SilenceWatch).
  */
 export class GroupMember {
   readonly consumer: Consumer;
@@ -34,6 +43,8 @@ export class GroupMember {
   private restartsWithoutJoin = 0;
   private dead = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly watch: SilenceWatch;
+  private readonly watchTimer: NodeJS.Timeout;
 
   constructor(private readonly options: GroupMemberOptions) {
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
@@ -47,14 +58,32 @@ export class GroupMember {
     });
     this.backoff = new Backoff(options.restartBackoff ?? { initialMs: 1000, maxMs: 30_000, jitter: true });
     this.maxRestarts = options.maxRestarts ?? 5;
+    this.watch = new SilenceWatch(options.stallMs ?? 90_000, STALL_TICK_MS, Date.now());
+    const { events } = this.consumer;
+    for (const event of [events.REQUEST, events.REQUEST_TIMEOUT, events.FETCH_START, events.FETCH, events.HEARTBEAT, events.CONNECT, events.REBALANCING]) {
+      this.consumer.on(event, () => this.watch.touch(Date.now()));
+    }
+    this.watchTimer = setInterval(() => {
+      if (options.isStopping()) this.watch.disarm();
+      const now = Date.now();
+      if (this.watch.tick(now)) {
+        options.logger.error(
+          { silentForMs: this.watch.silentForMs(now) },
+          'consumer stalled: no request, fetch or handler at work; liveness fails so that the process is replaced',
+        );
+      }
+    }, STALL_TICK_MS);
+    this.watchTimer.unref();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.joined = true;
+      this.watch.touch(Date.now());
       this.restartsWithoutJoin = 0;
       this.backoff.reset();
       options.logger.info({ assignment: event.payload.memberAssignment }, 'joined group');
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.joined = false;
+      this.watch.touch(Date.now());
       const restartHere = !payload.restart && !options.isStopping() && this.restartsWithoutJoin < this.maxRestarts;
       if (!payload.restart && !restartHere) this.dead = true;
       options.logger.error({ err: payload.error, restartedByKafkajs: payload.restart, restartHere, restartsWithoutJoin: this.restartsWithoutJoin }, 'consumer crashed');
@@ -62,9 +91,19 @@ export class GroupMember {
     });
   }
 
-  /** False once it crashed and will not be started again. */
+  /** False once it crashed and will not be started again, or while it is stalled. */
   isAlive(): boolean {
-    return !this.dead;
+    return !this.dead && !this.watch.isStalled();
+  }
+
+  /** Runs one of the owner's handlers (eachBatch): the time it takes is work, not silence. */
+  async handling<T>(work: () => Promise<T>): Promise<T> {
+    this.watch.handlerStarted(Date.now());
+    try {
+      return await work();
+    } finally {
+      this.watch.handlerEnded(Date.now());
+    }
   }
 
   /** Joined its group and not crashed since. */
@@ -91,17 +130,21 @@ export class GroupMember {
       },
       { logger: this.options.logger, deadlineMs: options.deadlineMs },
     );
+    this.watch.arm(Date.now());
     await this.options.run();
   }
 
   /** The owner stopped the consumer to run it again (a new concurrency): not joined until it has. */
   left(): void {
     this.joined = false;
+    this.watch.touch(Date.now());
   }
 
-  /** Drops a restart that is waiting (the owner is stopping). */
-  cancelRestart(): void {
+  /** The owner is stopping: drops a restart that is waiting and the stall watch. */
+  close(): void {
     clearTimeout(this.timer);
+    clearInterval(this.watchTimer);
+    this.watch.disarm();
   }
 
   private scheduleRestart(): void {

@@ -10,7 +10,7 @@ export {
 } from './envelope';
 export { createKafka, type KafkaSettings } from './client';
 export { createProducer, createRenewingProducer } from './producer';
-export { RenewingProducer, isBrokerLockTimeout, DEFAULT_RENEW_AFTER_MS, type RecordSender, type RenewingProducerOptions } from './renewing-producer';
+export { RenewingProducer, ProducerHungError, isBrokerLockTimeout, DEFAULT_RENEW_AFTER_MS, type RecordSender, type RenewingProducerOptions } from './renewing-producer';
 export { type TopicSpec, deadLetterTopic, topicConfigs, ensureTopics } from './topics';
 export { PoisonRecordError, TransientError, isTransientKafkaError } from './errors';
 export {

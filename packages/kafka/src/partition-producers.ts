@@ -12,6 +12,12 @@ export interface PartitionProducersOptions {
   topicPrefix: string;
   logger: Logger;
   retryDeadlineMs?: number;
+  /**
+   * How long the broker lets a transaction stay open before aborting it (default 15 s). A transaction
+   * left open by an instance that died blocks read_committed readers until this runs out or the
+   * partition's next owner initialises the id.
+   */
+  transactionTimeoutMs?: number;
 }
 
 interface Entry {
@@ -98,9 +104,7 @@ export class PartitionProducers {
     const transactionalId = this.transactionalId(topic, partition);
     const producer = this.options.kafka.producer({
       transactionalId,
-      // A transaction left open by an instance that died blocks read_committed readers until this
-      // runs out or the partition's next owner initialises the id.
-      transactionTimeout: 15_000,
+      transactionTimeout: this.options.transactionTimeoutMs ?? 15_000,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,

@@ -19,18 +19,38 @@ export interface RenewingProducerOptions {
   renewAfterLockTimeouts?: number;
   /** How long the replaced producer is given to disconnect before it is abandoned. */
   abandonAfterMs?: number;
+  /**
+   * How long a send (with the connect before it) may take before it counts as hung: it is then
+   * refused with ProducerHungError and the producer replaced at once. Default 60 s, above kafkajs'
+   * own request timeout (30 s) and its retries of a failed request.
+   */
+  hungAfterMs?: number;
   now?: () => number;
 }
 
 export const DEFAULT_RENEW_AFTER_MS = 30_000;
+export const DEFAULT_HUNG_AFTER_MS = 60_000;
+
+/**
+ * A send that neither succeeded nor failed in time. kafkajs 2.2.4 has been seen (after SCRAM
+ * authentication failures while a broker came back) to leave a producer's connect pending for good,
+ * logging nothing: a caller holding locks for the send (the outbox relay's claimed partitions) would
+ * hold them for ever.
+ */
+export class ProducerHungError extends Error {
+  override name = 'ProducerHungError';
+  /** Transient: the producer is replaced, and a retry goes through the new one. */
+  readonly retriable = true;
+}
 
 /**
  * A producer that replaces its kafkajs producer when that one has wedged. kafkajs 2.2.4 can lose a
  * broker connection's lock for good when the broker comes back at a new address (a deleted pod
  * rescheduled): every later send then fails with `KafkaJSLockTimeout … "connect to broker …"`, for the
  * life of the producer, while a new producer connects at once. Each send either goes through or
- * throws, as kafkajs' does; callers keep their own retry (the outbox rows stay until a send succeeds),
- * so a replacement loses nothing.
+ * throws, as kafkajs' does — within `hungAfterMs`: a send still pending then is refused and its
+ * producer replaced; callers keep their own retry (the outbox rows stay until a send succeeds), so a
+ * replacement loses nothing.
  */
 export class RenewingProducer implements RecordSender {
   private producer: Producer;
@@ -43,12 +63,14 @@ export class RenewingProducer implements RecordSender {
   private readonly renewAfterMs: number;
   private readonly renewAfterLockTimeouts: number;
   private readonly abandonAfterMs: number;
+  private readonly hungAfterMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: RenewingProducerOptions) {
     this.renewAfterMs = options.renewAfterMs ?? DEFAULT_RENEW_AFTER_MS;
     this.renewAfterLockTimeouts = options.renewAfterLockTimeouts ?? 2;
     this.abandonAfterMs = options.abandonAfterMs ?? 5_000;
+    this.hungAfterMs = options.hungAfterMs ?? DEFAULT_HUNG_AFTER_MS;
     this.now = options.now ?? Date.now;
     this.producer = this.make();
   }
@@ -62,11 +84,22 @@ export class RenewingProducer implements RecordSender {
     return this.connected;
   }
 
+  /** Connects the current producer; one still connecting after `hungAfterMs` is replaced and the call refused (retry it). */
   async connect(): Promise<void> {
+    const producer = this.producer;
+    try {
+      await this.withinHungLimit(this.connectCurrent());
+    } catch (error) {
+      if (error instanceof ProducerHungError && producer === this.producer) this.renew(error, 0);
+      throw error;
+    }
+  }
+
+  private connectCurrent(): Promise<void> {
     this.connecting ??= this.producer.connect().finally(() => {
       this.connecting = undefined;
     });
-    await this.connecting;
+    return this.connecting;
   }
 
   async disconnect(): Promise<void> {
@@ -85,13 +118,30 @@ export class RenewingProducer implements RecordSender {
   private async attempt<T>(operation: (producer: Producer) => Promise<T>): Promise<T> {
     const producer = this.producer;
     try {
-      if (!this.connected && !this.stopped) await this.connect();
-      const result = await operation(producer);
+      const result = await this.withinHungLimit(
+        (async () => {
+          if (!this.connected && !this.stopped) await this.connectCurrent();
+          return operation(producer);
+        })(),
+      );
       if (producer === this.producer) this.noteSuccess();
       return result;
     } catch (error) {
       if (producer === this.producer) this.noteFailure(error);
       throw error;
+    }
+  }
+
+  /** `work`, or ProducerHungError once it has been pending for `hungAfterMs`. */
+  private async withinHungLimit<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ProducerHungError(`still pending after ${this.hungAfterMs} ms`)), this.hungAfterMs);
+    });
+    try {
+      return await Promise.race([work, hung]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -105,7 +155,7 @@ export class RenewingProducer implements RecordSender {
     this.failingSince ??= now;
     this.lockTimeouts = isBrokerLockTimeout(error) ? this.lockTimeouts + 1 : 0;
     const failingMs = now - this.failingSince;
-    if (this.lockTimeouts >= this.renewAfterLockTimeouts || failingMs >= this.renewAfterMs) this.renew(error, failingMs);
+    if (error instanceof ProducerHungError || this.lockTimeouts >= this.renewAfterLockTimeouts || failingMs >= this.renewAfterMs) this.renew(error, failingMs);
   }
 
   private renew(cause: unknown, failingMs: number): void {

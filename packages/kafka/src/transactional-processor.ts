@@ -54,6 +54,8 @@ export interface TransactionalProcessorOptions {
   maxRecordsPerTransaction?: number;
   topicPrefix?: string;
   sessionTimeoutMs?: number;
+  /** See PartitionProducersOptions. */
+  transactionTimeoutMs?: number;
   /** How long start() retries retriable broker errors (leader elections, a restarting broker). */
   retryDeadlineMs?: number;
 }
@@ -108,6 +110,7 @@ export class TransactionalProcessor {
       topicPrefix: this.prefix,
       logger: this.log,
       retryDeadlineMs: options.retryDeadlineMs,
+      transactionTimeoutMs: options.transactionTimeoutMs,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.generation++;
@@ -137,13 +140,13 @@ export class TransactionalProcessor {
     return this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.handleBatch(payload),
+      eachBatch: (payload) => this.member.handling(() => this.handleBatch(payload)),
     });
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.member.cancelRestart();
+    this.member.close();
     await this.consumer.disconnect();
     await this.producers.closeAll();
   }

@@ -81,9 +81,14 @@ export class MongoOutboxRelay {
   private async loop(): Promise<void> {
     const backoff = new Backoff(RELAY_BACKOFF);
     while (!this.stopping) {
+      const roundEnded = this.stall.roundStarted();
       try {
         let published = 0;
-        for (const collection of this.options.collections) published += await this.publishRound(collection);
+        try {
+          for (const collection of this.options.collections) published += await this.publishRound(collection);
+        } finally {
+          roundEnded();
+        }
         this.stall.succeeded();
         backoff.reset();
         if (published === 0) await this.sleep(this.options.pollIntervalMs ?? 200);

@@ -75,7 +75,7 @@ export class OutboxRelay {
     this.running = Promise.all(Array.from({ length: this.concurrency }, (_, i) => this.loop(i))).then(() => undefined);
   }
 
-  /** False once every round has failed for RELAY_STALLED_AFTER_MS (see StallWatch): /healthz then has the process replaced. */
+  /** False once every round has failed for RELAY_STALLED_AFTER_MS, or one has hung that long (see StallWatch): /healthz then has the process replaced. */
   isAlive(): boolean {
     return !this.stall.isStalled();
   }
@@ -97,8 +97,9 @@ export class OutboxRelay {
     let emptyRounds = 0;
     const backoff = new Backoff(RELAY_BACKOFF);
     while (!this.stopping) {
+      const roundEnded = this.stall.roundStarted();
       try {
-        const published = await this.publishRound(cursor);
+        const published = await this.publishRound(cursor).finally(roundEnded);
         cursor = (cursor + this.claim) % LOCK_PARTITIONS;
         this.stall.succeeded();
         backoff.reset();

@@ -12,6 +12,11 @@ export const settings = {
    * (two records per changed cart) must stay below the broker's 1 MB batch size per partition.
    */
   RECORDS_PER_TRANSACTION: int({ default: 2000, min: 1, max: 10_000 }),
+  /**
+   * How long the broker lets a transaction stay open before it aborts it. A transaction left open by
+   * an instance that died is aborted sooner, when the partition's next owner initialises its id.
+   */
+  KAFKA_TRANSACTION_TIMEOUT_MS: int({ default: 15_000, min: 1000, max: 900_000 }),
 };
 
 /** The service; its route reads the state of the aggregator its worker runs. */
@@ -34,6 +39,7 @@ export function cartAggregatorService(): ServiceDefinition<typeof settings> {
         topics: [CART_EVENTS_TOPIC],
         topicPrefix: prefix,
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        transactionTimeoutMs: config.KAFKA_TRANSACTION_TIMEOUT_MS,
         retryDeadlineMs,
         maxRecordsPerTransaction: config.RECORDS_PER_TRANSACTION,
         restore: (assigned, heartbeat) => carts.restore(assigned, heartbeat),

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
 import { createLogger } from '@eventline/observability';
-import { isBrokerLockTimeout, RenewingProducer } from '../../src/renewing-producer';
+import { isBrokerLockTimeout, ProducerHungError, RenewingProducer } from '../../src/renewing-producer';
+import { isRetriableKafkaError } from '../../src/retry';
 
 /** A stand-in for a kafkajs producer whose sends answer as the test says. */
 class ScriptedProducer {
@@ -11,16 +12,19 @@ class ScriptedProducer {
   private readonly emitter = new EventEmitter();
 
   constructor(
-    private readonly answer: () => Error | undefined,
+    private readonly answer: () => Error | 'hang' | undefined,
     private readonly disconnectNever = false,
+    private readonly connectNever = false,
   ) {}
 
   on(event: string, listener: () => void): void {
     this.emitter.on(event, listener);
   }
 
-  async connect(): Promise<void> {
+  connect(): Promise<void> {
+    if (this.connectNever) return new Promise(() => {});
     this.emitter.emit(this.events.CONNECT);
+    return Promise.resolve();
   }
 
   disconnect(): Promise<void> {
@@ -32,6 +36,7 @@ class ScriptedProducer {
 
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {
     const error = this.answer();
+    if (error === 'hang') return new Promise(() => {});
     if (error) throw error;
     this.sent.push(record);
     return [];
@@ -57,12 +62,14 @@ function connectionError(): Error {
 const logger = createLogger('renewing-producer-test', 'silent');
 const record = (n: number): ProducerRecord => ({ topic: 'users', messages: [{ value: String(n) }] });
 
-function harness(options: { firstFails: () => Error | undefined; disconnectNever?: boolean; renewAfterMs?: number }) {
+function harness(options: { firstFails: () => Error | 'hang' | undefined; disconnectNever?: boolean; connectNever?: boolean; renewAfterMs?: number; hungAfterMs?: number }) {
   const made: ScriptedProducer[] = [];
   let clock = 0;
   const producer = new RenewingProducer({
+    hungAfterMs: options.hungAfterMs,
     create: () => {
-      const next = new ScriptedProducer(made.length === 0 ? options.firstFails : () => undefined, made.length === 0 && options.disconnectNever);
+      const first = made.length === 0;
+      const next = new ScriptedProducer(first ? options.firstFails : () => undefined, first && options.disconnectNever, first && options.connectNever);
       made.push(next);
       return next as unknown as Producer;
     },
@@ -120,6 +127,36 @@ describe('RenewingProducer', () => {
     // 60 s since the first failure, 20 s since the last success.
     await expect(producer.send(record(4))).rejects.toThrow();
     expect(producer.renewals).toBe(0);
+  });
+
+  it('refuses a send still pending after hungAfterMs and replaces its producer at once; the retry goes through the new one', async () => {
+    const { producer, made } = harness({ firstFails: () => 'hang', disconnectNever: true, hungAfterMs: 50 });
+    await producer.connect();
+    await expect(producer.send(record(1))).rejects.toThrow(ProducerHungError);
+    expect(producer.renewals).toBe(1);
+    await producer.send(record(2));
+    expect(made[1]!.sent).toEqual([record(2)]);
+  });
+
+  it('refuses a send whose connect never ends, as hung, and connects a new producer for the retry', async () => {
+    const { producer, made } = harness({ firstFails: () => undefined, connectNever: true, hungAfterMs: 50 });
+    await expect(producer.sendBatch({ topicMessages: [] })).rejects.toThrow(ProducerHungError);
+    expect(producer.renewals).toBe(1);
+    await producer.sendBatch({ topicMessages: [] });
+    expect(made).toHaveLength(2);
+    expect(made[1]!.sent).toHaveLength(1);
+  });
+
+  it("refuses a connect that never ends, as hung, and the next connect is a new producer's", async () => {
+    const { producer, made } = harness({ firstFails: () => undefined, connectNever: true, hungAfterMs: 50 });
+    const hung = await producer.connect().catch((error: unknown) => error);
+    expect(hung).toBeInstanceOf(ProducerHungError);
+    // Retried as a broker's transient answer is (start-up's retryKafka, consumers' backoff).
+    expect(isRetriableKafkaError(hung)).toBe(true);
+    expect(producer.renewals).toBe(1);
+    await producer.connect();
+    expect(producer.isConnected()).toBe(true);
+    expect(made).toHaveLength(2);
   });
 
   it('recognises a lock timeout on a broker connection also as the cause kafkajs wraps it in', () => {

@@ -15,4 +15,15 @@ describe('StallWatch', () => {
     expect(watch.isStalled(5500)).toBe(false);
     expect(watch.isStalled(6001)).toBe(true);
   });
+
+  it('is stalled while one round has been in flight longer than its bound, and not once it ended', () => {
+    const watch = new StallWatch(1000);
+    const ended = watch.roundStarted(0);
+    const quick = watch.roundStarted(500);
+    quick();
+    expect(watch.isStalled(1000)).toBe(false);
+    expect(watch.isStalled(1001)).toBe(true);
+    ended();
+    expect(watch.isStalled(5000)).toBe(false);
+  });
 });

@@ -16,10 +16,11 @@ describe('cart-aggregator: an instance held before its commit past its session t
     const env = await cartEnvironment();
     started.push(await startServiceProcess('product-service', env.products));
     const { events, expected } = generateCartEvents(150, 20);
-    // Session timeout 6 s (the broker's minimum); the held transaction waits 12 s before its commit,
-    // inside the 15 s transaction timeout, so that nothing but fencing can refuse it.
-    const common = { KAFKA_SESSION_TIMEOUT_MS: '6000', RECORDS_PER_TRANSACTION: '100' };
-    const held = await startServiceProcess('cart-aggregator', { ...env.aggregator, ...common, EVENTLINE_DELAYS: 'processor.before-commit@2=12000' });
+    // Session timeout 6 s (the broker's minimum); the held transaction waits 30 s before its commit,
+    // long enough for the other instance to take the partitions over however loaded the machine, and
+    // inside a 120 s transaction timeout, so that nothing but fencing can refuse it.
+    const common = { KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_TRANSACTION_TIMEOUT_MS: '120000', RECORDS_PER_TRANSACTION: '100' };
+    const held = await startServiceProcess('cart-aggregator', { ...env.aggregator, ...common, EVENTLINE_DELAYS: 'processor.before-commit@2=30000' });
     started.push(held);
     started.push(await startServiceProcess('cart-aggregator', { ...env.aggregator, ...common }));
     const group = `${env.prefix}cart-aggregator`;
@@ -34,7 +35,7 @@ describe('cart-aggregator: an instance held before its commit past its session t
     await bothIn();
 
     await produceCartEvents(env.prefix, events);
-    await held.process.waitForLine(/"msg":"delay point processor.before-commit passed"/, 60_000);
+    await held.process.waitForLine(/"msg":"delay point processor.before-commit passed"/, 90_000);
     await held.process.waitForLine(/"msg":"commit refused: another instance holds the partition now \(fenced\)"/, 30_000);
 
     // The held instance comes back into the group; all input is consumed once.
