@@ -20,7 +20,9 @@ import { now, withTimeout, type BenchRecord, type ClientUnderTest, type Connecti
  *
  * 1. produce, consume and transactional consume→produce records/s, each the median of BENCH_RUNS
  *    runs, the clients taking turns within each run, each beside Kafka's own perf tools (the Java
- *    client) from the same jars;
+ *    client) from the same jars; the two fenced exactly-once models side by side: kafkajs with a
+ *    transactional producer per input partition (the kit's) and Confluent's one producer whose
+ *    sendOffsets carries the group generation (KIP-447);
  * 2. what each client supports of what the kit uses, checked for real where the bench can (Java
  *    murmur2 partitioning against the Java producer's own placement, admin calls, transactions with
  *    sendOffsets, SCRAM-SHA-512 and SCRAM over TLS on a broker of the bench's own) and otherwise
@@ -173,6 +175,8 @@ interface ClientResults {
   consume: number[];
   consumeStartMs: number[];
   transact: number[];
+  /** Consume → produce with a transactional producer per input partition (clients that offer it). */
+  transactPerPartition: number[];
   /** The last run's transactional input, output and group, for the checks after the runs. */
   last?: { input: string; output: string; groupId: string };
   failures: string[];
@@ -204,6 +208,21 @@ async function throughputRun(client: ClientUnderTest, shared: BenchRecord[], res
   const ends = await endOffsets(input);
   if (!same(committed, ends)) throw new Error(`${client.name}: transactional group committed ${committed.join(',')}, input ends at ${ends.join(',')}`);
   results.last = { input, output, groupId };
+  if (session.transactPerPartition) {
+    const perPartitionOutput = await newTopic('bench-clients-out');
+    const perPartitionGroup = uniqueName('bench-clients-tx');
+    const copiedPerPartition = await withTimeout(
+      `${client.name} transactional copy, producer per partition`,
+      STEP_TIMEOUT_MS,
+      session.transactPerPartition(input, perPartitionOutput, perPartitionGroup, records.length, TX_BATCH),
+    );
+    results.transactPerPartition.push(records.length / ((copiedPerPartition.lastMs - copiedPerPartition.firstMs) / 1000));
+    const committedPerPartition = await committedOffsets(perPartitionGroup, input);
+    if (!same(committedPerPartition, ends))
+      throw new Error(`${client.name}: per-partition transactional group committed ${committedPerPartition.join(',')}, input ends at ${ends.join(',')}`);
+    const landedPerPartition = sum(await endOffsets(perPartitionOutput));
+    if (landedPerPartition < records.length) throw new Error(`${client.name}: per-partition copy wrote ${landedPerPartition} records of ${records.length}`);
+  }
   await session.close();
 }
 
@@ -448,7 +467,9 @@ async function main(): Promise<void> {
   const benchStart = now();
 
   const perf = await javaPerf();
-  const results = new Map<string, ClientResults>(clients.map((c) => [c.name, { produce: [], consume: [], consumeStartMs: [], transact: [], failures: [] }]));
+  const results = new Map<string, ClientResults>(
+    clients.map((c) => [c.name, { produce: [], consume: [], consumeStartMs: [], transact: [], transactPerPartition: [], failures: [] }]),
+  );
   for (let run = 0; run < RUNS; run++) {
     // The clients take turns within each run, starting with a different one each time.
     for (let i = 0; i < clients.length; i++) {
@@ -491,6 +512,9 @@ async function main(): Promise<void> {
     if (r.consume.length > 0) rows.push(row(`${client.name}: consume, new group, first to last record`, 'records/s', r.consume));
     if (r.consumeStartMs.length > 0) rows.push(row(`${client.name}: consume, subscribe to first record (group join, first fetch)`, 'ms', r.consumeStartMs));
     if (r.transact.length > 0) rows.push(row(`${client.name}: consume → produce, ${TX_BATCH} records per transaction + sendOffsets`, 'records/s', r.transact));
+    if (r.transactPerPartition.length > 0) {
+      rows.push(row(`${client.name}: consume → produce, ${TX_BATCH} records per transaction + sendOffsets, a producer per input partition`, 'records/s', r.transactPerPartition));
+    }
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Kafka ${versions.kafka}`;
   printTable(`Kafka clients, ${EVENTS.toLocaleString('en-US')} records of 200 B per run (keyed, acks=all, idempotent), ${PARTITIONS} partitions, ${RUNS} runs (${machine})`, rows);
@@ -501,7 +525,12 @@ async function main(): Promise<void> {
   printMatrix('Side by side (ratio to the Java client measured by the perf tools in the same run)', header, [
     ['produce', formatNumber(median(perf.produce)), ...clients.map((c) => cell(results.get(c.name)!.produce, perf.produce))],
     ['consume', formatNumber(median(perf.consume)), ...clients.map((c) => cell(results.get(c.name)!.consume, perf.consume))],
-    ['consume → produce in transactions (ratio to the producer perf tool)', '—', ...clients.map((c) => cell(results.get(c.name)!.transact, perf.produce))],
+    ['consume → produce in transactions, one producer (ratio to the producer perf tool)', '—', ...clients.map((c) => cell(results.get(c.name)!.transact, perf.produce))],
+    [
+      'consume → produce in transactions, a producer per input partition',
+      '—',
+      ...clients.map((c) => (results.get(c.name)!.transactPerPartition.length > 0 ? cell(results.get(c.name)!.transactPerPartition, perf.produce) : 'not offered')),
+    ],
   ]);
 
   // Table 3: what the kit uses.

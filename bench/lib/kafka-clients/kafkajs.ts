@@ -1,5 +1,5 @@
 import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
-import { createKafka, createProducer } from '@eventline/kafka';
+import { createKafka, createProducer, PartitionProducers } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
 import { uniqueName } from '@eventline/testkit';
 import { deferred, now, type AdminSession, type ClientSession, type ClientUnderTest, type ConnectionSettings, type Timing } from './types';
@@ -66,62 +66,9 @@ function open(settings: ConnectionSettings): ClientSession {
       return timing;
     },
 
-    async transact(input, output, groupId, count, txBatch) {
-      // As TransactionalProcessor: read_committed, manual offsets, one transaction per chunk of a batch.
-      const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 500 });
-      const producer = kafka.producer({
-        transactionalId: uniqueName('bench-tx'),
-        transactionTimeout: 15_000,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      const done = deferred();
-      const timing: Timing = { startMs: now(), firstMs: 0, firstCount: 0, lastMs: 0 };
-      let copied = 0;
-      await producer.connect();
-      await consumer.connect();
-      consumer.on(consumer.events.CRASH, (event) => done.reject(event.payload.error));
-      try {
-        await consumer.subscribe({ topic: input, fromBeginning: true });
-        await consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-            if (timing.firstMs === 0) timing.firstMs = now();
-            for (let from = 0; from < batch.messages.length; from += txBatch) {
-              const chunk: KafkaMessage[] = batch.messages.slice(from, from + txBatch);
-              const last = chunk[chunk.length - 1]!;
-              const transaction = await producer.transaction();
-              try {
-                await transaction.send({ topic: output, messages: chunk.map((m) => ({ key: m.key, value: m.value })) });
-                await transaction.sendOffsets({
-                  consumerGroupId: groupId,
-                  topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
-                });
-                await transaction.commit();
-              } catch (error) {
-                await transaction.abort().catch(() => undefined);
-                throw error;
-              }
-              resolveOffset(last.offset);
-              await heartbeat();
-              copied += chunk.length;
-              if (copied >= count && timing.lastMs === 0) {
-                timing.lastMs = now();
-                done.resolve();
-              }
-            }
-          },
-        });
-        await done.promise;
-      } finally {
-        await consumer.disconnect();
-        await producer.disconnect();
-      }
-      return timing;
-    },
+    transact: (input, output, groupId, count, txBatch) => copyInTransactions(kafka, { input, output, groupId, count, txBatch, perPartition: false }),
+
+    transactPerPartition: (input, output, groupId, count, txBatch) => copyInTransactions(kafka, { input, output, groupId, count, txBatch, perPartition: true }),
 
     async admin(): Promise<AdminSession> {
       const admin = kafka.admin();
@@ -155,6 +102,83 @@ function open(settings: ConnectionSettings): ClientSession {
       // Each call above connects and disconnects its own clients.
     },
   };
+}
+
+interface CopyOptions {
+  input: string;
+  output: string;
+  groupId: string;
+  count: number;
+  txBatch: number;
+  /**
+   * false: one transactional producer for every input partition (unfenced with kafkajs, whose
+   * sendOffsets carries no group generation); true: the kit's PartitionProducers, a producer per input
+   * partition whose transactional id the partition's next owner initialises (fenced).
+   */
+  perPartition: boolean;
+}
+
+/** As TransactionalProcessor: read_committed, manual offsets, one transaction per chunk of a batch. */
+async function copyInTransactions(kafka: Kafka, { input, output, groupId, count, txBatch, perPartition }: CopyOptions): Promise<Timing> {
+  const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 500 });
+  const single = perPartition
+    ? undefined
+    : kafka.producer({
+        transactionalId: uniqueName('bench-tx'),
+        transactionTimeout: 15_000,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+  const perPartitionProducers = perPartition ? new PartitionProducers({ kafka, idPrefix: uniqueName('bench-tx'), topicPrefix: '', logger }) : undefined;
+  const done = deferred();
+  const timing: Timing = { startMs: now(), firstMs: 0, firstCount: 0, lastMs: 0 };
+  let copied = 0;
+  await single?.connect();
+  await consumer.connect();
+  consumer.on(consumer.events.CRASH, (event) => done.reject(event.payload.error));
+  if (perPartitionProducers) consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => perPartitionProducers.assign(payload.memberAssignment));
+  try {
+    await consumer.subscribe({ topic: input, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        if (timing.firstMs === 0) timing.firstMs = now();
+        const producer = single ?? (await perPartitionProducers!.get(batch.topic, batch.partition));
+        for (let from = 0; from < batch.messages.length; from += txBatch) {
+          const chunk: KafkaMessage[] = batch.messages.slice(from, from + txBatch);
+          const last = chunk[chunk.length - 1]!;
+          const transaction = await producer.transaction();
+          try {
+            await transaction.send({ topic: output, messages: chunk.map((m) => ({ key: m.key, value: m.value })) });
+            await transaction.sendOffsets({
+              consumerGroupId: groupId,
+              topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
+            });
+            await transaction.commit();
+          } catch (error) {
+            await transaction.abort().catch(() => undefined);
+            throw error;
+          }
+          resolveOffset(last.offset);
+          await heartbeat();
+          copied += chunk.length;
+          if (copied >= count && timing.lastMs === 0) {
+            timing.lastMs = now();
+            done.resolve();
+          }
+        }
+      },
+    });
+    await done.promise;
+  } finally {
+    await consumer.disconnect();
+    await single?.disconnect();
+    await perPartitionProducers?.closeAll();
+  }
+  return timing;
 }
 
 export const kafkajsClient: ClientUnderTest = { name: `kafkajs ${version}`, partitioners: ['default'], open };

@@ -53,6 +53,12 @@ export interface ClientSession {
    * (sendOffsets) with its output.
    */
   transact(input: string, output: string, groupId: string, count: number, txBatch: number): Promise<Timing>;
+  /**
+   * As `transact`, with a transactional producer per input partition whose id the partition's next
+   * owner initialises (Kafka Streams' first exactly-once model, the kit's): for a client whose
+   * sendOffsets does not carry the group generation (KIP-447), the way to fence a paused instance.
+   */
+  transactPerPartition?: (input: string, output: string, groupId: string, count: number, txBatch: number) => Promise<Timing>;
   admin(): Promise<AdminSession>;
   close(): Promise<void>;
 }
