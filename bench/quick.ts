@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { cartHistory, printCartHistory } from './cart-history';
 import { commandPath, printCommandPath } from './command-path';
 import { brokerCeiling, consumerThroughput, relayClientCeiling, relayThroughput } from './kit';
-import { median, printMatrix, printTable, type Row } from './lib/table';
+import { median, percentile, printMatrix, printTable, type Row } from './lib/table';
 
 /**
  * `npm run bench`: the short version of every throughput benchmark in one run, printed as one table
@@ -78,6 +79,10 @@ async function main(): Promise<void> {
   say('command path beside Emmett, 32 loops, 8 s each');
   const commandOptions = { seconds: 8, runs: RUNS, connections: 32, carts: 10_000 };
   const commands = await commandPath(commandOptions);
+  const historyOptions = { customersPerClass: 5, rounds: 10 };
+  say(`cart add latency by prior events (10, 1,000, 10,000), with and without snapshots, ${historyOptions.rounds} rounds`);
+  const history = [];
+  for (let run = 1; run <= RUNS; run++) history.push(await cartHistory(historyOptions));
   const carts: CartFigures[] = [];
   for (let run = 1; run <= RUNS; run++) {
     say(`cart (run ${run} of ${RUNS}): POST /api/v1/add at 32 connections, cart-aggregator beside Kafka Streams`);
@@ -85,6 +90,7 @@ async function main(): Promise<void> {
   }
   printTable('Kit figures of this run', [producerPerf!, relayClient, relay, consumer]);
   printCommandPath(commands, commandOptions);
+  for (const latencies of history) printCartHistory(latencies, historyOptions);
 
   const ours = commands.find((c) => c.name.includes('outbox'))?.perSecond ?? [NaN];
   const emmett = commands.find((c) => c.name.startsWith('Emmett'))?.perSecond ?? [NaN];
@@ -134,6 +140,27 @@ async function main(): Promise<void> {
       referenceUnit: 'commands/s',
       wanted: 1,
     }),
+    goal(
+      {
+        goal: 'POST /api/v1/add p50 with 10,000 prior events within 1.2 × of 10 prior (ratio: 10 prior ÷ 10,000 prior, goal ≥ 0.83)',
+        ours: history.map((h) => percentile(h.steady.snapshots[10_000], 50)),
+        reference: history.map((h) => percentile(h.steady.snapshots[10], 50)),
+        unit: 'ms',
+        referenceUnit: 'ms (10 prior events)',
+        wanted: 1 / 1.2,
+      },
+      'lower',
+    ),
+    goal(
+      {
+        goal: '  (the same without snapshots, each command folding the whole stream)',
+        ours: history.map((h) => percentile(h.steady['no snapshots'][10_000], 50)),
+        reference: history.map((h) => percentile(h.steady['no snapshots'][10], 50)),
+        unit: 'ms',
+        referenceUnit: 'ms (10 prior events)',
+      },
+      'lower',
+    ),
     goal({
       goal: 'POST /api/v1/add ≥ 5,000 commands/s at 32 connections (load from wrk)',
       ours: cart('addPerSecond'),

@@ -1,3 +1,13 @@
 export { createEventStoreSchema } from './schema';
-export { EventStore, ConcurrencyError, type NewEvent, type StoredEvent, type AppendOptions, type PendingEvent } from './store';
-export { fold, handleCommand, type Evolve, type Decide, type CommandHandling, type CommandResult } from './aggregate';
+export {
+  EventStore,
+  ConcurrencyError,
+  type NewEvent,
+  type StoredEvent,
+  type AppendOptions,
+  type PendingEvent,
+  type Snapshot,
+  type StreamBounds,
+  type StreamFromSnapshot,
+} from './store';
+export { fold, handleCommand, type Evolve, type Decide, type CommandHandling, type CommandResult, type SnapshotPolicy } from './aggregate';

@@ -13,6 +13,16 @@ export async function createEventStoreSchema(db: Pool | PoolClient): Promise<voi
       recorded_at     timestamptz NOT NULL DEFAULT now(),
       UNIQUE (stream_id, version)
     );
+    -- A stream's state as of a version (the event's recording time with it), so that a command folds
+    -- only the events after the latest one, and a read of a past version only those after the
+    -- latest one at or below it. Optional: a stream without any folds from its start.
+    CREATE TABLE IF NOT EXISTS snapshots (
+      stream_id   text        NOT NULL,
+      version     integer     NOT NULL,
+      state       jsonb       NOT NULL,
+      recorded_at timestamptz NOT NULL,
+      PRIMARY KEY (stream_id, version)
+    );
   `);
   await createOutboxSchema(db);
 }

@@ -3,3 +3,4 @@ export { parseIdempotencyKey, requestFingerprint, InvalidIdempotencyKey, IDEMPOT
 export { judgeHeldKey, type IdempotencyStore, type Begun, type KeyTimings, type StoredResponse, type HeldKey } from './store';
 export { PostgresIdempotencyStore } from './postgres-store';
 export { MongoIdempotencyStore } from './mongo-store';
+export { idempotencyClaim, jsonResponse, pushRecordedResponse, recordedResponse, RECORDED_RESPONSES, type IdempotencyClaim, type RecordedResponse } from './claim';

@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { HttpError, type ServiceState } from '@eventline/http';
-import { delaypoint } from '@eventline/observability';
+import { delaypoint, failpoint } from '@eventline/observability';
+import { setIdempotencyClaim, type IdempotencyClaim } from './claim';
 import { IDEMPOTENCY_KEY_HEADER, InvalidIdempotencyKey, parseIdempotencyKey, requestFingerprint } from './key';
 import type { IdempotencyStore, KeyTimings, StoredResponse } from './store';
 
@@ -19,7 +20,8 @@ const KEPT_HEADERS = ['content-type', 'location'];
  * a retry with the same key and the same request gets the first response again (marked
  * `Idempotent-Replayed: true`) and changes nothing; the same key with another request is 422; a retry
  * while the first is still running is 409. Only a 2xx is kept: any other answer applied nothing, so
- * the key is given up and a retry runs afresh.
+ * the key is given up and a retry runs afresh. A command that commits its response with its writes
+ * (see IdempotencyClaim) leaves nothing to store here; any other has its response stored after it ran.
  */
 export function idempotencyKeys(options: IdempotencyOptions): Middleware<ServiceState> {
   const methods = new Set(options.methods ?? ['POST', 'PATCH']);
@@ -47,18 +49,23 @@ export function idempotencyKeys(options: IdempotencyOptions): Middleware<Service
       case 'acquired':
         break;
     }
+    const claim: IdempotencyClaim = { key, owner: begun.owner, completed: false };
+    setIdempotencyClaim(ctx, claim);
     try {
       await next();
+      // Fault tests: the command committed, its response not sent nor (unless with the command) stored.
+      failpoint('idempotency.after-command');
     } catch (error) {
       await options.store.release(key, begun.owner).catch((releaseError: unknown) => ctx.state.log.error({ err: releaseError }, 'releasing an idempotency key failed'));
       throw error;
     }
-    const response = storable(ctx);
-    if (!response) {
+    const response = claim.completed ? undefined : storable(ctx);
+    if (!claim.completed && !response) {
       await options.store.release(key, begun.owner);
       return;
     }
     await delaypoint('idempotency.before-complete');
+    if (!response) return;
     if (!(await options.store.complete(key, begun.owner, response))) {
       ctx.state.log.warn({ idempotencyKey: key }, 'the idempotency key was taken over before the response was stored');
     }

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { HttpError } from '@eventline/http';
+import { afterCommit } from '@eventline/postgres';
+import type { IdempotencyClaim } from './claim';
 import { judgeHeldKey, type Begun, type IdempotencyStore, type KeyTimings, type StoredResponse } from './store';
 
 interface KeyRow {
@@ -63,6 +66,27 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       [key, owner, response.status, response.body, JSON.stringify(response.headers)],
     );
     return rowCount === 1;
+  }
+
+  /**
+   * Stores the response of the request that holds `claim` inside the transaction `tx` (run by
+   * withTransaction) that applies its command: the key is completed if and only if the command
+   * committed. When a retry took the key over (this request ran past its lock), nothing here may be
+   * applied: 409, and the transaction rolls back.
+   */
+  static async completeIn(tx: PoolClient, claim: IdempotencyClaim, response: StoredResponse): Promise<void> {
+    const { rowCount } = await tx.query({
+      name: 'idempotency.complete',
+      text: `UPDATE idempotency_key SET completed = true, status = $3, body = $4, headers = $5
+             WHERE key = $1 AND owner = $2 AND NOT completed`,
+      values: [claim.key, claim.owner, response.status, response.body, JSON.stringify(response.headers)],
+    });
+    if (rowCount !== 1) {
+      throw new HttpError(409, 'request_in_progress', 'a retry with this Idempotency-Key took it over while this request ran; nothing was applied here');
+    }
+    afterCommit(tx, () => {
+      claim.completed = true;
+    });
   }
 
   async release(key: string, owner: string): Promise<void> {

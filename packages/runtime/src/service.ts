@@ -70,9 +70,11 @@ export interface ServiceDefinition<Shape extends z.ZodRawShape> {
   postgres?: { migrate(pool: Pool): Promise<void> };
   /**
    * A MongoDB database (MONGO_URL, MONGO_DB) and its migration (indexes); `outbox` names the
-   * collections whose documents carry pending events, published by a MongoOutboxRelay.
+   * collections whose documents carry pending events, published by a MongoOutboxRelay;
+   * `commandDocuments` those whose documents carry the keyed responses of the commands that wrote
+   * them (see MongoIdempotencyStore).
    */
-  mongo?: { migrate(db: Db): Promise<void>; outbox?: string[] };
+  mongo?: { migrate(db: Db): Promise<void>; outbox?: string[]; commandDocuments?: string[] };
   /**
    * Topics the service keeps for itself, outside the event catalog (no schema, no .dlq twin), created
    * with the catalog's when KAFKA_ENSURE_TOPICS; on Strimzi the chart declares them as KafkaTopics.
@@ -154,7 +156,7 @@ export async function startService<Shape extends z.ZodRawShape>(definition: Serv
       async () => {
         await client.connect();
         await definition.mongo!.migrate(db);
-        await MongoIdempotencyStore.migrate(db);
+        await MongoIdempotencyStore.migrate(db, definition.mongo?.commandDocuments);
       },
       isTransient,
       databaseRetry,
@@ -247,7 +249,11 @@ export async function startService<Shape extends z.ZodRawShape>(definition: Serv
   }
 
   // Command routes' Idempotency-Key lives in the service's own database, seen by all its instances.
-  const idempotency: IdempotencyStore | undefined = pool ? new PostgresIdempotencyStore(pool) : mongo ? new MongoIdempotencyStore(mongo) : undefined;
+  const idempotency: IdempotencyStore | undefined = pool
+    ? new PostgresIdempotencyStore(pool)
+    : mongo
+      ? new MongoIdempotencyStore(mongo, definition.mongo?.commandDocuments)
+      : undefined;
   if (idempotency) {
     const purge = setInterval(() => {
       idempotency.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'purging expired idempotency keys failed'));

@@ -1,12 +1,18 @@
+import { int } from '@eventline/config';
 import { createEventStoreSchema, EventStore } from '@eventline/eventstore';
 import type { ServiceDefinition } from '@eventline/runtime';
 import { CartCommands } from './commands';
 import { KnownProducts } from './known-products';
 import { cartRoutes } from './routes';
 
-export const cartService: ServiceDefinition<Record<string, never>> = {
+export const settings = {
+  /** A snapshot of a cart every this many events, so that a command folds fewer; 0: none. */
+  CART_SNAPSHOT_EVERY: int({ min: 0, max: 100_000, default: 50 }),
+};
+
+export const cartService: ServiceDefinition<typeof settings> = {
   name: 'cart-service',
-  settings: {},
+  settings,
   postgres: {
     migrate: async (pool) => {
       await createEventStoreSchema(pool);
@@ -17,5 +23,6 @@ export const cartService: ServiceDefinition<Record<string, never>> = {
     const products = new KnownProducts(pool!);
     return [{ groupId: 'cart-service.products', topics: ['products'], handler: (event) => products.apply(event), batchHandler: (events) => products.applyBatch(events) }];
   },
-  routes: (router, { pool, name, validatePayload }) => cartRoutes(router, new CartCommands(new EventStore(pool!), name, validatePayload), new KnownProducts(pool!)),
+  routes: (router, { pool, name, validatePayload, settings: config }) =>
+    cartRoutes(router, new CartCommands(new EventStore(pool!), name, validatePayload, config.CART_SNAPSHOT_EVERY), new KnownProducts(pool!)),
 };

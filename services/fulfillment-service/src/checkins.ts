@@ -1,4 +1,5 @@
 import { MongoServerError, ObjectId, type Collection, type Db, type WithId } from 'mongodb';
+import { type IdempotencyClaim, jsonResponse, type RecordedResponse, recordedResponse } from '@eventline/idempotency';
 import { newEnvelope } from '@eventline/kafka';
 import { pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
 import { parseCheckinDate, type CheckinBody } from './checkin';
@@ -17,6 +18,8 @@ interface CheckinDocument {
   checkinAt: Date;
   receivedAt: Date;
   pendingEvents: PendingEvent[];
+  /** The response of the keyed request that recorded it, written with it (see MongoIdempotencyStore). */
+  idempotencyKeys?: RecordedResponse[];
 }
 
 const DUPLICATE_KEY = 11000;
@@ -32,7 +35,7 @@ export class DuplicateCheckinError extends Error {
   }
 }
 
-const toResource = ({ _id, pendingEvents: _pending, ...checkin }: WithId<CheckinDocument>) => ({ id: _id.toHexString(), ...checkin });
+const toResource = ({ _id, pendingEvents: _pending, idempotencyKeys: _keys, ...checkin }: WithId<CheckinDocument>) => ({ id: _id.toHexString(), ...checkin });
 
 /**
  * Check-ins in MongoDB. The JobCheckedIn notification is written into the check-in's own document in
@@ -55,7 +58,8 @@ export class Checkins {
     await db.collection('job_checkins').createIndex({ orderNo: 1, jobStatus: 1, checkinDate: 1 }, { unique: true, name: 'checkin_natural_key' });
   }
 
-  async record(body: CheckinBody) {
+  /** `claim`: the request's Idempotency-Key, whose 201 response the check-in document carries. */
+  async record(body: CheckinBody, claim?: IdempotencyClaim) {
     const _id = new ObjectId();
     const notification = {
       topic: JOB_CHECKINS_TOPIC,
@@ -77,6 +81,7 @@ export class Checkins {
       receivedAt: new Date(),
       pendingEvents: [pendingEvent(notification)],
     };
+    if (claim) document.idempotencyKeys = [recordedResponse(claim, jsonResponse(201, toResource(document)))];
     try {
       await this.collection.insertOne(document);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HttpError, notFound, validateBody, validateParams } from '@eventline/http';
 import type { ServiceDefinition } from '@eventline/runtime';
+import { idempotencyClaim } from '@eventline/idempotency';
 import { checkinBody } from './checkin';
 import { Checkins, DuplicateCheckinError } from './checkins';
 
@@ -9,13 +10,13 @@ const orderNo = z.object({ orderNo: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '
 export const fulfillmentService: ServiceDefinition<Record<string, never>> = {
   name: 'fulfillment-service',
   settings: {},
-  mongo: { migrate: (db) => Checkins.migrate(db), outbox: ['job_checkins'] },
+  mongo: { migrate: (db) => Checkins.migrate(db), outbox: ['job_checkins'], commandDocuments: ['job_checkins'] },
   routes: (router, { mongo, name, validatePayload }) => {
     const checkins = new Checkins(mongo!, name, validatePayload);
     router.post('/api/SOA/home/checkin', async (ctx) => {
       const body = validateBody(ctx, checkinBody);
       try {
-        ctx.body = await checkins.record(body);
+        ctx.body = await checkins.record(body, idempotencyClaim(ctx));
         ctx.status = 201;
       } catch (error) {
         if (error instanceof DuplicateCheckinError) throw new HttpError(409, 'duplicate_checkin', error.message, { existingId: error.existingId });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MongoServerError, ObjectId, type Collection, type Db, type WithId } from 'mongodb';
 import type { UserState } from '@eventline/avro';
+import { type IdempotencyClaim, jsonResponse, pushRecordedResponse, type RecordedResponse, recordedResponse } from '@eventline/idempotency';
 import { newEnvelope, type EventEnvelope } from '@eventline/kafka';
 import { pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
 import type { LocalCopies, UserCopy } from './local-copies';
@@ -23,6 +24,19 @@ export interface OrderLine {
   unitPrice: number;
 }
 
+/** What moved an order: an event this service published about it, and what that answered. */
+export interface TimelineEntry {
+  at: Date;
+  /** OrderPlaced, OrderRejected, OrderApproved, OrderCancelled. */
+  event: string;
+  eventId: string;
+  /** The order's status after it. */
+  status: OrderStatus;
+  reason?: string;
+  /** The event it answered (StockReserved from product-service, a CartCheckedOut), when it answered one. */
+  causedBy?: { event: string; eventId: string; source: string };
+}
+
 /**
  * A purchase_order document, shaped as in seed 000 (embedded user and product, price), plus its
  * lines, status and the user version it embeds; `pendingEvents` is its outbox.
@@ -42,6 +56,10 @@ export interface PurchaseOrder {
   userVersion: number;
   createdAt: Date;
   pendingEvents: PendingEvent[];
+  /** Every status it had and why, written by the same single-document write as each change (absent on orders placed before timelines were kept). */
+  timeline?: TimelineEntry[];
+  /** The responses of the keyed requests that changed it, each written with its change (see MongoIdempotencyStore). */
+  idempotencyKeys?: RecordedResponse[];
 }
 
 /** The one order of a checked-out cart has an id derived from the cart, so a second delivery finds it. */
@@ -76,6 +94,27 @@ export function toResource(order: WithId<PurchaseOrder>) {
   };
 }
 
+function timelineEntry(envelope: EventEnvelope, status: OrderStatus, reason: string | undefined, cause: EventEnvelope | undefined): TimelineEntry {
+  return {
+    at: new Date(envelope.occurredAt),
+    event: envelope.eventType,
+    eventId: envelope.eventId,
+    status,
+    ...(reason ? { reason } : {}),
+    ...(cause ? { causedBy: { event: cause.eventType, eventId: cause.eventId, source: cause.source } } : {}),
+  };
+}
+
+/** An order's timeline as the API shows it: what happened, when, and what it answered. */
+export function toTimeline(order: WithId<PurchaseOrder>) {
+  return {
+    orderId: order._id.toHexString(),
+    status: order.status,
+    ...(order.reason ? { reason: order.reason } : {}),
+    timeline: (order.timeline ?? []).map((entry) => ({ ...entry, at: entry.at.toISOString() })),
+  };
+}
+
 export class Orders {
   readonly collection: Collection<PurchaseOrder>;
 
@@ -92,16 +131,21 @@ export class Orders {
     await db.collection('purchase_order').createIndex({ 'user.id': 1 });
   }
 
-  /** Places an order against the local copies only: no call to another service. */
-  async place(userId: number, productId: number, qty: number): Promise<WithId<PurchaseOrder>> {
+  /**
+   * Places an order against the local copies only: no call to another service. With `claim` (the
+   * request's Idempotency-Key) the order document carries its 201 response, and that is the order
+   * answered: what a retry after a crash gets.
+   */
+  async place(userId: number, productId: number, qty: number, claim?: IdempotencyClaim): Promise<WithId<PurchaseOrder>> {
     const { order, unknown } = await this.build(new ObjectId(), userId, [{ productId, qty }]);
     if (unknown) throw new UnknownReferenceError(unknown.field, unknown.id);
+    if (claim) order.idempotencyKeys = [recordedResponse(claim, jsonResponse(201, toResource(order)))];
     await this.collection.insertOne(order);
     const { users } = await this.copies.active();
     // A UserState applied between our read and our insert missed this order; catch up with it here.
     const latest = await users.findOne({ _id: userId });
     if (latest && latest.version > order.userVersion) await this.embedUser({ id: userId, ...latest });
-    return (await this.collection.findOne({ _id: order._id }))!;
+    return claim ? order : (await this.collection.findOne({ _id: order._id }))!;
   }
 
   /**
@@ -146,6 +190,8 @@ export class Orders {
       : { recordName: 'dev.eventline.orders.OrderPlaced', payload: { orderId, userId, lines: wanted, cartId: null as string | null } };
     this.validate(event.recordName, event.payload);
     const type = event.recordName.slice(event.recordName.lastIndexOf('.') + 1);
+    const envelope = newEnvelope(type, this.source, cause);
+    const status: OrderStatus = missing ? 'REJECTED' : 'PENDING';
     const order: PurchaseOrder = {
       _id,
       user: user ? embed(userId, user) : { id: userId, firstname: '', lastname: '', email: '' },
@@ -153,11 +199,12 @@ export class Orders {
       qty: lines.reduce((n, l) => n + l.qty, 0),
       price: lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0),
       lines,
-      status: missing ? 'REJECTED' : 'PENDING',
+      status,
       ...(missing ? { reason: missing } : {}),
       userVersion: user?.version ?? 0,
       createdAt: new Date(),
-      pendingEvents: [pendingEvent({ topic: ORDERS_TOPIC, key: orderId, recordName: event.recordName, payload: event.payload, envelope: newEnvelope(type, this.source, cause) })],
+      pendingEvents: [pendingEvent({ topic: ORDERS_TOPIC, key: orderId, recordName: event.recordName, payload: event.payload, envelope })],
+      timeline: [timelineEntry(envelope, status, missing, cause)],
     };
     return { order, unknown };
   }
@@ -175,11 +222,41 @@ export class Orders {
     cause?: EventEnvelope,
     reason?: string,
   ): Promise<boolean> {
+    return (await this.transitionAnswering(id, from, to, recordName, payload, { cause, reason })) !== undefined;
+  }
+
+  /**
+   * As `transition`, answering with the order after it (undefined when it was not in `from`). With
+   * `claim`, the same update records the request's 200 response: that order.
+   */
+  async transitionAnswering(
+    id: ObjectId,
+    from: OrderStatus,
+    to: OrderStatus,
+    recordName: string,
+    payload: Record<string, unknown>,
+    { cause, reason, claim }: { cause?: EventEnvelope; reason?: string; claim?: IdempotencyClaim } = {},
+  ): Promise<WithId<PurchaseOrder> | undefined> {
     this.validate(recordName, payload);
     const type = recordName.slice(recordName.lastIndexOf('.') + 1);
-    const event = pendingEvent({ topic: ORDERS_TOPIC, key: id.toHexString(), recordName, payload, envelope: newEnvelope(type, this.source, cause) });
-    const result = await this.collection.updateOne({ _id: id, status: from }, { $set: { status: to, ...(reason ? { reason } : {}) }, $push: { pendingEvents: event } });
-    return result.modifiedCount === 1;
+    const envelope = newEnvelope(type, this.source, cause);
+    const event = pendingEvent({ topic: ORDERS_TOPIC, key: id.toHexString(), recordName, payload, envelope });
+    const before = claim ? await this.collection.findOne({ _id: id, status: from }) : undefined;
+    if (claim && !before) return undefined;
+    const after = before && { ...before, status: to, ...(reason ? { reason } : {}) };
+    const result = await this.collection.updateOne(
+      { _id: id, status: from },
+      {
+        $set: { status: to, ...(reason ? { reason } : {}) },
+        $push: {
+          pendingEvents: event,
+          timeline: timelineEntry(envelope, to, reason, cause),
+          ...(claim && after ? pushRecordedResponse(claim, jsonResponse(200, toResource(after))) : {}),
+        },
+      },
+    );
+    if (result.modifiedCount !== 1) return undefined;
+    return after ?? (await this.collection.findOne({ _id: id })) ?? undefined;
   }
 
   async list(userId?: number): Promise<WithId<PurchaseOrder>[]> {

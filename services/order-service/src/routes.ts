@@ -1,7 +1,8 @@
 import { ObjectId } from 'mongodb';
 import { z } from 'zod';
 import { acceptsQuery, conflict, int32, INT32_MAX, intParam, notFound, validateBody, validateParams, validateQuery, type Router, type ServiceState } from '@eventline/http';
-import { type Orders, toResource, UnknownReferenceError } from './orders';
+import { idempotencyClaim } from '@eventline/idempotency';
+import { type Orders, toResource, toTimeline, UnknownReferenceError } from './orders';
 
 const newOrder = z.strictObject({
   userId: int32({ min: 1 }),
@@ -28,21 +29,30 @@ export function orderRoutes(router: Router<ServiceState>, orders: Orders): void 
     ctx.body = toResource(order);
   });
 
+  // "Why is my order REJECTED?": every status it had, when, and the event each answered.
+  router.get('/order-service/orders/:id/timeline', async (ctx) => {
+    const { id } = validateParams(ctx, orderId);
+    const order = await orders.find(new ObjectId(id));
+    if (!order) throw notFound(`order ${id} does not exist`);
+    ctx.body = toTimeline(order);
+  });
+
   router.post('/order-service/orders/:id/cancel', async (ctx) => {
     const { id } = validateParams(ctx, orderId);
     const _id = new ObjectId(id);
-    if (!(await orders.transition(_id, 'APPROVED', 'CANCELLED', 'dev.eventline.orders.OrderCancelled', { orderId: id }))) {
+    const cancelled = await orders.transitionAnswering(_id, 'APPROVED', 'CANCELLED', 'dev.eventline.orders.OrderCancelled', { orderId: id }, { claim: idempotencyClaim(ctx) });
+    if (!cancelled) {
       const order = await orders.find(_id);
       if (!order) throw notFound(`order ${id} does not exist`);
       throw conflict(`order ${id} is ${order.status}; only an APPROVED order can be cancelled`);
     }
-    ctx.body = toResource((await orders.find(_id))!);
+    ctx.body = toResource(cancelled);
   });
 
   router.post('/order-service/orders', async (ctx) => {
     const { userId, productId, qty } = validateBody(ctx, newOrder);
     try {
-      const order = await orders.place(userId, productId, qty);
+      const order = await orders.place(userId, productId, qty, idempotencyClaim(ctx));
       ctx.status = 201;
       ctx.body = toResource(order);
     } catch (error) {

@@ -18,6 +18,8 @@ export const orderService: ServiceDefinition<Record<string, never>> = {
     },
     // Orders carry their own pending events (OrderPlaced, OrderApproved, …): the MongoDB outbox.
     outbox: ['purchase_order'],
+    // …and the responses of the keyed requests that placed or cancelled them.
+    commandDocuments: ['purchase_order'],
   },
   consumers: ({ mongo, name, validatePayload }) => {
     const copies = new LocalCopies(mongo!);

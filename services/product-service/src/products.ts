@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { PayloadValidator } from '@eventline/outbox';
 import { publishChange, stateEvent } from '@eventline/runtime';
 
@@ -50,7 +50,8 @@ export class Products {
     return rows[0] && toProduct(rows[0]);
   }
 
-  async create(fields: ProductFields): Promise<Product> {
+  /** `withCreated`: what commits with the new product (the command's keyed response). */
+  async create(fields: ProductFields, withCreated?: (tx: PoolClient, created: Product) => Promise<void>): Promise<Product> {
     const created = await publishChange(
       this.pool,
       async (tx) =>
@@ -65,6 +66,7 @@ export class Products {
         ),
       (product) => [this.event(product)],
       this.validate,
+      withCreated,
     );
     return created!;
   }

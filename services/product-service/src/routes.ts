@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { int32, int32PathId, notFound, text, validateBody, type Router, type ServiceState } from '@eventline/http';
+import { idempotencyClaim, jsonResponse, PostgresIdempotencyStore } from '@eventline/idempotency';
 import type { Products } from './products';
 
 const productFields = z.strictObject({
@@ -22,8 +23,10 @@ export function productRoutes(router: Router<ServiceState>, products: Products):
 
   router.post('/product-service/products', async (ctx) => {
     const fields = validateBody(ctx, productFields);
+    // A keyed create's response commits with the row: a retry after a crash gets it back.
+    const claim = idempotencyClaim(ctx);
     ctx.status = 201;
-    ctx.body = await products.create(fields);
+    ctx.body = await products.create(fields, claim && ((tx, created) => PostgresIdempotencyStore.completeIn(tx, claim, jsonResponse(201, created))));
   });
 
   router.put('/product-service/products/:id', async (ctx) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { int32, int32PathId, notFound, text, validateBody, type Router, type ServiceState } from '@eventline/http';
+import { idempotencyClaim, jsonResponse, PostgresIdempotencyStore } from '@eventline/idempotency';
 import type { Users } from './users';
 
 /** As the users table holds them: varchar(45), integer id. */
@@ -23,8 +24,10 @@ export function userRoutes(router: Router<ServiceState>, users: Users): void {
 
   router.post('/user-service/users', async (ctx) => {
     const fields = validateBody(ctx, newUser);
+    // A keyed create's response commits with the row: a retry after a crash gets it back.
+    const claim = idempotencyClaim(ctx);
     ctx.status = 201;
-    ctx.body = await users.create(fields);
+    ctx.body = await users.create(fields, claim && ((tx, created) => PostgresIdempotencyStore.completeIn(tx, claim, jsonResponse(201, created))));
   });
 
   router.put('/user-service/update', async (ctx) => {

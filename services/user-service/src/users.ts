@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { PayloadValidator } from '@eventline/outbox';
 import { publishChange, stateEvent } from '@eventline/runtime';
 
@@ -44,7 +44,8 @@ export class Users {
     return rows[0] && toUser(rows[0]);
   }
 
-  async create(fields: UserFields): Promise<User> {
+  /** `withCreated`: what commits with the new user (the command's keyed response). */
+  async create(fields: UserFields, withCreated?: (tx: PoolClient, created: User) => Promise<void>): Promise<User> {
     const created = await publishChange(
       this.pool,
       async (tx) =>
@@ -59,6 +60,7 @@ export class Users {
         ),
       (user) => [this.event(user)],
       this.validate,
+      withCreated,
     );
     return created!;
   }

@@ -88,6 +88,7 @@ describe('the chart route table', () => {
     ['/api/v1/add', 'cart-service'],
     ['/api/v1/remove', 'cart-service'],
     ['/api/v1/checkout', 'cart-service'],
+    ['/cart-service/carts/123/events', 'cart-service'],
     ['/api/v1/123', 'cart-query'],
     ['/api/SOA/home/checkin', 'fulfillment-service'],
   ])('routes %s to %s', (path, service) => {

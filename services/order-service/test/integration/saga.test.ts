@@ -105,6 +105,57 @@ describe('order saga: orders ⇄ inventory', () => {
     expect((await requestJson(`${orders.url}/order-service/orders/0123456789abcdef01234567/cancel`, 'POST')).status).toBe(404);
   });
 
+  it('answers why an order is where it is: its timeline, each step with the event it answered', async () => {
+    interface Timeline {
+      orderId: string;
+      status: string;
+      reason?: string;
+      timeline: { at: string; event: string; eventId: string; status: string; reason?: string; causedBy?: { event: string; eventId: string; source: string } }[];
+    }
+    const timeline = async (id: string) => (await requestJson<Timeline>(`${orders.url}/order-service/orders/${id}/timeline`)).body;
+
+    const before = await stock(2);
+    const rejected = await place(2, before + 1);
+    await settled(rejected.body.id);
+    const why = await timeline(rejected.body.id);
+    const reason = `product 2 has ${before} available, ${before + 1} asked`;
+    expect(why).toMatchObject({ orderId: rejected.body.id, status: 'REJECTED', reason });
+    expect(why.timeline.map((e) => [e.event, e.status])).toEqual([
+      ['OrderPlaced', 'PENDING'],
+      ['OrderRejected', 'REJECTED'],
+    ]);
+    expect(why.timeline[1]).toMatchObject({ reason, causedBy: { event: 'StockRejected', source: 'product-service' } });
+    // The events named are the ones published on `orders`.
+    const publishedIds = async () => [
+      ...new Set((await readWholeTopic(`${env.prefix}orders`)).filter((m) => m.key?.toString() === rejected.body.id).map((m) => m.headers?.['event-id']?.toString())),
+    ];
+    await eventually(publishedIds, (ids) => ids.length >= 2, { what: 'both events of the rejected order published' });
+    expect(await publishedIds()).toEqual(why.timeline.map((e) => e.eventId));
+
+    const stockBefore = await stock(3);
+    const approved = await place(3, 1);
+    await settled(approved.body.id);
+    expect((await requestJson(`${orders.url}/order-service/orders/${approved.body.id}/cancel`, 'POST')).status).toBe(200);
+    // The cancel gives the unit back (StockReleased): settled before the next test reads the stock.
+    await eventually(
+      () => stock(3),
+      (n) => n === stockBefore,
+      { what: 'the cancelled unit back in stock' },
+    );
+    const story = await timeline(approved.body.id);
+    expect(story.timeline.map((e) => [e.event, e.status, e.causedBy?.event ?? null])).toEqual([
+      ['OrderPlaced', 'PENDING', null],
+      ['OrderApproved', 'APPROVED', 'StockReserved'],
+      ['OrderCancelled', 'CANCELLED', null],
+    ]);
+    const times = story.timeline.map((e) => Date.parse(e.at));
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
+
+    const unknown = await requestJson(`${orders.url}/order-service/orders/${'0'.repeat(24)}/timeline`);
+    expect(unknown.status).toBe(404);
+    expect((await requestJson(`${orders.url}/order-service/orders/not-an-id/timeline`)).status).toBe(400);
+  });
+
   it('keeps orders PENDING while product-service is down, and completes them once each when it returns', async () => {
     const before = await stock(3);
     expect(await products.process.kill('SIGTERM')).toBe(0);
