@@ -327,6 +327,7 @@ suite('the Gateway API gateway on the local cluster (Traefik v3)', () => {
         ['/api/v1/add', 'cart-service'],
         ['/api/v1/remove', 'cart-service'],
         ['/api/v1/checkout', 'cart-service'],
+        ['/cart-service/carts/123', 'cart-service'],
         ['/api/v1/add/', 'cart-query'],
         ['/api/v1/addx', 'cart-query'],
         ['/api/v1/123', 'cart-query'],
