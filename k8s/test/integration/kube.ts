@@ -114,7 +114,13 @@ interface PodList {
     metadata: { name: string; uid: string; deletionTimestamp?: string; labels?: Record<string, string> };
     status: {
       phase: string;
-      containerStatuses?: { name: string; ready: boolean; restartCount: number; lastState?: { terminated?: { exitCode: number; reason?: string; message?: string } } }[];
+      containerStatuses?: {
+        name: string;
+        containerID?: string;
+        ready: boolean;
+        restartCount: number;
+        lastState?: { terminated?: { exitCode: number; reason?: string; message?: string } };
+      }[];
     };
   }[];
 }

@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
 import { requestRaw } from '@eventline/testkit';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
-import { kubeconfigPath, registryHost } from '../../../infra/src/cluster/settings';
+import { kubeconfigPath, registryHost, sockets } from '../../../infra/src/cluster/settings';
 import { buildAndPush } from '../../../infra/src/cluster/docker-images';
 import { repoRoot } from '../../../infra/src/settings';
 import { projectNodeVersion } from '../../../infra/src/node-version';
@@ -20,7 +20,7 @@ import { strimziKafkaRef, strimziOperatorRef } from '../../../infra/src/cluster/
 import { services } from '../../../infra/src/cluster/service-images';
 import { buildThirdPartyImages } from '../../../infra/src/cluster/third-party-images';
 import { ensureNodeBase } from '../../../infra/src/cluster/base-images';
-import { errorTypes, isReady, kubectl, pods, portForward, skaffold, until, type PortForward, clusterSuite } from './kube';
+import { errorTypes, isReady, kubectl, pods, portForward, skaffold, sleep, until, type PortForward, clusterSuite } from './kube';
 
 /**
  * The whole chart on the local cluster, installed as a user does: the Strimzi
@@ -151,6 +151,37 @@ const rebuildCollections = (): string[] =>
     ),
   ) as string[];
 
+/**
+ * The cart records of `customers` in `topic`, in offset order (one partition per customer), read
+ * read_committed to its end from inside `target` (a pod allowed to read it), with its credentials, the
+ * kit's reader and codec; each as customer, version and quantity per item.
+ */
+function cartRecordsIn(target: string, topic: string, customers: string[]): { customerId: string; version: number; qty: Record<string, number> }[] {
+  const script = `
+  const { readTopicToEnd } = require('@eventline/kafka');
+  const { AvroCodec } = require('@eventline/avro');
+  const { createLogger } = require('@eventline/observability');
+  const { kafkaFromSettings } = require('@eventline/runtime');
+  const env = process.env;
+  const logger = createLogger('whole-chart-reader', 'error');
+  const kafka = kafkaFromSettings({ KAFKA_BROKERS: env.KAFKA_BROKERS.split(','), KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME || '', KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD || '', KAFKA_TLS_CA_FILE: env.KAFKA_TLS_CA_FILE || '' }, 'whole-chart-reader', logger);
+  const codec = new AvroCodec({ registryUrl: env.SCHEMA_REGISTRY_URL });
+  const wanted = new Set(JSON.parse(process.argv[1]));
+  const prefix = env.KAFKA_NAME_PREFIX || '';
+  const records = [];
+  (async () => {
+    await readTopicToEnd(kafka, prefix + process.argv[2], async (message) => {
+      const customerId = message.key.toString();
+      if (!wanted.has(customerId) || message.value === null) return;
+      const cart = (await codec.decode(message.value, 'dev.eventline.carts.CartDetails')).value;
+      records.push({ customerId, version: Number(cart.version), qty: Object.fromEntries(cart.lines.map((l) => [l.itemId, l.qty])) });
+    }, { groupId: prefix + process.argv[3] + '.whole-chart-read-' + Date.now(), logger });
+    console.log(JSON.stringify(records));
+  })().catch((error) => { console.error(error); process.exit(1); });`;
+  const group = topic === 'cart-details' ? 'cart-query' : 'cart-aggregator';
+  return JSON.parse(kubectl(['-n', namespace, 'exec', target, '--', 'node', '-e', script, JSON.stringify(customers), topic, group]));
+}
+
 /** A workload's warnings and errors (probes and request lines left out): what a failed wait explains itself with. */
 function troubleIn(target: string): string {
   const log = spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', target, '--tail=2000'], {
@@ -179,6 +210,47 @@ async function cartViewAt(cartQueryPort: number, customerId: string, version: nu
 
 /** A cart view's quantity per item. */
 const quantities = (view: { lines: { itemId: string; qty: number }[] }): Record<string, number> => Object.fromEntries(view.lines.map((line) => [line.itemId, line.qty]));
+
+/**
+ * Four clients adding to `customers`' carts in turn (items 1 and 2) until stopped: a load that runs
+ * through whatever a test does to the aggregators. `accepted` counts each item's accepted adds per
+ * customer; `refused` names every add that was not.
+ */
+function steadyCartAdds(cartBase: string, customers: string[]) {
+  const accepted = new Map<string, Map<string, number>>(customers.map((c) => [c, new Map()]));
+  const refused: string[] = [];
+  let loading = true;
+  let sent = 0;
+  const client = async (offset: number) => {
+    for (let i = offset; loading; i += 4) {
+      const customerId = customers[i % customers.length]!;
+      const itemId = String(1 + (i % 2));
+      const r = await call(cartBase, 'POST', '/api/v1/add', { customerId, itemId, qty: 1 });
+      sent += 1;
+      if (r.status === 200) {
+        const lines = accepted.get(customerId)!;
+        lines.set(itemId, (lines.get(itemId) ?? 0) + 1);
+      } else refused.push(`${r.status} ${JSON.stringify(r.body)}`);
+    }
+  };
+  const load = Promise.all([0, 1, 2, 3].map(client));
+  return {
+    accepted,
+    refused,
+    /** Resolves once `n` more adds were answered. */
+    async addsMore(n: number): Promise<void> {
+      const target = sent + n;
+      await until(`${n} more adds`, () => (sent >= target ? true : undefined), minutes(3));
+    },
+    async stop(): Promise<void> {
+      loading = false;
+      await load;
+    },
+  };
+}
+
+/** Each customer's accepted adds, all items together. */
+const addsOf = (lines: Map<string, number>): number => [...lines.values()].reduce((a, b) => a + b, 0);
 
 function waitAllReady(timeoutMs: number): Promise<string[]> {
   return until(
@@ -559,7 +631,9 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
           stale = users.filter((id) => all.some((o) => o.user.id === id && o.user.email !== accepted.lastEmail.get(id))).map((id) => `user ${id}`);
           return stale.length === 0 ? true : undefined;
         },
-        minutes(4),
+        // A consumer left stalled by the broker's restart is replaced once its liveness fails (90 s of
+        // silence, then three failed probes): within this wait.
+        minutes(5),
       ).catch((error: Error) => {
         // Which side stopped: user-service's relay (publishing) or order-service's consumer.
         throw new Error(
@@ -652,27 +726,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       // until the steps below are done: the load runs through every rebalance.
       const customers = Array.from({ length: 12 }, (_, i) => `scale-${i}-${randomBytes(3).toString('hex')}`);
       carts.push(...customers);
-      const accepted = new Map<string, Map<string, number>>(customers.map((c) => [c, new Map()]));
-      const refused: string[] = [];
-      let loading = true;
-      let sent = 0;
-      const client = async (offset: number) => {
-        for (let i = offset; loading; i += 4) {
-          const customerId = customers[i % customers.length]!;
-          const itemId = String(1 + (i % 2));
-          const r = await call(base.cart, 'POST', '/api/v1/add', { customerId, itemId, qty: 1 });
-          sent += 1;
-          if (r.status === 200) {
-            const lines = accepted.get(customerId)!;
-            lines.set(itemId, (lines.get(itemId) ?? 0) + 1);
-          } else refused.push(`${r.status} ${JSON.stringify(r.body)}`);
-        }
-      };
-      const load = Promise.all([0, 1, 2, 3].map(client));
-      const addsMore = async (n: number) => {
-        const target = sent + n;
-        await until(`${n} more adds`, () => (sent >= target ? true : undefined), minutes(3));
-      };
+      const { accepted, refused, addsMore, stop } = steadyCartAdds(base.cart, customers);
       try {
         await addsMore(50);
         kubectl(['-n', namespace, 'scale', statefulSet, '--replicas=1']);
@@ -694,8 +748,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         );
         await addsMore(50);
       } finally {
-        loading = false;
-        await load;
+        await stop();
       }
       expect(refused).toEqual([]);
 
@@ -703,7 +756,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       forwards.push(cartQuery);
       for (const customerId of customers) {
         const lines = accepted.get(customerId)!;
-        const adds = [...lines.values()].reduce((a, b) => a + b, 0);
+        const adds = addsOf(lines);
         const view = await cartViewAt(cartQuery.port, customerId, adds, () =>
           aggregatorPods()
             .map((p) => troubleIn(p.metadata.name))
@@ -742,6 +795,92 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       expect(lastHeld.flat().sort()).toEqual([0, 1, 2]);
     },
     minutes(20),
+  );
+
+  it(
+    "fences a cart-aggregator held between its transaction's sends and its commit past its session timeout, its container frozen and resumed meanwhile: the late commit refused, every cart exact in cart-details, the changelog and cart-query",
+    async () => {
+      const selector = 'app.kubernetes.io/name=cart-aggregator';
+      const zombie = named('cart-aggregator-1');
+      const zombiePod = () => pods(namespace, selector).find((p) => p.metadata.name === zombie);
+      await until(
+        'three cart-aggregators Ready',
+        () => {
+          const all = pods(namespace, selector);
+          return all.length === 3 && all.every(isReady) ? true : undefined;
+        },
+        minutes(5),
+      );
+      const restartsBefore = zombiePod()!.status.containerStatuses![0]!.restartCount;
+      const containerId = zombiePod()!.status.containerStatuses![0]!.containerID!.replace(/^containerd:\/\//, '');
+      const ctr = (verb: 'pause' | 'resume') => {
+        const r = spawnSync('ctr', ['--address', sockets.containerd, '-n', 'k8s.io', 'task', verb, containerId], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`ctr task ${verb} ${containerId}: ${r.stderr}`);
+      };
+      // The pod's delay points are read from this file (values-local: EVENTLINE_DELAYS_FILE).
+      const delays = (armed: string) =>
+        kubectl(['-n', namespace, 'exec', zombie, '--', 'node', '-e', "require('fs').writeFileSync('/tmp/eventline-delays', process.argv[1])", armed]);
+      const zombieLog = () => kubectl(['-n', namespace, 'logs', zombie, '--tail=-1']);
+
+      const customers = Array.from({ length: 12 }, (_, i) => `zombie-${i}-${randomBytes(3).toString('hex')}`);
+      carts.push(...customers);
+      const load = steadyCartAdds(base.cart, customers);
+      try {
+        await load.addsMore(40);
+        // Its next commit waits 75 s after the transaction's sends and offsets, longer than the 30 s
+        // session timeout: the group gives its partition to another instance, which initialises the
+        // partition's transactional id and carries on. Meanwhile its container is frozen for 18 s
+        // (fewer than the 3 failed liveness probes that would restart it), then resumed.
+        delays('processor.before-commit=75000');
+        await until('the held commit waiting at its delay point', () => (zombieLog().includes('delay point processor.before-commit reached') ? true : undefined), minutes(2));
+        delays('');
+        ctr('pause');
+        try {
+          await sleep(18_000);
+        } finally {
+          ctr('resume');
+        }
+        await until(
+          "the zombie's late commit refused (fenced)",
+          () => (zombieLog().includes('"msg":"commit refused: another instance holds the partition now (fenced)"') ? true : undefined),
+          minutes(3),
+        ).catch((error: Error) => {
+          throw new Error(`${error.message}\n${troubleIn(zombie)}`);
+        });
+        await load.addsMore(60);
+      } finally {
+        await load.stop();
+      }
+      expect(load.refused).toEqual([]);
+      // Stopped and resumed, not restarted.
+      expect(zombiePod()!.status.containerStatuses![0]!.restartCount).toBe(restartsBefore);
+
+      const cartQuery = await forwardTo('cart-query', 7000);
+      forwards.push(cartQuery);
+      for (const customerId of customers) {
+        const lines = load.accepted.get(customerId)!;
+        const view = await cartViewAt(cartQuery.port, customerId, addsOf(lines), () => `${troubleIn(zombie)}\n${troubleIn(named('cart-aggregator-0'))}`);
+        expect(view.version).toBe(addsOf(lines));
+        expect(quantities(view)).toEqual(Object.fromEntries(lines));
+      }
+      // cart-query keeps only newer versions, so the topics are read too: in cart-details (read in a
+      // cart-query pod) and the changelog (in a cart-aggregator pod), each customer's versions rise
+      // strictly — no change written twice, none stale after a newer — and the last is the exact cart.
+      for (const [topicReader, topic] of [
+        [`deployment/${named('cart-query')}`, 'cart-details'],
+        [`pod/${named('cart-aggregator-0')}`, 'cart-aggregator.changelog'],
+      ] as const) {
+        const records = cartRecordsIn(topicReader, topic, customers);
+        for (const customerId of customers) {
+          const versions = records.filter((r) => r.customerId === customerId).map((r) => r.version);
+          expect({ topic, customerId, rising: versions.every((v, i) => i === 0 || v > versions[i - 1]!) }).toEqual({ topic, customerId, rising: true });
+          const last = records.filter((r) => r.customerId === customerId).pop();
+          const lines = load.accepted.get(customerId)!;
+          expect({ topic, customerId, version: last?.version, qty: last?.qty }).toEqual({ topic, customerId, version: addsOf(lines), qty: Object.fromEntries(lines) });
+        }
+      }
+    },
+    minutes(12),
   );
 
   it(
