@@ -1,17 +1,44 @@
 #!/usr/bin/env bash
 # The full test suite from a fresh clone: installs npm packages if missing, type-checks every
-# workspace, lints, then runs the unit and integration projects. The integration project's global setup
-# installs (first use: Kafka and Apicurio from Maven Central, PostgreSQL from Debian) and starts the
-# local servers if they are not running, and stops again only what it started.
+# workspace, lints, then runs the unit and integration projects in two tiers: first everything that
+# runs on the local servers, two suites at a time (they mostly wait on Kafka and on the processes
+# they start); then the suites on the Kubernetes cluster (k8s/), one at a time, as they share one
+# cluster and two cores. The integration project's global setup installs (first use: Kafka and
+# Apicurio from Maven Central, PostgreSQL from Debian) and starts the local servers if they are not
+# running; the first tier leaves them up for the second, and the second stops what either started.
+# One summary of both tiers closes the run.
+#
+#   bash scripts/test.sh          both tiers (npm test, CI)
+#   bash scripts/test.sh --fast   the first tier only (npm run test:fast)
+#   bash scripts/test.sh <jest arguments>   one jest run with those arguments
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_node_modules
 build_typescript
 lint
-results="$(mktemp -t eventline-jest-XXXXXX.json)"
+
+state="$(mktemp -t eventline-suite-XXXXXX.json)"
+rm -f "$state"
+local_results="$(mktemp -t eventline-jest-local-XXXXXX.json)"
+cluster_results="$(mktemp -t eventline-jest-cluster-XXXXXX.json)"
+trap 'rm -f "$state" "$local_results" "$cluster_results"' EXIT
 status=0
-bash scripts/jest.sh --ci --json --outputFile="$results" "$@" || status=$?
-node scripts/summarise-jest.js "$results"
-rm -f "$results"
+if [ "${1:-}" = "--fast" ]; then
+  bash scripts/jest.sh --ci --json --outputFile="$local_results" --maxWorkers=2 --testPathIgnorePatterns /k8s/ || status=$?
+  node scripts/summarise-jest.js "$local_results"
+elif [ "$#" -gt 0 ]; then
+  bash scripts/jest.sh --ci --json --outputFile="$local_results" "$@" || status=$?
+  node scripts/summarise-jest.js "$local_results"
+else
+  started=$SECONDS
+  EVENTLINE_SUITE_STATE="$state" EVENTLINE_KEEP_INFRA=1 \
+    bash scripts/jest.sh --ci --json --outputFile="$local_results" --maxWorkers=2 --testPathIgnorePatterns /k8s/ || status=$?
+  local_seconds=$((SECONDS - started))
+  started=$SECONDS
+  EVENTLINE_SUITE_STATE="$state" \
+    bash scripts/jest.sh --ci --json --outputFile="$cluster_results" --maxWorkers=1 --selectProjects integration --testPathPatterns /k8s/ || status=$?
+  echo "tiers: local servers ${local_seconds} s, Kubernetes cluster $((SECONDS - started)) s"
+  node scripts/summarise-jest.js "$local_results" "$cluster_results"
+fi
 exit "$status"

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { clusterProcessesRunning } from '../src/cluster/cluster';
@@ -20,12 +20,19 @@ export const startedFile = join(tmpdir(), `eventline-jest-infra-${process.pid}.j
 /** Names the tests make (topics, prefixes, databases), for the teardown to remove. */
 export const namesFile = join(tmpdir(), `eventline-jest-names-${process.pid}.txt`);
 
+/**
+ * Set by scripts/test.sh when the suite runs as more than one jest run (its tiers): what an earlier
+ * run started, kept there by its teardown, so that the last run's teardown stops it all.
+ */
+const suiteStateFile = process.env.EVENTLINE_SUITE_STATE;
+
 export default async function globalSetup(): Promise<void> {
   // The chart and config-service tests run kube-apiserver, etcd, kubectl, helm, skaffold and
   // hadolint; a first run builds them from Go modules (minutes), which no test timeout allows.
   ensureKubeTools();
-  const clusterWasDown = clusterProcessesRunning().length === 0;
-  const started: StartedBySuite = { infra: await up(), clusterWasDown };
+  const earlier: StartedBySuite | undefined = suiteStateFile && existsSync(suiteStateFile) ? JSON.parse(readFileSync(suiteStateFile, 'utf8')) : undefined;
+  const clusterWasDown = earlier?.clusterWasDown ?? clusterProcessesRunning().length === 0;
+  const started: StartedBySuite = { infra: [...(earlier?.infra ?? []), ...(await up())], clusterWasDown };
   writeFileSync(startedFile, JSON.stringify(started));
   writeFileSync(namesFile, '');
   // Test workers start after this and inherit the variable (see @eventline/testkit uniqueName).

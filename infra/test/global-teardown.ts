@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { clusterDown, clusterProcessesRunning } from '../src/cluster/cluster';
 import { down } from '../src/infra';
 import { removeTestResources } from './cleanup';
@@ -13,7 +13,11 @@ export default async function globalTeardown(): Promise<void> {
   if (!existsSync(startedFile)) return;
   const started = JSON.parse(readFileSync(startedFile, 'utf8')) as StartedBySuite;
   rmSync(startedFile, { force: true });
-  if (process.env.EVENTLINE_KEEP_INFRA === '1') return;
+  if (process.env.EVENTLINE_KEEP_INFRA === '1') {
+    // The suite's next jest run (scripts/test.sh) stops what this one started.
+    if (process.env.EVENTLINE_SUITE_STATE) writeFileSync(process.env.EVENTLINE_SUITE_STATE, JSON.stringify(started));
+    return;
+  }
   if (started.clusterWasDown && clusterProcessesRunning().length > 0) {
     const { left } = await clusterDown();
     if (left.length > 0) console.warn(`the Kubernetes node the suite started left processes behind: ${left.join(', ')}`);
