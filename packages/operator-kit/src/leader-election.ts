@@ -1,6 +1,6 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { leaderGauge, type Logger } from '@eventline/observability';
-import { leaseVerdict } from './lease-verdict';
+import { leaseVerdict, observeLease, type LeaseObservation } from './lease-verdict';
 import { statusCodeOf } from './api-errors';
 
 export interface LeaderElectionOptions {
@@ -21,7 +21,8 @@ export interface LeaderElectionOptions {
 
 /**
  * Leader election on a coordination.k8s.io Lease, as client-go's: the holder renews it every
- * retry period; a candidate takes it over once it is released or its duration passed unrenewed.
+ * retry period; a candidate takes it over once it is released or its duration passed, by the
+ * candidate's own clock, since the candidate last saw the record change (clock skew does not matter).
  * Writes are replaces guarded by resourceVersion, so two candidates never both win.
  */
 export class LeaderElector {
@@ -31,6 +32,7 @@ export class LeaderElector {
   private readonly renewDeadlineMs: number;
   private leading = false;
   private lastRenewal = 0;
+  private observation: LeaseObservation | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private round: Promise<void> = Promise.resolve();
@@ -91,7 +93,9 @@ export class LeaderElector {
     const now = new V1MicroTime();
     try {
       const lease = await this.read();
-      const verdict = leaseVerdict(lease?.spec, identity, now);
+      const observedAtMs = performance.now();
+      this.observation = observeLease(this.observation, lease?.spec, observedAtMs);
+      const verdict = leaseVerdict(lease?.spec, identity, this.observation, observedAtMs);
       if (verdict === 'wait') {
         if (this.leading) await this.setLeading(false);
         return;
@@ -104,7 +108,7 @@ export class LeaderElector {
         const acquireTime = verdict === 'takeover' ? now : microTime(lease?.spec?.acquireTime);
         await this.api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: { ...lease?.spec, ...spec, acquireTime, leaseTransitions: transitions } } });
       }
-      this.lastRenewal = now.getTime();
+      this.lastRenewal = performance.now();
       if (!this.leading) {
         logger.info({ lease: `${namespace}/${name}`, identity }, 'became the leader');
         await this.setLeading(true);
@@ -112,7 +116,7 @@ export class LeaderElector {
     } catch (error) {
       // A conflict is another replica winning the race; anything else is the API server unreachable.
       if (statusCodeOf(error) !== 409) logger.warn({ err: error }, 'leader election round failed');
-      if (this.leading && Date.now() - this.lastRenewal > this.renewDeadlineMs) {
+      if (this.leading && performance.now() - this.lastRenewal > this.renewDeadlineMs) {
         logger.warn({ lease: `${namespace}/${name}` }, 'could not renew the lease in time; stepping down');
         await this.setLeading(false);
       }

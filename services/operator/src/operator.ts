@@ -1,3 +1,4 @@
+import { BatchV1Api } from '@kubernetes/client-node';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '@eventline/observability';
 import { EventRecorder, LeaderElector, ownedByRelease, ResourceClient, ResourceController, type KubeConfig, type ReleaseScope } from '@eventline/operator-kit';
@@ -5,6 +6,7 @@ import type { Worker } from '@eventline/runtime';
 import { redriveKind, replayKind } from './kinds';
 import { RedriveReconciler } from './redrive/reconciler';
 import type { RedriveSpec, RedriveStatus } from './redrive/types';
+import { REPLAY_LABEL } from './replay/job';
 import { ReplayReconciler } from './replay/reconciler';
 import type { ReplaySpec, ReplayStatus } from './replay/types';
 
@@ -76,6 +78,9 @@ export class Operator implements Worker {
       workloadPrefix: options.workloadPrefix,
       progressIntervalMs: options.progressIntervalMs,
       replays: () => this.replays.cached(),
+      finished: (service) => {
+        for (const waiting of this.replays.cached()) if (waiting.spec.service === service) this.replays.enqueue(waiting);
+      },
     });
     this.replays = new ResourceController({
       kubeConfig,
@@ -85,6 +90,14 @@ export class Operator implements Worker {
       resyncMs: options.resyncMs,
       reconcile: (replay) => replayReconciler.reconcile(replay),
       owns,
+      // A replay Job that completes or fails moves its Replay on at once, not at the next progress poll.
+      ownedObjects: [
+        {
+          path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+          labelSelector: REPLAY_LABEL,
+          list: () => kubeConfig.makeApiClient(BatchV1Api).listNamespacedJob({ namespace, labelSelector: REPLAY_LABEL }),
+        },
+      ],
     });
     this.elector = new LeaderElector({
       kubeConfig,

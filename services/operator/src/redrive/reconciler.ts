@@ -169,7 +169,7 @@ export class RedriveReconciler {
     const generation = redrive.metadata.generation ?? 1;
     const conditions = setCondition(redrive.status?.conditions, { type: 'Ready', ...ready }, generation, new Date());
     const next = { ...status, observedGeneration: generation, conditions };
-    const updated = await this.options.client.patchStatus(redrive, next);
+    const updated = await this.options.client.patchStatusIfChanged(redrive, next);
     redrive.status = updated.status;
   }
 }

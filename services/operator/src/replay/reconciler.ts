@@ -33,6 +33,8 @@ export interface ReplayReconcilerOptions {
   /** The Replays the informer holds: to run one per read model at a time. */
   replays: () => readonly Replay[];
   progressIntervalMs: number;
+  /** A Replay of `service` ended: the ones waiting for it may start now rather than at their next poll. */
+  finished?(service: string): void;
 }
 
 type JobOutcome = 'running' | 'complete' | 'failed';
@@ -115,6 +117,7 @@ export class ReplayReconciler {
       const message = `job/${job.metadata?.name} failed: ${job.status?.conditions?.find((c) => c.type === 'Failed')?.message ?? 'see its pods'}`;
       await this.patch(replay, { ...base, phase: 'Failed', completionTime: now.toISOString() }, { status: 'False', reason: 'JobFailed', message });
       await this.options.events.record(replay, replayKind, 'Warning', 'Failed', message);
+      this.options.finished?.(service);
       return;
     }
     if (outcome === 'complete') {
@@ -140,6 +143,7 @@ export class ReplayReconciler {
         return false;
       });
       if (!deleted) this.log.info({ groupId }, "the finished replay's group stays until its Replay is deleted");
+      this.options.finished?.(service);
       return;
     }
     const caughtUp = progress?.caughtUp === true && progress.applied > 0;
@@ -277,7 +281,7 @@ export class ReplayReconciler {
   private async patch(replay: Replay, status: Partial<ReplayStatus>, ready: { status: 'True' | 'False'; reason: string; message: string }): Promise<void> {
     const generation = replay.metadata.generation ?? 1;
     const conditions = setCondition(replay.status?.conditions, { type: 'Ready', ...ready }, generation, new Date());
-    const updated = await this.options.client.patchStatus(replay, { ...status, observedGeneration: generation, conditions });
+    const updated = await this.options.client.patchStatusIfChanged(replay, { ...status, observedGeneration: generation, conditions });
     replay.status = updated.status;
   }
 }

@@ -229,8 +229,22 @@ describe('Replay of cart-query, reconciled by the operator', () => {
     expect(failures).toEqual([]);
     expect(reads).toBeGreaterThan(0);
     expect(jobs().map((j) => j.metadata.name)).toEqual(['replay-rebuild-carts']);
+
+    // The Job's completion reaches its Replay through the watch on the Replay's Jobs, not a poll:
+    // operator-3 polls progress once a minute, and the Replay switches within seconds of the Job's end.
+    await operator.process.kill('SIGTERM');
+    operator = await startOperator(cluster, { ...common, POD_NAME: 'operator-3', PROGRESS_INTERVAL_MS: '60000' });
+    processes.push(operator);
+    await eventually(
+      async () => getObject(cluster, 'lease/eventline-operator'),
+      (l) => l?.spec?.holderIdentity === 'operator-3',
+      { what: 'operator-3 leading', timeoutMs: 20_000 },
+    );
+    // Its first pass over the Replays, right after it synced, is done well within this.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(getObject(cluster, 'replay/rebuild-carts')!.status.phase).toBe('CaughtUp');
     completeJob('replay-rebuild-carts');
-    expect(cluster.kubectl(['wait', '--for=condition=Ready', 'replay/rebuild-carts', '--timeout=30s']).status).toBe(0);
+    expect(cluster.kubectl(['wait', '--for=condition=Ready', 'replay/rebuild-carts', '--timeout=5s']).status).toBe(0);
     const switched = getObject(cluster, 'replay/rebuild-carts');
     expect(switched!.status).toMatchObject({ phase: 'Switched', lag: { total: 0 }, eventsApplied: 3 * carts });
     expect(switched!.status.completionTime).toBeDefined();
@@ -238,14 +252,22 @@ describe('Replay of cart-query, reconciled by the operator', () => {
     const table = cluster.kubectl(['get', 'replays']).stdout;
     expect(table).toMatch(/rebuild-carts\s+cart-query\s+Switched\s+0\s+1200\s+True/);
 
-    // The second one gets its turn once the first is done.
+    // The second one gets its turn as soon as the first is done, not at its next poll.
     await eventually(
       async () =>
         jobs()
           .map((j) => j.metadata.name)
           .sort(),
       (names) => names.includes('replay-rebuild-carts-again'),
-      { what: "the second Replay's Job" },
+      { what: "the second Replay's Job", timeoutMs: 10_000 },
+    );
+    // The next test reads progress from Kafka, which only polling sees: an operator polling every 300 ms.
+    await operator.process.kill('SIGTERM');
+    processes.push(await startOperator(cluster, { ...common, POD_NAME: 'operator-4' }));
+    await eventually(
+      async () => getObject(cluster, 'lease/eventline-operator'),
+      (l) => l?.spec?.holderIdentity === 'operator-4',
+      { what: 'operator-4 leading', timeoutMs: 20_000 },
     );
   });
 
