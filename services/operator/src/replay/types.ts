@@ -1,34 +1,8 @@
-import type { Condition, CustomResource } from '@eventline/operator-kit';
+import type { CustomResource } from '@eventline/operator-kit';
+import type { ReplaySpec, ReplayStatus } from '../generated/crd-types';
 
-export type ReplayService = 'order-service' | 'cart-query' | 'cart-aggregator';
-
-export interface ReplaySpec {
-  service: ReplayService;
-  from?: { position: 'earliest' | 'timestamp'; timestamp?: string };
-  /** Unset: switch where there is something to switch. */
-  switchWhenCaughtUp?: boolean;
-}
-
-export type ReplayPhase = 'Pending' | 'Rebuilding' | 'CaughtUp' | 'Switched' | 'Failed';
-
-export interface PartitionLag {
-  topic: string;
-  partition: number;
-  lag: number;
-}
-
-export interface ReplayStatus {
-  phase?: ReplayPhase;
-  observedGeneration?: number;
-  job?: string;
-  consumerGroup?: string;
-  eventsApplied?: number;
-  eventsPerSecond?: number;
-  lag?: { total: number; partitions: PartitionLag[] };
-  startTime?: string;
-  completionTime?: string;
-  servedGeneration?: number;
-  conditions?: Condition[];
-}
-
+export type { ReplaySpec, ReplayStatus };
+export type ReplayService = ReplaySpec['service'];
+export type ReplayPhase = NonNullable<ReplayStatus['phase']>;
+export type PartitionLag = NonNullable<ReplayStatus['lag']>['partitions'][number];
 export type Replay = CustomResource<ReplaySpec, ReplayStatus>;
