@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCommand, cacheDir, ensureDebianPackages } from '@eventline/infra';
 
@@ -14,8 +15,28 @@ const installDir = join(cacheDir, `confluent-kafka-javascript-${confluentVersion
 export const confluentModuleDir = join(installDir, 'node_modules', '@confluentinc', 'kafka-javascript');
 const buildLibraries = ['libssl-dev', 'zlib1g-dev', 'libzstd-dev', 'libcurl4-openssl-dev', 'libsasl2-dev', 'liblz4-dev', 'pkg-config', 'g++', 'make', 'python3'];
 
+/**
+ * The package is a NAN addon: it loads only in the Node major whose headers node-gyp compiled it
+ * against. node-gyp takes them from npm's `nodedir` (here Debian's, /usr) or downloads them from
+ * nodejs.org, which this machine does not reach; no registry here serves the headers of the Node the
+ * project runs. Refuses before a four-minute build that could not load.
+ */
+function checkNodeHeaders(): void {
+  const nodedir = execFileSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' }).trim();
+  const header = join(nodedir, 'include', 'node', 'node_version.h');
+  const major = existsSync(header) ? /#define NODE_MAJOR_VERSION (\d+)/.exec(readFileSync(header, 'utf8'))?.[1] : undefined;
+  const running = process.versions.node.split('.')[0];
+  if (major !== running) {
+    throw new Error(
+      `@confluentinc/kafka-javascript ${confluentVersion} is a NAN addon and needs Node ${running}'s headers to load in Node ${process.version}; ` +
+        `node-gyp here has ${major ? `Node ${major}'s (${nodedir})` : 'none'}, and no registry here serves node-${process.version}-headers.tar.gz`,
+    );
+  }
+}
+
 export async function ensureConfluentClient(): Promise<string> {
   const done = join(installDir, '.installed');
+  checkNodeHeaders();
   if (existsSync(done)) return confluentModuleDir;
   ensureDebianPackages(buildLibraries, `@confluentinc/kafka-javascript ${confluentVersion} (librdkafka, dynamically linked)`);
   const building = `${installDir}.partial`;
