@@ -146,7 +146,10 @@ export class ReplayReconciler {
       this.options.finished?.(service);
       return;
     }
-    const caughtUp = progress?.caughtUp === true && progress.applied > 0;
+    // A replay that caught up deletes its group before its Job ends: with no offsets left to read, a
+    // Replay already CaughtUp stays so instead of reading as the whole topic behind.
+    const groupGone = progress !== undefined && progress.applied === 0 && status.phase === 'CaughtUp';
+    const caughtUp = (progress?.caughtUp === true && progress.applied > 0) || groupGone;
     const phase: ReplayPhase = caughtUp ? 'CaughtUp' : 'Rebuilding';
     const message = caughtUp ? 'caught up; the Job finishes (and switches) now' : `rebuilding: ${progress ? `${progress.total} events behind` : 'waiting for the replay group'}`;
     await this.patch(replay, { ...base, phase }, { status: 'False', reason: phase, message });
