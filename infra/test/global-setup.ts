@@ -35,6 +35,8 @@ export default async function globalSetup(): Promise<void> {
   const started: StartedBySuite = { infra: [...(earlier?.infra ?? []), ...(await up())], clusterWasDown };
   writeFileSync(startedFile, JSON.stringify(started));
   writeFileSync(namesFile, '');
-  // Test workers start after this and inherit the variable (see @eventline/testkit uniqueName).
+  // Test workers start after this and inherit the variables (see @eventline/testkit uniqueName, and
+  // clusterUp, which records the run that started the node).
   process.env.EVENTLINE_TEST_NAMES_FILE = namesFile;
+  process.env.EVENTLINE_TEST_RUN = String(process.pid);
 }

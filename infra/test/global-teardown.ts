@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { clusterDown, clusterProcessesRunning } from '../src/cluster/cluster';
+import { clusterDown, clusterProcessesRunning, clusterStartedBy } from '../src/cluster/cluster';
 import { down } from '../src/infra';
 import { removeTestResources } from './cleanup';
 import { namesFile, startedFile, type StartedBySuite } from './global-setup';
@@ -18,7 +18,8 @@ export default async function globalTeardown(): Promise<void> {
     if (process.env.EVENTLINE_SUITE_STATE) writeFileSync(process.env.EVENTLINE_SUITE_STATE, JSON.stringify(started));
     return;
   }
-  if (started.clusterWasDown && clusterProcessesRunning().length > 0) {
+  // Only a node this run started: another run on the machine may have started one meanwhile.
+  if (started.clusterWasDown && clusterProcessesRunning().length > 0 && clusterStartedBy() === String(process.pid)) {
     const { left } = await clusterDown();
     if (left.length > 0) console.warn(`the Kubernetes node the suite started left processes behind: ${left.join(', ')}`);
   }

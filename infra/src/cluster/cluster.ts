@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Component } from '../component';
 import { formatTable, type StatusRow } from '../infra';
 import { ensureKubeTools } from '../kube-tools';
@@ -58,6 +59,17 @@ const byName = (name: string): Component => {
   return c;
 };
 
+/**
+ * Who brought the node up: a test run's id (EVENTLINE_TEST_RUN, its jest process id, set by the global
+ * setup) or another process. A test run's teardown takes down only a node its own run started, never
+ * one that another run (or `npm run cluster -- up`) started meanwhile.
+ */
+const startedByFile = join(clusterStateDir, 'started-by');
+
+export function clusterStartedBy(): string | undefined {
+  return existsSync(startedByFile) ? readFileSync(startedByFile, 'utf8').trim() : undefined;
+}
+
 /** Idempotent: builds what is not cached, starts what is not running, waits for the node, DNS and storage. */
 export async function clusterUp(): Promise<StepTime[]> {
   const times: StepTime[] = [];
@@ -82,7 +94,10 @@ export async function clusterUp(): Promise<StepTime[]> {
   const started: string[] = [];
   const startNamed = async (names: string[]) => {
     for (const name of names) {
-      if (await step(`start ${name}`, logFile(processName(name)), times, () => startComponent(byName(name)))) started.push(name);
+      if (await step(`start ${name}`, logFile(processName(name)), times, () => startComponent(byName(name)))) {
+        if (started.length === 0) writeFileSync(startedByFile, process.env.EVENTLINE_TEST_RUN ?? `process ${process.pid}`);
+        started.push(name);
+      }
     }
   };
   await startNamed(['containerd', 'registry', 'dockerd']);
@@ -128,6 +143,7 @@ export async function clusterDown(): Promise<{ stopped: string[]; left: string[]
   for (const name of ['kube-apiserver', 'etcd', 'dockerd', 'registry', 'containerd']) await stopNamed(name);
   const left = sweep();
   restoreSysctls();
+  rmSync(startedByFile, { force: true });
   return { stopped, left };
 }
 
