@@ -542,6 +542,9 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
       ['update', 'leases.coordination.k8s.io/eventline-operator'],
       ['create', 'jobs.batch'],
       ['delete', 'jobs.batch'],
+      // Its Replays' Jobs are watched: a Job's end reconciles its Replay at once.
+      ['list', 'jobs.batch'],
+      ['watch', 'jobs.batch'],
       ['get', 'deployments.apps'],
       ['get', 'statefulsets.apps'],
       ['list', 'pods'],
@@ -555,7 +558,7 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
       ['create', 'pods'],
       ['get', 'pods/log'],
       ['patch', 'deployments.apps'],
-      ['list', 'jobs.batch'],
+      ['update', 'jobs.batch'],
     ]) {
       expect([refused.join(' '), can(refused)]).toEqual([refused.join(' '), 'no']);
     }
