@@ -41,6 +41,11 @@ export interface TransactionalProcessorOptions {
    * processed: state kept per input partition restores what it newly holds and lets go of the rest.
    */
   restore(assigned: Assignment, heartbeat: () => Promise<void>): Promise<void>;
+  /**
+   * Told of each new assignment as the group hands it out, before `restore` (which waits for the
+   * first records of the assignment): what an instance reports it holds follows the group at once.
+   */
+  assigned?(assigned: Assignment): void;
   /** Errors of these classes from `decode` make the record poison: dead-lettered in the same transaction. */
   poisonErrors?: ErrorClass[];
   /**
@@ -116,6 +121,7 @@ export class TransactionalProcessor {
       this.generation++;
       this.producers.assign(payload.memberAssignment);
       this.assignment = new Map(Object.entries(payload.memberAssignment).map(([topic, partitions]) => [topic.slice(this.prefix.length), [...partitions].sort((a, b) => a - b)]));
+      this.options.assigned?.(this.assignment);
     });
   }
 

@@ -21,6 +21,8 @@ interface PartitionState {
 /** What an instance holds, per partition: for its /aggregator/state route and the tests. */
 export interface HeldPartition {
   partition: number;
+  /** False from the rebalance that assigned it until its state is restored (at its first records). */
+  restored: boolean;
   carts: number;
   position: string;
 }
@@ -36,8 +38,14 @@ export interface HeldPartition {
  * partitions it newly holds from their start, catches up on those it kept from where it was (another
  * instance may have held them meanwhile, while this one was paused), and lets the rest go.
  */
+const sameMembers = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x) => b.includes(x));
+
 export class CartAggregator {
   private readonly partitions = new Map<number, PartitionState>();
+  /** The cart-events partitions the group assigned last; undefined before the first assignment. */
+  private assignedPartitions: readonly number[] | undefined;
+  /** An assignment came that `restore` has not yet brought the state in line with. */
+  private restorePending = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -47,6 +55,11 @@ export class CartAggregator {
     private readonly prefix: string,
     private readonly retryDeadlineMs?: number,
   ) {}
+
+  assign(assigned: Assignment): void {
+    this.assignedPartitions = assigned.get(CART_EVENTS_TOPIC) ?? [];
+    this.restorePending = true;
+  }
 
   async restore(assigned: Assignment, heartbeat: () => Promise<void>): Promise<void> {
     const owned = assigned.get(CART_EVENTS_TOPIC) ?? [];
@@ -74,16 +87,23 @@ export class CartAggregator {
     );
     const seconds = timer();
     for (const [partition, position] of positions) this.partitions.get(partition)!.position = position;
-    const held = this.held();
-    for (const { partition, carts } of held) stateEntries.set({ store: STORE, partition: String(partition) }, carts);
-    this.logger.info(
-      { partitions: owned, gained, lost, recordsRead: records, carts: held.reduce((sum, p) => sum + p.carts, 0), ms: Math.round(seconds * 1000) },
-      'restored cart state from the changelog',
-    );
+    // Another rebalance may have come while this one's state was read.
+    this.restorePending = !sameMembers(this.assignedPartitions ?? owned, owned);
+    let carts = 0;
+    for (const [partition, state] of this.partitions) {
+      stateEntries.set({ store: STORE, partition: String(partition) }, state.carts.size);
+      carts += state.carts.size;
+    }
+    this.logger.info({ partitions: owned, gained, lost, recordsRead: records, carts, ms: Math.round(seconds * 1000) }, 'restored cart state from the changelog');
   }
 
+  /** The partitions the group assigned this instance (not those it kept state of before a rebalance). */
   held(): HeldPartition[] {
-    return [...this.partitions].sort(([a], [b]) => a - b).map(([partition, state]) => ({ partition, carts: state.carts.size, position: state.position.toString() }));
+    const partitions = [...(this.assignedPartitions ?? this.partitions.keys())].sort((a, b) => a - b);
+    return partitions.map((partition) => {
+      const state = this.partitions.get(partition);
+      return { partition, restored: state !== undefined && !this.restorePending, carts: state?.carts.size ?? 0, position: (state?.position ?? 0n).toString() };
+    });
   }
 
   async process(events: ConsumedEvent[]): Promise<ProcessedChunk> {

@@ -43,6 +43,7 @@ export function cartAggregatorService(): ServiceDefinition<typeof settings> {
         retryDeadlineMs,
         maxRecordsPerTransaction: config.RECORDS_PER_TRANSACTION,
         restore: (assigned, heartbeat) => carts.restore(assigned, heartbeat),
+        assigned: (assigned) => carts.assign(assigned),
         process: (events) => carts.process(events),
         // An add waits for its product (it is never priced as zero); what else fails it for good is dead-lettered.
         isTransient: (error) => error instanceof ProductNotYetKnown || isTransient(error),

@@ -3,7 +3,7 @@ import { CHANGELOG_TOPIC } from '../../src/changelog';
 import { byItem, cartEnvironment, committedTotal, generateCartEvents, lastPerKey, produceCartEvents, readCartDetails } from '../support';
 
 interface Held {
-  partitions: { partition: number; carts: number; position: string }[];
+  partitions: { partition: number; restored: boolean; carts: number; position: string }[];
 }
 
 interface Restored {
@@ -62,6 +62,7 @@ describe('cart-aggregator: state kept per input partition', () => {
     await committed(2 * third);
     const [mine, theirs] = [await held(first), await held(second)];
     expect([...mine, ...theirs].map((p) => p.partition).sort()).toEqual([0, 1, 2]);
+    expect([...mine, ...theirs].every((p) => p.restored)).toBe(true);
     expect(mine.length).toBeGreaterThan(0);
     expect(theirs.length).toBeGreaterThan(0);
     expect(carts(mine) + carts(theirs)).toBe(300);
