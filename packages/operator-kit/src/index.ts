@@ -14,3 +14,4 @@ export { defaultKubeConfig, podNamespace } from './kube-config';
 export type { KubeConfig } from '@kubernetes/client-node';
 export { INSTANCE_LABEL, ownedByRelease, type ReleaseScope } from './release-scope';
 export { typesFromCrd } from './crd-types';
+export { JobClient, jobOutcome, jobFailure, terminationMessages, templateJob, type JobOutcome, type TemplateJobOptions } from './jobs';

@@ -1,4 +1,5 @@
 import type { V1EnvVar, V1Job, V1OwnerReference, V1PodTemplateSpec } from '@kubernetes/client-node';
+import { templateJob } from '@eventline/operator-kit';
 import { readModels, switchRequested } from './read-models';
 import { RESULT_PATH } from './result';
 import type { Replay } from './types';
@@ -40,44 +41,18 @@ export function replayJob(replay: Replay, { template, groupId, owner, abandon = 
   ];
   const env = [...(source.env ?? []).filter((e) => !e.name.startsWith('REPLAY_') && e.name !== 'PORT'), ...replayEnv];
   const labels = { 'app.kubernetes.io/part-of': 'eventline', 'app.kubernetes.io/component': abandon ? 'replay-cleanup' : 'replay', [REPLAY_LABEL]: replay.metadata.name };
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: {
-      name: replayJobName(replay, abandon ? '-cleanup' : ''),
-      namespace: replay.metadata.namespace,
-      labels,
-      ownerReferences: owner ? [owner] : undefined,
-    },
-    spec: {
-      backoffLimit: 2,
-      ttlSecondsAfterFinished: abandon ? undefined : 86_400,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: 'Never',
-          serviceAccountName: template.spec?.serviceAccountName,
-          automountServiceAccountToken: false,
-          securityContext: template.spec?.securityContext,
-          volumes: template.spec?.volumes,
-          containers: [
-            {
-              name: 'replay',
-              image: source.image,
-              imagePullPolicy: source.imagePullPolicy,
-              command: model.command,
-              // The result (the generation served now) comes back as the pod's termination message.
-              terminationMessagePath: RESULT_PATH,
-              terminationMessagePolicy: 'File',
-              env,
-              envFrom: source.envFrom,
-              resources: source.resources,
-              securityContext: source.securityContext,
-              volumeMounts: source.volumeMounts,
-            },
-          ],
-        },
-      },
-    },
-  };
+  return templateJob({
+    name: replayJobName(replay, abandon ? '-cleanup' : ''),
+    namespace: replay.metadata.namespace,
+    labels,
+    owner,
+    template,
+    container: 'replay',
+    command: model.command,
+    env,
+    // The result (the generation served now) comes back as the pod's termination message.
+    resultPath: RESULT_PATH,
+    backoffLimit: 2,
+    ttlSecondsAfterFinished: abandon ? undefined : 86_400,
+  });
 }

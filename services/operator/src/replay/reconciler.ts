@@ -1,4 +1,4 @@
-import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1PodTemplateSpec } from '@kubernetes/client-node';
+import { AppsV1Api, type KubeConfig, type V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { Kafka } from 'kafkajs';
 import { withAdmin } from '@eventline/kafka';
 import type { Logger } from '@eventline/observability';
@@ -6,6 +6,8 @@ import {
   controllerReference,
   ensureFinalizer,
   isBeingDeleted,
+  JobClient,
+  jobOutcome,
   removeFinalizer,
   setCondition,
   statusCodeOf,
@@ -37,15 +39,6 @@ export interface ReplayReconcilerOptions {
   finished?(service: string): void;
 }
 
-type JobOutcome = 'running' | 'complete' | 'failed';
-
-function jobOutcome(job: V1Job): JobOutcome {
-  const conditions = job.status?.conditions ?? [];
-  if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return 'complete';
-  if (conditions.some((c) => c.type === 'Failed' && c.status === 'True')) return 'failed';
-  return 'running';
-}
-
 /**
  * Replay: Pending (waiting for another Replay of the same read model) → Rebuilding (its Job runs; lag
  * from the replay group's offsets) → CaughtUp (lag 0, or done without switching) → Switched (the Job
@@ -53,15 +46,13 @@ function jobOutcome(job: V1Job): JobOutcome {
  * rebuild was not switched to, runs the replay command's cleanup to drop what it built.
  */
 export class ReplayReconciler {
-  private readonly batch: BatchV1Api;
+  private readonly jobs: JobClient;
   private readonly apps: AppsV1Api;
-  private readonly core: CoreV1Api;
   private readonly log: Logger;
 
   constructor(private readonly options: ReplayReconcilerOptions) {
-    this.batch = options.kubeConfig.makeApiClient(BatchV1Api);
+    this.jobs = new JobClient(options.kubeConfig);
     this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.log = options.logger.child({ component: 'replay-reconciler' });
   }
 
@@ -84,7 +75,7 @@ export class ReplayReconciler {
     }
 
     const groupId = replayGroupId(this.options.prefix, replay);
-    let job = await this.readJob(replay.metadata.namespace, replayJobName(replay));
+    let job = await this.jobs.read(replay.metadata.namespace, replayJobName(replay));
     if (!job) {
       const template = await this.podTemplate(replay.metadata.namespace, service);
       if (!template) {
@@ -96,7 +87,7 @@ export class ReplayReconciler {
         return { requeueAfterMs: 10_000 };
       }
       if (replay.spec.from?.position === 'timestamp' && replay.spec.from.timestamp) await this.startAt(groupId, service, replay.spec.from.timestamp);
-      job = await this.createJob(replayJob(replay, { template, groupId, owner: controllerReference(replay, replayKind) }));
+      job = await this.jobs.create(replayJob(replay, { template, groupId, owner: controllerReference(replay, replayKind) }));
       await this.options.events.record(replay, replayKind, 'Normal', 'JobCreated', `job/${job.metadata?.name} rebuilds ${service}'s read model under group ${groupId}`);
     }
     const startTime = status.startTime ?? new Date().toISOString();
@@ -159,17 +150,17 @@ export class ReplayReconciler {
   private async cleanUp(replay: Replay): Promise<ReconcileResult | undefined> {
     const { namespace } = replay.metadata;
     const name = replayJobName(replay);
-    await this.deleteJob(namespace, name);
+    await this.jobs.delete(namespace, name);
     const groupId = replayGroupId(this.options.prefix, replay);
     if (!(await deleteGroupWhenEmpty(this.options.kafka, groupId, this.log))) return { requeueAfterMs: this.options.progressIntervalMs };
     const unswitched = replay.status?.job !== undefined && replay.status.phase !== 'Switched' && readModels[replay.spec.service].leavesBehind;
     if (unswitched) {
       const cleanupName = replayJobName(replay, '-cleanup');
-      let cleanup = await this.readJob(namespace, cleanupName);
+      let cleanup = await this.jobs.read(namespace, cleanupName);
       if (!cleanup) {
         const template = await this.podTemplate(namespace, replay.spec.service);
         if (template) {
-          cleanup = await this.createJob(replayJob(replay, { template, groupId, abandon: true }));
+          cleanup = await this.jobs.create(replayJob(replay, { template, groupId, abandon: true }));
           await this.options.events.record(replay, replayKind, 'Normal', 'CleanupStarted', `job/${cleanupName} drops the unswitched rebuild of ${replay.spec.service}`);
         }
       }
@@ -177,7 +168,7 @@ export class ReplayReconciler {
         const outcome = jobOutcome(cleanup);
         if (outcome === 'running') return { requeueAfterMs: this.options.progressIntervalMs };
         if (outcome === 'failed') this.log.warn({ job: cleanupName }, 'the cleanup job failed; its rebuild stays behind');
-        await this.deleteJob(namespace, cleanupName);
+        await this.jobs.delete(namespace, cleanupName);
       }
     }
     await removeFinalizer(this.options.client, replay, FINALIZER);
@@ -245,39 +236,10 @@ export class ReplayReconciler {
   /** What the Job's pod reported as it ended (its termination message); undefined if it is gone or said nothing. */
   private async jobResult(namespace: string, jobName: string) {
     try {
-      const pods = await this.core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${jobName}` });
-      return replayResultOf(pods.items);
+      return replayResultOf(await this.jobs.pods(namespace, jobName));
     } catch (error) {
       this.log.warn({ err: error, job: jobName }, "could not read the replay pod's result");
       return undefined;
-    }
-  }
-
-  private async readJob(namespace: string, name: string): Promise<V1Job | undefined> {
-    try {
-      return await this.batch.readNamespacedJob({ namespace, name });
-    } catch (error) {
-      if (statusCodeOf(error) === 404) return undefined;
-      throw error;
-    }
-  }
-
-  /** Creates the Job, or returns the one a predecessor (a killed operator) already created. */
-  private async createJob(job: V1Job): Promise<V1Job> {
-    const namespace = job.metadata!.namespace!;
-    try {
-      return await this.batch.createNamespacedJob({ namespace, body: job });
-    } catch (error) {
-      if (statusCodeOf(error) !== 409) throw error;
-      return this.batch.readNamespacedJob({ namespace, name: job.metadata!.name! });
-    }
-  }
-
-  private async deleteJob(namespace: string, name: string): Promise<void> {
-    try {
-      await this.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
-    } catch (error) {
-      if (statusCodeOf(error) !== 404) throw error;
     }
   }
 
