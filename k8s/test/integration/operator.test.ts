@@ -19,7 +19,8 @@ import { spawnSync } from 'node:child_process';
 /**
  * eventline-operator on the real single-node cluster, deployed from the chart's own objects (its
  * ServiceAccount, Role, RoleBinding and Deployment, values-local.yaml): a Replay's Job runs on the real
- * kubelet, and a Redrive moves records in a SCRAM Kafka on the node's address that the pods reach.
+ * kubelet, and a Redrive's Job (the operator's image, the redrive user) moves records in a SCRAM Kafka
+ * on the node's address that the pods reach.
  * Own namespace, own image tag (`operator-dev`): the shared cluster's other images stay as they are.
  */
 const suite = clusterSuite;
@@ -70,7 +71,8 @@ suite('eventline-operator on the local cluster', () => {
   let startedHere = false;
   let kafka: SecuredKafka;
   let kafkaDir: string;
-  const passwords = { operator: randomBytes(12).toString('hex'), 'cart-aggregator': randomBytes(12).toString('hex') };
+  // The operator's own user, its Redrive Jobs' user, and cart-aggregator's (whose pod template a Replay copies).
+  const passwords = { operator: randomBytes(12).toString('hex'), 'operator-redrive': randomBytes(12).toString('hex'), 'cart-aggregator': randomBytes(12).toString('hex') };
 
   beforeAll(async () => {
     startedHere = (await clusterStatus()).rows.every((r) => r.pid === '-');
@@ -145,7 +147,7 @@ suite('eventline-operator on the local cluster', () => {
   );
 
   it(
-    'moves dead letters back from the operator pod, once',
+    "moves dead letters back once, in a Job of the operator's image run as the redrive user",
     async () => {
       const admin = kafka.client('admin', kafka.adminPassword);
       const producer = admin.producer();
@@ -165,6 +167,15 @@ suite('eventline-operator on the local cluster', () => {
       const moved = await readRecords(admin, 'orders');
       expect(moved.map((m) => m.key?.toString()).sort()).toEqual(['o0', 'o1', 'o2', 'o3', 'o4']);
       expect(new Set(moved.map((m) => m.headers?.['redrive-by']?.toString()))).toEqual(new Set([`${namespace}/orders-back`]));
+      const job = get('job/redrive-orders-back');
+      expect(job.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Redrive', name: 'orders-back', controller: true })]);
+      expect(job.status.succeeded).toBe(1);
+      const pod = JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-l', 'batch.kubernetes.io/job-name=redrive-orders-back', '-o', 'json'])).items[0];
+      const container = pod.spec.containers[0];
+      expect(container.image).toBe(image('operator'));
+      expect(container.env).toContainEqual({ name: 'KAFKA_SASL_USERNAME', value: 'operator-redrive' });
+      // Its result, as the operator read it: the pod's termination message.
+      expect(JSON.parse(pod.status.containerStatuses[0].state.terminated.message)).toEqual({ counts: { moved: 5, skipped: 0, matched: 5, alreadyMoved: 0 } });
     },
     minutes(5),
   );

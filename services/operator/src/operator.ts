@@ -1,9 +1,9 @@
-import { BatchV1Api } from '@kubernetes/client-node';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '@eventline/observability';
-import { EventRecorder, LeaderElector, ownedByRelease, ResourceClient, ResourceController, type KubeConfig, type ReleaseScope } from '@eventline/operator-kit';
+import { EventRecorder, JobClient, LeaderElector, ownedByRelease, ResourceClient, ResourceController, type KubeConfig, type ReleaseScope } from '@eventline/operator-kit';
 import type { Worker } from '@eventline/runtime';
 import { redriveKind, replayKind } from './kinds';
+import { REDRIVE_LABEL } from './redrive/job';
 import { RedriveReconciler } from './redrive/reconciler';
 import type { RedriveSpec, RedriveStatus } from './redrive/types';
 import { REPLAY_LABEL } from './replay/job';
@@ -26,8 +26,10 @@ export interface OperatorOptions {
   prefix: string;
   progressIntervalMs: number;
   resyncMs: number;
-  sessionTimeoutMs: number;
   redriveRecordsPerTransaction: number;
+  /** See RedriveReconcilerOptions. */
+  redriveKafkaUser: string;
+  redriveAttempts: number;
 }
 
 /**
@@ -38,7 +40,6 @@ export class Operator implements Worker {
   readonly name = 'operator';
   private readonly elector: LeaderElector;
   private readonly redrives: ResourceController<RedriveSpec, RedriveStatus>;
-  private readonly redriveReconciler: RedriveReconciler;
   private readonly replays: ResourceController<ReplaySpec, ReplayStatus>;
   private started = false;
 
@@ -46,14 +47,20 @@ export class Operator implements Worker {
     const { kubeConfig, kafka, logger, namespace, prefix } = options;
     const events = new EventRecorder(kubeConfig, 'eventline-operator', logger);
     const owns = (object: { metadata?: { labels?: Record<string, string> } }) => ownedByRelease(options.release, object);
+    const jobs = new JobClient(kubeConfig);
+    // A Job that completes or fails moves its Replay or Redrive on at once, not at the next progress poll.
+    const ownedJobs = (label: string) => [{ path: `/apis/batch/v1/namespaces/${namespace}/jobs`, labelSelector: label, list: () => jobs.list(namespace, label) }];
     const redriveClient = new ResourceClient<RedriveSpec, RedriveStatus>(kubeConfig, redriveKind);
-    this.redriveReconciler = new RedriveReconciler({
+    const redriveReconciler = new RedriveReconciler({
+      kubeConfig,
       kafka,
       client: redriveClient,
       events,
       logger,
       prefix,
-      sessionTimeoutMs: options.sessionTimeoutMs,
+      workloadPrefix: options.workloadPrefix,
+      kafkaUser: options.redriveKafkaUser,
+      attempts: options.redriveAttempts,
       progressIntervalMs: options.progressIntervalMs,
       recordsPerTransaction: options.redriveRecordsPerTransaction,
       redrives: () => this.redrives.cached(),
@@ -64,8 +71,9 @@ export class Operator implements Worker {
       namespace,
       logger,
       resyncMs: options.resyncMs,
-      reconcile: (redrive) => this.redriveReconciler.reconcile(redrive),
+      reconcile: (redrive) => redriveReconciler.reconcile(redrive),
       owns,
+      ownedObjects: ownedJobs(REDRIVE_LABEL),
     });
     const replayClient = new ResourceClient<ReplaySpec, ReplayStatus>(kubeConfig, replayKind);
     const replayReconciler = new ReplayReconciler({
@@ -90,14 +98,7 @@ export class Operator implements Worker {
       resyncMs: options.resyncMs,
       reconcile: (replay) => replayReconciler.reconcile(replay),
       owns,
-      // A replay Job that completes or fails moves its Replay on at once, not at the next progress poll.
-      ownedObjects: [
-        {
-          path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
-          labelSelector: REPLAY_LABEL,
-          list: () => kubeConfig.makeApiClient(BatchV1Api).listNamespacedJob({ namespace, labelSelector: REPLAY_LABEL }),
-        },
-      ],
+      ownedObjects: ownedJobs(REPLAY_LABEL),
     });
     this.elector = new LeaderElector({
       kubeConfig,
@@ -140,6 +141,5 @@ export class Operator implements Worker {
 
   private async follow(): Promise<void> {
     await Promise.all([this.redrives.stop(), this.replays.stop()]);
-    await this.redriveReconciler.stopAll();
   }
 }

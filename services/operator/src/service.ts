@@ -29,8 +29,9 @@ export function operatorService(): ServiceDefinition<typeof operatorSettings> {
         prefix: settings.KAFKA_NAME_PREFIX,
         progressIntervalMs: settings.PROGRESS_INTERVAL_MS,
         resyncMs: settings.RESYNC_SECONDS * 1000,
-        sessionTimeoutMs: settings.KAFKA_SESSION_TIMEOUT_MS,
         redriveRecordsPerTransaction: settings.REDRIVE_RECORDS_PER_TRANSACTION,
+        redriveKafkaUser: settings.REDRIVE_KAFKA_USER,
+        redriveAttempts: settings.REDRIVE_ATTEMPTS,
       });
       return [operator];
     },

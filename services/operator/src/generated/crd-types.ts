@@ -70,6 +70,8 @@ export interface RedriveStatus {
   /** Records an earlier Redrive of the topic already moved (the redrive ledger): left alone. */
   recordsAlreadyMoved?: number;
   consumerGroup?: string;
+  /** The Job that moves the records (the operator's image, the redrive command). */
+  job?: string;
   /** The .dlq's end offsets when the Redrive began; records after them are not its to move. */
   endOffsets?: {
     partition: number;

@@ -28,7 +28,8 @@ export function ledgerRecord(key: string, entry: LedgerEntry): Message {
 }
 
 /** The keys of the records of `dlq` that a Redrive has moved (committed moves only). */
-export async function movedRecords(kafka: Kafka, prefix: string, dlq: string, groupId: string, logger: Logger): Promise<Set<string>> {
+export async function movedRecords(kafka: Kafka, prefix: string, dlq: string, groupId: string, retry: { logger: Logger; deadlineMs: number }): Promise<Set<string>> {
+  const { logger } = retry;
   const moved = new Set<string>();
   const mine = `${dlq}/`;
   await readTopicToEnd(
@@ -40,7 +41,7 @@ export async function movedRecords(kafka: Kafka, prefix: string, dlq: string, gr
       if (message.value === null) moved.delete(key);
       else moved.add(key);
     },
-    { groupId: `${groupId}.ledger`, logger, idleMs: 5_000, retry: { logger, deadlineMs: 60_000 } },
+    { groupId: `${groupId}.ledger`, logger, idleMs: 5_000, retry },
   );
   return moved;
 }

@@ -1,3 +1,7 @@
+import type { Kafka } from 'kafkajs';
+import { withAdmin } from '@eventline/kafka';
+import type { Logger } from '@eventline/observability';
+
 /**
  * A Redrive's counts, committed with its .dlq offsets in the same Kafka transaction as the records
  * it moved (as the offset commit's metadata), so that they are exactly what was moved — also after
@@ -34,3 +38,23 @@ export const addCounts = (a: RedriveCounts, b: RedriveCounts): RedriveCounts => 
   matched: a.matched + b.matched,
   alreadyMoved: a.alreadyMoved + b.alreadyMoved,
 });
+
+/** Where the Redrive's group stands on each .dlq partition: the next offset to move, and the counts committed with it. */
+export interface CommittedPosition {
+  next: bigint;
+  counts: RedriveCounts;
+}
+
+/** The offsets and counts the Redrive's group committed on its .dlq (none yet: an empty map). */
+export async function committedPositions(kafka: Kafka, groupId: string, dlq: string, retry: { logger: Logger; deadlineMs: number }): Promise<Map<number, CommittedPosition>> {
+  const committed = await withAdmin(kafka, `reading the offsets of ${groupId}`, (admin) => admin.fetchOffsets({ groupId, topics: [dlq] }), retry);
+  const positions = new Map<number, CommittedPosition>();
+  for (const { partitions } of committed) {
+    for (const { partition, offset, metadata } of partitions) {
+      if (BigInt(offset) >= 0n) positions.set(partition, { next: BigInt(offset), counts: decodeCounts(metadata) });
+    }
+  }
+  return positions;
+}
+
+export const totalCounts = (positions: Map<number, CommittedPosition>): RedriveCounts => [...positions.values()].map((p) => p.counts).reduce(addCounts, noCounts());

@@ -3,7 +3,7 @@ import { deadLetterTopic, ReadProgress, retryKafka, withAdmin } from '@eventline
 import { failpoint, redriven, type Logger } from '@eventline/observability';
 import { deadLetterFacts, matchesFilter } from './filter';
 import { ledgerKey, ledgerRecord, movedRecords, REDRIVE_LEDGER_TOPIC } from './ledger';
-import { addCounts, decodeCounts, encodeCounts, noCounts, type RedriveCounts } from './progress';
+import { addCounts, committedPositions, encodeCounts, noCounts, type RedriveCounts } from './progress';
 import { redrivenHeaders } from './provenance';
 import type { Redrive } from './types';
 
@@ -24,6 +24,8 @@ export interface RedriveRunOptions {
    */
   idleMs?: number;
   maxRecordsPerTransaction?: number;
+  /** How long reads of offsets and the start retry a broker that does not answer (default 60 s). */
+  retryDeadlineMs?: number;
 }
 
 /**
@@ -91,17 +93,15 @@ export class RedriveRun {
 
   private async begin(): Promise<void> {
     const { kafka, groupId, logger } = this.options;
+    const retry = { logger, deadlineMs: this.options.retryDeadlineMs ?? 60_000 };
     if (!this.dryRun) {
-      const committed = await withAdmin(kafka, `reading the offsets of ${groupId}`, (admin) => admin.fetchOffsets({ groupId, topics: [this.dlq] }), { logger, deadlineMs: 30_000 });
-      for (const { partitions } of committed) {
-        for (const { partition, offset, metadata } of partitions) {
-          if (BigInt(offset) > 0n) this.read.advance(this.dlq, partition, String(BigInt(offset) - 1n));
-          this.counts.set(partition, decodeCounts(metadata));
-        }
+      for (const [partition, { next, counts }] of await committedPositions(kafka, groupId, this.dlq, retry)) {
+        if (next > 0n) this.read.advance(this.dlq, partition, String(next - 1n));
+        this.counts.set(partition, counts);
       }
     }
     if (this.complete()) return this.end();
-    this.moved = await movedRecords(kafka, this.options.prefix, this.dlq, groupId, logger);
+    this.moved = await movedRecords(kafka, this.options.prefix, this.dlq, groupId, retry);
     const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
     // A dry run reads under a group of its own that commits nothing.
     const consumer = kafka.consumer({
@@ -136,7 +136,7 @@ export class RedriveRun {
         await consumer.connect();
         await consumer.subscribe({ topic: this.dlq, fromBeginning: true });
       },
-      { logger, deadlineMs: 60_000 },
+      retry,
     );
     const idleMs = this.options.idleMs ?? 3_000;
     this.idleTimer = setInterval(() => {

@@ -3,7 +3,18 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import { readTopicToEnd } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
 import { redriveLedgerTopic } from '../../src/redrive/ledger';
-import { kubeTools, localKafka, runToolOk, startServiceProcess, startTestApiServer, uniqueName, type ServiceProcess, type TestApiServer } from '@eventline/testkit';
+import {
+  kubeTools,
+  localKafka,
+  runToolOk,
+  startNodeProcess,
+  startServiceProcess,
+  startTestApiServer,
+  uniqueName,
+  type RunningProcess,
+  type ServiceProcess,
+  type TestApiServer,
+} from '@eventline/testkit';
 
 const readerLogger = createLogger('test-reader', 'warn');
 const repoRoot = join(__dirname, '..', '..', '..', '..');
@@ -90,6 +101,7 @@ export async function startOperator(cluster: OperatorCluster, env: NodeJS.Proces
   } finally {
     await admin.disconnect();
   }
+  applyOperatorDeployment(cluster, env);
   return startServiceProcess('operator', {
     KUBECONFIG: cluster.operatorKubeconfig,
     WATCH_NAMESPACE: cluster.namespace,
@@ -99,6 +111,32 @@ export async function startOperator(cluster: OperatorCluster, env: NodeJS.Proces
     PROGRESS_INTERVAL_MS: '300',
     ...env,
   });
+}
+
+/**
+ * The operator's Deployment, as the chart renders its environment (Kafka's address, the names'
+ * prefix): no pod runs from it on this API server, but a Redrive's Job copies its pod template.
+ */
+function applyOperatorDeployment(cluster: OperatorCluster, env: NodeJS.ProcessEnv): void {
+  const chartEnv = ['KAFKA_BROKERS', 'KAFKA_NAME_PREFIX', 'SCHEMA_REGISTRY_URL', 'KAFKA_SESSION_TIMEOUT_MS'].filter((name) => env[name] !== undefined);
+  const labels = { 'app.kubernetes.io/name': 'operator' };
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'operator' },
+    spec: {
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: 'operator',
+          containers: [{ name: 'operator', image: '127.0.0.1:5000/eventline-operator:local', env: chartEnv.map((name) => ({ name, value: String(env[name]) })) }],
+        },
+      },
+    },
+  };
+  const applied = cluster.kubectl(['apply', '-f', '-'], JSON.stringify(deployment));
+  if (applied.status !== 0) throw new Error(applied.stderr);
 }
 
 /** The object as JSON, or undefined when it does not exist. */
@@ -116,4 +154,74 @@ export async function readRecords(kafka: Kafka, topic: string): Promise<KafkaMes
   const seen: KafkaMessage[] = [];
   await readTopicToEnd(kafka, topic, (message) => void seen.push(message), { groupId: uniqueName('reader'), logger: readerLogger });
   return seen;
+}
+
+/** A Job as the tests read it back from the API server. */
+export interface JobObject {
+  metadata: { name: string; uid: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string; controller: boolean }[] };
+  spec: {
+    backoffLimit?: number;
+    template: { spec: { serviceAccountName?: string; containers: { name: string; command: string[]; env: { name: string; value?: string; valueFrom?: unknown }[] }[] } };
+  };
+}
+
+export const listJobs = (cluster: OperatorCluster): JobObject[] => JSON.parse(cluster.kubectl(['get', 'jobs', '-o', 'json']).stdout).items as JobObject[];
+
+/**
+ * The kubelet's part, for an API server with none: the Job's command with the Job's environment, run
+ * from the compiled repository as its image would run it (plus `env`, e.g. a termination-message path
+ * of the test's own for /dev/termination-log).
+ */
+export function runJobCommand(job: JobObject, env: NodeJS.ProcessEnv = {}): RunningProcess {
+  const container = job.spec.template.spec.containers[0]!;
+  const jobEnv = Object.fromEntries(container.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+  const [node, ...args] = container.command;
+  if (node !== 'node') throw new Error(`job/${job.metadata.name} runs ${node}, not node`);
+  return startNodeProcess(args, { ...jobEnv, LOG_LEVEL: 'warn', ...env }, repoRoot);
+}
+
+/** The kubelet's record of one of the Job's pods: ended, with its container's termination message. */
+export function recordJobPod(cluster: OperatorCluster, job: JobObject, attempt: number, phase: 'Succeeded' | 'Failed', message: string): void {
+  const container = job.spec.template.spec.containers[0]!;
+  const name = `${job.metadata.name}-${attempt}`;
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { 'batch.kubernetes.io/job-name': job.metadata.name, 'job-name': job.metadata.name } },
+    spec: {
+      serviceAccountName: job.spec.template.spec.serviceAccountName,
+      automountServiceAccountToken: false,
+      restartPolicy: 'Never',
+      containers: [{ name: container.name, image: 'redrive' }],
+    },
+  };
+  const ok = (result: { status: number | null; stderr: string }) => {
+    if (result.status !== 0) throw new Error(result.stderr);
+  };
+  ok(cluster.kubectl(['apply', '-f', '-'], JSON.stringify(pod)));
+  const now = new Date(Date.now() + attempt * 1000).toISOString();
+  const terminated = { exitCode: phase === 'Succeeded' ? 0 : 1, reason: phase === 'Succeeded' ? 'Completed' : 'Error', message, startedAt: now, finishedAt: now };
+  const status = {
+    status: { phase, startTime: now, containerStatuses: [{ name: container.name, image: 'redrive', imageID: '', ready: false, restartCount: 0, state: { terminated } }] },
+  };
+  ok(cluster.kubectl(['patch', `pod/${name}`, '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]));
+}
+
+/** The job controller's part: the Job marked complete, or failed (its backoff limit reached). */
+export function finishJob(cluster: OperatorCluster, name: string, outcome: 'Complete' | 'Failed'): void {
+  const now = new Date().toISOString();
+  const condition = (type: string, extra: object = {}) => ({ type, status: 'True', lastTransitionTime: now, lastProbeTime: now, ...extra });
+  const status =
+    outcome === 'Complete'
+      ? { startTime: now, completionTime: now, succeeded: 1, conditions: [condition('SuccessCriteriaMet'), condition('Complete')] }
+      : {
+          startTime: now,
+          failed: (getObject<JobObject>(cluster, `job/${name}`)?.spec.backoffLimit ?? 0) + 1,
+          conditions: [
+            condition('FailureTarget', { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }),
+            condition('Failed', { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }),
+          ],
+        };
+  const result = cluster.kubectl(['patch', `job/${name}`, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+  if (result.status !== 0) throw new Error(result.stderr);
 }

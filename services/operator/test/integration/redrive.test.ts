@@ -1,8 +1,23 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { buildHeaders, createProducer, ensureTopics, EventConsumer, newEnvelope, PoisonRecordError } from '@eventline/kafka';
 import { createLogger } from '@eventline/observability';
-import { eventually, isolatedKafkaEnvironment, localKafka, uniqueName, type ServiceProcess } from '@eventline/testkit';
-import { getObject, readRecords, readyStatus, startOperator, startOperatorCluster, type OperatorCluster } from './operator-fixture';
+import { eventually, isolatedKafkaEnvironment, localKafka, uniqueName, type RunningProcess } from '@eventline/testkit';
+import {
+  finishJob,
+  getObject,
+  listJobs,
+  readRecords,
+  readyStatus,
+  recordJobPod,
+  runJobCommand,
+  startOperator,
+  startOperatorCluster,
+  type JobObject,
+  type OperatorCluster,
+} from './operator-fixture';
 
 const logger = createLogger('redrive-test', 'silent');
 
@@ -74,13 +89,21 @@ async function publish(kafka: Kafka, topic: string, orders: { type: string; amou
 const redrive = (name: string, spec: string) => `apiVersion: eventline.dev/v1alpha1\nkind: Redrive\nmetadata: { name: ${name} }\nspec: ${spec}\n`;
 const header = (message: KafkaMessage, name: string) => message.headers?.[name]?.toString();
 
-describe('Redrive, reconciled by the operator on a real API server, against real Kafka', () => {
+/**
+ * Redrives on a real API server (no kubelet there): the test stands in for the kubelet, running each
+ * redrive Job's own command with the Job's own environment from the compiled repository (as the
+ * operator's image would), recording each attempt as an ended pod with its termination message, and
+ * for the job controller, marking the Job complete, or failed once its attempts are spent.
+ * Everything else is real: Kafka, the operator process, its RBAC.
+ */
+describe('Redrive, reconciled by the operator on a real API server, moved by its Job against real Kafka', () => {
   let cluster: OperatorCluster;
   let prefix: string;
   let common: NodeJS.ProcessEnv;
   const kafka = localKafka('redrive-test');
-  const processes: ServiceProcess[] = [];
+  const processes: { process: RunningProcess }[] = [];
   const consumers: OrdersConsumer[] = [];
+  const results = mkdtempSync(join(tmpdir(), 'eventline-redrive-results-'));
 
   beforeAll(async () => {
     ({ prefix, common } = await isolatedKafkaEnvironment());
@@ -91,7 +114,39 @@ describe('Redrive, reconciled by the operator on a real API server, against real
     for (const p of processes) await p.process.kill();
     for (const c of consumers) await c.stop();
     await cluster?.dispose();
+    rmSync(results, { recursive: true, force: true });
   });
+
+  const jobOf = (redriveName: string) =>
+    eventually(
+      async () => listJobs(cluster).find((j) => j.metadata.name === `redrive-${redriveName}`),
+      (job) => job !== undefined,
+      { what: `job/redrive-${redriveName}`, timeoutMs: 60_000 },
+    ) as Promise<JobObject>;
+
+  /**
+   * The kubelet and the job controller for a Redrive's Job: a pod per attempt, each with the extra
+   * environment given for it, until one exits 0 (Complete) or the Job's attempts are spent (Failed).
+   */
+  async function runRedriveJob(redriveName: string, attempts: NodeJS.ProcessEnv[] = [{}]): Promise<(number | string)[]> {
+    const job = await jobOf(redriveName);
+    const allowed = (job.spec.backoffLimit ?? 0) + 1;
+    const exits: (number | string)[] = [];
+    for (const [attempt, env] of attempts.slice(0, allowed).entries()) {
+      const resultPath = join(results, `${job.metadata.name}-${attempt}`);
+      const run = runJobCommand(job, { REDRIVE_RESULT_PATH: resultPath, ...env });
+      processes.push({ process: run });
+      const exit = await run.exited;
+      exits.push(exit);
+      recordJobPod(cluster, job, attempt, exit === 0 ? 'Succeeded' : 'Failed', existsSync(resultPath) ? readFileSync(resultPath, 'utf8') : '');
+      if (exit === 0) {
+        finishJob(cluster, job.metadata.name, 'Complete');
+        return exits;
+      }
+    }
+    if (exits.length === allowed) finishJob(cluster, job.metadata.name, 'Failed');
+    return exits;
+  }
 
   async function deadLettered(topic: string, orders: { type: string; amount: number }[], expected: number): Promise<{ consumer: OrdersConsumer; ids: string[] }> {
     const admin = kafka.admin();
@@ -127,22 +182,29 @@ describe('Redrive, reconciled by the operator on a real API server, against real
     expect(
       cluster.kubectl(['apply', '-f', '-'], redrive('orders-dry', '{ topic: orders, dryRun: true, filter: { eventTypes: [OrderPlaced], errorContains: above the limit } }')).status,
     ).toBe(0);
+    expect(await runRedriveJob('orders-dry')).toEqual([0]);
     const dry = await eventually(
       async () => getObject(cluster, 'redrive/orders-dry'),
       (o) => readyStatus(o) === 'True',
       { what: 'the dry run done', timeoutMs: 60_000 },
     );
-    expect(dry!.status).toMatchObject({ phase: 'Completed', recordsMatched: 2, recordsSkipped: 1, recordsMoved: 0 });
+    // A dry run commits nothing to Kafka: its counts are what its pod said as it ended.
+    expect(dry!.status).toMatchObject({ phase: 'Completed', recordsMatched: 2, recordsSkipped: 1, recordsMoved: 0, job: 'redrive-orders-dry' });
 
     consumer.rejectAbove = 1000; // the fix
     const manifest = redrive('orders-back', '{ topic: orders, filter: { eventTypes: [OrderPlaced] } }');
     expect(cluster.kubectl(['apply', '-f', '-'], manifest).status).toBe(0);
+    const job = await jobOf('orders-back');
+    // Owned by its Redrive; the operator's image, the redrive command; no Kubernetes API needed.
+    expect(job.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Redrive', name: 'orders-back', controller: true })]);
+    expect(job.spec.template.spec.containers[0]!.command).toEqual(['node', 'services/operator/dist/redrive/command.js']);
+    expect(await runRedriveJob('orders-back')).toEqual([0]);
     const done = await eventually(
       async () => getObject(cluster, 'redrive/orders-back'),
       (o) => readyStatus(o) === 'True',
       { what: 'the redrive done', timeoutMs: 60_000 },
     );
-    expect(done!.status).toMatchObject({ phase: 'Completed', recordsMoved: 2, recordsSkipped: 1, observedGeneration: 1 });
+    expect(done!.status).toMatchObject({ phase: 'Completed', recordsMoved: 2, recordsSkipped: 1, observedGeneration: 1, job: 'redrive-orders-back' });
     expect(done!.metadata.finalizers).toEqual(['eventline.dev/cleanup']);
     await eventually(
       async () => consumer.handled.size,
@@ -165,17 +227,21 @@ describe('Redrive, reconciled by the operator on a real API server, against real
     }
     expect([...consumer.handled.values()]).toEqual([1, 1, 1, 1]);
     const events = cluster.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=orders-back', '-o', 'json']);
-    expect((JSON.parse(events.stdout).items as { reason: string }[]).map((e) => e.reason)).toEqual(expect.arrayContaining(['Started', 'Completed']));
+    expect((JSON.parse(events.stdout).items as { reason: string }[]).map((e) => e.reason)).toEqual(expect.arrayContaining(['Started', 'JobCreated', 'Completed']));
 
     // Two more Redrives of the same topic at once, with no filter: they run one after the other, and
     // neither moves again what orders-back moved (the redrive ledger); only the cancelled order goes.
     expect(cluster.kubectl(['apply', '-f', '-'], `${redrive('orders-all', '{ topic: orders }')}---\n${redrive('orders-all-again', '{ topic: orders }')}`).status).toBe(0);
+    await jobOf('orders-all');
+    expect(listJobs(cluster).map((j) => j.metadata.name)).not.toContain('redrive-orders-all-again');
+    expect(await runRedriveJob('orders-all')).toEqual([0]);
     const all = await eventually(
       async () => getObject(cluster, 'redrive/orders-all'),
       (o) => readyStatus(o) === 'True',
       { what: 'orders-all done', timeoutMs: 60_000 },
     );
     expect(all!.status).toMatchObject({ phase: 'Completed', recordsMoved: 1, recordsAlreadyMoved: 2, recordsSkipped: 0 });
+    expect(await runRedriveJob('orders-all-again')).toEqual([0]);
     const again = await eventually(
       async () => getObject(cluster, 'redrive/orders-all-again'),
       (o) => readyStatus(o) === 'True',
@@ -198,9 +264,10 @@ describe('Redrive, reconciled by the operator on a real API server, against real
     expect(movedOnce.map((m) => header(m, 'event-id')).sort()).toEqual([ids[1], ids[3], ids[4]].sort());
     expect([...consumer.handled.values()]).toEqual([1, 1, 1, 1, 1]);
 
-    // Deleted: the finalizer deletes the Redrive's consumer group, then lets it go.
+    // Deleted: the finalizer deletes the Redrive's Job and consumer group, then lets it go.
     const groupId = done!.status.consumerGroup as string;
     expect(cluster.kubectl(['delete', 'redrive/orders-back', '--wait=true', '--timeout=60s']).status).toBe(0);
+    expect(getObject(cluster, 'job/redrive-orders-back')).toBeUndefined();
     const admin = kafka.admin();
     await admin.connect();
     expect((await admin.listGroups()).groups.map((g) => g.groupId)).not.toContain(groupId);
@@ -210,8 +277,8 @@ describe('Redrive, reconciled by the operator on a real API server, against real
 
   it.each([
     ['with its transaction open', 'redrive.before-commit', 'payments'],
-    ['right after a commit, before its status update', 'redrive.after-commit', 'refunds'],
-  ])('moves each record once when the operator is killed midway (%s) and another replica takes over', async (_when, failpoint, topic) => {
+    ['right after a commit, before the operator read its counts', 'redrive.after-commit', 'refunds'],
+  ])('moves each record once when its Job is killed midway (%s) and the operator replaced meanwhile', async (_when, failpoint, topic) => {
     const count = 8;
     const { consumer, ids } = await deadLettered(
       topic,
@@ -219,27 +286,38 @@ describe('Redrive, reconciled by the operator on a real API server, against real
       count,
     );
     consumer.rejectAbove = 10_000;
-    // One record per transaction; the first replica kills itself (SIGKILL) at the failpoint of its first one.
-    const dying = await startOperator(cluster, { ...common, POD_NAME: 'operator-dying', REDRIVE_RECORDS_PER_TRANSACTION: '1', EVENTLINE_FAILPOINTS: failpoint });
-    processes.push(dying);
+    const first = await startOperator(cluster, { ...common, POD_NAME: `${topic}-operator-first`, REDRIVE_RECORDS_PER_TRANSACTION: '1' });
+    processes.push(first);
     await eventually(
       async () => getObject(cluster, 'lease/eventline-operator'),
-      (l) => l?.spec?.holderIdentity === 'operator-dying',
-      { what: 'operator-dying leading' },
+      (l) => l?.spec?.holderIdentity === `${topic}-operator-first`,
+      { what: 'the first operator leading' },
     );
     expect(cluster.kubectl(['apply', '-f', '-'], redrive(`${topic}-back`, `{ topic: ${topic} }`)).status).toBe(0);
-    expect(await dying.process.exited).toBe('SIGKILL');
+    const job = await jobOf(`${topic}-back`);
+    // The operator dies too: the Job does not depend on it.
+    expect(await first.process.kill('SIGKILL')).toBe('SIGKILL');
+    // The Job's first pod kills itself (SIGKILL) at the failpoint of its first transaction (one record each).
+    const first_attempt = runJobCommand(job, { EVENTLINE_FAILPOINTS: failpoint, REDRIVE_RESULT_PATH: join(results, `${topic}-0`) });
+    processes.push({ process: first_attempt });
+    expect(await first_attempt.exited).toBe('SIGKILL');
+    recordJobPod(cluster, job, 0, 'Failed', '');
     expect(consumer.handled.size).toBeLessThan(count);
 
-    const successor = await startOperator(cluster, { ...common, POD_NAME: 'operator-successor', REDRIVE_RECORDS_PER_TRANSACTION: '1' });
+    // It reads progress once a minute: the Redrive completes within seconds of its Job only through the watch on the Jobs.
+    const successor = await startOperator(cluster, { ...common, POD_NAME: `${topic}-operator-successor`, REDRIVE_RECORDS_PER_TRANSACTION: '1', PROGRESS_INTERVAL_MS: '60000' });
     processes.push(successor);
+    // The Job's second pod resumes from what Kafka committed.
+    expect(await runRedriveJob(`${topic}-back`, [{}])).toEqual([0]);
     const done = await eventually(
       async () => getObject(cluster, `redrive/${topic}-back`),
       (o) => readyStatus(o) === 'True',
-      { what: 'the redrive done by the successor', timeoutMs: 90_000 },
+      { what: 'the redrive done, seen by the successor', timeoutMs: 10_000 },
     );
     expect(done!.status).toMatchObject({ phase: 'Completed', recordsMoved: count, recordsSkipped: 0 });
-    expect(getObject(cluster, 'lease/eventline-operator')!.spec.holderIdentity).toBe('operator-successor');
+    expect(getObject(cluster, 'lease/eventline-operator')!.spec.holderIdentity).toBe(`${topic}-operator-successor`);
+    // One Job across both operators.
+    expect(listJobs(cluster).filter((j) => j.metadata.name === `redrive-${topic}-back`)).toHaveLength(1);
     await eventually(
       async () => consumer.handled.size,
       (n) => n === count,
@@ -252,5 +330,31 @@ describe('Redrive, reconciled by the operator on a real API server, against real
     // Stopped gracefully, the successor releases the Lease at once.
     expect(await successor.process.kill()).toBe(0);
     expect(getObject(cluster, 'lease/eventline-operator')!.spec.holderIdentity).toBe('');
+  });
+
+  it('ends Failed, saying why, once its Job has failed every attempt it is allowed', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [{ name: `${prefix}chargebacks.dlq`, partitions: 1, compacted: false }]);
+    await admin.disconnect();
+    await publish(kafka, `${prefix}chargebacks.dlq`, [{ type: 'ChargebackOpened', amount: 1 }]);
+    const operator = await startOperator(cluster, { ...common, POD_NAME: 'operator-strict', REDRIVE_ATTEMPTS: '2' });
+    processes.push(operator);
+    expect(cluster.kubectl(['apply', '-f', '-'], redrive('chargebacks-back', '{ topic: chargebacks }')).status).toBe(0);
+    expect((await jobOf('chargebacks-back')).spec.backoffLimit).toBe(1);
+    // Every pod finds no broker where its environment says (as with a wrong address or a broker away for good).
+    const unreachable = { KAFKA_BROKERS: '127.0.0.1:9', KAFKA_RETRY_DEADLINE_MS: '1000' };
+    const exits = await runRedriveJob('chargebacks-back', [unreachable, unreachable, unreachable]);
+    expect(exits).toEqual([1, 1]);
+    const failed = await eventually(
+      async () => getObject(cluster, 'redrive/chargebacks-back'),
+      (o) => o?.status?.phase === 'Failed',
+      { what: 'the redrive failed', timeoutMs: 60_000 },
+    );
+    const ready = failed!.status.conditions.find((c: { type: string }) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'JobFailed' });
+    expect(ready.message).toMatch(/^job\/redrive-chargebacks-back failed 2 time\(s\): .+ \(BackoffLimitExceeded: Job has reached the specified backoff limit\)$/);
+    expect(failed!.status).toMatchObject({ recordsMoved: 0, job: 'redrive-chargebacks-back' });
+    await operator.process.kill();
   });
 });
