@@ -180,6 +180,10 @@ spec:
             - { name: WORKLOAD_NAME_PREFIX, value: {{ . | quote }} }
             {{- end }}
             {{- end }}
+            {{- range $job, $_ := $svc.jobKafka }}
+            {{- /* The Kafka user of this service's `<job>` Jobs (REDRIVE_KAFKA_USER): a Job runs as it, the service does not. */}}
+            - { name: {{ printf "%s_KAFKA_USER" (upper $job) }}, value: {{ include "eventline.kafkaUser" (dict "root" $root "name" (printf "%s-%s" $name $job)) | quote }} }
+            {{- end }}
             {{- range $key, $value := $svc.env }}
             - { name: {{ $key }}, value: {{ $value | quote }} }
             {{- end }}
@@ -344,19 +348,35 @@ data:
 {{- if $root.Values.kafka.strimzi }}
 {{- with $svc.kafka }}
 ---
+{{ include "eventline.kafkaUserObject" (dict "root" $root "name" $fullname "cluster" $kafkaCluster "kafka" .) }}
+{{- end }}
+{{- range $job, $kafka := $svc.jobKafka }}
+---
+{{ include "eventline.kafkaUserObject" (dict "root" $root "name" (printf "%s-%s" $fullname $job) "cluster" $kafkaCluster "kafka" $kafka) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+A KafkaUser with SCRAM credentials and exactly the ACLs its `kafka` entry lists. Call with
+(dict "root" $ "name" <user> "cluster" <Kafka cluster> "kafka" <the service's or Job's kafka entry>).
+*/}}
+{{- define "eventline.kafkaUserObject" -}}
+{{- $root := .root -}}
 apiVersion: kafka.strimzi.io/v1
 kind: KafkaUser
 metadata:
-  name: {{ $fullname }}
+  name: {{ .name }}
   labels:
     {{- include "eventline.labels" $root | nindent 4 }}
-    strimzi.io/cluster: {{ $kafkaCluster }}
+    strimzi.io/cluster: {{ .cluster }}
 spec:
   authentication:
     type: scram-sha-512
   authorization:
     type: simple
     acls:
+      {{- with .kafka }}
       {{- range .produces }}
       - resource: { type: topic, name: {{ . | quote }}, patternType: literal }
         operations: [Write, Describe]
@@ -375,6 +395,10 @@ spec:
       - resource: { type: topic, name: {{ . | quote }}, patternType: literal }
         operations: [Read, Describe]
       {{- end }}
+      {{- range .describes }}
+      - resource: { type: topic, name: {{ . | quote }}, patternType: literal }
+        operations: [Describe]
+      {{- end }}
       {{- range .manageGroups }}
       - resource: { type: group, name: {{ . | quote }}, patternType: prefix }
         operations: [Read, Describe, Delete]
@@ -383,6 +407,5 @@ spec:
       - resource: { type: transactionalId, name: {{ . | quote }}, patternType: prefix }
         operations: [Write, Describe]
       {{- end }}
-{{- end }}
-{{- end }}
+      {{- end }}
 {{- end }}

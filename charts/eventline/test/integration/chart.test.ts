@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubeTools, runTool, runToolOk, startTestApiServer, type TestApiServer } from '@eventline/testkit';
 import { gatewayApiCrdManifest } from '../../../../infra/src/cluster/gateway-api-crds';
+import { readModels } from '../../../../services/operator/src/replay/read-models';
 
 const repoRoot = join(__dirname, '..', '..', '..', '..');
 const chart = join(repoRoot, 'charts', 'eventline');
@@ -136,7 +137,8 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
 
   it('gives each Kafka service a KafkaUser limited to its own topics, groups and transactional ids', () => {
     const users = ofKind(objects, 'KafkaUser');
-    expect(users.map((u) => u.metadata.name).sort()).toEqual(serviceDirs.filter((s) => s !== 'config-service').sort());
+    // One per Kafka service, and the operator's Redrive Jobs' own.
+    expect(users.map((u) => u.metadata.name).sort()).toEqual([...serviceDirs.filter((s) => s !== 'config-service'), 'operator-redrive'].sort());
     const topicNames = new Set(ofKind(objects, 'KafkaTopic').map((t) => t.spec.topicName));
     for (const user of users) {
       expect(user.spec.authentication).toEqual({ type: 'scram-sha-512' });
@@ -145,7 +147,8 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
         if (acl.resource.type === 'topic') expect(topicNames).toContain(acl.resource.name);
         // The operator also reads the lag of, and deletes, the replay Jobs' groups; cart-aggregator deletes its restores' groups.
         const groups: Record<string, string[]> = {
-          operator: ['operator', 'order-service.replay', 'cart-query.replay', 'cart-aggregator.replay'],
+          operator: ['operator.redrive', 'order-service.replay', 'cart-query.replay', 'cart-aggregator.replay'],
+          'operator-redrive': ['operator.redrive'],
           'cart-aggregator': ['cart-aggregator', 'cart-aggregator.restore'],
         };
         if (acl.resource.type === 'group')
@@ -169,6 +172,21 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
     expect(acls('cart-aggregator').filter((a) => a.resource.type === 'transactionalId')).toEqual([
       { resource: { type: 'transactionalId', name: 'cart-aggregator', patternType: 'prefix' }, operations: ['Write', 'Describe'] },
     ]);
+    // The operator writes no record and has no transactions: its Redrive Jobs move records under their own user.
+    expect(acls('operator').filter((a) => a.operations.includes('Write') || a.resource.type === 'transactionalId')).toEqual([]);
+    expect(acls('operator-redrive').filter((a) => a.resource.type === 'transactionalId')).toEqual([
+      { resource: { type: 'transactionalId', name: 'operator.redrive', patternType: 'prefix' }, operations: ['Write', 'Describe'] },
+    ]);
+    expect(topicOps('operator-redrive')).toMatchObject({ orders: ['Write', 'Describe'], 'orders.dlq': ['Read', 'Describe'], 'operator.redrive-ledger': ['Read', 'Describe'] });
+    // It may read the offsets of every .dlq a Redrive Job reads (a Redrive's end offsets) and of every Replay's topics (its lag).
+    const described = Object.entries(topicOps('operator'))
+      .filter(([, operations]) => operations.includes('Describe'))
+      .map(([topic]) => topic);
+    const redriveDlqs = Object.keys(topicOps('operator-redrive')).filter((topic) => topic.endsWith('.dlq'));
+    expect(redriveDlqs).toHaveLength(7);
+    expect(described).toEqual(expect.arrayContaining([...Object.values(readModels).flatMap((m) => m.topics), ...redriveDlqs]));
+    const operatorEnv = named(objects, 'Deployment', 'operator')!.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    expect(operatorEnv).toContainEqual({ name: 'REDRIVE_KAFKA_USER', value: 'operator-redrive' });
     // Services read their password from the Secret the User Operator creates for their KafkaUser.
     const password = named(objects, 'Deployment', 'order-service')!.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'KAFKA_SASL_PASSWORD');
     expect(password.valueFrom).toEqual({ secretKeyRef: { name: 'order-service', key: 'password' } });

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type Admin } from 'kafkajs';
 import { parseAllDocuments } from 'yaml';
 import { loadCatalog, registerAll } from '@eventline/avro';
+import { buildHeaders, newEnvelope } from '@eventline/kafka';
 import {
   createDatabase,
   eventually,
@@ -12,12 +13,14 @@ import {
   requestJson,
   runToolOk,
   startSecuredKafka,
+  startNodeProcess,
   startServiceProcess,
   uniqueName,
   urls,
   type SecuredKafka,
   type ServiceProcess,
 } from '@eventline/testkit';
+import { readRecords } from '../../../../services/operator/test/integration/operator-fixture';
 
 /**
  * The chart's KafkaTopics and KafkaUsers, applied to a real broker configured as the chart's Strimzi
@@ -133,11 +136,11 @@ describe("the chart's KafkaUsers on a broker that enforces them", () => {
   });
 
   it('lets every service produce, join its groups and consume with only its own ACLs', async () => {
-    // The operator needs a Kubernetes API to run: its user is checked on its own, below.
+    // The operator needs a Kubernetes API to run, and its Redrive Jobs a Redrive: their users are checked on their own, below.
     expect(Object.keys(services).sort()).toEqual(
       kafkaUsers
         .map((u) => u.metadata.name)
-        .filter((name) => name !== 'operator')
+        .filter((name) => !name.startsWith('operator'))
         .sort(),
     );
     for (const service of Object.values(services)) {
@@ -149,12 +152,17 @@ describe("the chart's KafkaUsers on a broker that enforces them", () => {
     }
   });
 
-  it('lets the operator see the topics its Redrive reads and writes, and refuses it the others', async () => {
-    const admin = kafka.client('operator', passwords.operator!).admin();
+  it("lets the operator read the .dlq end offsets and its Jobs' group offsets, and write no record", async () => {
+    const client = kafka.client('operator', passwords.operator!);
+    const admin = client.admin();
     await admin.connect();
     try {
-      const allowed = await admin.fetchTopicMetadata({ topics: ['users.dlq', 'users', 'orders.dlq', 'operator.redrive-ledger'] });
-      expect(allowed.topics.map((t) => t.name).sort()).toEqual(['operator.redrive-ledger', 'orders.dlq', 'users', 'users.dlq']);
+      await expect(admin.fetchTopicOffsets('orders.dlq')).resolves.toHaveLength(3);
+      await expect(admin.fetchOffsets({ groupId: 'operator.redrive-probe', topics: ['orders.dlq'] })).resolves.toHaveLength(1);
+      // A Replay's progress: its Job's group against the read model's topic.
+      await expect(admin.fetchOffsets({ groupId: 'cart-query.replay-probe', topics: ['cart-details'] })).resolves.toHaveLength(1);
+      await expect(admin.fetchTopicOffsets('cart-details')).resolves.toHaveLength(3);
+      await expect(admin.fetchOffsets({ groupId: 'cart-query', topics: ['cart-details'] })).rejects.toThrow('Failed to find group coordinator');
       const refused = await admin.fetchTopicMetadata({ topics: ['cart-aggregator.changelog'] }).then(
         () => undefined,
         (error: unknown) => error,
@@ -163,6 +171,55 @@ describe("the chart's KafkaUsers on a broker that enforces them", () => {
     } finally {
       await admin.disconnect();
     }
+    // Moving records is its Jobs' work, under their own user.
+    const producer = client.producer();
+    await producer.connect();
+    await expect(producer.send({ topic: 'orders', messages: [{ key: 'x', value: 'y' }] })).rejects.toThrow(/authoriz/i);
+    await producer.disconnect();
+  });
+
+  it("lets a Redrive's Job move dead letters back as the redrive user, with the command the Job runs", async () => {
+    const admin = kafka.client('admin', kafka.adminPassword);
+    const producer = admin.producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'orders.dlq',
+      messages: ['a', 'b'].map((key) => ({
+        key: `acl-${key}`,
+        value: `order ${key}`,
+        headers: { ...buildHeaders(newEnvelope('OrderPlaced', 'test')), 'dlq-error': 'boom', 'dlq-source-topic': 'orders' },
+      })),
+    });
+    await producer.disconnect();
+    const offsets = admin.admin();
+    await offsets.connect();
+    const ends = (await offsets.fetchTopicOffsets('orders.dlq')).map((p) => ({ partition: p.partition, offset: p.high }));
+    await offsets.disconnect();
+    const resultPath = join(dir, 'redrive-result');
+    const job = startNodeProcess(
+      ['services/operator/dist/redrive/command.js'],
+      {
+        KAFKA_BROKERS: kafka.broker,
+        KAFKA_SASL_USERNAME: 'operator-redrive',
+        KAFKA_SASL_PASSWORD: passwords['operator-redrive']!,
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+        LOG_LEVEL: 'warn',
+        REDRIVE: JSON.stringify({ namespace: 'acl', name: 'orders-back', uid: 'acl-uid', spec: { topic: 'orders' } }),
+        REDRIVE_GROUP_ID: 'operator.redrive-acl-uid',
+        REDRIVE_END_OFFSETS: JSON.stringify(ends),
+        REDRIVE_RESULT_PATH: resultPath,
+      },
+      repoRoot,
+    );
+    expect(await job.exited).toBe(0);
+    expect(JSON.parse(readFileSync(resultPath, 'utf8'))).toEqual({ counts: { moved: 2, skipped: 0, matched: 2, alreadyMoved: 0 } });
+    const moved = await readRecords(admin, 'orders');
+    expect(
+      moved
+        .filter((m) => m.headers?.['redrive-by']?.toString() === 'acl/orders-back')
+        .map((m) => m.key?.toString())
+        .sort(),
+    ).toEqual(['acl-a', 'acl-b']);
   });
 
   it("runs seed 002's cart (products → cart-events → exactly-once aggregation → cart-details → read side)", async () => {
