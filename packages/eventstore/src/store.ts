@@ -209,7 +209,7 @@ export class EventStore {
    * with versions within a stream (each append reads the version before it), so a time bound cuts the
    * stream at one point.
    */
-  async readStreamUntil(streamId: string, { toVersion, until }: { toVersion?: number; until?: Date }): Promise<StoredEvent[]> {
+  async readStreamUntil(streamId: string, { toVersion, until }: StreamBounds): Promise<StoredEvent[]> {
     const { rows } = await this.pool.query<EventRow>({
       name: 'eventstore.read-stream-until',
       text: `SELECT * FROM events WHERE stream_id = $1 AND version <= $2 AND date_trunc('milliseconds', recorded_at) <= $3 ORDER BY version`,

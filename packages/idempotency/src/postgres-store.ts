@@ -17,6 +17,10 @@ interface KeyRow {
  * Keys in the service's PostgreSQL. The body is kept as text, not jsonb: jsonb refuses some valid JSON
  * (an escaped NUL), and the replay must give back exactly what was sent.
  */
+/** A claimed key's response stored, by its owner only, once. */
+const COMPLETE_KEY = `UPDATE idempotency_key SET completed = true, status = $3, body = $4, headers = $5
+  WHERE key = $1 AND owner = $2 AND NOT completed`;
+
 export class PostgresIdempotencyStore implements IdempotencyStore {
   constructor(private readonly pool: Pool) {}
 
@@ -60,11 +64,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(key: string, owner: string, response: StoredResponse): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `UPDATE idempotency_key SET completed = true, status = $3, body = $4, headers = $5
-       WHERE key = $1 AND owner = $2 AND NOT completed`,
-      [key, owner, response.status, response.body, JSON.stringify(response.headers)],
-    );
+    const { rowCount } = await this.pool.query(COMPLETE_KEY, [key, owner, response.status, response.body, JSON.stringify(response.headers)]);
     return rowCount === 1;
   }
 
@@ -77,8 +77,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   static async completeIn(tx: PoolClient, claim: IdempotencyClaim, response: StoredResponse): Promise<void> {
     const { rowCount } = await tx.query({
       name: 'idempotency.complete',
-      text: `UPDATE idempotency_key SET completed = true, status = $3, body = $4, headers = $5
-             WHERE key = $1 AND owner = $2 AND NOT completed`,
+      text: COMPLETE_KEY,
       values: [claim.key, claim.owner, response.status, response.body, JSON.stringify(response.headers)],
     });
     if (rowCount !== 1) {

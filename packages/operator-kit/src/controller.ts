@@ -1,7 +1,7 @@
 import { makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import { backoffDelayMs, reconcileDuration, reconciles, Restarter, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { reconcileTrigger } from './reconcile-trigger';
-import { objectKey, type CustomResource } from './resource';
+import { apiVersionOf, objectKey, type CustomResource } from './resource';
 import type { ResourceClient } from './resource-client';
 import { TokenBucket } from './token-bucket';
 import { WorkQueue } from './work-queue';
@@ -104,9 +104,9 @@ export class ResourceController<Spec, Status> {
 
   /** Enqueues the object's controlling owner when it is of this controller's kind. */
   private ownerChanged(object: KubernetesObject): void {
-    const { kind, group, version } = this.options.client.kind;
-    const owner = object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === kind && ref.apiVersion === `${group}/${version}`);
-    if (owner) this.queue.add(`${object.metadata?.namespace ?? this.options.namespace}/${owner.name}`);
+    const ownerKind = this.options.client.kind;
+    const owner = object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === ownerKind.kind && ref.apiVersion === apiVersionOf(ownerKind));
+    if (owner) this.queue.add(objectKey({ metadata: { namespace: object.metadata?.namespace ?? this.options.namespace, name: owner.name } }));
   }
 
   /** The objects this controller owns, as the informer last saw them. */

@@ -28,11 +28,11 @@ export const baseSettings = {
   KAFKA_RETRY_DEADLINE_MS: int({ min: 1000, max: 3_600_000, default: 120_000 }),
   /** How long start-up waits for PostgreSQL or MongoDB to accept connections (a pod beside its database). */
   DATABASE_RETRY_DEADLINE_MS: int({ min: 1000, max: 3_600_000, default: 120_000 }),
-  /** config-service (http://config-service:8094 on Kubernetes); unset: settings from the environment only. */
   /** How long a command's Idempotency-Key is remembered and its response replayed (default 24 h). */
   IDEMPOTENCY_KEY_TTL_MS: int({ min: 60_000, max: 30 * 86_400_000, default: 86_400_000 }),
   /** How long an unfinished request holds its key before a retry may run the command again (its process died). */
   IDEMPOTENCY_LOCK_MS: int({ min: 1000, max: 3_600_000, default: 60_000 }),
+  /** config-service (http://config-service:8094 on Kubernetes); unset: settings from the environment only. */
   CONFIG_SERVICE_URL: url({ protocols: ['http:', 'https:'] }).optional(),
   FEATURE_FLAGS: hotSettings.FEATURE_FLAGS,
   CONSUMER_CONCURRENCY: hotSettings.CONSUMER_CONCURRENCY,
