@@ -1086,4 +1086,46 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     },
     minutes(10),
   );
+
+  it(
+    'helm uninstall tears the release down in order (its pre-delete hook): nothing of it is left, and its namespace deletes',
+    async () => {
+      const owned = () =>
+        kubectl([
+          '-n',
+          namespace,
+          'get',
+          'kafkatopics,kafkausers,kafkas,kafkanodepools,replays,redrives,jobs,statefulsets,pods',
+          '-l',
+          `app.kubernetes.io/instance=${release}`,
+          '-o',
+          'name',
+        ])
+          .split('\n')
+          .filter(Boolean);
+      expect(owned().filter((name) => name.startsWith('kafkatopic')).length).toBeGreaterThan(10);
+      const uninstall = helm(['uninstall', release, '-n', namespace, '--wait=watcher', '--timeout', '6m']);
+      expect({ status: uninstall.status, stderr: uninstall.stderr }).toMatchObject({ status: 0 });
+      expect(uninstall.stdout).toContain(`release "${release}" uninstalled`);
+      // Pods still stopping (their grace period) and Strimzi's cascade go on after helm returns.
+      let left: string[] = [];
+      await until(
+        'nothing of the release left',
+        async () => {
+          left = owned();
+          return left.length === 0 ? true : undefined;
+        },
+        minutes(3),
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}: ${left.join(', ')}`);
+      });
+      // Strimzi's own operator was installed beside the release by this suite (k8s/README.md); then the
+      // namespace goes, with no finalizer left to hold it.
+      uninstallStrimziOperator(namespace);
+      kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s']);
+      namespaceCreated = false;
+      expect(spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, 'get', 'namespace', namespace], { encoding: 'utf8' }).status).not.toBe(0);
+    },
+    minutes(12),
+  );
 });

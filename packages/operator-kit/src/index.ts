@@ -15,3 +15,4 @@ export type { KubeConfig } from '@kubernetes/client-node';
 export { INSTANCE_LABEL, ownedByRelease, type ReleaseScope } from './release-scope';
 export { typesFromCrd } from './crd-types';
 export { JobClient, jobOutcome, jobFailure, terminationMessages, templateJob, type JobOutcome, type TemplateJobOptions } from './jobs';
+export { tearDown, type TeardownStage, type TeardownOptions, type StageReport } from './teardown';

@@ -17,6 +17,8 @@ interface K8sObject {
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec?: any;
   data?: Record<string, string>;
+  rules?: any;
+  automountServiceAccountToken?: boolean;
 }
 
 const catalog = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'topics.json'), 'utf8')) as { topics: { name: string; compacted: boolean }[] };
@@ -205,6 +207,23 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
     for (const path of expected) expect(named(objects, 'Service', path.service)!.spec.ports[0].port).toBe(path.port);
   });
 
+  it('tears the release down in order on helm uninstall: a pre-delete hook Job of the operator image, with a ServiceAccount of its own', () => {
+    const job = named(objects, 'Job', 'uninstall')!;
+    expect(job.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'pre-delete', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' });
+    const pod = job.spec.template.spec;
+    expect(pod).toMatchObject({ serviceAccountName: 'uninstall', automountServiceAccountToken: true, restartPolicy: 'Never' });
+    expect(pod.containers[0].command).toEqual(['node', 'services/operator/dist/uninstall/command.js']);
+    expect(pod.containers[0].image).toBe(named(objects, 'Deployment', 'operator')!.spec.template.spec.containers[0].image);
+    expect(Object.fromEntries((pod.containers[0].env as { name: string; value: string }[]).map((e) => [e.name, e.value]))).toMatchObject({
+      RELEASE_NAME: 'eventline',
+      WATCH_NAMESPACE: `eventline-${env}`,
+      TEARDOWN_STRIMZI: 'true',
+    });
+    // Its ServiceAccount and Role are the release's own objects: they exist while the hook runs, and go with the release.
+    for (const kind of ['ServiceAccount', 'Role', 'RoleBinding']) expect(isHook(named(objects, kind, 'uninstall')!)).toBe(false);
+    expect(named(objects, 'ServiceAccount', 'uninstall')!.automountServiceAccountToken).toBe(false);
+  });
+
   it('runs the schemas command in a hook Job that fails the release at once on an incompatible schema', () => {
     const job = named(objects, 'Job', 'eventline-schemas')!;
     expect(job.metadata.annotations!['helm.sh/hook']).toBe(env === 'kind' ? 'post-install,pre-upgrade' : 'pre-install,pre-upgrade');
@@ -283,6 +302,12 @@ describe('values-local.yaml with kafka.strimzi=false: a Kafka outside the releas
       expect(env(o)).toMatchObject({ KAFKA_BROKERS: '192.0.2.2:9094', KAFKA_ENSURE_TOPICS: 'true', KAFKA_SASL_USERNAME: o.metadata.name });
       expect(env(o).KAFKA_TLS_CA_FILE).toBeUndefined();
     }
+  });
+
+  it('tears down no Strimzi object on uninstall, and may touch none', () => {
+    const job = named(objects, 'Job', 'uninstall')!;
+    expect(env(job).TEARDOWN_STRIMZI).toBe('false');
+    expect(named(objects, 'Role', 'uninstall')!.rules.map((r: { apiGroups: string[] }) => r.apiGroups)).toEqual([['eventline.dev']]);
   });
 
   it('refuses to render without the external bootstrap address, naming the value', () => {
@@ -546,6 +571,30 @@ describe('charts/eventline installed into a real kube-apiserver (etcd, RBAC, adm
     expect(can(['update', 'configmaps', '-n', 'eventline-kind'])).toBe('no');
     expect(can(['list', 'secrets', '-n', 'eventline-kind'])).toBe('no');
     expect(can(['list', 'configmaps', '-n', 'eventline-staging'])).toBe('no');
+  });
+
+  it("lets the uninstall hook delete the release's Replays, Redrives, KafkaTopics and KafkaUsers, and nothing more", async () => {
+    const kubeconfig = await server.serviceAccountKubeconfig('eventline-kind', 'uninstall');
+    const can = (args: string[]) => runTool(kubeTools().kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', ...args, '-n', 'eventline-kind']).stdout.trim();
+    for (const allowed of [
+      ['list', 'replays.eventline.dev'],
+      ['delete', 'redrives.eventline.dev'],
+      ['delete', 'kafkatopics.kafka.strimzi.io'],
+      ['delete', 'kafkausers.kafka.strimzi.io'],
+      // Only to remove the finalizers of what the entity operator did not release in time.
+      ['patch', 'kafkatopics.kafka.strimzi.io'],
+    ]) {
+      expect([allowed.join(' '), can(allowed)]).toEqual([allowed.join(' '), 'yes']);
+    }
+    for (const refused of [
+      ['patch', 'replays.eventline.dev'],
+      ['delete', 'kafkas.kafka.strimzi.io'],
+      ['list', 'secrets'],
+      ['delete', 'deployments.apps'],
+      ['create', 'pods'],
+    ]) {
+      expect([refused.join(' '), can(refused)]).toEqual([refused.join(' '), 'no']);
+    }
   });
 
   it('lets the operator do what it uses, in its own namespace, and nothing more', async () => {
