@@ -37,6 +37,8 @@ const DEAD_LETTERS = Number(process.env.BENCH_DEAD_LETTERS ?? 2000);
 const PROGRESS_INTERVAL_MS = 500;
 const repoRoot = join(__dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long a replay may take: at least 100 events a second (the default 2 minutes for small ones). */
+const REPLAY_TIMEOUT_MS = Math.max(120_000, ((3 * CARTS) / 100) * 1000);
 
 async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000, pollMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -101,7 +103,8 @@ async function measure(cluster: OperatorCluster, prefix: string, common: NodeJS.
         headers: buildHeaders(newEnvelope('CartDetails', 'bench')),
       });
     }
-    await producer.send({ topic: `${prefix}cart-details`, messages });
+    // In chunks: a long replay (BENCH_CARTS in the hundreds of thousands) does not fit one request.
+    for (let from = 0; from < messages.length; from += 10_000) await producer.send({ topic: `${prefix}cart-details`, messages: messages.slice(from, from + 10_000) });
   }
   const env = { ...common, MONGO_URL: urls.mongo, MONGO_DB: dbName, KAFKA_ENSURE_TOPICS: 'false' };
   const deployment = {
@@ -158,12 +161,16 @@ async function runs(cluster: OperatorCluster, admin: Admin, producer: Producer, 
     const ends = new Map((await admin.fetchTopicOffsets(`${prefix}cart-details`)).map((p) => [p.partition, BigInt(p.high)]));
     // Held 5 s before it deletes its group, so that the operator reads the final offsets.
     const replay = startNodeProcess(container.command.slice(1), { ...jobEnv, LOG_LEVEL: 'warn', EVENTLINE_DELAYS: 'replay.before-group-delete=5000' }, repoRoot);
-    const statusSeen = until(() => (getObject(cluster, `replay/${name}`)?.status?.phase === 'CaughtUp' ? Date.now() : undefined));
-    const caughtUp = await until(async () => {
-      const offsets = await admin.fetchOffsets({ groupId, topics: [`${prefix}cart-details`] });
-      const done = offsets[0]!.partitions.every((p) => BigInt(p.offset) >= (ends.get(p.partition) ?? 0n));
-      return done ? Date.now() : undefined;
-    });
+    const statusSeen = until(() => (getObject(cluster, `replay/${name}`)?.status?.phase === 'CaughtUp' ? Date.now() : undefined), REPLAY_TIMEOUT_MS);
+    const caughtUp = await until(
+      async () => {
+        const offsets = await admin.fetchOffsets({ groupId, topics: [`${prefix}cart-details`] });
+        const done = offsets[0]!.partitions.every((p) => BigInt(p.offset) >= (ends.get(p.partition) ?? 0n));
+        return done ? Date.now() : undefined;
+      },
+      REPLAY_TIMEOUT_MS,
+      CARTS > 10_000 ? 200 : 25,
+    );
     statusAfterCaughtUp.push(Math.max(0, (await statusSeen) - caughtUp));
     if ((await replay.exited) !== 0) throw new Error(`replay ${name} failed`);
     finishJob(cluster, `replay-${name}`, 'Complete');
