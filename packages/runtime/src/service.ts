@@ -80,6 +80,11 @@ export interface ServiceDefinition<Shape extends z.ZodRawShape> {
    * with the catalog's when KAFKA_ENSURE_TOPICS; on Strimzi the chart declares them as KafkaTopics.
    */
   ownTopics?: { name: string; partitions: number; compacted: boolean }[];
+  /**
+   * False: the service writes no record itself (eventline-operator: its Jobs do), so it makes no
+   * producer, whose idempotent start would need Write somewhere, and its Kafka user needs none.
+   */
+  publishes?: boolean;
   consumers?: (context: ServiceContext<Settings<Shape>>) => ConsumerDefinition[];
   workers?: (context: ServiceContext<Settings<Shape>>) => Worker[];
   routes: (router: Router<ServiceState>, context: ServiceContext<Settings<Shape>>) => void;
@@ -185,10 +190,18 @@ export async function startService<Shape extends z.ZodRawShape>(definition: Serv
     );
   }
 
-  const producer = createRenewingProducer(kafka, logger);
-  await retryKafka('connecting the producer', () => producer.connect(), kafkaRetry);
-  shutdown.push({ name: 'kafka producer', run: () => producer.disconnect() });
-  readiness.push({ name: 'kafka', check: () => producer.isConnected() });
+  let producer: RecordSender;
+  if (definition.publishes === false) {
+    // Reached and authenticated once at start, as the producer's connect would have.
+    await withAdmin(kafka, 'reaching Kafka', (admin) => admin.describeCluster(), kafkaRetry);
+    producer = publishesNothing(definition.name);
+  } else {
+    const renewing = createRenewingProducer(kafka, logger);
+    await retryKafka('connecting the producer', () => renewing.connect(), kafkaRetry);
+    shutdown.push({ name: 'kafka producer', run: () => renewing.disconnect() });
+    readiness.push({ name: 'kafka', check: () => renewing.isConnected() });
+    producer = renewing;
+  }
 
   const validatePayload: PayloadValidator = (recordName, payload) => assertValid(recordSchema(catalog, recordName).type, payload);
   const decoding = avroDecoding(codec);
@@ -297,4 +310,12 @@ export function runService<Shape extends z.ZodRawShape>(definition: ServiceDefin
       process.exit(1);
     },
   );
+}
+
+/** The producer of a service declared to publish nothing: a send is a bug, said as such. */
+function publishesNothing(service: string): RecordSender {
+  const refuse = (): never => {
+    throw new Error(`${service} is declared to publish nothing (publishes: false), yet something sent a record`);
+  };
+  return { send: async () => refuse(), sendBatch: async () => refuse() };
 }

@@ -14,6 +14,8 @@ export function operatorService(): ServiceDefinition<typeof operatorSettings> {
     name: 'operator',
     settings: operatorSettings,
     ownTopics: [redriveLedgerTopic],
+    // Its Redrive Jobs move records under their own Kafka user; the operator's may write nothing.
+    publishes: false,
     workers: ({ settings, kafka, logger }) => {
       operator = new Operator({
         kubeConfig: defaultKubeConfig(),

@@ -157,6 +157,8 @@ describe("the chart's KafkaUsers on a broker that enforces them", () => {
     const admin = client.admin();
     await admin.connect();
     try {
+      // What the operator service does at start (it makes no producer: see `publishes: false`).
+      await expect(admin.describeCluster()).resolves.toMatchObject({ brokers: [expect.anything()] });
       await expect(admin.fetchTopicOffsets('orders.dlq')).resolves.toHaveLength(3);
       await expect(admin.fetchOffsets({ groupId: 'operator.redrive-probe', topics: ['orders.dlq'] })).resolves.toHaveLength(1);
       // A Replay's progress: its Job's group against the read model's topic.
