@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bool, int, loadConfigOrExit, logLevel, str } from '@eventline/config';
 import { createLogger } from '@eventline/observability';
-import { defaultKubeConfig, INSTANCE_LABEL, ownedByRelease, podNamespace, tearDown, type ResourceKind } from '@eventline/operator-kit';
+import { defaultKubeConfig, INSTANCE_LABEL, JobClient, ownedByRelease, podNamespace, tearDown, type ResourceKind } from '@eventline/operator-kit';
 import { redriveKind, replayKind } from '../kinds';
 
 /**
@@ -9,7 +9,8 @@ import { redriveKind, replayKind } from '../kinds';
  * Redrives go while eventline-operator still runs to clean up after them (their Jobs, groups,
  * unswitched rebuilds), then its KafkaTopics and KafkaUsers while Strimzi's entity operator still
  * runs to release them. Deleted together with their controllers, they would hold the namespace in
- * Terminating for ever.
+ * Terminating for ever. Last, the hook Jobs a failed install or upgrade left (Helm keeps a failed
+ * hook for its post-mortem and deletes none on uninstall).
  */
 const settings = loadConfigOrExit(
   z.object({
@@ -29,8 +30,19 @@ const logger = createLogger('operator-uninstall', settings.LOG_LEVEL);
 const strimzi = (plural: string, kind: string): ResourceKind => ({ group: 'kafka.strimzi.io', version: 'v1', plural, kind });
 const release = { release: settings.RELEASE_NAME, takeUnlabelled: settings.RELEASE_TAKES_UNLABELLED };
 
+const kubeConfig = defaultKubeConfig();
+
+/** The release's schemas hook Jobs left behind (the running uninstall Job is not one of them). */
+async function deleteLeftHookJobs(): Promise<string[]> {
+  const jobs = new JobClient(kubeConfig);
+  const left = await jobs.list(settings.WATCH_NAMESPACE, `${INSTANCE_LABEL}=${settings.RELEASE_NAME},app.kubernetes.io/name=schemas`);
+  const names = left.items.map((job) => job.metadata?.name ?? '').filter(Boolean);
+  for (const name of names) await jobs.delete(settings.WATCH_NAMESPACE, name);
+  return names;
+}
+
 tearDown({
-  kubeConfig: defaultKubeConfig(),
+  kubeConfig,
   namespace: settings.WATCH_NAMESPACE,
   stageDeadlineMs: settings.TEARDOWN_STAGE_SECONDS * 1000,
   logger,
@@ -46,14 +58,16 @@ tearDown({
         ]
       : []),
   ],
-}).then(
-  (reports) => {
-    const forced = reports.flatMap((r) => r.forced);
-    logger.info({ reports }, forced.length === 0 ? 'release torn down in order' : `release torn down; ${forced.length} object(s) had their finalizers removed`);
-    process.exit(0);
-  },
-  (error: unknown) => {
-    logger.error({ err: error }, 'teardown failed');
-    process.exit(1);
-  },
-);
+})
+  .then(async (reports) => ({ reports, hookJobs: await deleteLeftHookJobs() }))
+  .then(
+    ({ reports, hookJobs }) => {
+      const forced = reports.flatMap((r) => r.forced);
+      logger.info({ reports, hookJobs }, forced.length === 0 ? 'release torn down in order' : `release torn down; ${forced.length} object(s) had their finalizers removed`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, 'teardown failed');
+      process.exit(1);
+    },
+  );

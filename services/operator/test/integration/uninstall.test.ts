@@ -62,7 +62,7 @@ describe("the uninstall hook's teardown", () => {
   };
   const labelled = (release: string) => ({ 'app.kubernetes.io/instance': release });
 
-  it("deletes the release's Redrives through the operator's cleanup, then its KafkaTopics and KafkaUsers, and leaves another release's alone", async () => {
+  it("deletes the release's Redrives through the operator's cleanup, then its KafkaTopics and KafkaUsers and left hook Jobs, and leaves another release's alone", async () => {
     const operator = await startOperator(cluster, { ...common, POD_NAME: 'operator-uninstall', RELEASE_NAME: 'eventline' });
     processes.push(operator);
     // A Redrive of a topic with no .dlq ends Failed at once, holding the operator's finalizer.
@@ -90,6 +90,16 @@ describe("the uninstall hook's teardown", () => {
       spec: { authentication: { type: 'scram-sha-512' } },
     });
 
+    // A schemas hook Job a failed upgrade left (Helm keeps it), this release's and another's.
+    const hookJob = (name: string, release: string) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, labels: { ...labelled(release), 'app.kubernetes.io/name': 'schemas' } },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'schemas', image: 'schemas' }] } } },
+    });
+    apply(hookJob('eventline-schemas', 'eventline'));
+    apply(hookJob('other-schemas', 'other'));
+
     const hook = startNodeProcess(
       ['services/operator/dist/uninstall/command.js'],
       { KUBECONFIG: hookKubeconfig, WATCH_NAMESPACE: cluster.namespace, RELEASE_NAME: 'eventline', TEARDOWN_STRIMZI: 'true', TEARDOWN_STAGE_SECONDS: '3', LOG_LEVEL: 'info' },
@@ -106,6 +116,9 @@ describe("the uninstall hook's teardown", () => {
     expect(getObject(cluster, 'redrive/nothing-back')).toBeUndefined();
     expect(getObject(cluster, 'kafkatopic/orders')).toBeUndefined();
     expect(getObject(cluster, 'kafkauser/order-service')).toBeUndefined();
+    expect(getObject(cluster, 'job/eventline-schemas')).toBeUndefined();
+    expect(hook.lines.map((line) => JSON.parse(line) as { hookJobs?: string[] }).find((l) => l.hookJobs)?.hookJobs).toEqual(['eventline-schemas']);
+    expect(getObject(cluster, 'job/other-schemas')).toBeDefined();
     expect(getObject(cluster, 'redrive/theirs')).toBeDefined();
     expect(getObject(cluster, 'kafkatopic/their-orders')).toBeDefined();
     await operator.process.kill();
