@@ -49,8 +49,9 @@ export interface MongoOutboxRelayOptions {
 
 /**
  * At least once: a crash after the publish and before the pull publishes those events again.
- * Several relays on one collection may publish an event twice, never lose or reorder one. It polls
- * (every 200 ms when a round found nothing).
+ * Several relays on one collection may publish an event twice, never lose or reorder one. A write
+ * of this process that carried pending events wakes it at once (`outboxCommitted()` after the
+ * write); others' are found at the next poll.
  */
 export class MongoOutboxRelay {
   private stopping = false;
@@ -68,10 +69,7 @@ export class MongoOutboxRelay {
     for (const collection of this.options.collections) {
       await collection.createIndex({ [`${PENDING_EVENTS}.eventId`]: 1 }, { sparse: true, name: 'pending_events' });
     }
-    // Not woken per write, unlike the PostgreSQL relay: on FerretDB a round per write (a find, a
-    // publish and the pulls) cost more than the poll saves: bench:saga at 50 orders/s, p99 2.1–2.3 s
-    // woken against 1.2 s polling (2026-12-05).
-    this.signal = new WorkSignal(1, false);
+    this.signal = new WorkSignal();
     this.running = this.loop();
   }
 

@@ -1,5 +1,6 @@
 /**
- * Wake-ups within the process: a commit that queued outbox rows wakes this process's relays at once, where a pg_notify per commit would cost every
+ * Wake-ups within the process: a commit that queued outbox rows (or a MongoDB write that carried
+ * pending events) wakes this process's relays at once, where a pg_notify per commit would cost every
  * writer a global lock at commit (a third of the command path's throughput, measured). Relays
  * elsewhere find the rows at their next poll.
  */
@@ -25,12 +26,8 @@ export class WorkSignal {
   private readonly waiters = new Set<() => void>();
   private readonly unsubscribe: () => void;
 
-  /** `wakeOnCommit` false: only the interval and stop end a wait (a relay that polls). */
-  constructor(
-    private readonly loops = 1,
-    wakeOnCommit = true,
-  ) {
-    this.unsubscribe = wakeOnCommit ? onOutboxCommit(() => this.wake()) : () => undefined;
+  constructor(private readonly loops = 1) {
+    this.unsubscribe = onOutboxCommit(() => this.wake());
   }
 
   wake(): void {

@@ -3,7 +3,7 @@ import { MongoServerError, ObjectId, type Collection, type Db, type WithId } fro
 import type { UserState } from '@eventline/avro';
 import { type IdempotencyClaim, jsonResponse, pushRecordedResponse, type RecordedResponse, recordedResponse } from '@eventline/idempotency';
 import { newEnvelope, type EventEnvelope } from '@eventline/kafka';
-import { pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
+import { outboxCommitted, pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
 import type { LocalCopies, UserCopy } from './local-copies';
 
 export const ORDERS_TOPIC = 'orders';
@@ -141,6 +141,7 @@ export class Orders {
     if (unknown) throw new UnknownReferenceError(unknown.field, unknown.id);
     if (claim) order.idempotencyKeys = [recordedResponse(claim, jsonResponse(201, toResource(order)))];
     await this.collection.insertOne(order);
+    outboxCommitted();
     const { users } = await this.copies.active();
     // A UserState applied between our read and our insert missed this order; catch up with it here.
     const latest = await users.findOne({ _id: userId });
@@ -166,6 +167,7 @@ export class Orders {
     order.cartId = cartId;
     try {
       await this.collection.insertOne(order);
+      outboxCommitted();
       return 'placed';
     } catch (error) {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return 'duplicate';
@@ -276,6 +278,7 @@ export class Orders {
       },
     );
     if (result.modifiedCount !== 1) return undefined;
+    outboxCommitted();
     return after ?? null;
   }
 

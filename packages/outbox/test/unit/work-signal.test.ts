@@ -30,14 +30,3 @@ describe('WorkSignal', () => {
     expect(await settled(signal.wait(60_000), 1_000)).toBe(true);
   });
 });
-
-describe('WorkSignal that polls', () => {
-  it('is not woken by commits: only the interval or stop ends a wait', async () => {
-    const signal = new WorkSignal(1, false);
-    const waiting = signal.wait(60_000);
-    outboxCommitted();
-    expect(await settled(waiting, 200)).toBe(false);
-    signal.stop();
-    expect(await settled(waiting, 1_000)).toBe(true);
-  });
-});
