@@ -293,18 +293,6 @@ export class Orders {
     return this.collection.findOne({ _id: id });
   }
 
-  /** `embedUser` for several users in one round trip (an ECST batch): one updateMany each, unordered. */
-  async embedUsers(users: Pick<UserState, 'id' | 'firstname' | 'lastname' | 'email' | 'version'>[]): Promise<number> {
-    if (users.length === 0) return 0;
-    const result = await this.collection.bulkWrite(
-      users.map((user) => ({
-        updateMany: { filter: { 'user.id': user.id, userVersion: { $lt: user.version } }, update: { $set: { user: embed(user.id, user), userVersion: user.version } } },
-      })),
-      { ordered: false },
-    );
-    return result.modifiedCount;
-  }
-
   /** Writes a user's newer state into every order of that user; orders already at that version or newer are left alone. */
   async embedUser(user: Pick<UserState, 'id' | 'firstname' | 'lastname' | 'email' | 'version'>): Promise<number> {
     const result = await this.collection.updateMany(

@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@eventline/runtime';
-import { applyProductEvent, applyProductEvents, applyUserEvent, applyUserEvents } from './copy-events';
+import { applyProductEvent, applyUserEvent } from './copy-events';
 import { LocalCopies } from './local-copies';
 import { Orders } from './orders';
 import { orderRoutes } from './routes';
@@ -32,18 +32,11 @@ export const orderService: ServiceDefinition<Record<string, never>> = {
           const user = await applyUserEvent(event, await copies.writeTargets());
           if (user) await orders.embedUser(user);
         },
-        // A run of updates in one round trip per copy and one for the orders, not one each per update (the copy
-        // first, then the orders: a crash between them is redelivered and both writes are version-guarded).
-        batchHandler: async (events) => {
-          const users = await applyUserEvents(events, await copies.writeTargets());
-          await orders.embedUsers(users);
-        },
       },
       {
         groupId: PRODUCTS_GROUP,
         topics: ['products'],
         handler: async (event) => applyProductEvent(event, await copies.writeTargets()),
-        batchHandler: async (events) => applyProductEvents(events, await copies.writeTargets()),
       },
       { groupId: 'order-service.inventory', topics: ['inventory'], handler: (event) => applyInventoryEvent(orders, event) },
       { groupId: 'order-service.cart-events', topics: ['cart-events'], handler: (event) => applyCartEvent(orders, event) },
