@@ -1,7 +1,7 @@
 import { MongoServerError, ObjectId, type Collection, type Db, type WithId } from 'mongodb';
 import { type IdempotencyClaim, jsonResponse, type RecordedResponse, recordedResponse } from '@eventline/idempotency';
 import { newEnvelope } from '@eventline/kafka';
-import { outboxCommitted, pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
+import { pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
 import { parseCheckinDate, type CheckinBody } from './checkin';
 
 export const JOB_CHECKINS_TOPIC = 'job-checkins';
@@ -84,7 +84,6 @@ export class Checkins {
     if (claim) document.idempotencyKeys = [recordedResponse(claim, jsonResponse(201, toResource(document)))];
     try {
       await this.collection.insertOne(document);
-      outboxCommitted();
     } catch (error) {
       if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
       const existing = await this.collection.findOne({ orderNo: body.orderNo, jobStatus: body.jobStatus, checkinDate: body.checkinDate }, { projection: { _id: 1 } });

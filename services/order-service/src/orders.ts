@@ -3,7 +3,7 @@ import { MongoServerError, ObjectId, type Collection, type Db, type WithId } fro
 import type { UserState } from '@eventline/avro';
 import { type IdempotencyClaim, jsonResponse, pushRecordedResponse, type RecordedResponse, recordedResponse } from '@eventline/idempotency';
 import { newEnvelope, type EventEnvelope } from '@eventline/kafka';
-import { outboxCommitted, pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
+import { pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
 import type { LocalCopies, UserCopy } from './local-copies';
 
 export const ORDERS_TOPIC = 'orders';
@@ -141,15 +141,11 @@ export class Orders {
     if (unknown) throw new UnknownReferenceError(unknown.field, unknown.id);
     if (claim) order.idempotencyKeys = [recordedResponse(claim, jsonResponse(201, toResource(order)))];
     await this.collection.insertOne(order);
-    outboxCommitted();
     const { users } = await this.copies.active();
     // A UserState applied between our read and our insert missed this order; catch up with it here.
     const latest = await users.findOne({ _id: userId });
-    if (latest && latest.version > order.userVersion && (await this.embedUser({ id: userId, ...latest })) > 0) {
-      return (await this.collection.findOne({ _id: order._id }))!;
-    }
-    // What was inserted is what is stored: no read-back.
-    return order as WithId<PurchaseOrder>;
+    if (latest && latest.version > order.userVersion) await this.embedUser({ id: userId, ...latest });
+    return claim ? order : (await this.collection.findOne({ _id: order._id }))!;
   }
 
   /**
@@ -167,7 +163,6 @@ export class Orders {
     order.cartId = cartId;
     try {
       await this.collection.insertOne(order);
-      outboxCommitted();
       return 'placed';
     } catch (error) {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return 'duplicate';
@@ -183,8 +178,8 @@ export class Orders {
     cause?: EventEnvelope,
   ): Promise<{ order: PurchaseOrder; unknown?: { field: 'userId' | 'productId'; id: number } }> {
     const { users, products } = await this.copies.active();
-    // The customer and the products at once: each is a round trip to the database.
-    const [user, ...found] = await Promise.all([users.findOne({ _id: userId }), ...wanted.map((w) => products.findOne({ _id: w.productId }))]);
+    const user = await users.findOne({ _id: userId });
+    const found = await Promise.all(wanted.map((w) => products.findOne({ _id: w.productId })));
     const lines: OrderLine[] = wanted.map((w, i) => ({ productId: w.productId, qty: w.qty, description: found[i]?.description ?? '', unitPrice: found[i]?.price ?? 0 }));
     const orderId = _id.toHexString();
     const missingProduct = wanted.find((_, i) => !found[i]);
@@ -227,7 +222,7 @@ export class Orders {
     cause?: EventEnvelope,
     reason?: string,
   ): Promise<boolean> {
-    return (await this.transitionWrite(id, from, to, recordName, payload, { cause, reason })) !== undefined;
+    return (await this.transitionAnswering(id, from, to, recordName, payload, { cause, reason })) !== undefined;
   }
 
   /**
@@ -242,23 +237,6 @@ export class Orders {
     payload: Record<string, unknown>,
     { cause, reason, claim }: { cause?: EventEnvelope; reason?: string; claim?: IdempotencyClaim } = {},
   ): Promise<WithId<PurchaseOrder> | undefined> {
-    const after = await this.transitionWrite(id, from, to, recordName, payload, { cause, reason, claim });
-    if (after === undefined) return undefined;
-    return after ?? (await this.collection.findOne({ _id: id })) ?? undefined;
-  }
-
-  /**
-   * The transition's one update: undefined when the order was not in `from`; the order after it when
-   * `claim` had it read first (its response is recorded in the same update), else null (not read).
-   */
-  private async transitionWrite(
-    id: ObjectId,
-    from: OrderStatus,
-    to: OrderStatus,
-    recordName: string,
-    payload: Record<string, unknown>,
-    { cause, reason, claim }: { cause?: EventEnvelope; reason?: string; claim?: IdempotencyClaim },
-  ): Promise<WithId<PurchaseOrder> | null | undefined> {
     this.validate(recordName, payload);
     const type = recordName.slice(recordName.lastIndexOf('.') + 1);
     const envelope = newEnvelope(type, this.source, cause);
@@ -278,8 +256,7 @@ export class Orders {
       },
     );
     if (result.modifiedCount !== 1) return undefined;
-    outboxCommitted();
-    return after ?? null;
+    return after ?? (await this.collection.findOne({ _id: id })) ?? undefined;
   }
 
   async list(userId?: number): Promise<WithId<PurchaseOrder>[]> {
