@@ -3,5 +3,5 @@ export { enqueue, insertOutboxRows, lockPartition, outboxColumns, outboxParamete
 export { OutboxRelay, type OutboxRelayOptions } from './relay';
 export { encodeRecords, type PendingRecord, type RecordEncoder } from './encode-records';
 export { MongoOutboxRelay, pendingEvent, pendingEventsQuery, PENDING_EVENTS, type PendingEvent, type MongoOutboxRelayOptions } from './mongo-relay';
-export { onOutboxCommit, outboxCommitted, WorkSignal } from './wake';
+export { onOutboxCommit, outboxCommitted } from './wake';
 export { StallWatch, RELAY_STALLED_AFTER_MS } from './stall-watch';

@@ -5,7 +5,6 @@ import type { OutboxEvent } from './enqueue';
 import { RELAY_BACKOFF } from './relay';
 import { encodeRecords, type RecordEncoder } from './encode-records';
 import { RELAY_STALLED_AFTER_MS, StallWatch } from './stall-watch';
-import { WorkSignal } from './wake';
 
 /**
  * The transactional outbox for MongoDB without multi-document transactions: a document carries the
@@ -49,15 +48,12 @@ export interface MongoOutboxRelayOptions {
 
 /**
  * At least once: a crash after the publish and before the pull publishes those events again.
- * Several relays on one collection may publish an event twice, never lose or reorder one. A write
- * of this process that carried pending events wakes it at once (`outboxCommitted()` after the
- * write); others' are found at the next poll.
+ * Several relays on one collection may publish an event twice, never lose or reorder one.
  */
 export class MongoOutboxRelay {
   private stopping = false;
   private readonly stall = new StallWatch(RELAY_STALLED_AFTER_MS);
   private running: Promise<void> | undefined;
-  private signal: WorkSignal | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: MongoOutboxRelayOptions) {
@@ -69,7 +65,6 @@ export class MongoOutboxRelay {
     for (const collection of this.options.collections) {
       await collection.createIndex({ [`${PENDING_EVENTS}.eventId`]: 1 }, { sparse: true, name: 'pending_events' });
     }
-    this.signal = new WorkSignal();
     this.running = this.loop();
   }
 
@@ -80,7 +75,6 @@ export class MongoOutboxRelay {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.signal?.stop();
     await this.running;
   }
 
@@ -97,13 +91,18 @@ export class MongoOutboxRelay {
         }
         this.stall.succeeded();
         backoff.reset();
-        if (published === 0) await this.signal?.wait(this.options.pollIntervalMs ?? 200);
+        if (published === 0) await this.sleep(this.options.pollIntervalMs ?? 200);
       } catch (error) {
         this.stall.failed();
         this.log.warn({ err: error }, 'mongo outbox round failed; events stay pending and are retried');
-        await this.signal?.wait(backoff.next());
+        await this.sleep(backoff.next());
       }
     }
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.stopping && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(50, until - Date.now())));
   }
 
   /** Publishes the pending events of up to `batchSize` documents; returns how many events. */
@@ -119,16 +118,10 @@ export class MongoOutboxRelay {
     const topicMessages = await encodeRecords(pending, this.options.encoder, this.options.topicPrefix);
     await this.options.producer.sendBatch({ acks: -1, topicMessages });
     failpoint('mongo-outbox.after-publish');
-    // One round trip for the whole round's pulls.
-    await collection.bulkWrite(
-      documents.map((document) => ({
-        updateOne: {
-          filter: { _id: document._id },
-          update: { $pull: { [PENDING_EVENTS]: { eventId: { $in: (document[PENDING_EVENTS] as PendingEvent[]).map((e) => e.eventId) } } } } as unknown as UpdateFilter<Document>,
-        },
-      })),
-      { ordered: false },
-    );
+    for (const document of documents) {
+      const ids = (document[PENDING_EVENTS] as PendingEvent[]).map((e) => e.eventId);
+      await collection.updateOne({ _id: document._id }, { $pull: { [PENDING_EVENTS]: { eventId: { $in: ids } } } } as unknown as UpdateFilter<Document>);
+    }
     for (const { topic, messages } of topicMessages) eventsPublished.inc({ topic }, messages.length);
     return pending.length;
   }

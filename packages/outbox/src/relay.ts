@@ -3,7 +3,7 @@ import type { EventEnvelope, RecordSender } from '@eventline/kafka';
 import { withTransaction } from '@eventline/postgres';
 import { Backoff, eventsPublished, failpoint, outboxDepth, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { LOCK_PARTITIONS } from './schema';
-import { WorkSignal } from './wake';
+import { onOutboxCommit } from './wake';
 import { encodeRecords, type RecordEncoder } from './encode-records';
 import { RELAY_STALLED_AFTER_MS, StallWatch } from './stall-watch';
 
@@ -54,7 +54,10 @@ export class OutboxRelay {
   private readonly stall = new StallWatch(RELAY_STALLED_AFTER_MS);
   private readonly concurrency: number;
   private running: Promise<void> | undefined;
-  private signal: WorkSignal | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** A wake-up that came while a round was busy (it may have read before the commit): the next wait returns at once. */
+  private woken = false;
+  private readonly wakers = new Set<() => void>();
   private lastHousekeeping = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -68,7 +71,7 @@ export class OutboxRelay {
   }
 
   async start(): Promise<void> {
-    this.signal = new WorkSignal(this.concurrency);
+    this.unsubscribe = onOutboxCommit(() => this.wakeAll());
     this.running = Promise.all(Array.from({ length: this.concurrency }, (_, i) => this.loop(i))).then(() => undefined);
   }
 
@@ -79,7 +82,8 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.signal?.stop();
+    this.unsubscribe?.();
+    this.wakeAll();
     await this.running;
   }
 
@@ -114,8 +118,25 @@ export class OutboxRelay {
     }
   }
 
+  private wakeAll(): void {
+    if (this.wakers.size < this.concurrency) this.woken = true;
+    for (const wake of [...this.wakers]) wake();
+  }
+
   private waitForWork(ms: number): Promise<void> {
-    return this.signal?.wait(ms) ?? Promise.resolve();
+    if (this.stopping || this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
   }
 
   /**
