@@ -380,15 +380,30 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       const strimzi = (kind: string) =>
         (
           JSON.parse(kubectl(['-n', namespace, 'get', kind, '-o', 'json'])) as {
-            items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+            items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } }[];
           }
         ).items;
       const notReady = (kind: string) =>
         strimzi(kind)
           .filter((o) => o.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
-          .map((o) => o.metadata.name);
+          .map((o) => {
+            const condition = o.status?.conditions?.find((c) => c.type !== 'Ready' || c.status !== 'True');
+            return condition ? `${o.metadata.name}: ${condition.type} ${condition.reason ?? ''} ${condition.message ?? ''}`.trim() : o.metadata.name;
+          });
       expect(notReady('kafkas')).toEqual([]);
-      expect(notReady('kafkausers')).toEqual([]);
+      // A KafkaUser's Ready can drop for one reconciliation while a broker is busy (the User Operator
+      // retries each user on its own timer), so Ready is awaited; one that stays not Ready fails with its
+      // condition's reason and message.
+      let usersNotReady: string[] = [];
+      await until(
+        'every KafkaUser Ready',
+        () => {
+          usersNotReady = notReady('kafkausers');
+          return usersNotReady.length === 0 ? true : undefined;
+        },
+        minutes(4),
+      ).catch(() => undefined);
+      expect(usersNotReady).toEqual([]);
       expect(
         strimzi('kafkausers')
           .map((u) => u.metadata.name)
