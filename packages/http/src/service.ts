@@ -42,6 +42,13 @@ export interface HttpServiceOptions {
   parseBodies?: boolean;
   /** How long a signal-triggered stop may take before the process exits 1. Defaults to 25000. */
   shutdownTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection stays open. Defaults to 95000: longer than the gateway's
+   * idle timeout for its upstream connections (Traefik's 90 s), so that the proxy, not the service,
+   * closes them. With Node's 5 s the service closes connections the proxy may be sending a request on
+   * at that moment, and the client gets a 502.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface HttpService {
@@ -117,6 +124,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   async function start(): Promise<{ port: number }> {
     if (server) throw new Error(`${options.name} is already started`);
     const listening = createServer(app.callback());
+    listening.keepAliveTimeout = options.keepAliveTimeoutMs ?? 95_000;
     server = listening;
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);

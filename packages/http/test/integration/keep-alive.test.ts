@@ -1,0 +1,66 @@
+import { connect, type Socket } from 'node:net';
+import { createHttpService, type HttpService } from '@eventline/http';
+import { memoryLogger } from '../support';
+
+/** A raw HTTP/1.1 client on one socket: each request's answer, and whether the server closed it. */
+function rawConnection(port: number) {
+  const socket: Socket = connect(port, '127.0.0.1');
+  let received = '';
+  let closedAt: number | undefined;
+  socket.on('data', (chunk) => {
+    received += chunk.toString('latin1');
+  });
+  socket.on('close', () => {
+    closedAt = Date.now();
+  });
+  return {
+    async get(path: string): Promise<string> {
+      const before = received.length;
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`);
+      const deadline = Date.now() + 5_000;
+      while (!/\r\n\r\n/.test(received.slice(before)) && closedAt === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      return received.slice(before).split('\r\n')[0] ?? '';
+    },
+    closed: () => closedAt !== undefined,
+    destroy: () => socket.destroy(),
+  };
+}
+
+const idle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('keep-alive connections behind a proxy', () => {
+  const services: HttpService[] = [];
+  afterEach(async () => {
+    await Promise.all(services.splice(0).map((s) => s.stop()));
+  });
+
+  async function started(keepAliveTimeoutMs?: number) {
+    const service = createHttpService({ name: 'keep-alive', port: 0, host: '127.0.0.1', logger: memoryLogger().logger, routes: () => {}, keepAliveTimeoutMs });
+    services.push(service);
+    return (await service.start()).port;
+  }
+
+  it("keeps an idle connection open past Node's 5 s default, so that the gateway's idle timeout closes it first", async () => {
+    const connection = rawConnection(await started());
+    try {
+      expect(await connection.get('/healthz')).toBe('HTTP/1.1 200 OK');
+      // Node adds a 1 s buffer (keepAliveTimeoutBuffer) to the timeout: 7 s is past 5 s + 1 s.
+      await idle(7_000);
+      expect(connection.closed()).toBe(false);
+      expect(await connection.get('/healthz')).toBe('HTTP/1.1 200 OK');
+    } finally {
+      connection.destroy();
+    }
+  });
+
+  it('closes an idle connection after keepAliveTimeoutMs when one is given', async () => {
+    const connection = rawConnection(await started(300));
+    try {
+      expect(await connection.get('/healthz')).toBe('HTTP/1.1 200 OK');
+      await idle(1_500);
+      expect(connection.closed()).toBe(true);
+    } finally {
+      connection.destroy();
+    }
+  });
+});
