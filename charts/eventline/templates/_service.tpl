@@ -195,6 +195,13 @@ spec:
             failureThreshold: {{ .failureThreshold }}
           {{- end }}
           {{- end }}
+          {{- with $svc.preStopSleepSeconds }}
+          # Serving on while the pod's removal from the endpoints reaches the gateway and kube-proxy;
+          # SIGTERM (and the drain) comes after. Without it a request routed meanwhile is refused.
+          lifecycle:
+            preStop:
+              sleep: { seconds: {{ . }} }
+          {{- end }}
           resources:
             {{- toYaml $svc.resources | nindent 12 }}
           {{- $securityContext := include "eventline.containerSecurityContext" $root | fromYaml }}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -21,6 +21,8 @@ import { services } from '../../../infra/src/cluster/service-images';
 import { buildThirdPartyImages } from '../../../infra/src/cluster/third-party-images';
 import { ensureNodeBase } from '../../../infra/src/cluster/base-images';
 import { errorTypes, isReady, kubectl, pods, portForward, skaffold, sleep, until, type PortForward, clusterSuite } from './kube';
+import { judgeLiveConnections, type JudgedConnection } from './live-connections';
+import { footprint, formatFootprint, sampleNamespace } from './footprint';
 
 /**
  * The whole chart on the local cluster, installed as a user does: the Strimzi
@@ -50,6 +52,18 @@ interface HttpResult {
 }
 
 const helm = (args: string[]) => spawnSync(kubeToolPaths().helm, ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
+
+/** helm without blocking the event loop, for what runs while the test's own clients load the release. */
+function helmAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(kubeToolPaths().helm, ['--kubeconfig', kubeconfigPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
 
 /**
  * The host name the release's Gateway listens for, when this cluster has another release whose Gateway
@@ -214,7 +228,7 @@ const quantities = (view: { lines: { itemId: string; qty: number }[] }): Record<
 /**
  * Four clients adding to `customers`' carts in turn (items 1 and 2) until stopped: a load that runs
  * through whatever a test does to the aggregators. `accepted` counts each item's accepted adds per
- * customer; `refused` names every add that was not.
+ * customer; `refused` names every add that was not (status 0: the request failed without an answer).
  */
 function steadyCartAdds(cartBase: string, customers: string[]) {
   const accepted = new Map<string, Map<string, number>>(customers.map((c) => [c, new Map()]));
@@ -225,7 +239,7 @@ function steadyCartAdds(cartBase: string, customers: string[]) {
     for (let i = offset; loading; i += 4) {
       const customerId = customers[i % customers.length]!;
       const itemId = String(1 + (i % 2));
-      const r = await call(cartBase, 'POST', '/api/v1/add', { customerId, itemId, qty: 1 });
+      const r = await call(cartBase, 'POST', '/api/v1/add', { customerId, itemId, qty: 1 }).catch((error: Error) => ({ status: 0, body: `${error.name}: ${error.message}` }));
       sent += 1;
       if (r.status === 200) {
         const lines = accepted.get(customerId)!;
@@ -584,6 +598,108 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       expect(order).toMatchObject({ cartId: cart.cartId, status: 'APPROVED', qty: 2 });
     },
     minutes(5),
+  );
+
+  it(
+    'holds no connection its NetworkPolicies would refuse: every socket of every service pod, judged against the rules (no enforcer runs here)',
+    async () => {
+      // One call per public service through the Gateway, so that Traefik holds a connection to each;
+      // the pods' own connections (Kafka, databases, config-service, the API server) are long-lived.
+      const gateway = await portForward('traefik', 'svc/traefik', 80);
+      const judged = new Map<string, JudgedConnection>();
+      try {
+        const viaGateway = `http://127.0.0.1:${gateway.port}`;
+        for (let sample = 0; sample < 2; sample += 1) {
+          for (const [method, path, body] of [
+            ['GET', '/user-service/users/1'],
+            ['GET', '/product-service/all'],
+            ['GET', '/order-service/all'],
+            ['POST', '/api/v1/add', { customerId: 'policy-check', itemId: '1', qty: 1 }],
+            ['GET', '/api/v1/cart/policy-check'],
+            ['GET', '/api/SOA/jobs/policy-check'],
+          ] as const) {
+            expect((await call(viaGateway, method, path, body)).status).toBeLessThan(500);
+          }
+          for (const j of judgeLiveConnections(namespace, 'app.kubernetes.io/component=service').judged) judged.set(`${j.from} -> ${j.to}:${j.port}`, j);
+        }
+      } finally {
+        await gateway.stop();
+      }
+      carts.push('policy-check');
+      const refused = [...judged.entries()]
+        .filter(([, j]) => !j.verdict.allowed)
+        .map(([key, j]) => `${key} egress ${JSON.stringify(j.verdict.egress)} ingress ${JSON.stringify(j.verdict.ingress)}`);
+      expect(refused).toEqual([]);
+      // What each service is known to talk to was among the judged, under its own policy's egress.
+      const ns = (app: string) => `${namespace}/${app}`;
+      const apiServer = kubectl([
+        '-n',
+        'default',
+        'get',
+        'endpointslices',
+        '-l',
+        'kubernetes.io/service-name=kubernetes',
+        '-o',
+        'jsonpath={.items[0].endpoints[0].addresses[0]}:{.items[0].ports[0].port}',
+      ]);
+      const routeTable = JSON.parse(readFileSync(join(repoRoot, 'charts', 'eventline', 'files', 'routes.json'), 'utf8')) as {
+        services: Record<string, { port: number }>;
+        routes: { service: string; public?: boolean }[];
+      };
+      const portOf = (s: string) => routeTable.services[s]!.port;
+      const publicServices = [...new Set(routeTable.routes.filter((r) => r.public !== false).map((r) => r.service))];
+      const expected = [
+        ...services.filter((s) => s !== 'config-service').map((s) => `${ns(s)} -> ${ns('config-service')}:${portOf('config-service')}`),
+        ...['cart-aggregator', 'cart-query', 'cart-service', 'fulfillment-service', 'order-service', 'product-service', 'user-service'].map(
+          (s) => `${ns(s)} -> ${ns('kafka')}:9092`,
+        ),
+        ...['cart-service', 'user-service'].map((s) => `${ns(s)} -> ${ns('postgres')}:5432`),
+        ...['cart-query', 'fulfillment-service', 'order-service'].map((s) => `${ns(s)} -> ${ns('mongo')}:27017`),
+        ...['config-service', 'operator'].map((s) => `${ns(s)} -> ${apiServer}`),
+        ...publicServices.map((s) => `traefik/traefik -> ${ns(s)}:${portOf(s)}`),
+      ];
+      expect([...judged.keys()]).toEqual(expect.arrayContaining(expected));
+      for (const key of expected.filter((k) => !k.startsWith('traefik/')))
+        expect({ key, egress: judged.get(key)!.verdict.egress }).toEqual({ key, egress: { isolated: true, allowedBy: [expect.any(String)] } });
+    },
+    minutes(5),
+  );
+
+  it(
+    "keeps every service's peak working set under its memory limit through 30 s of steady cart adds via the Gateway (the kubelet's resource metrics; the table printed)",
+    async () => {
+      const gateway = await portForward('traefik', 'svc/traefik', 80);
+      const customers = ['footprint-a', 'footprint-b', 'footprint-c'].map((c) => `${c}-${randomBytes(3).toString('hex')}`);
+      carts.push(...customers);
+      const samples = [sampleNamespace(namespace)];
+      const started = Date.now();
+      const load = steadyCartAdds(`http://127.0.0.1:${gateway.port}`, customers);
+      try {
+        while (Date.now() - started < 30_000) {
+          await sleep(3_000);
+          samples.push(sampleNamespace(namespace));
+        }
+      } finally {
+        await load.stop();
+        await gateway.stop();
+      }
+      const spanSeconds = (Date.now() - started) / 1000;
+      expect(load.refused).toEqual([]);
+      const answered = customers.reduce((sum, c) => sum + addsOf(load.accepted.get(c)!), 0);
+      const rows = footprint(namespace, samples, spanSeconds);
+      console.log(`${answered} cart adds in ${spanSeconds.toFixed(0)} s through the Gateway (${(answered / spanSeconds).toFixed(0)}/s)\n${formatFootprint(rows)}`);
+      const serviceRows = rows.filter((r) => services.includes(r.app));
+      expect(new Set(serviceRows.map((r) => r.app))).toEqual(new Set(services));
+      for (const row of serviceRows) {
+        expect({ pod: row.pod, limited: row.limitBytes !== undefined }).toEqual({ pod: row.pod, limited: true });
+        expect({ pod: row.pod, peakMiB: Math.round(row.peakBytes / 2 ** 20), underLimit: row.peakBytes < row.limitBytes! }).toEqual({
+          pod: row.pod,
+          peakMiB: Math.round(row.peakBytes / 2 ** 20),
+          underLimit: true,
+        });
+      }
+    },
+    minutes(3),
   );
 
   it(
@@ -1038,6 +1154,134 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       expect(after.map((o: { id: string }) => o.id).sort()).toEqual(before.map((o: { id: string }) => o.id).sort());
     },
     minutes(6),
+  );
+
+  it(
+    'rolls every service to a new image with helm upgrade, and back with helm rollback, under steady load through the Gateway: the failed requests counted, every accepted command in its read model once',
+    async () => {
+      const revision = (): number => (JSON.parse(helm(['history', release, '-n', namespace, '-o', 'json']).stdout) as { revision: number }[]).at(-1)!.revision;
+      const imageOf = (service: string) =>
+        kubectl([
+          '-n',
+          namespace,
+          'get',
+          'pods',
+          '-l',
+          `app.kubernetes.io/name=${service},app.kubernetes.io/component=service`,
+          '-o',
+          'jsonpath={.items[0].spec.containers[0].image}',
+        ]);
+      // Each service's running image with one label more: a new image (its own digest) of the same code.
+      const rollout = randomBytes(3).toString('hex');
+      const previous = new Map(services.map((s) => [s, imageOf(s)]));
+      const next = new Map<string, string>();
+      const context = mkdtempSync(join(tmpdir(), 'eventline-rollout-'));
+      try {
+        for (const service of services) {
+          writeFileSync(join(context, 'Dockerfile'), `FROM ${previous.get(service)}\nLABEL dev.eventline.rollout="${rollout}"\n`);
+          const ref = `${registryHost}/eventline-${service}:rollout-${rollout}`;
+          await buildAndPush({ ref, context, logPath: join(context, 'build.log') });
+          next.set(service, ref);
+        }
+      } finally {
+        rmSync(context, { recursive: true, force: true });
+      }
+      const gateway = await portForward('traefik', 'svc/traefik', 80);
+      forwards.push(gateway);
+      const viaGateway = `http://127.0.0.1:${gateway.port}`;
+      const users = [1, 2, 3, 4];
+      const versionsBefore = new Map<number, number>();
+      for (const id of users) {
+        versionsBefore.set(id, (await call(viaGateway, 'GET', `/user-service/users/${id}`)).body.version);
+        // An order per user, so that order-service's copy of each shows in GET /order-service/all.
+        expect((await call(viaGateway, 'POST', '/order-service/orders', { userId: id, productId: 2, qty: 1 })).status).toBe(201);
+      }
+      const customers = ['rollout-a', 'rollout-b', 'rollout-c', 'rollout-d'].map((c) => `${c}-${rollout}`);
+      carts.push(...customers);
+      const adds = steadyCartAdds(viaGateway, customers);
+      // User updates beside the adds: each accepted one must reach order-service's copy of the user.
+      const updates = { accepted: new Map<number, number>(), lastEmail: new Map<number, string>(), failed: [] as string[], sent: 0 };
+      let updating = true;
+      const updater = (async () => {
+        for (let i = 0; updating; i += 1) {
+          const id = users[i % users.length]!;
+          const email = `user${id}.rollout${rollout}.${i}@example.com`;
+          const r = await call(viaGateway, 'PUT', '/user-service/update', { id, firstname: 'Rolling', lastname: `Upgrade${id}`, email }).catch((error: Error) => ({
+            status: 0,
+            body: `${error.name}: ${error.message}`,
+          }));
+          updates.sent += 1;
+          if (r.status === 200) {
+            updates.accepted.set(id, (updates.accepted.get(id) ?? 0) + 1);
+            updates.lastEmail.set(id, email);
+          } else updates.failed.push(`${r.status} ${JSON.stringify(r.body)}`);
+        }
+      })();
+      const revisionBefore = revision();
+      const timings: string[] = [];
+      try {
+        await adds.addsMore(40);
+        let started = Date.now();
+        const upgrade = await helmAsync([
+          'upgrade',
+          release,
+          join(repoRoot, 'charts', 'eventline'),
+          '-n',
+          namespace,
+          '--reuse-values',
+          ...services.flatMap((s) => ['--set', `services.${s}.image=${next.get(s)}`]),
+          '--wait=watcher',
+          '--timeout',
+          '10m',
+        ]);
+        expect({ status: upgrade.status, stderr: upgrade.status === 0 ? '' : upgrade.stderr }).toEqual({ status: 0, stderr: '' });
+        timings.push(`upgrade ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        for (const service of services) expect(imageOf(service)).toBe(next.get(service));
+        await adds.addsMore(40);
+        started = Date.now();
+        const rollback = await helmAsync(['rollback', release, String(revisionBefore), '-n', namespace, '--wait=watcher', '--timeout', '10m']);
+        expect({ status: rollback.status, stderr: rollback.status === 0 ? '' : rollback.stderr }).toEqual({ status: 0, stderr: '' });
+        timings.push(`rollback ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        await until('every pod of the previous revision Ready', () => (services.every((s) => imageOf(s) === previous.get(s)) ? true : undefined), minutes(5));
+        await adds.addsMore(40);
+      } finally {
+        updating = false;
+        await Promise.all([adds.stop(), updater]);
+      }
+      const addsAccepted = customers.reduce((sum, c) => sum + addsOf(adds.accepted.get(c)!), 0);
+      const updatesAccepted = [...updates.accepted.values()].reduce((a, b) => a + b, 0);
+      console.log(
+        `rolling upgrade and rollback (${timings.join(', ')}): cart adds ${addsAccepted} accepted, ${adds.refused.length} failed; user updates ${updatesAccepted} accepted, ${updates.failed.length} failed${
+          adds.refused.length + updates.failed.length > 0 ? `\n${[...adds.refused, ...updates.failed].slice(0, 10).join('\n')}` : ''
+        }`,
+      );
+      expect([...adds.refused, ...updates.failed]).toEqual([]);
+      // A port-forward holds one pod: these are made to the pods of the rolled-back revision.
+      const cartQuery = await forwardTo('cart-query', 7000);
+      const order = await forwardTo('order-service', 8081);
+      forwards.push(cartQuery, order);
+      // Every accepted command once in its read model: each cart's lines in cart-query, each user's
+      // version in user-service and last email in order-service's copy.
+      for (const customerId of customers) {
+        const view = await cartViewAt(cartQuery.port, customerId, addsOf(adds.accepted.get(customerId)!), () => troubleIn(named('cart-aggregator-0')));
+        expect({ customerId, lines: quantities(view) }).toEqual({ customerId, lines: Object.fromEntries(adds.accepted.get(customerId)!) });
+      }
+      for (const id of users) {
+        expect({ id, version: (await call(viaGateway, 'GET', `/user-service/users/${id}`)).body.version }).toEqual({
+          id,
+          version: versionsBefore.get(id)! + (updates.accepted.get(id) ?? 0),
+        });
+      }
+      await until(
+        "every user's last accepted email in order-service's orders",
+        async () => {
+          const all = (await call(`http://127.0.0.1:${order.port}`, 'GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
+          return users.every((id) => !updates.lastEmail.has(id) || all.filter((o) => o.user.id === id).every((o) => o.user.email === updates.lastEmail.get(id))) ? true : undefined;
+        },
+        minutes(3),
+      );
+    },
+    minutes(25),
   );
 
   it(

@@ -11,3 +11,16 @@ export { runTool, runToolOk, kubeTools, startTestApiServer, type TestApiServer, 
 export { startSecuredKafka, type SecuredKafka, type SecuredKafkaOptions } from './secured-kafka';
 export { startPrivateKafka, type PrivateKafka, type PrivateKafkaOptions } from './private-kafka';
 export { explainFind, readPlan, recordCommands, type QueryPlan } from './mongo-plan';
+export {
+  connectionVerdict,
+  selects,
+  inCidr,
+  type NetworkPolicy,
+  type PolicyPod,
+  type Endpoint,
+  type Connection,
+  type Verdict,
+  type SideDecision,
+} from './network-policy';
+export { podConnections, type PodConnection, type SocketAddress } from './socket-table';
+export { containerSamples, parseQuantity, type ContainerSample } from './resource-metrics';

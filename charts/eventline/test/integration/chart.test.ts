@@ -98,6 +98,9 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
       expect(container.resources.requests).toBeDefined();
       expect(container.resources.limits.memory).toBeDefined();
+      // Routing stops before SIGTERM; the grace covers the sleep and the service's 25 s drain.
+      expect(container.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(5 + 25);
       expect(pod.serviceAccountName).toBe(name);
       expect(pod.automountServiceAccountToken).toBe(kubernetesApiUsers.includes(name));
       expect(named(objects, 'ServiceAccount', name)).toBeDefined();
