@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -52,18 +52,6 @@ interface HttpResult {
 }
 
 const helm = (args: string[]) => spawnSync(kubeToolPaths().helm, ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
-
-/** helm without blocking the event loop, for what runs while the test's own clients load the release. */
-function helmAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(kubeToolPaths().helm, ['--kubeconfig', kubeconfigPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('close', (status) => resolve({ status, stderr }));
-  });
-}
 
 /**
  * The host name the release's Gateway listens for, when this cluster has another release whose Gateway
@@ -666,7 +654,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
   );
 
   it(
-    "keeps every service's peak working set under its memory limit through 30 s of steady cart adds via the Gateway (the kubelet's resource metrics; the table printed)",
+    "keeps every service's peak working set under its memory limit through 20 s of steady cart adds via the Gateway (the kubelet's resource metrics; the table printed)",
     async () => {
       const gateway = await portForward('traefik', 'svc/traefik', 80);
       const customers = ['footprint-a', 'footprint-b', 'footprint-c'].map((c) => `${c}-${randomBytes(3).toString('hex')}`);
@@ -675,7 +663,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       const started = Date.now();
       const load = steadyCartAdds(`http://127.0.0.1:${gateway.port}`, customers);
       try {
-        while (Date.now() - started < 30_000) {
+        while (Date.now() - started < 20_000) {
           await sleep(3_000);
           samples.push(sampleNamespace(namespace));
         }
@@ -1154,134 +1142,6 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       expect(after.map((o: { id: string }) => o.id).sort()).toEqual(before.map((o: { id: string }) => o.id).sort());
     },
     minutes(6),
-  );
-
-  it(
-    'rolls every service to a new image with helm upgrade, and back with helm rollback, under steady load through the Gateway: the failed requests counted, every accepted command in its read model once',
-    async () => {
-      const revision = (): number => (JSON.parse(helm(['history', release, '-n', namespace, '-o', 'json']).stdout) as { revision: number }[]).at(-1)!.revision;
-      const imageOf = (service: string) =>
-        kubectl([
-          '-n',
-          namespace,
-          'get',
-          'pods',
-          '-l',
-          `app.kubernetes.io/name=${service},app.kubernetes.io/component=service`,
-          '-o',
-          'jsonpath={.items[0].spec.containers[0].image}',
-        ]);
-      // Each service's running image with one label more: a new image (its own digest) of the same code.
-      const rollout = randomBytes(3).toString('hex');
-      const previous = new Map(services.map((s) => [s, imageOf(s)]));
-      const next = new Map<string, string>();
-      const context = mkdtempSync(join(tmpdir(), 'eventline-rollout-'));
-      try {
-        for (const service of services) {
-          writeFileSync(join(context, 'Dockerfile'), `FROM ${previous.get(service)}\nLABEL dev.eventline.rollout="${rollout}"\n`);
-          const ref = `${registryHost}/eventline-${service}:rollout-${rollout}`;
-          await buildAndPush({ ref, context, logPath: join(context, 'build.log') });
-          next.set(service, ref);
-        }
-      } finally {
-        rmSync(context, { recursive: true, force: true });
-      }
-      const gateway = await portForward('traefik', 'svc/traefik', 80);
-      forwards.push(gateway);
-      const viaGateway = `http://127.0.0.1:${gateway.port}`;
-      const users = [1, 2, 3, 4];
-      const versionsBefore = new Map<number, number>();
-      for (const id of users) {
-        versionsBefore.set(id, (await call(viaGateway, 'GET', `/user-service/users/${id}`)).body.version);
-        // An order per user, so that order-service's copy of each shows in GET /order-service/all.
-        expect((await call(viaGateway, 'POST', '/order-service/orders', { userId: id, productId: 2, qty: 1 })).status).toBe(201);
-      }
-      const customers = ['rollout-a', 'rollout-b', 'rollout-c', 'rollout-d'].map((c) => `${c}-${rollout}`);
-      carts.push(...customers);
-      const adds = steadyCartAdds(viaGateway, customers);
-      // User updates beside the adds: each accepted one must reach order-service's copy of the user.
-      const updates = { accepted: new Map<number, number>(), lastEmail: new Map<number, string>(), failed: [] as string[], sent: 0 };
-      let updating = true;
-      const updater = (async () => {
-        for (let i = 0; updating; i += 1) {
-          const id = users[i % users.length]!;
-          const email = `user${id}.rollout${rollout}.${i}@example.com`;
-          const r = await call(viaGateway, 'PUT', '/user-service/update', { id, firstname: 'Rolling', lastname: `Upgrade${id}`, email }).catch((error: Error) => ({
-            status: 0,
-            body: `${error.name}: ${error.message}`,
-          }));
-          updates.sent += 1;
-          if (r.status === 200) {
-            updates.accepted.set(id, (updates.accepted.get(id) ?? 0) + 1);
-            updates.lastEmail.set(id, email);
-          } else updates.failed.push(`${r.status} ${JSON.stringify(r.body)}`);
-        }
-      })();
-      const revisionBefore = revision();
-      const timings: string[] = [];
-      try {
-        await adds.addsMore(40);
-        let started = Date.now();
-        const upgrade = await helmAsync([
-          'upgrade',
-          release,
-          join(repoRoot, 'charts', 'eventline'),
-          '-n',
-          namespace,
-          '--reuse-values',
-          ...services.flatMap((s) => ['--set', `services.${s}.image=${next.get(s)}`]),
-          '--wait=watcher',
-          '--timeout',
-          '10m',
-        ]);
-        expect({ status: upgrade.status, stderr: upgrade.status === 0 ? '' : upgrade.stderr }).toEqual({ status: 0, stderr: '' });
-        timings.push(`upgrade ${((Date.now() - started) / 1000).toFixed(0)} s`);
-        for (const service of services) expect(imageOf(service)).toBe(next.get(service));
-        await adds.addsMore(40);
-        started = Date.now();
-        const rollback = await helmAsync(['rollback', release, String(revisionBefore), '-n', namespace, '--wait=watcher', '--timeout', '10m']);
-        expect({ status: rollback.status, stderr: rollback.status === 0 ? '' : rollback.stderr }).toEqual({ status: 0, stderr: '' });
-        timings.push(`rollback ${((Date.now() - started) / 1000).toFixed(0)} s`);
-        await until('every pod of the previous revision Ready', () => (services.every((s) => imageOf(s) === previous.get(s)) ? true : undefined), minutes(5));
-        await adds.addsMore(40);
-      } finally {
-        updating = false;
-        await Promise.all([adds.stop(), updater]);
-      }
-      const addsAccepted = customers.reduce((sum, c) => sum + addsOf(adds.accepted.get(c)!), 0);
-      const updatesAccepted = [...updates.accepted.values()].reduce((a, b) => a + b, 0);
-      console.log(
-        `rolling upgrade and rollback (${timings.join(', ')}): cart adds ${addsAccepted} accepted, ${adds.refused.length} failed; user updates ${updatesAccepted} accepted, ${updates.failed.length} failed${
-          adds.refused.length + updates.failed.length > 0 ? `\n${[...adds.refused, ...updates.failed].slice(0, 10).join('\n')}` : ''
-        }`,
-      );
-      expect([...adds.refused, ...updates.failed]).toEqual([]);
-      // A port-forward holds one pod: these are made to the pods of the rolled-back revision.
-      const cartQuery = await forwardTo('cart-query', 7000);
-      const order = await forwardTo('order-service', 8081);
-      forwards.push(cartQuery, order);
-      // Every accepted command once in its read model: each cart's lines in cart-query, each user's
-      // version in user-service and last email in order-service's copy.
-      for (const customerId of customers) {
-        const view = await cartViewAt(cartQuery.port, customerId, addsOf(adds.accepted.get(customerId)!), () => troubleIn(named('cart-aggregator-0')));
-        expect({ customerId, lines: quantities(view) }).toEqual({ customerId, lines: Object.fromEntries(adds.accepted.get(customerId)!) });
-      }
-      for (const id of users) {
-        expect({ id, version: (await call(viaGateway, 'GET', `/user-service/users/${id}`)).body.version }).toEqual({
-          id,
-          version: versionsBefore.get(id)! + (updates.accepted.get(id) ?? 0),
-        });
-      }
-      await until(
-        "every user's last accepted email in order-service's orders",
-        async () => {
-          const all = (await call(`http://127.0.0.1:${order.port}`, 'GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
-          return users.every((id) => !updates.lastEmail.has(id) || all.filter((o) => o.user.id === id).every((o) => o.user.email === updates.lastEmail.get(id))) ? true : undefined;
-        },
-        minutes(3),
-      );
-    },
-    minutes(25),
   );
 
   it(
