@@ -16,6 +16,8 @@ export function errorHandler(): Middleware<ServiceState> {
       const error = toHttpError(thrown);
       if (error.status >= 500) ctx.state.log.error({ err: thrown }, 'request failed');
       ctx.status = error.status;
+      // A dependency that is down is worth a retry once it is back (a restart, a failover).
+      if (error.status === 503) ctx.set('Retry-After', '1');
       ctx.body = error.toBody();
     }
   };

@@ -1,3 +1,5 @@
+import { isUnavailableDependency } from './unavailable-dependency';
+
 /** The one error body every eventline endpoint answers with. */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -73,6 +75,8 @@ interface LibraryError extends Error {
  */
 export function toHttpError(thrown: unknown): HttpError {
   if (thrown instanceof HttpError) return thrown;
+  // Before the instanceof check: what Node's own fetch throws comes from another realm under jest.
+  if (isUnavailableDependency(thrown)) return serviceUnavailable('a server this service depends on is unavailable; retry later');
   if (!(thrown instanceof Error)) return internalError();
 
   const error = thrown as LibraryError;

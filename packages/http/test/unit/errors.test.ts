@@ -46,3 +46,42 @@ describe('toHttpError', () => {
     });
   });
 });
+
+describe('toHttpError for a dependency that is down', () => {
+  const systemError = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.5:5432`), { code });
+
+  it('answers 503 for unreachable servers, dropped connections and servers going away, the cause kept out of the body', () => {
+    const thrown = [
+      systemError('ECONNREFUSED'),
+      systemError('ECONNRESET'),
+      // node's happy-eyeballs connect: one error per address tried
+      new AggregateError([systemError('ECONNREFUSED'), systemError('EHOSTUNREACH')], 'connect failed'),
+      // node-postgres, wrapped by a repository
+      new Error('saving cart 7 failed', { cause: new Error('Connection terminated unexpectedly') }),
+      new Error('timeout exceeded when trying to connect'),
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+      Object.assign(new Error('connection failure'), { code: '08006' }),
+      Object.assign(new Error('Server selection timed out after 30000 ms (10.0.0.6:27017)'), { name: 'MongoServerSelectionError' }),
+      Object.assign(new Error('connection 4 to 10.0.0.6:27017 closed'), { name: 'MongoNetworkError' }),
+    ];
+    for (const error of thrown) {
+      expect({ message: (error as Error).message, body: toHttpError(error).toBody(), status: toHttpError(error).status }).toEqual({
+        message: (error as Error).message,
+        status: 503,
+        body: { error: { code: 'unavailable', message: 'a server this service depends on is unavailable; retry later' } },
+      });
+    }
+  });
+
+  it('keeps errors that are no outage a 500: a constraint, a syntax error, an unknown code', () => {
+    for (const error of [
+      Object.assign(new Error('duplicate key value violates unique constraint "users_email_key"'), { code: '23505' }),
+      Object.assign(new Error('syntax error at or near "SELEC"'), { code: '42601' }),
+      Object.assign(new Error('weird'), { code: 'EWEIRD' }),
+      new Error('Cannot read properties of undefined'),
+    ]) {
+      expect(toHttpError(error).status).toBe(500);
+    }
+  });
+});
