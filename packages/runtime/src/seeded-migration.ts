@@ -17,9 +17,11 @@ export interface SeededMigration {
  * starting together serialize on an advisory lock.
  */
 export async function migrateWithSeed(pool: Pool, migration: SeededMigration): Promise<void> {
-  await createOutboxSchema(pool);
   await withTransaction(pool, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${migration.name}.migrate`]);
+    // Under the lock too: two CREATE TABLE IF NOT EXISTS of one name at once fail one of them
+    // (duplicate pg_type entry), which crashed one of two replicas starting together.
+    await createOutboxSchema(tx);
     await tx.query(migration.ddl);
     await tx.query('CREATE TABLE IF NOT EXISTS seeded (what text PRIMARY KEY)');
     const first = await tx.query('INSERT INTO seeded VALUES ($1) ON CONFLICT DO NOTHING', [migration.name]);
