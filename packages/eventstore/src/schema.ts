@@ -1,8 +1,22 @@
 import type { Pool, PoolClient } from 'pg';
 import { createOutboxSchema } from '@eventline/outbox';
+import { withTransaction } from '@eventline/postgres';
 
-export async function createEventStoreSchema(db: Pool | PoolClient): Promise<void> {
-  await db.query(`
+/**
+ * Creates the event store's tables and its outbox in one transaction under an advisory lock: replicas
+ * starting together would otherwise race their CREATE TABLE IF NOT EXISTS, and the loser fails on a
+ * duplicate pg_type entry.
+ */
+export async function createEventStoreSchema(pool: Pool): Promise<void> {
+  await withTransaction(pool, async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('eventstore.migrate'))");
+    await createEventStoreTables(tx);
+    await createOutboxSchema(tx);
+  });
+}
+
+async function createEventStoreTables(tx: PoolClient): Promise<void> {
+  await tx.query(`
     CREATE TABLE IF NOT EXISTS events (
       global_position bigserial   PRIMARY KEY,
       stream_id       text        NOT NULL,
@@ -24,5 +38,4 @@ export async function createEventStoreSchema(db: Pool | PoolClient): Promise<voi
       PRIMARY KEY (stream_id, version)
     );
   `);
-  await createOutboxSchema(db);
 }

@@ -108,3 +108,18 @@ describe('event store on PostgreSQL', () => {
     expect(after[1]!.globalPosition).toBeGreaterThan(after[0]!.globalPosition);
   });
 });
+
+describe('event store schema', () => {
+  it('is created by replicas starting together, none of them failing', async () => {
+    const url = await createDatabase('eventstore_race');
+    const replicas = Array.from({ length: 6 }, () => new Pool({ connectionString: url, max: 1 }));
+    try {
+      const outcomes = await Promise.allSettled(replicas.map((pool) => createEventStoreSchema(pool)));
+      expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+      const tables = await replicas[0].query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+      expect(tables.rows.map((r) => r.tablename)).toEqual(expect.arrayContaining(['events', 'outbox', 'snapshots']));
+    } finally {
+      await Promise.all(replicas.map((pool) => pool.end()));
+    }
+  });
+});
