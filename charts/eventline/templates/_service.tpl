@@ -159,7 +159,7 @@ spec:
             - name: PGPASSWORD
               valueFrom: { secretKeyRef: { name: {{ include "eventline.postgresSecret" $root }}, key: {{ $root.Values.postgres.passwordKey }} } }
             - name: DATABASE_URL
-              value: "postgresql://{{ $root.Values.postgres.username }}@{{ include "eventline.postgresHost" $root }}:{{ $root.Values.postgres.port }}/{{ .database }}?sslmode={{ $root.Values.postgres.sslMode }}"
+              value: "postgresql://{{ $root.Values.postgres.username }}@{{ include "eventline.postgresHost" $root }}:{{ $root.Values.postgres.port }}/{{ .database }}?sslmode={{ $root.Values.postgres.sslMode }}{{ if $root.Values.postgres.caSecret }}&sslrootcert=/etc/eventline/postgres-ca/ca.crt{{ end }}"
             {{- end }}
             {{- with $svc.mongo }}
             - name: MONGO_URL
@@ -213,12 +213,19 @@ spec:
             {{- if and $svc.kafka $kafkaTls }}
             - { name: kafka-ca, mountPath: /etc/eventline/kafka-ca, readOnly: true }
             {{- end }}
+            {{- if and $svc.postgres $root.Values.postgres.caSecret }}
+            - { name: postgres-ca, mountPath: /etc/eventline/postgres-ca, readOnly: true }
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir: { sizeLimit: 64Mi }
         {{- if and $svc.kafka $kafkaTls }}
         - name: kafka-ca
           secret: { secretName: {{ $kafkaCluster }}-cluster-ca-cert, items: [{ key: ca.crt, path: ca.crt }] }
+        {{- end }}
+        {{- if and $svc.postgres $root.Values.postgres.caSecret }}
+        - name: postgres-ca
+          secret: { secretName: {{ $root.Values.postgres.caSecret }}, items: [{ key: {{ $root.Values.postgres.caKey }}, path: ca.crt }] }
         {{- end }}
 ---
 apiVersion: policy/v1

@@ -261,13 +261,17 @@ describe('kind and staging differ where they should', () => {
     expect(statefulSets(staging)).toEqual(['cart-aggregator']);
     expect(named(staging, 'Deployment', 'schema-registry')).toBeUndefined();
     const dbUrl = named(staging, 'Deployment', 'user-service')!.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'DATABASE_URL');
-    expect(dbUrl.value).toBe('postgresql://eventline@eventline-pg.staging.example.com:5432/users?sslmode=require');
+    expect(dbUrl.value).toBe('postgresql://eventline@eventline-pg.staging.example.com:5432/users?sslmode=verify-full&sslrootcert=/etc/eventline/postgres-ca/ca.crt');
   });
 
-  it('mounts the cluster CA for TLS in staging only, and scales staging services behind PDBs', () => {
+  it('mounts the Kafka cluster CA and the PostgreSQL CA in staging only, and scales staging services behind PDBs', () => {
     const volumes = (objects: K8sObject[]) => named(objects, 'Deployment', 'user-service')!.spec.template.spec.volumes.map((v: { name: string }) => v.name);
     expect(volumes(kind)).toEqual(['tmp']);
-    expect(volumes(staging)).toEqual(['tmp', 'kafka-ca']);
+    expect(volumes(staging)).toEqual(['tmp', 'kafka-ca', 'postgres-ca']);
+    const pgCa = named(staging, 'Deployment', 'user-service')!.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'postgres-ca');
+    expect(pgCa.secret).toEqual({ secretName: 'eventline-postgres-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] });
+    const orderVolumes = named(staging, 'Deployment', 'order-service')!.spec.template.spec.volumes.map((v: { name: string }) => v.name);
+    expect(orderVolumes).toEqual(['tmp', 'kafka-ca']);
     expect(named(staging, 'PodDisruptionBudget', 'order-service')!.spec).toMatchObject({ minAvailable: 1 });
     expect(named(staging, 'PodDisruptionBudget', 'order-service')!.spec.maxUnavailable).toBeUndefined();
     expect(named(staging, 'HorizontalPodAutoscaler', 'cart-service')!.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
