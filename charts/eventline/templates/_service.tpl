@@ -150,6 +150,9 @@ spec:
             - { name: KAFKA_SASL_USERNAME, value: {{ $kafkaUser | quote }} }
             - name: KAFKA_SASL_PASSWORD
               valueFrom: { secretKeyRef: { name: {{ $kafkaUser }}, key: password } }
+            # The same password from the mounted Secret, read at each authentication: a password the
+            # User Operator replaces is followed without a restart (the variable above is for Jobs).
+            - { name: KAFKA_SASL_PASSWORD_FILE, value: /etc/eventline/kafka-user/password }
             {{- if $kafkaTls }}
             - { name: KAFKA_TLS_CA_FILE, value: /etc/eventline/kafka-ca/ca.crt }
             {{- end }}
@@ -210,6 +213,9 @@ spec:
             {{- toYaml $securityContext | nindent 12 }}
           volumeMounts:
             - { name: tmp, mountPath: /tmp }
+            {{- if $svc.kafka }}
+            - { name: kafka-user, mountPath: /etc/eventline/kafka-user, readOnly: true }
+            {{- end }}
             {{- if and $svc.kafka $kafkaTls }}
             - { name: kafka-ca, mountPath: /etc/eventline/kafka-ca, readOnly: true }
             {{- end }}
@@ -219,6 +225,10 @@ spec:
       volumes:
         - name: tmp
           emptyDir: { sizeLimit: 64Mi }
+        {{- if $svc.kafka }}
+        - name: kafka-user
+          secret: { secretName: {{ $kafkaUser }}, items: [{ key: password, path: password }] }
+        {{- end }}
         {{- if and $svc.kafka $kafkaTls }}
         - name: kafka-ca
           secret: { secretName: {{ $kafkaCluster }}-cluster-ca-cert, items: [{ key: ca.crt, path: ca.crt }] }
@@ -261,6 +271,10 @@ spec:
       resource:
         name: cpu
         target: { type: Utilization, averageUtilization: {{ $svc.autoscaling.targetCPUUtilizationPercentage }} }
+  {{- with $svc.autoscaling.behavior }}
+  behavior:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 {{- end }}
 {{- if $root.Values.networkPolicy.enabled }}
 ---

@@ -5,6 +5,6 @@ export { publishChange } from './publish-change';
 export { writeReplayResult, type ReplayResult } from './replay-result';
 export { replay, runReplay, type ReplayDefinition, type ReplayContext, type ReplayStores, type ReplaySettings, type Rebuild, type ReplayOutcome } from './replay';
 export { migrateWithSeed, type SeededMigration } from './seeded-migration';
-export { kafkaFromSettings, type KafkaConnectionSettings } from './kafka-client';
+export { kafkaFromSettings, scramCredentials, type KafkaConnectionSettings } from './kafka-client';
 export { FeatureFlags, hotSettings, type HotSettings } from './hot-settings';
 export { isTransient } from './transient';

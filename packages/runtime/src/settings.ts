@@ -12,6 +12,12 @@ export const baseSettings = {
   KAFKA_SASL_USERNAME: str({ default: '' }),
   KAFKA_SASL_PASSWORD: str({ default: '' }),
   /**
+   * The password's file (the KafkaUser Secret mounted as a volume), read at every authentication
+   * instead of KAFKA_SASL_PASSWORD when set: a password the User Operator replaces is followed once
+   * the kubelet refreshes the volume, with no restart.
+   */
+  KAFKA_SASL_PASSWORD_FILE: str({ default: '' }),
+  /**
    * TLS to the brokers, trusting this CA bundle (Strimzi's `<cluster>-cluster-ca-cert` Secret, mounted
    * by the chart in staging); unset: plaintext.
    */

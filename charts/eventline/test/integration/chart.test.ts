@@ -195,6 +195,11 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
     // Services read their password from the Secret the User Operator creates for their KafkaUser.
     const password = named(objects, 'Deployment', 'order-service')!.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'KAFKA_SASL_PASSWORD');
     expect(password.valueFrom).toEqual({ secretKeyRef: { name: 'order-service', key: 'password' } });
+    // And from that Secret mounted, read at each authentication, so a replaced password is followed.
+    const orderPod = named(objects, 'Deployment', 'order-service')!.spec.template.spec;
+    expect(orderPod.containers[0].env).toContainEqual({ name: 'KAFKA_SASL_PASSWORD_FILE', value: '/etc/eventline/kafka-user/password' });
+    expect(orderPod.containers[0].volumeMounts).toContainEqual({ name: 'kafka-user', mountPath: '/etc/eventline/kafka-user', readOnly: true });
+    expect(orderPod.volumes).toContainEqual({ name: 'kafka-user', secret: { secretName: 'order-service', items: [{ key: 'password', path: 'password' }] } });
   });
 
   it('routes exactly the public paths of routes.json on the ingress (ingress.enabled, for clusters that still run an Ingress controller), with their path types', () => {
@@ -266,12 +271,12 @@ describe('kind and staging differ where they should', () => {
 
   it('mounts the Kafka cluster CA and the PostgreSQL CA in staging only, and scales staging services behind PDBs', () => {
     const volumes = (objects: K8sObject[]) => named(objects, 'Deployment', 'user-service')!.spec.template.spec.volumes.map((v: { name: string }) => v.name);
-    expect(volumes(kind)).toEqual(['tmp']);
-    expect(volumes(staging)).toEqual(['tmp', 'kafka-ca', 'postgres-ca']);
+    expect(volumes(kind)).toEqual(['tmp', 'kafka-user']);
+    expect(volumes(staging)).toEqual(['tmp', 'kafka-user', 'kafka-ca', 'postgres-ca']);
     const pgCa = named(staging, 'Deployment', 'user-service')!.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'postgres-ca');
     expect(pgCa.secret).toEqual({ secretName: 'eventline-postgres-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] });
     const orderVolumes = named(staging, 'Deployment', 'order-service')!.spec.template.spec.volumes.map((v: { name: string }) => v.name);
-    expect(orderVolumes).toEqual(['tmp', 'kafka-ca']);
+    expect(orderVolumes).toEqual(['tmp', 'kafka-user', 'kafka-ca']);
     expect(named(staging, 'PodDisruptionBudget', 'order-service')!.spec).toMatchObject({ minAvailable: 1 });
     expect(named(staging, 'PodDisruptionBudget', 'order-service')!.spec.maxUnavailable).toBeUndefined();
     expect(named(staging, 'HorizontalPodAutoscaler', 'cart-service')!.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });

@@ -55,7 +55,8 @@ export function redriveJob(redrive: Redrive, options: RedriveJobOptions): V1Job 
     { name: 'REDRIVE_RECORDS_PER_TRANSACTION', value: String(options.recordsPerTransaction) },
   ];
   const env = (source.env ?? [])
-    .filter((e) => !e.name.startsWith('REDRIVE') && e.name !== 'PORT')
+    // The operator's mounted password file is its own user's: the Job authenticates with the variable.
+    .filter((e) => !e.name.startsWith('REDRIVE') && e.name !== 'PORT' && !(options.kafkaUser && e.name === 'KAFKA_SASL_PASSWORD_FILE'))
     .map((e) => (options.kafkaUser ? asKafkaUser(e, options.kafkaUser) : e))
     .concat(redriveEnv);
   const labels = { 'app.kubernetes.io/part-of': 'eventline', 'app.kubernetes.io/component': 'redrive', [REDRIVE_LABEL]: redrive.metadata.name };

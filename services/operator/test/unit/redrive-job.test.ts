@@ -24,6 +24,7 @@ const template: V1PodTemplateSpec = {
           { name: 'KAFKA_BROKERS', value: 'eventline-kafka-bootstrap:9093' },
           { name: 'KAFKA_SASL_USERNAME', value: 'eventline-operator' },
           { name: 'KAFKA_SASL_PASSWORD', valueFrom: { secretKeyRef: { name: 'eventline-operator', key: 'password' } } },
+          { name: 'KAFKA_SASL_PASSWORD_FILE', value: '/etc/eventline/kafka-user/password' },
           { name: 'REDRIVE_KAFKA_USER', value: 'eventline-operator-redrive' },
         ],
         volumeMounts: [{ name: 'kafka-ca', mountPath: '/etc/eventline/kafka-ca' }],
@@ -62,6 +63,8 @@ describe('redriveJob', () => {
     expect(env).toContainEqual({ name: 'KAFKA_SASL_PASSWORD', valueFrom: { secretKeyRef: { name: 'eventline-operator-redrive', key: 'password' } } });
     expect(env).toContainEqual({ name: 'KAFKA_BROKERS', value: 'eventline-kafka-bootstrap:9093' });
     expect(env.map((e) => e.name)).not.toContain('PORT');
+    // The operator's mounted password file would authenticate the Job as the operator.
+    expect(env.map((e) => e.name)).not.toContain('KAFKA_SASL_PASSWORD_FILE');
     expect(env.filter((e) => e.name === 'REDRIVE_KAFKA_USER')).toEqual([]);
     const value = (name: string) => env.find((e) => e.name === name)?.value;
     expect(JSON.parse(value('REDRIVE')!)).toEqual({ namespace: 'shop', name: 'orders-back', uid: 'uid-1', spec: redrive.spec } satisfies RedriveOrder);
