@@ -20,6 +20,7 @@ function applyClusterManifest(file: string): void {
     .replaceAll('__REGISTRY__', registryHost)
     .replaceAll('__COREDNS_VERSION__', clusterVersions.coredns)
     .replaceAll('__LOCAL_PATH_VERSION__', clusterVersions.localPathProvisioner)
+    .replaceAll('__METRICS_SERVER_VERSION__', clusterVersions.metricsServer)
     .replaceAll('__DEBIAN__', clusterVersions.debian)
     .replaceAll('__LOCAL_PATH_DIR__', paths.localPathDir)
     .replaceAll('__TRAEFIK_VERSION__', clusterVersions.traefik);
@@ -41,10 +42,11 @@ export function applyGatewayAddon(): void {
   applyClusterManifest('traefik.yaml');
 }
 
-/** CoreDNS, the local-path provisioner (k8s/cluster/*.yaml) and the gateway. */
+/** CoreDNS, the local-path provisioner, metrics-server (k8s/cluster/*.yaml) and the gateway. */
 export function applyAddons(): void {
   applyClusterManifest('coredns.yaml');
   applyClusterManifest('local-path.yaml');
+  applyClusterManifest('metrics-server.yaml');
   applyGatewayAddon();
 }
 
@@ -78,5 +80,5 @@ export async function waitForGatewayAddon(timeoutMs = 180_000): Promise<void> {
 
 export async function waitForAddons(timeoutMs = 180_000): Promise<void> {
   kubectl(['wait', '--for=condition=Ready', `node/${nodeName}`, `--timeout=${timeoutMs / 1000}s`]);
-  await waitForPods([['kube-system', 'k8s-app=kube-dns'], ['local-path-storage', 'app=local-path-provisioner'], traefikPods], timeoutMs);
+  await waitForPods([['kube-system', 'k8s-app=kube-dns'], ['local-path-storage', 'app=local-path-provisioner'], ['kube-system', 'k8s-app=metrics-server'], traefikPods], timeoutMs);
 }

@@ -17,6 +17,7 @@ export interface ClusterBinaries {
   kubeProxy: string;
   coredns: string;
   localPathProvisioner: string;
+  metricsServer: string;
   /** The static `pause` of Kubernetes' build/pause/linux/pause.c, every pod's sandbox process. */
   pause: string;
 }
@@ -52,6 +53,14 @@ const goBinaries: GoBinary[] = [
     version: clusterVersions.localPathProvisioner,
     module: 'local-path',
     pkg: 'github.com/rancher/local-path-provisioner',
+    static: true,
+  },
+  {
+    name: 'metricsServer',
+    binary: 'metrics-server',
+    version: clusterVersions.metricsServer,
+    module: 'metrics-server',
+    pkg: 'sigs.k8s.io/metrics-server/cmd/metrics-server',
     static: true,
   },
 ];

@@ -83,7 +83,7 @@ export async function clusterUp(): Promise<StepTime[]> {
   strimziBuild.catch(() => undefined);
   await step('Kubernetes tools (infra kube-tools: kube-apiserver, etcd, kubectl, helm, skaffold)', '~/.cache/eventline/kube-tools', times, ensureKubeTools);
   await step(
-    'cluster binaries (kubelet, controller-manager, scheduler, kube-proxy, CoreDNS, local-path, pause)',
+    'cluster binaries (kubelet, controller-manager, scheduler, kube-proxy, CoreDNS, local-path, metrics-server, pause)',
     '~/.cache/eventline/cluster-bin/<binary>-<version>/build.log',
     times,
     ensureClusterBinaries,
@@ -107,12 +107,15 @@ export async function clusterUp(): Promise<StepTime[]> {
   await step('image local-path-provisioner', '~/.cache/eventline/cluster-images/local-path-provisioner-*.log', times, () =>
     ensureScratchImage('local-path-provisioner', clusterVersions.localPathProvisioner, bins.localPathProvisioner),
   );
+  await step('image metrics-server', '~/.cache/eventline/cluster-images/metrics-server-*.log', times, () =>
+    ensureScratchImage('metrics-server', clusterVersions.metricsServer, bins.metricsServer),
+  );
   await step('image debian (mmdebstrap)', '~/.cache/eventline/cluster-images/debian-bookworm/build.log', times, ensureDebianBase);
   await step(`traefik ${clusterVersions.traefik} (Go build)`, `~/.cache/eventline/cluster-bin/traefik-${clusterVersions.traefik}/build.log`, times, ensureTraefikBinary);
   await step('image traefik', `~/.cache/eventline/cluster-images/traefik-${clusterVersions.traefik}.log`, times, ensureTraefikImage);
   await startNamed(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy']);
-  await step('addons (CoreDNS, local-path StorageClass, Gateway API CRDs, Traefik and GatewayClass traefik)', undefined, times, applyAddons);
-  await step('node Ready, CoreDNS, the provisioner and Traefik available', logFile(processName('kubelet')), times, waitForAddons);
+  await step('addons (CoreDNS, local-path StorageClass, metrics-server, Gateway API CRDs, Traefik and GatewayClass traefik)', undefined, times, applyAddons);
+  await step('node Ready, CoreDNS, the provisioner, metrics-server and Traefik available', logFile(processName('kubelet')), times, waitForAddons);
   await step('Strimzi operator build (Maven, beside the steps above)', '~/.cache/eventline/strimzi/<build>/build.log', times, () => strimziBuild);
   log(`Strimzi's build took ${Math.round((Date.now() - strimziStarted) / 1000)} s from its start beside the other steps`);
   log(started.length > 0 ? `started: ${started.join(', ')}` : 'already running: nothing started');

@@ -6,7 +6,7 @@ import type { Component } from '../component';
 import { clusterBinaryPaths } from './binaries';
 import { getStatus } from './http-check';
 import { paths } from './node-config';
-import { pki, tokenOf } from './pki';
+import { frontProxyClientName, pki, tokenOf } from './pki';
 import { clusterPorts, clusterVersions, network, nodeName, processName, registryHost, runRoot, sockets } from './settings';
 
 /**
@@ -152,6 +152,17 @@ const apiServer = component('kube-apiserver', `Kubernetes ${clusterVersions.kube
         `--kubelet-client-key=${pki.kubeletClientKey}`,
         '--kubelet-preferred-address-types=InternalIP',
         `--token-auth-file=${pki.tokens}`,
+        // The aggregation layer, for metrics-server's metrics.k8s.io (the HPAs' CPU): the API server
+        // proxies to it with the front-proxy client certificate and the caller in these headers,
+        // straight to the endpoints of its Service.
+        `--requestheader-client-ca-file=${pki.frontProxyCaCert}`,
+        `--requestheader-allowed-names=${frontProxyClientName}`,
+        '--requestheader-username-headers=X-Remote-User',
+        '--requestheader-group-headers=X-Remote-Group',
+        '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+        `--proxy-client-cert-file=${pki.frontProxyClientCert}`,
+        `--proxy-client-key-file=${pki.frontProxyClientKey}`,
+        '--enable-aggregator-routing=true',
       ],
     });
   },

@@ -8,7 +8,8 @@ import { network, nodeName, pkiDir } from './settings';
  * The cluster's credentials, made once with openssl into /var/lib/eventline/cluster/pki: a CA, the
  * API server's serving certificate (for the node IP, the `kubernetes` Service IP and names), the
  * kubelet's serving certificate and the API server's client certificate towards the kubelet, the
- * service-account signing key, and one static token per identity (the components authenticate with
+ * aggregation layer's front-proxy CA and the API server's client certificate towards extension API
+ * servers (metrics-server), the service-account signing key, and one static token per identity (the components authenticate with
  * tokens, each with the user and groups Kubernetes' default RBAC and Node authorizer expect).
  */
 export interface Identity {
@@ -34,6 +35,11 @@ export const pki = {
   kubeletKey: join(pkiDir, 'kubelet.key'),
   kubeletClientCert: join(pkiDir, 'apiserver-kubelet-client.crt'),
   kubeletClientKey: join(pkiDir, 'apiserver-kubelet-client.key'),
+  /** Its own CA, as Kubernetes advises: an extension API server trusts request headers only from it. */
+  frontProxyCaCert: join(pkiDir, 'front-proxy-ca.crt'),
+  frontProxyCaKey: join(pkiDir, 'front-proxy-ca.key'),
+  frontProxyClientCert: join(pkiDir, 'front-proxy-client.crt'),
+  frontProxyClientKey: join(pkiDir, 'front-proxy-client.key'),
   serviceAccountKey: join(pkiDir, 'sa.key'),
   serviceAccountPub: join(pkiDir, 'sa.pub'),
   tokens: join(pkiDir, 'tokens.csv'),
@@ -43,31 +49,17 @@ export const pki = {
 
 const openssl = (args: string[]) => run('openssl', args);
 
-function signed(name: string, subject: string, extensions: string[]): void {
+/** The name the API server's front-proxy client certificate carries (`--requestheader-allowed-names`). */
+export const frontProxyClientName = 'front-proxy-client';
+
+function signed(name: string, subject: string, extensions: string[], ca = { cert: pki.caCert, key: pki.caKey }): void {
   const key = join(pkiDir, `${name}.key`);
   const csr = join(pkiDir, `${name}.csr`);
   const ext = join(pkiDir, `${name}.ext`);
   openssl(['genrsa', '-out', key, '2048']);
   openssl(['req', '-new', '-key', key, '-subj', subject, '-out', csr]);
   writeFileSync(ext, [...extensions, ''].join('\n'));
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    pki.caCert,
-    '-CAkey',
-    pki.caKey,
-    '-CAcreateserial',
-    '-days',
-    '3650',
-    '-sha256',
-    '-extfile',
-    ext,
-    '-out',
-    join(pkiDir, `${name}.crt`),
-  ]);
+  openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '3650', '-sha256', '-extfile', ext, '-out', join(pkiDir, `${name}.crt`)]);
 }
 
 /** Makes what is missing; serving certificates again when the node IP changed. */
@@ -100,6 +92,29 @@ export function ensurePki(nodeIp: string): void {
       'keyUsage=digitalSignature,keyEncipherment',
       'extendedKeyUsage=clientAuth',
     ]);
+  }
+  if (!existsSync(pki.frontProxyCaCert)) {
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      pki.frontProxyCaKey,
+      '-out',
+      pki.frontProxyCaCert,
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=eventline-front-proxy-ca',
+    ]);
+  }
+  if (!existsSync(pki.frontProxyClientCert)) {
+    signed('front-proxy-client', `/CN=${frontProxyClientName}`, ['basicConstraints=CA:FALSE', 'keyUsage=digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'], {
+      cert: pki.frontProxyCaCert,
+      key: pki.frontProxyCaKey,
+    });
   }
   if (!existsSync(pki.serviceAccountKey)) {
     openssl(['genrsa', '-out', pki.serviceAccountKey, '2048']);

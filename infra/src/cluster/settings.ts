@@ -14,6 +14,8 @@ export const clusterVersions = {
   etcd: kubeVersions.etcd,
   coredns: '1.15.0',
   localPathProvisioner: '0.0.30',
+  /** The resource metrics API the HorizontalPodAutoscalers read (v0.9.0 is served but not an approved release). */
+  metricsServer: '0.8.0',
   /** The Node and npm the local Node base carries: the project's own (.nvmrc, packageManager). */
   node: projectNodeVersion(),
   npm: projectNpmVersion(),
