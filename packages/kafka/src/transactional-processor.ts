@@ -1,6 +1,17 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, RecordMetadata, TopicMessages, Transaction } from 'kafkajs';
 import { isFencedError, PartitionProducers } from './partition-producers';
-import { backoffDelayMs, consumerLag, deadLettered, delaypoint, eventsConsumed, eventsPublished, failpoint, type BackoffPolicy, type Logger } from '@eventline/observability';
+import {
+  backoffDelayMs,
+  consumerLag,
+  deadLettered,
+  delaypoint,
+  errorpoint,
+  eventsConsumed,
+  eventsPublished,
+  failpoint,
+  type BackoffPolicy,
+  type Logger,
+} from '@eventline/observability';
 import { isTransientKafkaError, PoisonRecordError } from './errors';
 import { deadLetterRecord } from './dead-letter';
 import { GroupMember } from './group-member';
@@ -39,6 +50,8 @@ export interface TransactionalProcessorOptions {
   /**
    * Brings the processor's state in line with a new assignment before any of its records is
    * processed: state kept per input partition restores what it newly holds and lets go of the rest.
+   * Also called again with the same assignment after a failed transaction: it must bring what it
+   * holds up to what was committed (e.g. read its changelog on from where its state is).
    */
   restore(assigned: Assignment, heartbeat: () => Promise<void>): Promise<void>;
   /**
@@ -83,7 +96,10 @@ const NOTHING: ProcessedChunk = { outputs: [], commit: () => undefined };
  * Kafka transaction, by a transactional producer of the input partition's own (PartitionProducers), so
  * that an instance that lost the partition while paused cannot commit after its successor; input is
  * read with read_committed. After every rebalance the state is restored (from a changelog the outputs
- * include) before any record of the new assignment is processed.
+ * include) before any record of the new assignment is processed, and after every transaction that
+ * failed: its outcome is then unknown to this instance (a commit the broker completed while its answer
+ * was lost to a broker failing over), so the state staged for it is neither applied nor trusted to be
+ * absent; the changelog says which.
  */
 export class TransactionalProcessor {
   private readonly consumer: Consumer;
@@ -227,7 +243,11 @@ export class TransactionalProcessor {
       // A member that lost the partition in a rebalance must not commit work its successor redoes.
       if (isStale()) throw new Error('partition reassigned during the transaction');
       await transaction.commit();
+      errorpoint('processor.after-commit');
     } catch (error) {
+      // Committed or not, the broker knows and this instance does not: restore before the next records,
+      // or a chunk committed behind a lost answer is missing from the state the next chunk folds onto.
+      this.restoredGeneration = -1;
       if (isFencedError(error)) {
         this.log.warn({ err: error, topic, partition }, 'commit refused: another instance holds the partition now (fenced)');
         this.producers.drop(topic, partition);

@@ -46,3 +46,21 @@ export async function delaypoint(name: string): Promise<void> {
     process.stdout.write(`${JSON.stringify({ level: 'info', msg: `delay point ${name} passed`, pass })}\n`);
   }
 }
+
+const errorpointPasses = new Map<string, number>();
+
+/**
+ * Named errors for fault-injection tests: a process with EVENTLINE_ERRORPOINTS="name,…" throws when it
+ * gets to `name`; "name@n" throws only the n-th time. Placed after a step whose outcome a lost answer
+ * hides (a commit the broker completed), it makes the caller believe the step failed.
+ */
+export function errorpoint(name: string): void {
+  const active = process.env.EVENTLINE_ERRORPOINTS;
+  if (!active) return;
+  const pass = (errorpointPasses.get(name) ?? 0) + 1;
+  errorpointPasses.set(name, pass);
+  for (const entry of active.split(',')) {
+    const [pointName, nth] = entry.split('@');
+    if (pointName === name && (nth === undefined || Number(nth) === pass)) throw new Error(`error point ${name} (pass ${pass})`);
+  }
+}

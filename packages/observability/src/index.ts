@@ -14,6 +14,6 @@ export {
   stateEntries,
   stateRestoreDuration,
 } from './metrics';
-export { failpoint, delaypoint } from './failpoint';
+export { failpoint, delaypoint, errorpoint } from './failpoint';
 export { retryWithDeadline, RetryDeadlineError, type RetryOptions } from './retry';
 export { Backoff, backoffDelayMs, Restarter, type BackoffPolicy, type Restartable, type RestartOptions } from './backoff';

@@ -130,4 +130,45 @@ describe('TransactionalProcessor', () => {
     const [dlqEnd] = await withAdmin(kafka, 'reading the .dlq end', (admin) => admin.fetchTopicOffsets(deadLetterTopic(input)), { logger });
     expect(dlqEnd!.high).toBe('0');
   });
+
+  it('restores its state after a transaction whose commit went through while its answer was lost, folding nothing twice or never', async () => {
+    const values = Array.from({ length: 30 }, (_, n) => ({ n: n + 1 }));
+    const { input, output } = await topicsWith(values);
+    // A running sum whose changelog is the output topic: each transaction writes the sum after its chunk.
+    let sum = 0;
+    const processor = new TransactionalProcessor({
+      kafka,
+      groupId: uniqueName('processor'),
+      topics: [input],
+      decode: decodeJson,
+      logger,
+      maxRecordsPerTransaction: 5,
+      restore: async () => {
+        const written = await readAll(output);
+        sum = written.length === 0 ? 0 : (JSON.parse(written[written.length - 1]!.value!.toString()) as { sum: number }).sum;
+      },
+      process: async (events): Promise<ProcessedChunk> => {
+        const staged = sum + events.reduce((total, e) => total + (e.value as Numbered).n, 0);
+        return { outputs: [{ topic: output, messages: [{ key: 'sum', value: JSON.stringify({ sum: staged }) }] }], commit: () => void (sum = staged) };
+      },
+    });
+    // The second transaction commits, then the processor is told it failed.
+    process.env.EVENTLINE_ERRORPOINTS = 'processor.after-commit@2';
+    try {
+      running.push(processor);
+      void processor.start();
+      const expected = values.reduce((total, v) => total + v.n, 0);
+      const sums = await eventually(
+        async () => (await readAll(output)).map((m) => (JSON.parse(m.value!.toString()) as { sum: number }).sum),
+        (written) => written.length > 0 && written[written.length - 1]! >= expected,
+        { what: 'the sum of all 30 records written', timeoutMs: 60_000 },
+      );
+      expect(sums[sums.length - 1]).toBe(expected);
+      // Every sum written is one a prefix of the records gives: none folded on a state missing a chunk.
+      const prefixSums = new Set(values.map((_, i) => values.slice(0, i + 1).reduce((total, v) => total + v.n, 0)));
+      expect(sums.filter((written) => !prefixSums.has(written))).toEqual([]);
+    } finally {
+      delete process.env.EVENTLINE_ERRORPOINTS;
+    }
+  });
 });
