@@ -116,7 +116,7 @@ describe('event store schema', () => {
     try {
       const outcomes = await Promise.allSettled(replicas.map((pool) => createEventStoreSchema(pool)));
       expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
-      const tables = await replicas[0].query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+      const tables = await replicas[0]!.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
       expect(tables.rows.map((r) => r.tablename)).toEqual(expect.arrayContaining(['events', 'outbox', 'snapshots']));
     } finally {
       await Promise.all(replicas.map((pool) => pool.end()));
