@@ -23,6 +23,7 @@ import { ensureNodeBase } from '../../../infra/src/cluster/base-images';
 import { errorTypes, isReady, kubectl, pods, portForward, skaffold, sleep, until, type PortForward, clusterSuite } from './kube';
 import { judgeLiveConnections, type JudgedConnection } from './live-connections';
 import { footprint, formatFootprint, sampleNamespace } from './footprint';
+import { cartRecordsIn } from './cart-records';
 
 /**
  * The whole chart on the local cluster, installed as a user does: the Strimzi
@@ -152,37 +153,6 @@ const rebuildCollections = (): string[] =>
   })().catch((error) => { console.error(error); process.exit(1); });`,
     ),
   ) as string[];
-
-/**
- * The cart records of `customers` in `topic`, in offset order (one partition per customer), read
- * read_committed to its end from inside `target` (a pod allowed to read it), with its credentials, the
- * kit's reader and codec; each as customer, version and quantity per item.
- */
-function cartRecordsIn(target: string, topic: string, customers: string[]): { customerId: string; version: number; qty: Record<string, number> }[] {
-  const script = `
-  const { readTopicToEnd } = require('@eventline/kafka');
-  const { AvroCodec } = require('@eventline/avro');
-  const { createLogger } = require('@eventline/observability');
-  const { kafkaFromSettings } = require('@eventline/runtime');
-  const env = process.env;
-  const logger = createLogger('whole-chart-reader', 'error');
-  const kafka = kafkaFromSettings({ KAFKA_BROKERS: env.KAFKA_BROKERS.split(','), KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME || '', KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD || '', KAFKA_TLS_CA_FILE: env.KAFKA_TLS_CA_FILE || '' }, 'whole-chart-reader', logger);
-  const codec = new AvroCodec({ registryUrl: env.SCHEMA_REGISTRY_URL });
-  const wanted = new Set(JSON.parse(process.argv[1]));
-  const prefix = env.KAFKA_NAME_PREFIX || '';
-  const records = [];
-  (async () => {
-    await readTopicToEnd(kafka, prefix + process.argv[2], async (message) => {
-      const customerId = message.key.toString();
-      if (!wanted.has(customerId) || message.value === null) return;
-      const cart = (await codec.decode(message.value, 'dev.eventline.carts.CartDetails')).value;
-      records.push({ customerId, version: Number(cart.version), qty: Object.fromEntries(cart.lines.map((l) => [l.itemId, l.qty])) });
-    }, { groupId: prefix + process.argv[3] + '.whole-chart-read-' + Date.now(), logger });
-    console.log(JSON.stringify(records));
-  })().catch((error) => { console.error(error); process.exit(1); });`;
-  const group = topic === 'cart-details' ? 'cart-query' : 'cart-aggregator';
-  return JSON.parse(kubectl(['-n', namespace, 'exec', target, '--', 'node', '-e', script, JSON.stringify(customers), topic, group]));
-}
 
 /** A workload's warnings and errors (probes and request lines left out): what a failed wait explains itself with. */
 function troubleIn(target: string): string {
@@ -987,7 +957,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         [`deployment/${named('cart-query')}`, 'cart-details'],
         [`pod/${named('cart-aggregator-0')}`, 'cart-aggregator.changelog'],
       ] as const) {
-        const records = cartRecordsIn(topicReader, topic, customers);
+        const records = cartRecordsIn(namespace, topicReader, topic, customers);
         for (const customerId of customers) {
           const versions = records.filter((r) => r.customerId === customerId).map((r) => r.version);
           expect({ topic, customerId, rising: versions.every((v, i) => i === 0 || v > versions[i - 1]!) }).toEqual({ topic, customerId, rising: true });

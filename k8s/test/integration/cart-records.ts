@@ -1,0 +1,32 @@
+import { kubectl } from './kube';
+
+/**
+ * The cart records of `customers` in `topic`, in offset order (one partition per customer), read
+ * read_committed to its end from inside `target` (a pod allowed to read it), with its credentials, the
+ * kit's reader and codec; each as customer, version and quantity per item.
+ */
+export function cartRecordsIn(namespace: string, target: string, topic: string, customers: string[]): { customerId: string; version: number; qty: Record<string, number> }[] {
+  const script = `
+  const { readTopicToEnd } = require('@eventline/kafka');
+  const { AvroCodec } = require('@eventline/avro');
+  const { createLogger } = require('@eventline/observability');
+  const { kafkaFromSettings } = require('@eventline/runtime');
+  const env = process.env;
+  const logger = createLogger('cart-records-reader', 'error');
+  const kafka = kafkaFromSettings({ KAFKA_BROKERS: env.KAFKA_BROKERS.split(','), KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME || '', KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD || '', KAFKA_TLS_CA_FILE: env.KAFKA_TLS_CA_FILE || '' }, 'cart-records-reader', logger);
+  const codec = new AvroCodec({ registryUrl: env.SCHEMA_REGISTRY_URL });
+  const wanted = new Set(JSON.parse(process.argv[1]));
+  const prefix = env.KAFKA_NAME_PREFIX || '';
+  const records = [];
+  (async () => {
+    await readTopicToEnd(kafka, prefix + process.argv[2], async (message) => {
+      const customerId = message.key.toString();
+      if (!wanted.has(customerId) || message.value === null) return;
+      const cart = (await codec.decode(message.value, 'dev.eventline.carts.CartDetails')).value;
+      records.push({ customerId, version: Number(cart.version), qty: Object.fromEntries(cart.lines.map((l) => [l.itemId, l.qty])) });
+    }, { groupId: prefix + process.argv[3] + '.cart-records-read-' + Date.now(), logger });
+    console.log(JSON.stringify(records));
+  })().catch((error) => { console.error(error); process.exit(1); });`;
+  const group = topic === 'cart-details' ? 'cart-query' : 'cart-aggregator';
+  return JSON.parse(kubectl(['-n', namespace, 'exec', target, '--', 'node', '-e', script, JSON.stringify(customers), topic, group]));
+}

@@ -1,0 +1,349 @@
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { requestRaw } from '@eventline/testkit';
+import { kubeToolPaths } from '../../../infra/src/kube-tools';
+import { kubeconfigPath } from '../../../infra/src/cluster/settings';
+import { repoRoot } from '../../../infra/src/settings';
+import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
+import { installStrimziOperator, uninstallStrimziOperator } from '../../../infra/src/cluster/strimzi-install';
+import { buildServiceImages, services } from '../../../infra/src/cluster/service-images';
+import { clusterSuite, isReady, kubectl, pods, portForward, until, type PortForward } from './kube';
+import { deployExternalServers, type ExternalServers } from './staging-externals';
+import { steadyLoad, type Answer } from './steady-load';
+import { createTestAuthority, type TestAuthority } from './test-pki';
+
+/**
+ * `helm install` in staging, on this machine's cluster: values-staging.yaml as written, with only
+ * k8s/staging/values-local-cluster.yaml's entries for this machine over it and the external servers'
+ * addresses. Three Kafka brokers (KRaft node pool, RF 3, min ISR 2) that every service reaches over TLS
+ * with SCRAM, trusting Strimzi's cluster CA; PostgreSQL, FerretDB and Apicurio outside the release,
+ * reached only through the Secrets and URLs staging declares, PostgreSQL over TLS with verify-full
+ * against a private CA; two replicas per service behind PodDisruptionBudgets; the Gateway on HTTPS.
+ */
+const suite = clusterSuite;
+const id = randomBytes(3).toString('hex');
+const namespace = `eventline-staging-${id}`;
+const externalNamespace = `eventline-external-${id}`;
+const release = 'eventline';
+const hostname = 'eventline.staging.test';
+const brokerPods = [0, 1, 2].map((n) => `eventline-dual-role-${n}`);
+const minutes = (n: number) => n * 60_000;
+/** The services values-staging.yaml gives a HorizontalPodAutoscaler. */
+const autoscaled = ['user-service', 'cart-service'];
+
+const helm = (args: string[]) => spawnSync(kubeToolPaths().helm, ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
+
+const secret = (name: string, data: Record<string, string>, type = 'Opaque') =>
+  kubectl(['-n', namespace, 'apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, type, stringData: data }));
+
+function waitAllReady(ns: string, timeoutMs: number): Promise<string[]> {
+  return until(
+    `every pod of ${ns} Ready`,
+    () => {
+      const running = pods(ns).filter((p) => p.metadata.labels?.['job-name'] === undefined);
+      const names = running.filter(isReady).map((p) => p.metadata.name);
+      return running.length > 0 && names.length === running.length ? names : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+suite('helm install in staging on the local cluster (values-staging.yaml)', () => {
+  let startedHere = false;
+  const created: string[] = [];
+  let authority: TestAuthority;
+  let externals: ExternalServers;
+  let gateway: PortForward | undefined;
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+  /** A JSON call through the Gateway's HTTPS listener, verifying its certificate for the staging host name. */
+  async function call(method: string, path: string, body?: unknown): Promise<Answer> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string | number> = { host: hostname };
+    if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+    const answer = await requestRaw({ host: '127.0.0.1', port: gateway!.port, path, method, headers, tls: { ca: authority.ca, servername: hostname, agent } }, payload);
+    const text = answer.body.toString('utf8');
+    return { status: answer.status, body: text === '' ? undefined : JSON.parse(text) };
+  }
+
+  beforeAll(async () => {
+    startedHere = (await clusterStatus()).rows.every((r) => r.pid === '-');
+    await clusterUp();
+    // `npm run cluster -- images`: the Node base, the services' images and the third-party ones.
+    await buildServiceImages();
+    for (const ns of [externalNamespace, namespace]) {
+      kubectl(['create', 'namespace', ns]);
+      created.push(ns);
+    }
+    await installStrimziOperator(namespace);
+    authority = createTestAuthority('eventline staging test CA');
+    externals = deployExternalServers(externalNamespace, (names) => authority.issue(names));
+    // What the platform team hands the release: the managed servers' credentials and CA, the
+    // Gateway's certificate. values-staging.yaml names these Secrets.
+    secret('eventline-postgres', { password: externals.postgresPassword });
+    secret('eventline-postgres-ca', { 'ca.crt': authority.ca });
+    secret('eventline-mongo', { url: externals.mongoUrl });
+    const gatewayCertificate = authority.issue([hostname]);
+    secret('eventline-staging-tls', { 'tls.crt': gatewayCertificate.cert, 'tls.key': gatewayCertificate.key }, 'kubernetes.io/tls');
+    await waitAllReady(externalNamespace, minutes(6));
+  }, minutes(30));
+
+  afterAll(async () => {
+    agent.destroy();
+    await gateway?.stop();
+    const remove = (what: string[]) =>
+      spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'delete', ...what, '--wait=true', '--timeout=120s'], { stdio: 'ignore' });
+    try {
+      if (created.includes(namespace)) {
+        try {
+          remove(['replays,redrives', '--all']);
+          remove(['kafkatopics,kafkausers', '--all']);
+          remove(['kafkas,kafkanodepools', '--all']);
+          uninstallStrimziOperator(namespace);
+        } finally {
+          kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s', '--ignore-not-found']);
+        }
+      }
+      if (created.includes(externalNamespace)) kubectl(['delete', 'namespace', externalNamespace, '--wait=true', '--timeout=180s']);
+    } finally {
+      authority?.dispose();
+      if (startedHere) await clusterDown();
+    }
+  }, minutes(10));
+
+  it(
+    'installs with helm install -f values-staging.yaml: three brokers over TLS with SCRAM, two replicas of every service behind PDBs, PostgreSQL over verified TLS only',
+    async () => {
+      const install = helm([
+        'install',
+        release,
+        join(repoRoot, 'charts/eventline'),
+        '-n',
+        namespace,
+        '-f',
+        join(repoRoot, 'charts/eventline/values-staging.yaml'),
+        '-f',
+        join(repoRoot, 'k8s/staging/values-local-cluster.yaml'),
+        '--set',
+        `postgres.host=${externals.postgresHost}`,
+        '--set',
+        `schemaRegistry.url=${externals.registryUrl}`,
+        '--wait',
+        '--timeout',
+        '15m',
+      ]);
+      expect({ status: install.status, stderr: install.stderr }).toMatchObject({ status: 0 });
+      const ready = await waitAllReady(namespace, minutes(5));
+      for (const broker of brokerPods) expect(ready).toContain(broker);
+
+      const kafka = JSON.parse(kubectl(['-n', namespace, 'get', 'kafka', 'eventline', '-o', 'json']));
+      expect(kafka.status.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' })]));
+      expect(kafka.spec.kafka.config).toMatchObject({ 'default.replication.factor': 3, 'min.insync.replicas': 2 });
+      expect(kafka.spec.kafka.listeners).toEqual(expect.arrayContaining([expect.objectContaining({ port: 9093, tls: true, authentication: { type: 'scram-sha-512' } })]));
+      const topic = JSON.parse(kubectl(['-n', namespace, 'get', 'kafkatopic', 'cart-events', '-o', 'json']));
+      expect(topic.spec).toMatchObject({ partitions: 12, replicas: 3 });
+
+      for (const service of services.filter((s) => !autoscaled.includes(s))) {
+        const instances = ready.filter((pod) => pod.startsWith(`${service}-`));
+        expect({ service, instances: instances.length }).toEqual({ service, instances: service === 'cart-aggregator' ? 3 : 2 });
+      }
+      // The HPAs' services: at least their minimum (their start-up CPU may scale them out for a while).
+      for (const service of autoscaled) expect({ service, atLeastTwo: ready.filter((pod) => pod.startsWith(`${service}-`)).length >= 2 }).toEqual({ service, atLeastTwo: true });
+      const userService = JSON.parse(kubectl(['-n', namespace, 'get', 'deployment', 'user-service', '-o', 'json']));
+      const env = Object.fromEntries(userService.spec.template.spec.containers[0].env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+      expect(env.KAFKA_BROKERS).toBe(`eventline-kafka-bootstrap:9093`);
+      expect(env.KAFKA_TLS_CA_FILE).toBe('/etc/eventline/kafka-ca/ca.crt');
+      expect(env.DATABASE_URL).toBe(`postgresql://eventline@${externals.postgresHost}:5432/users?sslmode=verify-full&sslrootcert=/etc/eventline/postgres-ca/ca.crt`);
+      const budgets = JSON.parse(kubectl(['-n', namespace, 'get', 'pdb', '-o', 'json'])).items as { metadata: { name: string }; status: { disruptionsAllowed: number } }[];
+      // The services' own, and Strimzi's for the brokers and its entity operator.
+      expect(budgets.map((b) => b.metadata.name).sort()).toEqual([...services, 'eventline-kafka', 'eventline-entity-operator'].sort());
+      for (const budget of budgets.filter((b) => services.includes(b.metadata.name)))
+        expect({ pdb: budget.metadata.name, allowed: budget.status.disruptionsAllowed >= 1 }).toEqual({ pdb: budget.metadata.name, allowed: true });
+      const autoscalers = JSON.parse(kubectl(['-n', namespace, 'get', 'hpa', '-o', 'json'])).items.map((h: { metadata: { name: string } }) => h.metadata.name);
+      expect(autoscalers.sort()).toEqual([...autoscaled].sort());
+
+      // Every service connection to the external PostgreSQL is TLS (it refuses any other, too).
+      const connections = kubectl([
+        '-n',
+        externalNamespace,
+        'exec',
+        'postgres-0',
+        '--',
+        'psql',
+        '-U',
+        'eventline',
+        '-d',
+        'postgres',
+        '-Atc',
+        "SELECT a.datname, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.client_addr IS NOT NULL AND a.datname IN ('users', 'product', 'cart')",
+      ])
+        .split('\n')
+        .filter(Boolean);
+      expect(new Set(connections.map((row) => row.split('|')[0]))).toEqual(new Set(['users', 'product', 'cart']));
+      expect(connections.filter((row) => !row.endsWith('|t'))).toEqual([]);
+    },
+    minutes(25),
+  );
+
+  it(
+    'answers seeds 000 and 002 through the HTTPS Gateway, its certificate verified for the staging host; a checkout runs the saga to APPROVED',
+    async () => {
+      gateway = await portForward('traefik', 'svc/traefik', 443);
+      const user = await until(
+        'user 1 through the Gateway',
+        async () => {
+          const r = await call('GET', '/user-service/users/1').catch(() => undefined);
+          return r?.status === 200 ? (r.body as { version: number }) : undefined;
+        },
+        minutes(2),
+      );
+      expect(user.version).toBeGreaterThanOrEqual(1);
+      for (const userId of [1, 2, 3, 4]) expect((await call('POST', '/order-service/orders', { userId, productId: 2, qty: 1 })).status).toBe(201);
+      const email = `staging.${id}@example.com`;
+      expect((await call('PUT', '/user-service/update', { id: 1, firstname: 'Staging', lastname: 'Test', email })).status).toBe(200);
+      await until(
+        "user 1's new email in order-service's orders",
+        async () => {
+          const all = (await call('GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
+          return all.some((o) => o.user.id === 1) && all.filter((o) => o.user.id === 1).every((o) => o.user.email === email) ? true : undefined;
+        },
+        minutes(2),
+      );
+
+      const customerId = '2';
+      for (const itemId of ['1', '1', '2']) expect((await call('POST', '/api/v1/add', { customerId, itemId, qty: 1 })).status).toBe(200);
+      const removed = await call('POST', '/api/v1/remove', { customerId, itemId: '2', qty: 1 });
+      expect(removed.status).toBe(200);
+      const version = (removed.body as { version: number }).version;
+      const cart = await until(
+        'the cart on cart-query',
+        async () => {
+          const r = await call('GET', `/api/v1/${customerId}?minVersion=${version}`);
+          return r.status === 200 ? (r.body as { cartId: string; lines: unknown[] }) : undefined;
+        },
+        minutes(1),
+      );
+      expect(cart.lines).toEqual([expect.objectContaining({ itemId: '1', qty: 2 })]);
+      expect((await call('POST', '/api/v1/checkout', { customerId })).body).toMatchObject({ status: 'CHECKED_OUT', cartId: cart.cartId });
+      const order = await until(
+        "the checkout's order APPROVED",
+        async () => {
+          const r = await call('GET', `/order-service/orders?userId=${customerId}`);
+          return (r.body as { cartId?: string; status: string }[]).find((o) => o.cartId === cart.cartId && o.status === 'APPROVED');
+        },
+        minutes(2),
+      );
+      expect(order).toMatchObject({ cartId: cart.cartId, qty: 2 });
+    },
+    minutes(8),
+  );
+
+  it(
+    "scales user-service out under load through the Gateway and back once it ends (its HPA on metrics-server's CPU), failing no request",
+    async () => {
+      interface Autoscaler {
+        status: { currentReplicas?: number; desiredReplicas?: number; currentMetrics?: { resource?: { current?: { averageUtilization?: number } } }[] };
+      }
+      const autoscaler = () => JSON.parse(kubectl(['-n', namespace, 'get', 'hpa', 'user-service', '-o', 'json'])) as Autoscaler;
+      const utilization = (hpa: Autoscaler) => hpa.status.currentMetrics?.[0]?.resource?.current?.averageUtilization;
+      const readyReplicas = () => Number(kubectl(['-n', namespace, 'get', 'deployment', 'user-service', '-o', 'jsonpath={.status.readyReplicas}'])) || 0;
+      // Settled first: metrics read, and back at its minimum after the start-up's CPU.
+      await until(
+        "user-service's HPA at rest with metrics",
+        () => {
+          const hpa = autoscaler();
+          return utilization(hpa) !== undefined && hpa.status.desiredReplicas === 2 && readyReplicas() === 2 ? true : undefined;
+        },
+        minutes(5),
+      );
+      const users = [1, 2, 3, 4];
+      const before = new Map<number, number>();
+      for (const userId of users) before.set(userId, ((await call('GET', `/user-service/users/${userId}`)).body as { version: number }).version);
+      const updates = steadyLoad(
+        8,
+        (i) => ({ id: users[i % users.length]!, firstname: 'Scale', lastname: 'Out', email: `user${users[i % users.length]}.scale${i}@example.com` }),
+        (update) => call('PUT', '/user-service/update', update),
+      );
+      let peak = 2;
+      let peakUtilization = 0;
+      try {
+        await until(
+          'user-service scaled out by its HPA, the new pods Ready',
+          () => {
+            const hpa = autoscaler();
+            peakUtilization = Math.max(peakUtilization, utilization(hpa) ?? 0);
+            peak = Math.max(peak, readyReplicas());
+            return peak > 2 ? true : undefined;
+          },
+          minutes(5),
+        );
+        await updates.answersMore(200);
+      } finally {
+        await updates.stop();
+      }
+      const scaledOutAt = Date.now();
+      await until('user-service back at its minimum of 2', () => (autoscaler().status.desiredReplicas === 2 && readyReplicas() === 2 ? true : undefined), minutes(5));
+      console.log(
+        `HPA: user-service 2 → ${peak} pods at ${peakUtilization}% of its CPU request, back to 2 ${Math.round((Date.now() - scaledOutAt) / 1000)} s after the load; updates ${updates.accepted.length} accepted, ${updates.failed.length} failed`,
+      );
+      expect(updates.failed).toEqual([]);
+      for (const userId of users) {
+        const accepted = updates.accepted.filter((u) => u.id === userId).length;
+        const now = (await call('GET', `/user-service/users/${userId}`)).body as { version: number };
+        expect({ userId, version: now.version }).toEqual({ userId, version: before.get(userId)! + accepted });
+      }
+    },
+    minutes(15),
+  );
+
+  it(
+    'refuses an eviction that would break a PodDisruptionBudget (minAvailable 1 of 2)',
+    async () => {
+      const [first, second] = pods(namespace, 'app.kubernetes.io/name=order-service')
+        .filter(isReady)
+        .map((p) => p.metadata.name);
+      expect(second).toBeDefined();
+      const evict = (pod: string) =>
+        spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, 'create', '--raw', `/api/v1/namespaces/${namespace}/pods/${pod}/eviction`, '-f', '-'], {
+          input: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace } }),
+          encoding: 'utf8',
+        });
+      const allowed = evict(first!);
+      expect({ status: allowed.status, stderr: allowed.stderr }).toMatchObject({ status: 0 });
+      // The first eviction took the budget's one disruption: its replacement is not Ready yet.
+      const refused = evict(second!);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/disruption budget|TooManyRequests|429/);
+      expect(pods(namespace).some((p) => p.metadata.name === second && !p.metadata.deletionTimestamp)).toBe(true);
+      await waitAllReady(namespace, minutes(4));
+    },
+    minutes(6),
+  );
+
+  it(
+    'helm uninstall removes the release, and both namespaces delete',
+    async () => {
+      const uninstall = helm(['uninstall', release, '-n', namespace, '--wait', '--timeout', '6m']);
+      expect({ status: uninstall.status, stderr: uninstall.stderr }).toMatchObject({ status: 0 });
+      // Strimzi's operator is a release of its own and stays until it is uninstalled. Pods take their
+      // grace period to go.
+      await until(
+        "the release's pods gone",
+        () => (kubectl(['-n', namespace, 'get', 'pods', '-l', `app.kubernetes.io/instance=${release}`, '-o', 'name']).trim() === '' ? true : undefined),
+        minutes(3),
+      );
+      for (const kind of ['kafkatopics,kafkausers,kafkas,kafkanodepools', 'deployments,statefulsets,jobs,pods', 'services,secrets,configmaps,networkpolicies,pdb,hpa']) {
+        const left = kubectl(['-n', namespace, 'get', kind, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'name']).trim();
+        expect({ kind, left }).toEqual({ kind, left: '' });
+      }
+      expect(kubectl(['-n', namespace, 'get', 'kafkatopics,kafkausers,kafkas,kafkanodepools', '-o', 'name']).trim()).toBe('');
+      uninstallStrimziOperator(namespace);
+      kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s']);
+      created.splice(created.indexOf(namespace), 1);
+      expect(spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, 'get', 'namespace', namespace]).status).not.toBe(0);
+    },
+    minutes(12),
+  );
+});
