@@ -79,7 +79,8 @@ function references(objects: K8sObject[]): [string, string, string][] {
 /** The Secrets a release does not make: Strimzi's (one per KafkaUser) and those values-staging says you provide. */
 function providedSecrets(objects: K8sObject[], env: Environment): string[] {
   const strimzi = objects.filter((o) => o.kind === 'KafkaUser').map((o) => o.metadata.name);
-  return env === 'staging' ? [...strimzi, 'eventline-postgres', 'eventline-mongo'] : strimzi;
+  // Staging's external servers: their password, their CA (verify-full) and the Mongo URL, made by the platform team.
+  return env === 'staging' ? [...strimzi, 'eventline-postgres', 'eventline-postgres-ca', 'eventline-mongo'] : strimzi;
 }
 
 describe.each(environments)('release-name-prefixed names with values-%s.yaml', (env) => {
