@@ -7,6 +7,7 @@ import { repoRoot, stateDir } from '../../../infra/src/settings';
 import { kubectl } from '../../../infra/src/cluster/addons';
 import { dockerEnv } from '../../../infra/src/cluster/components';
 import { kubeconfigPath, registryHost } from '../../../infra/src/cluster/settings';
+import { uninstallStrimziOperator } from '../../../infra/src/cluster/strimzi-install';
 
 /** What the cluster tests need on top of `kubectl`: a port-forward they can stop, waits, skaffold, pods. */
 export { kubectl };
@@ -158,4 +159,35 @@ export function clusterSuite(name: string, body: () => void): void {
     }
     body();
   });
+}
+
+/** Every running pod of `namespace` Ready (Job pods aside); resolves with their names. */
+export function waitAllReady(namespace: string, timeoutMs: number): Promise<string[]> {
+  return until(
+    `every pod of ${namespace} Ready`,
+    () => {
+      const running = pods(namespace).filter((p) => p.metadata.labels?.['job-name'] === undefined);
+      const names = running.filter(isReady).map((p) => p.metadata.name);
+      return running.length > 0 && names.length === running.length ? names : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/**
+ * Deletes a release's namespace in the order its finalizers need: Replays and Redrives while
+ * eventline-operator still runs, KafkaTopics and KafkaUsers while Strimzi's entity operator does, then
+ * the Kafka, then the Strimzi operator (its ClusterRoles are cluster-wide), then the namespace.
+ */
+export function deleteStrimziNamespace(namespace: string): void {
+  const remove = (what: string[]) =>
+    spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'delete', ...what, '--wait=true', '--timeout=120s'], { stdio: 'ignore' });
+  try {
+    remove(['replays,redrives', '--all']);
+    remove(['kafkatopics,kafkausers', '--all']);
+    remove(['kafkas,kafkanodepools', '--all']);
+    uninstallStrimziOperator(namespace);
+  } finally {
+    kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s', '--ignore-not-found']);
+  }
 }

@@ -9,7 +9,7 @@ import { repoRoot } from '../../../infra/src/settings';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
 import { installStrimziOperator, uninstallStrimziOperator } from '../../../infra/src/cluster/strimzi-install';
 import { buildServiceImages, services } from '../../../infra/src/cluster/service-images';
-import { clusterSuite, isReady, kubectl, pods, portForward, until, type PortForward } from './kube';
+import { clusterSuite, deleteStrimziNamespace, isReady, kubectl, pods, portForward, until, waitAllReady, type PortForward } from './kube';
 import { deployExternalServers, type ExternalServers } from './staging-externals';
 import { steadyLoad, type Answer } from './steady-load';
 import { createTestAuthority, type TestAuthority } from './test-pki';
@@ -37,18 +37,6 @@ const helm = (args: string[]) => spawnSync(kubeToolPaths().helm, ['--kubeconfig'
 
 const secret = (name: string, data: Record<string, string>, type = 'Opaque') =>
   kubectl(['-n', namespace, 'apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, type, stringData: data }));
-
-function waitAllReady(ns: string, timeoutMs: number): Promise<string[]> {
-  return until(
-    `every pod of ${ns} Ready`,
-    () => {
-      const running = pods(ns).filter((p) => p.metadata.labels?.['job-name'] === undefined);
-      const names = running.filter(isReady).map((p) => p.metadata.name);
-      return running.length > 0 && names.length === running.length ? names : undefined;
-    },
-    timeoutMs,
-  );
-}
 
 suite('helm install in staging on the local cluster (values-staging.yaml)', () => {
   let startedHere = false;
@@ -93,19 +81,8 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
   afterAll(async () => {
     agent.destroy();
     await gateway?.stop();
-    const remove = (what: string[]) =>
-      spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'delete', ...what, '--wait=true', '--timeout=120s'], { stdio: 'ignore' });
     try {
-      if (created.includes(namespace)) {
-        try {
-          remove(['replays,redrives', '--all']);
-          remove(['kafkatopics,kafkausers', '--all']);
-          remove(['kafkas,kafkanodepools', '--all']);
-          uninstallStrimziOperator(namespace);
-        } finally {
-          kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s', '--ignore-not-found']);
-        }
-      }
+      if (created.includes(namespace)) deleteStrimziNamespace(namespace);
       if (created.includes(externalNamespace)) kubectl(['delete', 'namespace', externalNamespace, '--wait=true', '--timeout=180s']);
     } finally {
       authority?.dispose();

@@ -20,7 +20,7 @@ import { strimziKafkaRef, strimziOperatorRef } from '../../../infra/src/cluster/
 import { services } from '../../../infra/src/cluster/service-images';
 import { buildThirdPartyImages } from '../../../infra/src/cluster/third-party-images';
 import { ensureNodeBase } from '../../../infra/src/cluster/base-images';
-import { errorTypes, isReady, kubectl, pods, portForward, skaffold, sleep, until, type PortForward, clusterSuite } from './kube';
+import { clusterSuite, deleteStrimziNamespace, errorTypes, isReady, kubectl, pods, portForward, skaffold, sleep, until, waitAllReady, type PortForward } from './kube';
 import { judgeLiveConnections, type JudgedConnection } from './live-connections';
 import { footprint, formatFootprint, sampleNamespace } from './footprint';
 import { cartRecordsIn } from './cart-records';
@@ -224,18 +224,6 @@ function steadyCartAdds(cartBase: string, customers: string[]) {
 /** Each customer's accepted adds, all items together. */
 const addsOf = (lines: Map<string, number>): number => [...lines.values()].reduce((a, b) => a + b, 0);
 
-function waitAllReady(timeoutMs: number): Promise<string[]> {
-  return until(
-    'every pod of the release Ready',
-    () => {
-      const running = pods(namespace).filter((p) => p.metadata.labels?.['job-name'] === undefined);
-      const names = running.filter(isReady).map((p) => p.metadata.name);
-      return running.length > 0 && names.length === running.length ? names : undefined;
-    },
-    timeoutMs,
-  );
-}
-
 suite('the whole chart on the local cluster (skaffold run -p local)', () => {
   let startedHere = false;
   let namespaceCreated = false;
@@ -259,22 +247,8 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
 
   afterAll(async () => {
     await Promise.all(forwards.map((f) => f.stop()));
-    // KafkaTopics and KafkaUsers carry the entity operator's finalizers: they go while it still runs,
-    // then the Kafka, then the operator (its ClusterRoles are cluster-wide), then the namespace.
-    const remove = (what: string[]) =>
-      spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'delete', ...what, '--wait=true', '--timeout=120s'], { stdio: 'ignore' });
     try {
-      if (namespaceCreated) {
-        try {
-          // Replays carry eventline-operator's finalizer: they go while it still runs.
-          remove(['replays,redrives', '--all']);
-          remove(['kafkatopics,kafkausers', '--all']);
-          remove(['kafkas,kafkanodepools', '--all']);
-          uninstallStrimziOperator(namespace);
-        } finally {
-          kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s']);
-        }
-      }
+      if (namespaceCreated) deleteStrimziNamespace(namespace);
     } finally {
       // Also after a failed start: what it started stops, and the next suite starts clean.
       if (startedHere) await clusterDown();
@@ -290,7 +264,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         console.log(`Gateways of other releases take any host (${others.join(', ')}): this release's listens for ${gatewayHost}`);
       }
       skaffold(['run', '-p', 'local', '-n', namespace, '--status-check=true'], { EVENTLINE_GATEWAY_HOSTNAME: gatewayHost ?? '', EVENTLINE_RELEASE: release });
-      const ready = await waitAllReady(minutes(5));
+      const ready = await waitAllReady(namespace, minutes(5));
       for (const name of [...[...services, 'postgres-0', 'mongo-0', 'schema-registry'].map(named), brokerPod, `${kafkaCluster}-entity-operator`, 'strimzi-cluster-operator']) {
         expect(ready.some((pod) => pod === name || pod.startsWith(`${name}-`))).toBe(true);
       }
@@ -764,7 +738,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
           expect(r.status).toBe(200);
         }
       }
-      await waitAllReady(minutes(4));
+      await waitAllReady(namespace, minutes(4));
       // order-service's forward died with its pod: a new one to the replacement.
       const order = await forwardTo('order-service', 8081);
       const cartQuery = await forwardTo('cart-query', 7000);
