@@ -82,6 +82,17 @@ export class PartitionProducers {
   }
 
   /**
+   * Resolves once the producer of every partition held is initialised. Initialising a transactional id
+   * waits until the id's last transaction is complete, its markers written to every partition it
+   * touched: a read_committed read started afterwards sees all that transaction committed. (A commit
+   * is acknowledged once the coordinator logged it, before its markers are written; behind a broker
+   * failing over, one partition's marker can lag another's by seconds.)
+   */
+  async ready(): Promise<void> {
+    await Promise.all([...this.held].map((k) => this.get(...split(k))));
+  }
+
+  /**
    * Lets the partition's producer go (fenced, or stuck in a transaction it could neither commit nor
    * abort) and the partition with it until the next assignment: only an instance the group gives
    * the partition to initialises its id again, so a fenced zombie never fences the new owner back.
@@ -126,6 +137,10 @@ export class PartitionProducers {
 }
 
 const key = (topic: string, partition: number) => `${topic}/${partition}`;
+const split = (k: string): [string, number] => {
+  const slash = k.lastIndexOf('/');
+  return [k.slice(0, slash), Number(k.slice(slash + 1))];
+};
 
 const fencedTypes = new Set<unknown>(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTION_COORDINATOR_FENCED']);
 

@@ -89,6 +89,26 @@ class ChunkFailed extends Error {
 /** What trying a chunk came to: its outputs, or (a chunk of one record) the failure that makes the record poison. */
 type Attempted = { chunk: ProcessedChunk } | { poison: unknown; attempts: number };
 
+/** Awaits `work`, heartbeating the group about once a second meanwhile (initialising a transactional id can wait out a broker failing over). */
+async function heartbeating(work: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+  let settled = false;
+  const done = work.then(
+    () => {
+      settled = true;
+    },
+    (error: unknown) => {
+      settled = true;
+      throw error;
+    },
+  );
+  done.catch(() => undefined);
+  while (!settled) {
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    if (!settled) await heartbeat();
+  }
+  await done;
+}
+
 const NOTHING: ProcessedChunk = { outputs: [], commit: () => undefined };
 
 /**
@@ -177,6 +197,14 @@ export class TransactionalProcessor {
     const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
     if (this.restoredGeneration !== this.generation) {
       const generation = this.generation;
+      // Not before the assignment's transactional ids are initialised: a transaction committed by the
+      // partition's previous owner (or by this instance, its answer lost) may still be writing its
+      // markers, the input offsets' before the changelog's. Read then, the changelog would lack a
+      // chunk whose offsets are committed: its events never folded into the state.
+      await heartbeating(this.producers.ready(), heartbeat).catch((error: unknown) => {
+        // As in beginTransaction: the consumer restarts and rejoins rather than stopping for good.
+        throw Object.assign(error instanceof Error ? error : new Error(String(error)), { retriable: true });
+      });
       await this.options.restore(this.assignment, heartbeat);
       this.restoredGeneration = generation;
     }
