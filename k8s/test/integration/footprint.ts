@@ -32,16 +32,13 @@ export function sampleNamespace(namespace: string): ContainerSample[] {
 export function footprint(namespace: string, samples: ContainerSample[][], spanSeconds: number): FootprintRow[] {
   const pods = (JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-o', 'json'])) as { items: PodSpecItem[] }).items;
   const key = (s: { pod: string; container: string }) => `${s.pod}/${s.container}`;
-  const first = new Map(samples[0]!.map((s) => [key(s), s]));
-  const last = new Map(samples.at(-1)!.map((s) => [key(s), s]));
   const rows: FootprintRow[] = [];
   for (const pod of pods) {
     for (const container of pod.spec.containers) {
       const k = key({ pod: pod.metadata.name, container: container.name });
       const seen = samples.flatMap((round) => round.filter((s) => key(s) === k && s.workingSetBytes !== undefined));
       if (seen.length === 0) continue;
-      const cpuStart = first.get(k)?.cpuSeconds;
-      const cpuEnd = last.get(k)?.cpuSeconds;
+      const cpu = seen.map((s) => s.cpuSeconds).filter((c): c is number => c !== undefined);
       const memory = container.resources;
       rows.push({
         pod: pod.metadata.name,
@@ -50,11 +47,18 @@ export function footprint(namespace: string, samples: ContainerSample[][], spanS
         requestBytes: memory?.requests?.memory ? parseQuantity(memory.requests.memory) : undefined,
         limitBytes: memory?.limits?.memory ? parseQuantity(memory.limits.memory) : undefined,
         peakBytes: Math.max(...seen.map((s) => s.workingSetBytes!)),
-        cpuCores: cpuStart !== undefined && cpuEnd !== undefined ? (cpuEnd - cpuStart) / spanSeconds : 0,
+        cpuCores: cpuSecondsUsed(cpu) / spanSeconds,
       });
     }
   }
   return rows;
+}
+
+/** CPU seconds a container used between its first and last sample; a counter that went back means the container restarted and counted from zero again. */
+function cpuSecondsUsed(counters: number[]): number {
+  let used = 0;
+  for (let i = 1; i < counters.length; i++) used += counters[i]! >= counters[i - 1]! ? counters[i]! - counters[i - 1]! : counters[i]!;
+  return used;
 }
 
 const mib = (bytes?: number) => (bytes === undefined ? '-' : `${Math.round(bytes / 2 ** 20)}`);

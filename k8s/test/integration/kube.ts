@@ -130,8 +130,48 @@ export const pods = (namespace: string, selector?: string): PodList['items'] =>
   (JSON.parse(kubectl(['-n', namespace, 'get', 'pods', ...(selector ? ['-l', selector] : []), '-o', 'json'])) as PodList).items;
 
 /** Every container of a running pod Ready (completed Job pods aside). */
+/**
+ * The warnings and errors of every pod of a service, restarted containers' too (request lines and
+ * kafkajs' own left out), and info lines matching `alsoInfo`: what a failed check explains itself with.
+ */
+export function troubleOf(namespace: string, service: string, alsoInfo?: RegExp): string {
+  return pods(namespace, `app.kubernetes.io/name=${service}`)
+    .map((pod) => {
+      const lines = [true, false].flatMap((previous) => {
+        const log = spawnSync(
+          kubeToolPaths().kubectl,
+          ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', pod.metadata.name, '--tail=3000', ...(previous ? ['--previous'] : [])],
+          { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+        );
+        return log.stdout
+          .split('\n')
+          .filter(
+            (line) => (/"level":"(warn|error|fatal)"/.test(line) || alsoInfo?.test(line)) && !line.includes('"msg":"request completed"') && !line.includes('"component":"kafkajs"'),
+          );
+      });
+      const last = lines.slice(-25).map((line) => line.slice(0, 600));
+      return `${pod.metadata.name}: ${lines.length} lines${last.length > 0 ? `, the last:\n${last.join('\n')}` : ''}`;
+    })
+    .join('\n');
+}
+
 export const isReady = (pod: PodList['items'][number]): boolean =>
   !pod.metadata.deletionTimestamp && pod.status.phase === 'Running' && (pod.status.containerStatuses ?? []).length > 0 && pod.status.containerStatuses!.every((c) => c.ready);
+
+/** A pod's uid: what tells it from the pod its controller makes in its place under the same name. */
+export const podUid = (namespace: string, name: string): string => kubectl(['-n', namespace, 'get', 'pod', name, '-o', 'jsonpath={.metadata.uid}']);
+
+/** Waits until the pod of that name is a new one (not `uid`) and Ready: a deleted StatefulSet or Strimzi pod back. */
+export function podReplaced(namespace: string, name: string, uid: string, what: string, timeoutMs: number): Promise<true> {
+  return until(
+    what,
+    () => {
+      const pod = pods(namespace).find((p) => p.metadata.name === name);
+      return pod && isReady(pod) && podUid(namespace, name) !== uid ? true : undefined;
+    },
+    timeoutMs,
+  );
+}
 
 /** The `type` of a kafkajs error and of every error it wraps (retries wrap the broker's answer). */
 export function errorTypes(error: unknown): string[] {

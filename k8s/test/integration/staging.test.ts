@@ -2,14 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
-import { requestRaw } from '@eventline/testkit';
+import { requestRaw, type ContainerSample } from '@eventline/testkit';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
 import { kubeconfigPath } from '../../../infra/src/cluster/settings';
 import { repoRoot } from '../../../infra/src/settings';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
 import { installStrimziOperator, uninstallStrimziOperator } from '../../../infra/src/cluster/strimzi-install';
 import { buildServiceImages, services } from '../../../infra/src/cluster/service-images';
-import { clusterSuite, deleteStrimziNamespace, isReady, kubectl, pods, portForward, until, waitAllReady, type PortForward } from './kube';
+import { clusterSuite, deleteStrimziNamespace, isReady, kubectl, pods, podReplaced, podUid, portForward, sleep, troubleOf, until, waitAllReady, type PortForward } from './kube';
+import { cartRecordsIn } from './cart-records';
+import { footprint, formatFootprint, sampleNamespace } from './footprint';
 import { deployExternalServers, type ExternalServers } from './staging-externals';
 import { steadyLoad, type Answer } from './steady-load';
 import { createTestAuthority, type TestAuthority } from './test-pki';
@@ -45,6 +47,16 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
   let externals: ExternalServers;
   let gateway: PortForward | undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+  /** Runs a wait; if it fails, prints what the named services warned of before rethrowing. */
+  async function withLogsOnFailure<T>(services: string[], wait: () => Promise<T>): Promise<T> {
+    try {
+      return await wait();
+    } catch (error) {
+      for (const service of services) console.log(troubleOf(namespace, service, /saga|order|stock/i));
+      throw error;
+    }
+  }
 
   /** A JSON call through the Gateway's HTTPS listener, verifying its certificate for the staging host name. */
   async function call(method: string, path: string, body?: unknown): Promise<Answer> {
@@ -204,13 +216,19 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
       );
       expect(cart.lines).toEqual([expect.objectContaining({ itemId: '1', qty: 2 })]);
       expect((await call('POST', '/api/v1/checkout', { customerId })).body).toMatchObject({ status: 'CHECKED_OUT', cartId: cart.cartId });
-      const order = await until(
-        "the checkout's order APPROVED",
-        async () => {
-          const r = await call('GET', `/order-service/orders?userId=${customerId}`);
-          return (r.body as { cartId?: string; status: string }[]).find((o) => o.cartId === cart.cartId && o.status === 'APPROVED');
-        },
-        minutes(2),
+      const order = await withLogsOnFailure(['order-service', 'product-service', 'cart-service'], () =>
+        until(
+          "the checkout's order APPROVED",
+          async () => {
+            const r = await call('GET', `/order-service/orders?userId=${customerId}`);
+            const orders = r.body as { cartId?: string; status: string }[];
+            const approved = orders.find((o) => o.cartId === cart.cartId && o.status === 'APPROVED');
+            // Thrown rather than returned, so that a timeout names what order-service last held for the cart.
+            if (!approved) throw new Error(`order-service holds for the cart: ${JSON.stringify(orders.filter((o) => o.cartId === cart.cartId))}`);
+            return approved;
+          },
+          minutes(2),
+        ),
       );
       expect(order).toMatchObject({ cartId: cart.cartId, qty: 2 });
     },
@@ -297,6 +315,113 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
       await waitAllReady(namespace, minutes(4));
     },
     minutes(6),
+  );
+
+  it(
+    'loses, doubles and fails nothing when one broker pod is deleted under steady cart adds and user updates through the HTTPS Gateway (counted); every container stays under its memory limit meanwhile (the footprint printed)',
+    async () => {
+      const customers = ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => `broker-${c}-${id}`);
+      const users = [1, 2, 3, 4];
+      const before = new Map<number, number>();
+      for (const userId of users) before.set(userId, ((await call('GET', `/user-service/users/${userId}`)).body as { version: number }).version);
+      const adds = steadyLoad(
+        4,
+        (i) => ({ customerId: customers[i % customers.length]!, itemId: '1', qty: 1 }),
+        (add) => call('POST', '/api/v1/add', add),
+      );
+      const updates = steadyLoad(
+        1,
+        (i) => ({ id: users[i % users.length]!, firstname: 'Broker', lastname: 'Fault', email: `user${users[i % users.length]}.update${i}@example.com` }),
+        (update) => call('PUT', '/user-service/update', update),
+      );
+      // The kubelet's resource metrics every 5 s through the load: what staging's requests and limits are checked against.
+      const samples: ContainerSample[][] = [];
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          samples.push(sampleNamespace(namespace));
+          await sleep(5_000);
+        }
+      })();
+      const sampledFrom = Date.now();
+      try {
+        await adds.answersMore(100);
+        const victim = brokerPods[1]!;
+        const uid = podUid(namespace, victim);
+        kubectl(['-n', namespace, 'delete', 'pod', victim, '--wait=false']);
+        await podReplaced(namespace, victim, uid, 'Strimzi brought the deleted broker back', minutes(6));
+        await adds.answersMore(100);
+      } finally {
+        sampling = false;
+        await Promise.all([adds.stop(), updates.stop(), sampler]);
+      }
+      const rows = footprint(namespace, samples, (Date.now() - sampledFrom) / 1000);
+      console.log(`staging's footprint through the broker deletion under load (${samples.length} samples):\n${formatFootprint(rows)}`);
+      for (const row of rows.filter((r) => services.includes(r.app) || r.container === 'kafka')) {
+        expect({ pod: row.pod, limited: row.limitBytes !== undefined, underLimit: row.peakBytes < (row.limitBytes ?? 0) }).toEqual({
+          pod: row.pod,
+          limited: true,
+          underLimit: true,
+        });
+      }
+      console.log(
+        `broker pod deleted under load: cart adds ${adds.accepted.length} accepted, ${adds.failed.length} failed; user updates ${updates.accepted.length} accepted, ${updates.failed.length} failed`,
+      );
+      expect(adds.failed).toEqual([]);
+      expect(updates.failed).toEqual([]);
+
+      for (const userId of users) {
+        const accepted = updates.accepted.filter((u) => u.id === userId);
+        const now = (await call('GET', `/user-service/users/${userId}`)).body as { version: number; email: string };
+        expect({ userId, version: now.version }).toEqual({ userId, version: before.get(userId)! + accepted.length });
+      }
+      const lastEmail = new Map(updates.accepted.map((u) => [u.id, u.email]));
+      await until(
+        "every user's last accepted email in order-service's orders",
+        async () => {
+          const all = (await call('GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
+          return users.every((userId) => !lastEmail.has(userId) || all.filter((o) => o.user.id === userId).every((o) => o.user.email === lastEmail.get(userId))) ? true : undefined;
+        },
+        minutes(3),
+      );
+      for (const customerId of customers) {
+        const accepted = adds.accepted.filter((a) => a.customerId === customerId).length;
+        const view = await until(
+          `cart ${customerId} at version ${accepted}`,
+          async () => {
+            const r = await call('GET', `/api/v1/${customerId}?minVersion=${accepted}`);
+            return r.status === 200 ? (r.body as { version: number; lines: unknown[] }) : undefined;
+          },
+          minutes(3),
+        );
+        const qty = (view.lines as { qty: number }[])[0]?.qty;
+        if (view.version !== accepted || qty !== accepted) {
+          // Which side lost them: the event stream as cart-service holds it, then the services' logs.
+          const history = (await call('GET', `/cart-service/carts/${customerId}/events`)).body as
+            | { events?: { version: number; type: string; data: { cartId?: string; qty?: number } }[] }
+            | undefined;
+          const events = history?.events ?? [];
+          const stream = {
+            events: events.length,
+            versionsInOrder: events.every((e, i) => e.version === i + 1),
+            cartIds: [...new Set(events.map((e) => e.data.cartId))],
+            qty: events.reduce((total, e) => total + (e.data.qty ?? 0), 0),
+          };
+          const written = (await call('GET', `/cart-service/carts/${customerId}`)).body;
+          // And the aggregator's output as Kafka holds it: where its quantity left the version.
+          const outputs = ['cart-details', 'cart-aggregator.changelog'].map((topic) => {
+            const reader = pods(namespace, `app.kubernetes.io/name=${topic === 'cart-details' ? 'cart-query' : 'cart-aggregator'}`).find(isReady)!.metadata.name;
+            const records = cartRecordsIn(namespace, reader, topic, [customerId]);
+            const first = records.findIndex((r) => r.qty['1'] !== r.version);
+            return `${topic}: ${records.length} records, versions ${records[0]?.version}..${records.at(-1)?.version}, first off at ${first === -1 ? 'none' : JSON.stringify(records.slice(Math.max(0, first - 3), first + 3))}`;
+          });
+          throw new Error(
+            `cart ${customerId}: ${accepted} adds accepted, the view at version ${view.version} with qty ${qty}; the stream ${JSON.stringify(stream)}, its cart ${JSON.stringify(written)}\n${outputs.join('\n')}\n${troubleOf(namespace, 'cart-aggregator', /restored cart state|fenced|dead-letter/)}`,
+          );
+        }
+      }
+    },
+    minutes(15),
   );
 
   it(

@@ -20,7 +20,22 @@ import { strimziKafkaRef, strimziOperatorRef } from '../../../infra/src/cluster/
 import { services } from '../../../infra/src/cluster/service-images';
 import { buildThirdPartyImages } from '../../../infra/src/cluster/third-party-images';
 import { ensureNodeBase } from '../../../infra/src/cluster/base-images';
-import { clusterSuite, deleteStrimziNamespace, errorTypes, isReady, kubectl, pods, portForward, skaffold, sleep, until, waitAllReady, type PortForward } from './kube';
+import {
+  clusterSuite,
+  deleteStrimziNamespace,
+  errorTypes,
+  isReady,
+  kubectl,
+  pods,
+  podReplaced,
+  podUid,
+  portForward,
+  skaffold,
+  sleep,
+  until,
+  waitAllReady,
+  type PortForward,
+} from './kube';
 import { judgeLiveConnections, type JudgedConnection } from './live-connections';
 import { footprint, formatFootprint, sampleNamespace } from './footprint';
 import { cartRecordsIn } from './cart-records';
@@ -650,7 +665,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       const customers = ['broker-a', 'broker-b', 'broker-c', 'broker-d', 'broker-e'].map((c) => `${c}-${randomBytes(3).toString('hex')}`);
       carts.push(...customers);
       const accepted = { updates: new Map<number, number>(), lastEmail: new Map<number, string>(), adds: new Map<string, number>() };
-      const brokerUid = kubectl(['-n', namespace, 'get', 'pod', brokerPod, '-o', 'jsonpath={.metadata.uid}']);
+      const brokerUid = podUid(namespace, brokerPod);
       for (let i = 0; i < 500; i += 1) {
         if (i === 50) kubectl(['-n', namespace, 'delete', 'pod', brokerPod, '--wait=false']);
         if (i < 200) {
@@ -669,14 +684,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       // Writes land in PostgreSQL and the outbox whether or not the broker is there: all accepted.
       expect([...accepted.updates.values()].reduce((a, b) => a + b, 0)).toBe(200);
       expect([...accepted.adds.values()].reduce((a, b) => a + b, 0)).toBe(500);
-      await until(
-        'Strimzi brought the broker back',
-        () => {
-          const pod = pods(namespace).find((p) => p.metadata.name === brokerPod);
-          return pod && isReady(pod) && kubectl(['-n', namespace, 'get', 'pod', brokerPod, '-o', 'jsonpath={.metadata.uid}']) !== brokerUid ? true : undefined;
-        },
-        minutes(6),
-      );
+      await podReplaced(namespace, brokerPod, brokerUid, 'Strimzi brought the broker back', minutes(6));
       for (const id of users) {
         const user = (await call(base.user, 'GET', `/user-service/users/${id}`)).body;
         expect(user.version).toBe(before.get(id)! + accepted.updates.get(id)!);
@@ -1063,16 +1071,9 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       forwards.push(first);
       const before = (await call(`http://127.0.0.1:${first.port}`, 'GET', '/order-service/all')).body as { id: string }[];
       expect(before.length).toBeGreaterThan(0);
-      const uid = kubectl(['-n', namespace, 'get', 'pod', named('mongo-0'), '-o', 'jsonpath={.metadata.uid}']);
+      const uid = podUid(namespace, named('mongo-0'));
       kubectl(['-n', namespace, 'delete', 'pod', named('mongo-0'), '--wait=true']);
-      await until(
-        'mongo-0 back and Ready',
-        () => {
-          const pod = pods(namespace, 'app.kubernetes.io/name=mongo').find((p) => p.metadata.name === named('mongo-0'));
-          return pod && isReady(pod) && kubectl(['-n', namespace, 'get', 'pod', named('mongo-0'), '-o', 'jsonpath={.metadata.uid}']) !== uid ? true : undefined;
-        },
-        180_000,
-      );
+      await podReplaced(namespace, named('mongo-0'), uid, 'mongo-0 back and Ready', 180_000);
       const order = await forwardTo('order-service', 8081);
       forwards.push(order);
       const after = await until(
