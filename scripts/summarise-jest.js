@@ -21,6 +21,14 @@ if (timed.length > 0) {
   const total = timed.reduce((sum, suite) => sum + suite.seconds, 0);
   console.log(`slowest suites (of ${timed.length}, ${Math.round(total)} s in all):`);
   for (const suite of timed.slice(0, 12)) console.log(`  ${suite.seconds.toFixed(0).padStart(6)} s  ${suite.name}`);
+  const tests = runs
+    .flatMap((results) => results.testResults.flatMap((suite) => suite.assertionResults.map((test) => ({ suite: suite.name.replace(root, ''), test }))))
+    .filter(({ test }) => Number.isFinite(test.duration))
+    .sort((a, b) => b.test.duration - a.test.duration);
+  console.log('slowest tests:');
+  for (const { suite, test } of tests.slice(0, 15)) {
+    console.log(`  ${(test.duration / 1000).toFixed(0).padStart(6)} s  ${suite.split('/').pop()}: ${test.title.slice(0, 100)}`);
+  }
 }
 const sum = (field) => runs.reduce((total, results) => total + (results[field] ?? 0), 0);
 let failed = 0;

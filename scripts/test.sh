@@ -3,9 +3,10 @@
 # workspace, lints, then runs the unit and integration projects in two tiers: first everything that
 # runs on the local servers, two suites at a time (they mostly wait on Kafka and on the processes
 # they start); then the suites on the Kubernetes cluster (k8s/), one at a time, as they share one
-# cluster and two cores. The integration project's global setup installs (first use: Kafka and
-# Apicurio from Maven Central, PostgreSQL from Debian) and starts the local servers if they are not
-# running; the first tier leaves them up for the second, and the second stops what either started.
+# cluster (brought up once for the tier, and down after it if this run started it) and two cores.
+# The integration project's global setup installs (first use: Kafka and Apicurio from Maven
+# Central, PostgreSQL from Debian) and starts the local servers if they are not running; the first
+# tier leaves them up for the second, and the second stops what either started.
 # One summary of both tiers closes the run.
 #
 #   bash scripts/test.sh          both tiers (npm test, CI)
@@ -36,8 +37,15 @@ else
     bash scripts/jest.sh --ci --json --outputFile="$local_results" --maxWorkers=2 --testPathIgnorePatterns /k8s/ || status=$?
   local_seconds=$((SECONDS - started))
   started=$SECONDS
+  # One cluster for the whole tier: each suite starts and stops it only when run alone.
+  cluster_started_here=0
+  if ! npm run -s cluster -- status >/dev/null 2>&1; then
+    npm run -s cluster -- up || status=$?
+    cluster_started_here=1
+  fi
   EVENTLINE_SUITE_STATE="$state" \
     bash scripts/jest.sh --ci --json --outputFile="$cluster_results" --maxWorkers=1 --selectProjects integration --testPathPatterns /k8s/ || status=$?
+  if [ "$cluster_started_here" = 1 ]; then npm run -s cluster -- down || status=$?; fi
   echo "tiers: local servers ${local_seconds} s, Kubernetes cluster $((SECONDS - started)) s"
   node scripts/summarise-jest.js "$local_results" "$cluster_results"
 fi
