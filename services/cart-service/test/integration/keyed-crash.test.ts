@@ -16,6 +16,7 @@ describe('cart-service: a keyed command killed between its commit and its respon
     await pool?.end();
   });
 
+  // 300 s: room for each step's own limit to fail first and name itself (two starts of up to 90 s each).
   it('replays the first response to the retry: one CartItemAdded, one outbox row, one event on cart-events', async () => {
     const { prefix, common } = await isolatedKafkaEnvironment();
     const databaseUrl = await createDatabase('cart_keyed_crash');
@@ -31,16 +32,19 @@ describe('cart-service: a keyed command killed between its commit and its respon
       headers: { 'content-type': 'application/json', 'idempotency-key': `add-${customerId}` },
       body: JSON.stringify({ customerId, itemId: '1', qty: 2 }),
     };
-    const lost = await fetch(`${dying.url}/api/v1/add`, request).then(
+    const lost = await fetch(`${dying.url}/api/v1/add`, { ...request, signal: AbortSignal.timeout(30_000) }).then(
       (response) => `answered ${response.status}`,
-      () => 'connection lost',
+      (error: Error) => (error.name === 'TimeoutError' ? 'no answer and no crash within 30 s' : 'connection lost'),
     );
     expect(lost).toBe('connection lost');
     expect(await dying.process.exited).toBe('SIGKILL');
 
     const restarted = await startServiceProcess('cart-service', env);
     started.push(restarted);
-    const retry = await fetch(`${restarted.url}/api/v1/add`, request);
+    const retry = await fetch(`${restarted.url}/api/v1/add`, { ...request, signal: AbortSignal.timeout(30_000) }).catch((error: unknown) => {
+      // Named, with what the restarted instance logged: CI once saw this test only run out of time.
+      throw new Error(`the retry on the restarted instance: ${String(error)}\n${restarted.process.lines.slice(-30).join('\n')}`);
+    });
     expect(retry.status).toBe(200);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -58,5 +62,5 @@ describe('cart-service: a keyed command killed between its commit and its respon
       { what: 'the add published on cart-events', timeoutMs: 30_000 },
     );
     expect(new Set(published.map((m) => m.headers?.['event-id']?.toString())).size).toBe(1);
-  });
+  }, 300_000);
 });
