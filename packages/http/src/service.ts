@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Middleware } from 'koa';
 import { Router } from '@koa/router';
@@ -125,6 +125,15 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     if (server) throw new Error(`${options.name} is already started`);
     const listening = createServer(app.callback());
     listening.keepAliveTimeout = options.keepAliveTimeoutMs ?? 95_000;
+    // server.close() ends only the connections idle at that moment. A response whose headers went
+    // out before the stop began (an event stream ended by a drain hook) cannot say
+    // `Connection: close`, so its connection turns idle later and would hold the drain for the whole
+    // keep-alive timeout: close it once its response has finished.
+    listening.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+      response.once('finish', () => {
+        if (shuttingDown) setImmediate(() => listening.closeIdleConnections());
+      });
+    });
     server = listening;
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);

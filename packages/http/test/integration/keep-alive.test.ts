@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { createHttpService, type HttpService } from '@eventline/http';
 import { memoryLogger } from '../support';
 
@@ -7,6 +8,7 @@ function rawConnection(port: number) {
   const socket: Socket = connect(port, '127.0.0.1');
   let received = '';
   let closedAt: number | undefined;
+  const whenClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.on('data', (chunk) => {
     received += chunk.toString('latin1');
   });
@@ -22,6 +24,8 @@ function rawConnection(port: number) {
       return received.slice(before).split('\r\n')[0] ?? '';
     },
     closed: () => closedAt !== undefined,
+    whenClosed,
+    received: () => received,
     destroy: () => socket.destroy(),
   };
 }
@@ -63,4 +67,39 @@ describe('keep-alive connections behind a proxy', () => {
       connection.destroy();
     }
   });
+
+  it("closes a streaming response's connection once a drain hook ends the stream, instead of keeping it open for keepAliveTimeoutMs", async () => {
+    // The stream's headers went out before the stop began, so they could not say Connection: close.
+    const streams: PassThrough[] = [];
+    const service = createHttpService({
+      name: 'streaming',
+      port: 0,
+      host: '127.0.0.1',
+      logger: memoryLogger().logger,
+      keepAliveTimeoutMs: 600_000,
+      routes: (router) => {
+        router.get('/stream', (ctx) => {
+          const body = new PassThrough();
+          streams.push(body);
+          ctx.body = body;
+          body.write('first\n');
+        });
+      },
+    });
+    service.onDrain('streams', () => {
+      for (const stream of streams) stream.end();
+    });
+    const { port } = await service.start();
+    const connection = rawConnection(port);
+    try {
+      expect(await connection.get('/stream')).toBe('HTTP/1.1 200 OK');
+      // Without the close, stop() would wait out the ten-minute keep-alive timeout and this test its limit.
+      await service.stop();
+      await connection.whenClosed;
+      // The stream was ended, not cut: its last chunk is the chunked encoding's terminator.
+      expect(connection.received()).toMatch(/first\n\r\n0\r\n\r\n$/);
+    } finally {
+      connection.destroy();
+    }
+  }, 20_000);
 });
