@@ -129,7 +129,29 @@ interface PodList {
 export const pods = (namespace: string, selector?: string): PodList['items'] =>
   (JSON.parse(kubectl(['-n', namespace, 'get', 'pods', ...(selector ? ['-l', selector] : []), '-o', 'json'])) as PodList).items;
 
-/** Every container of a running pod Ready (completed Job pods aside). */
+/**
+ * The warning and error lines of one workload's log (`target`: a pod, or `deploy/<name>`), request
+ * lines and kafkajs's own chatter left out, plus the info lines `alsoInfo` matches.
+ */
+export function warningLines(namespace: string, target: string, options: { previous?: boolean; alsoInfo?: RegExp } = {}): string[] {
+  const log = spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', target, '--tail=3000', ...(options.previous ? ['--previous'] : [])], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return log.stdout
+    .split('\n')
+    .filter(
+      (line) =>
+        (/"level":"(warn|error|fatal)"/.test(line) || options.alsoInfo?.test(line)) && !line.includes('"msg":"request completed"') && !line.includes('"component":"kafkajs"'),
+    );
+}
+
+/** What a failed wait explains itself with: one workload's last warnings and errors. */
+export function troubleIn(namespace: string, target: string): string {
+  const lines = warningLines(namespace, target);
+  return `${target}: ${lines.length} warnings and errors${lines.length > 0 ? `, the last:\n${lines.slice(-8).join('\n')}` : ''}`;
+}
+
 /**
  * The warnings and errors of every pod of a service, restarted containers' too (request lines and
  * kafkajs' own left out), and info lines matching `alsoInfo`: what a failed check explains itself with.
@@ -137,24 +159,14 @@ export const pods = (namespace: string, selector?: string): PodList['items'] =>
 export function troubleOf(namespace: string, service: string, alsoInfo?: RegExp): string {
   return pods(namespace, `app.kubernetes.io/name=${service}`)
     .map((pod) => {
-      const lines = [true, false].flatMap((previous) => {
-        const log = spawnSync(
-          kubeToolPaths().kubectl,
-          ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', pod.metadata.name, '--tail=3000', ...(previous ? ['--previous'] : [])],
-          { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-        );
-        return log.stdout
-          .split('\n')
-          .filter(
-            (line) => (/"level":"(warn|error|fatal)"/.test(line) || alsoInfo?.test(line)) && !line.includes('"msg":"request completed"') && !line.includes('"component":"kafkajs"'),
-          );
-      });
+      const lines = [true, false].flatMap((previous) => warningLines(namespace, pod.metadata.name, { previous, alsoInfo }));
       const last = lines.slice(-25).map((line) => line.slice(0, 600));
       return `${pod.metadata.name}: ${lines.length} lines${last.length > 0 ? `, the last:\n${last.join('\n')}` : ''}`;
     })
     .join('\n');
 }
 
+/** Every container of a running pod Ready (completed Job pods aside). */
 export const isReady = (pod: PodList['items'][number]): boolean =>
   !pod.metadata.deletionTimestamp && pod.status.phase === 'Running' && (pod.status.containerStatuses ?? []).length > 0 && pod.status.containerStatuses!.every((c) => c.ready);
 

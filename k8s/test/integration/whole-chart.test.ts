@@ -32,6 +32,7 @@ import {
   portForward,
   skaffold,
   sleep,
+  troubleIn as troubleInNamespace,
   until,
   waitAllReady,
   type PortForward,
@@ -169,15 +170,8 @@ const rebuildCollections = (): string[] =>
     ),
   ) as string[];
 
-/** A workload's warnings and errors (probes and request lines left out): what a failed wait explains itself with. */
-function troubleIn(target: string): string {
-  const log = spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', target, '--tail=2000'], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const lines = `${log.stdout}${log.stderr}`.split('\n').filter((line) => /"level":"(warn|error|fatal)"/.test(line) && !line.includes('"msg":"request completed"'));
-  return `${target}: ${lines.length} warnings and errors${lines.length ? `, the last:\n${lines.slice(-8).join('\n')}` : ''}`;
-}
+/** A workload's last warnings and errors in the release's namespace. */
+const troubleIn = (target: string): string => troubleInNamespace(namespace, target);
 
 /** cart-query's view of a cart once it reaches `version`; a wait that times out explains itself with `trouble()`. */
 async function cartViewAt(cartQueryPort: number, customerId: string, version: number, trouble: () => string): Promise<any> {
