@@ -34,8 +34,8 @@ interface Entry {
  */
 export class PartitionProducers {
   private readonly entries = new Map<string, Entry>();
-  /** The partitions of the latest assignment, less those dropped since. */
-  private held = new Set<string>();
+  /** The partitions of the latest assignment, less those dropped since, by key. */
+  private held = new Map<string, { topic: string; partition: number }>();
 
   constructor(private readonly options: PartitionProducersOptions) {}
 
@@ -49,7 +49,7 @@ export class PartitionProducers {
    * partitions no longer held are let go.
    */
   assign(assignment: Record<string, number[]>): void {
-    this.held = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => key(topic, p))));
+    this.held = new Map(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => [key(topic, partition), { topic, partition }] as const)));
     for (const [k, entry] of this.entries) {
       if (this.held.has(k)) continue;
       this.entries.delete(k);
@@ -89,7 +89,7 @@ export class PartitionProducers {
    * failing over, one partition's marker can lag another's by seconds.)
    */
   async ready(): Promise<void> {
-    await Promise.all([...this.held].map((k) => this.get(...split(k))));
+    await Promise.all([...this.held.values()].map(({ topic, partition }) => this.get(topic, partition)));
   }
 
   /**
@@ -137,10 +137,6 @@ export class PartitionProducers {
 }
 
 const key = (topic: string, partition: number) => `${topic}/${partition}`;
-const split = (k: string): [string, number] => {
-  const slash = k.lastIndexOf('/');
-  return [k.slice(0, slash), Number(k.slice(slash + 1))];
-};
 
 const fencedTypes = new Set<unknown>(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTION_COORDINATOR_FENCED']);
 
