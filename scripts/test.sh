@@ -25,6 +25,15 @@ local_results="$(mktemp -t eventline-jest-local-XXXXXX.json)"
 cluster_results="$(mktemp -t eventline-jest-cluster-XXXXXX.json)"
 trap 'rm -f "$state" "$local_results" "$cluster_results"' EXIT
 status=0
+# The machine's busy share since a mark from cpu_mark (all cores; /proc/stat's user..steal against
+# idle and iowait): it says whether a tier waits or computes, and so whether more workers would help.
+cpu_mark() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat; }
+cpu_busy_since() {
+  local busy0 idle0 busy1 idle1
+  read -r busy0 idle0 <<<"$1"
+  read -r busy1 idle1 <<<"$(cpu_mark)"
+  echo "$(((busy1 - busy0) * 100 / (busy1 - busy0 + idle1 - idle0 + 1)))% busy"
+}
 if [ "${1:-}" = "--fast" ]; then
   bash scripts/jest.sh --ci --json --outputFile="$local_results" --maxWorkers=2 --testPathIgnorePatterns /k8s/ || status=$?
   node scripts/summarise-jest.js "$local_results"
@@ -33,10 +42,13 @@ elif [ "$#" -gt 0 ]; then
   node scripts/summarise-jest.js "$local_results"
 else
   started=$SECONDS
+  cpu_at_start="$(cpu_mark)"
   EVENTLINE_SUITE_STATE="$state" EVENTLINE_KEEP_INFRA=1 \
     bash scripts/jest.sh --ci --json --outputFile="$local_results" --maxWorkers=2 --testPathIgnorePatterns /k8s/ || status=$?
   local_seconds=$((SECONDS - started))
+  local_cpu="$(cpu_busy_since "$cpu_at_start")"
   started=$SECONDS
+  cpu_at_start="$(cpu_mark)"
   # One cluster for the whole tier: each suite starts and stops it only when run alone.
   cluster_started_here=0
   if ! npm run -s cluster -- status >/dev/null 2>&1; then
@@ -46,7 +58,7 @@ else
   EVENTLINE_SUITE_STATE="$state" \
     bash scripts/jest.sh --ci --json --outputFile="$cluster_results" --maxWorkers=1 --selectProjects integration --testPathPatterns /k8s/ || status=$?
   if [ "$cluster_started_here" = 1 ]; then npm run -s cluster -- down || status=$?; fi
-  echo "tiers: local servers ${local_seconds} s, Kubernetes cluster $((SECONDS - started)) s"
+  echo "tiers: local servers ${local_seconds} s (CPU ${local_cpu}), Kubernetes cluster $((SECONDS - started)) s (CPU $(cpu_busy_since "$cpu_at_start"))"
   node scripts/summarise-jest.js "$local_results" "$cluster_results"
 fi
 exit "$status"
