@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Middleware } from 'koa';
 import { Router } from '@koa/router';
@@ -9,6 +9,7 @@ import { errorHandler } from './error-handler';
 import { registerHealthRoutes, type LivenessCheck, type ReadinessCheck } from './health';
 import { guardQueries } from './query-guard';
 import { requestId } from './request-id';
+import { ConnectionDrain } from './connection-drain';
 import { closeServer, installSignalHandlers, ShutdownHooks, type ShutdownHook } from './shutdown';
 import type { ServiceState } from './state';
 
@@ -74,6 +75,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   const drainHooks = new ShutdownHooks(log);
   let shuttingDown = false;
   let server: Server | undefined;
+  let drain: ConnectionDrain | undefined;
   let stopping: Promise<void> | undefined;
 
   if (options.parseBodies === false && options.bodyLimit !== undefined) {
@@ -125,15 +127,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     if (server) throw new Error(`${options.name} is already started`);
     const listening = createServer(app.callback());
     listening.keepAliveTimeout = options.keepAliveTimeoutMs ?? 95_000;
-    // server.close() ends only the connections idle at that moment. A response whose headers went
-    // out before the stop began (an event stream ended by a drain hook) cannot say
-    // `Connection: close`, so its connection turns idle later and would hold the drain for the whole
-    // keep-alive timeout: close it once its response has finished.
-    listening.on('request', (_request: IncomingMessage, response: ServerResponse) => {
-      response.once('finish', () => {
-        if (shuttingDown) setImmediate(() => listening.closeIdleConnections());
-      });
-    });
+    drain = new ConnectionDrain(listening);
     server = listening;
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);
@@ -153,7 +147,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     await drainHooks.runAll().catch(() => undefined); // each failure is logged; the drain goes on
     if (server?.listening) {
       log.info('draining connections');
-      await closeServer(server);
+      await closeServer(server, drain!);
     }
     await hooks.runAll();
     log.info('stopped');

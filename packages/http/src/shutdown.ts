@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { ConnectionDrain } from './connection-drain';
 import type { Logger } from '@eventline/observability';
 
 export type ShutdownHook = () => Promise<void> | void;
@@ -30,14 +31,13 @@ export class ShutdownHooks {
 }
 
 /**
- * Stops accepting connections and resolves once the open ones are gone. Idle keep-alive
- * connections are closed by server.close() (Node >= 19); busy ones close after their response,
- * which the service marks `Connection: close` while shutting down.
+ * Stops accepting connections and resolves once the open ones are gone: idle ones close at once, busy
+ * ones after their response (which the service marks `Connection: close` while shutting down).
  */
-export function closeServer(server: Server): Promise<void> {
+export function closeServer(server: Server, drain: ConnectionDrain): Promise<void> {
   return new Promise((resolve, reject) => {
     server.close((error) => (error ? reject(error) : resolve()));
-    server.closeIdleConnections();
+    drain.closeIdle();
   });
 }
 

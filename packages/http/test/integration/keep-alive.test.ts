@@ -102,4 +102,46 @@ describe('keep-alive connections behind a proxy', () => {
       connection.destroy();
     }
   }, 20_000);
+
+  it('closes, when it stops, the keep-alive connections left by clients that cancelled an event stream', async () => {
+    const streams: PassThrough[] = [];
+    const service = createHttpService({
+      name: 'cancelled-streams',
+      port: 0,
+      host: '127.0.0.1',
+      logger: memoryLogger().logger,
+      keepAliveTimeoutMs: 600_000,
+      routes: (router) => {
+        router.get('/plain', (ctx) => {
+          ctx.body = { ok: true };
+        });
+        router.get('/stream', (ctx) => {
+          // As an event stream is served: no socket timeout, a heartbeat, ended when the client leaves.
+          const body = new PassThrough();
+          ctx.req.socket.setTimeout(0);
+          ctx.status = 200;
+          ctx.set('Content-Type', 'text/event-stream');
+          ctx.body = body;
+          const heartbeat = setInterval(() => body.write(': heartbeat\n\n'), 100);
+          ctx.req.once('close', () => clearInterval(heartbeat));
+          streams.push(body);
+          body.write('event: first\n\n');
+        });
+      },
+    });
+    service.onDrain('streams', () => {
+      for (const stream of streams) stream.end();
+    });
+    const { port } = await service.start();
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 3; i += 1) {
+      await (await fetch(`${url}/plain`)).json();
+      const reader = (await fetch(`${url}/stream`)).body!.getReader();
+      await reader.read();
+      await reader.cancel();
+    }
+    // Each connection left behind would hold stop() for the ten-minute keep-alive timeout, and this test past its limit.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await service.stop();
+  }, 20_000);
 });
