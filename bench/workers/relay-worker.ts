@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { AvroCodec } from '@eventline/avro';
 import { benchCatalog } from '../lib/bench-catalog';
 import { createLogger } from '@eventline/observability';
-import { createKafka, createProducer } from '@eventline/kafka';
+import { createKafka, createProducer, createRenewingProducer, type RecordSender } from '@eventline/kafka';
 import { OutboxRelay } from '@eventline/outbox';
 
 /** Unset, the relay's own default applies. */
@@ -13,7 +13,10 @@ async function main(): Promise<void> {
   const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 6 });
   const logger = createLogger('bench-relay', 'warn');
   const kafka = createKafka({ brokers: [process.env.KAFKA_BROKERS ?? ''], clientId: 'bench-relay', logger });
-  const producer = createProducer(kafka);
+  // RELAY_PRODUCER=kafkajs: a bare kafkajs producer (the comparison row); otherwise the one every
+  // service's relay sends through (one send at a time; see RenewingProducer).
+  const producer: RecordSender & { connect(): Promise<void>; disconnect(): Promise<void> } =
+    process.env.RELAY_PRODUCER === 'kafkajs' ? createProducer(kafka) : createRenewingProducer(kafka, logger);
   await producer.connect();
   const codec = new AvroCodec({ catalog: benchCatalog(process.env.TOPIC ?? ''), registryUrl: process.env.SCHEMA_REGISTRY_URL });
   const relay = new OutboxRelay({

@@ -65,6 +65,8 @@ export class RenewingProducer implements RecordSender {
   private readonly abandonAfterMs: number;
   private readonly hungAfterMs: number;
   private readonly now: () => number;
+  /** The send in flight (settled or not): the next one starts after it. */
+  private inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: RenewingProducerOptions) {
     this.renewAfterMs = options.renewAfterMs ?? DEFAULT_RENEW_AFTER_MS;
@@ -115,7 +117,20 @@ export class RenewingProducer implements RecordSender {
     return this.attempt((producer) => producer.sendBatch(batch));
   }
 
-  private async attempt<T>(operation: (producer: Producer) => Promise<T>): Promise<T> {
+  /**
+   * One send at a time. kafkajs 2.2.4 numbers an idempotent producer's records per partition under a
+   * lock per broker, and a failed request gives its numbers back. With two sends in flight while a
+   * partition's leader moves, the second can take numbers on the new leader that the first then
+   * reuses on its retry: the broker takes that retry for a duplicate of the second's batch, answers
+   * success and drops its records (seen as lost outbox events while a broker pod was deleted).
+   */
+  private attempt<T>(operation: (producer: Producer) => Promise<T>): Promise<T> {
+    const turn = this.inFlight.then(() => this.attemptNow(operation));
+    this.inFlight = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async attemptNow<T>(operation: (producer: Producer) => Promise<T>): Promise<T> {
     const producer = this.producer;
     try {
       const result = await this.withinHungLimit(

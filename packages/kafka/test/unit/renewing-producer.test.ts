@@ -82,6 +82,36 @@ function harness(options: { firstFails: () => Error | 'hang' | undefined; discon
 }
 
 describe('RenewingProducer', () => {
+  it('sends one at a time: a send starts only once the one before it has settled, failed or not', async () => {
+    /** Each send waits until the test settles it. */
+    class HeldProducer extends ScriptedProducer {
+      readonly started: string[] = [];
+      readonly settle: ((error?: Error) => void)[] = [];
+      override send(sent: ProducerRecord): Promise<RecordMetadata[]> {
+        this.started.push(String(sent.messages[0]?.value));
+        return new Promise((resolve, reject) => this.settle.push((error) => (error ? reject(error) : resolve([]))));
+      }
+    }
+    const held = new HeldProducer(() => undefined);
+    const producer = new RenewingProducer({ create: () => held as unknown as Producer, logger });
+    await producer.connect();
+    const first = producer.send(record(1));
+    const second = producer.send(record(2));
+    const third = producer.send(record(3));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held.started).toEqual(['1']);
+    held.settle[0]!(connectionError());
+    await expect(first).rejects.toThrow(/EHOSTUNREACH/);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held.started).toEqual(['1', '2']);
+    held.settle[1]!();
+    await second;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held.started).toEqual(['1', '2', '3']);
+    held.settle[2]!();
+    await third;
+  });
+
   it('replaces a producer whose broker connection lock timed out twice in a row, and the next send goes through the new one', async () => {
     const { producer, made } = harness({ firstFails: lockTimeout, disconnectNever: true });
     await producer.connect();
