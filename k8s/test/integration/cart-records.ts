@@ -3,7 +3,8 @@ import { kubectl } from './kube';
 /**
  * The cart records of `customers` in `topic`, in offset order (one partition per customer), read
  * read_committed to its end from inside `target` (a pod allowed to read it), with its credentials, the
- * kit's reader and codec; each as customer, version and quantity per item.
+ * kit's reader and codec; each as customer, version and quantity per item (for `cart-events`, each
+ * event's version and the quantity it adds, negative for a removal).
  */
 export function cartRecordsIn(namespace: string, target: string, topic: string, customers: string[]): { customerId: string; version: number; qty: Record<string, number> }[] {
   const script = `
@@ -22,11 +23,19 @@ export function cartRecordsIn(namespace: string, target: string, topic: string, 
     await readTopicToEnd(kafka, prefix + process.argv[2], async (message) => {
       const customerId = message.key.toString();
       if (!wanted.has(customerId) || message.value === null) return;
+      if (process.argv[2].endsWith('cart-events')) {
+        // An event, as its writer's schema says: its version and the quantity it adds or removes.
+        const { value, recordName } = await codec.decode(message.value);
+        const sign = recordName.endsWith('CartItemRemoved') ? -1 : 1;
+        records.push({ customerId, version: Number(value.version), qty: value.itemId === undefined ? {} : { [value.itemId]: sign * value.qty } });
+        return;
+      }
       const cart = (await codec.decode(message.value, 'dev.eventline.carts.CartDetails')).value;
       records.push({ customerId, version: Number(cart.version), qty: Object.fromEntries(cart.lines.map((l) => [l.itemId, l.qty])) });
     }, { groupId: prefix + process.argv[3] + '.cart-records-read-' + Date.now(), logger });
     console.log(JSON.stringify(records));
   })().catch((error) => { console.error(error); process.exit(1); });`;
+  // cart-query reads cart-details; cart-aggregator reads cart-events and its changelog.
   const group = topic === 'cart-details' ? 'cart-query' : 'cart-aggregator';
   return JSON.parse(kubectl(['-n', namespace, 'exec', target, '--', 'node', '-e', script, JSON.stringify(customers), topic, group]));
 }

@@ -118,6 +118,15 @@ export class CartAggregator {
     for (const event of events) {
       if (event.value === null || event.recordName === undefined) continue;
       const before = staged.get(event.key) ?? state.carts.get(event.key);
+      const version = (event.value as { version?: number }).version ?? 0;
+      // A customer's events carry consecutive versions: one past the next means the state lacks
+      // events the input offsets are already past (or the topic lacks them). Said, not hidden.
+      if (version > (before?.version ?? 0) + 1) {
+        this.logger.warn(
+          { customerId: event.key, stateVersion: before?.version ?? 0, eventVersion: version, partition, offset: event.offset },
+          'cart event past the next version: the events between were never folded in',
+        );
+      }
       const after = foldCartEvent(before, { type: event.recordName, data: event.value } as CartEvent, (id) => this.products.get(id));
       if (after !== before) {
         staged.set(event.key, after);
