@@ -372,6 +372,23 @@ describe('values: the schema and the per-service knobs', () => {
     expect(together.status).toBe(0);
   });
 
+  it("adds kafka.config's broker settings to the Kafka's, and refuses one the chart sets itself", () => {
+    const objects = parse(template('staging', ['--set-json', 'kafka.config={"queued.max.requests":600,"log.cleaner.enable":true}']));
+    expect(named(objects, 'Kafka', 'eventline')!.spec.kafka.config).toEqual({
+      'auto.create.topics.enable': false,
+      'default.replication.factor': 3,
+      'min.insync.replicas': 2,
+      'offsets.topic.replication.factor': 3,
+      'transaction.state.log.replication.factor': 3,
+      'transaction.state.log.min.isr': 2,
+      'log.cleaner.enable': true,
+      'queued.max.requests': 600,
+    });
+    const own = render(['--set-json', 'kafka.config={"min.insync.replicas":1}']);
+    expect(own.status).not.toBe(0);
+    expect(own.stderr).toContain('kafka.config.min.insync.replicas: the chart sets it');
+  });
+
   it('applies the standard pod knobs and probes from serviceDefaults, and a service overrides them', () => {
     const objects = parse(
       template('kind', [
