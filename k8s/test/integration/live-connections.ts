@@ -118,3 +118,68 @@ export function judgeLiveConnections(namespace: string, selector: string): { jud
   }
   return { judged, fromNodes };
 }
+
+/**
+ * The connections of a release's service pods, judged: `traffic` runs twice, each time followed by a
+ * read of every socket, so that short-lived connections (the Gateway's to each service) are caught too.
+ * Keyed `from -> to:port`.
+ */
+export async function judgeReleaseConnections(namespace: string, traffic: () => Promise<void>): Promise<Map<string, JudgedConnection>> {
+  const judged = new Map<string, JudgedConnection>();
+  for (let sample = 0; sample < 2; sample += 1) {
+    await traffic();
+    for (const j of judgeLiveConnections(namespace, 'app.kubernetes.io/component=service').judged) judged.set(`${j.from} -> ${j.to}:${j.port}`, j);
+  }
+  return judged;
+}
+
+/** Each judged connection no policy allows, with both sides' verdicts: what a failed check prints. */
+export const refusedConnections = (judged: Map<string, JudgedConnection>): string[] =>
+  [...judged.entries()].filter(([, j]) => !j.verdict.allowed).map(([key, j]) => `${key} egress ${JSON.stringify(j.verdict.egress)} ingress ${JSON.stringify(j.verdict.ingress)}`);
+
+/** Where a release's services reach their servers: `namespace/app` and port. */
+export interface ReleasePeers {
+  namespace: string;
+  kafka: { at: string; port: number };
+  postgres: string;
+  mongo: string;
+  /** The API server's `address:port`, as the pods see it behind the `kubernetes` Service. */
+  apiServer: string;
+  /** The chart's route table (files/routes.json): each service's port and which are public. */
+  routeTable: { services: Record<string, { port: number }>; routes: { service: string; public?: boolean }[] };
+  services: readonly string[];
+}
+
+/**
+ * The connections a release's services are known to hold while they serve: config-service from every
+ * other service, Kafka from its clients, each datastore from its users, the API server from
+ * config-service and the operator, and Traefik's to each public service.
+ */
+export function knownConnections(peers: ReleasePeers): string[] {
+  const ns = (app: string) => `${peers.namespace}/${app}`;
+  const portOf = (s: string) => peers.routeTable.services[s]!.port;
+  const publicServices = [...new Set(peers.routeTable.routes.filter((r) => r.public !== false).map((r) => r.service))];
+  return [
+    ...peers.services.filter((s) => s !== 'config-service').map((s) => `${ns(s)} -> ${ns('config-service')}:${portOf('config-service')}`),
+    ...['cart-aggregator', 'cart-query', 'cart-service', 'fulfillment-service', 'order-service', 'product-service', 'user-service'].map(
+      (s) => `${ns(s)} -> ${peers.kafka.at}:${peers.kafka.port}`,
+    ),
+    ...['cart-service', 'user-service'].map((s) => `${ns(s)} -> ${peers.postgres}:5432`),
+    ...['cart-query', 'fulfillment-service', 'order-service'].map((s) => `${ns(s)} -> ${peers.mongo}:27017`),
+    ...['config-service', 'operator'].map((s) => `${ns(s)} -> ${peers.apiServer}`),
+    ...publicServices.map((s) => `traefik/traefik -> ${ns(s)}:${portOf(s)}`),
+  ];
+}
+
+/** The API server's address and port behind the `kubernetes` Service, as a pod's socket shows it. */
+export const apiServerEndpoint = (): string =>
+  kubectl([
+    '-n',
+    'default',
+    'get',
+    'endpointslices',
+    '-l',
+    'kubernetes.io/service-name=kubernetes',
+    '-o',
+    'jsonpath={.items[0].endpoints[0].addresses[0]}:{.items[0].ports[0].port}',
+  ]);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { Agent } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requestRaw, type ContainerSample } from '@eventline/testkit';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
@@ -12,6 +13,7 @@ import { buildServiceImages, services } from '../../../infra/src/cluster/service
 import { clusterSuite, deleteStrimziNamespace, isReady, kubectl, pods, podReplaced, podUid, portForward, sleep, troubleOf, until, waitAllReady, type PortForward } from './kube';
 import { cartRecordsIn } from './cart-records';
 import { footprint, formatFootprint, sampleNamespace } from './footprint';
+import { apiServerEndpoint, judgeReleaseConnections, knownConnections, refusedConnections } from './live-connections';
 import { deployExternalServers, type ExternalServers } from './staging-externals';
 import { steadyLoad, type Answer } from './steady-load';
 import { createTestAuthority, type TestAuthority } from './test-pki';
@@ -101,6 +103,121 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
       if (startedHere) await clusterDown();
     }
   }, minutes(10));
+
+  /**
+   * Steady cart adds and user updates through the HTTPS Gateway while `fault` runs (after 100 adds
+   * were answered; 100 more after it ends); then every request must have succeeded, every user update
+   * be applied once and reach order-service's copy, and every cart's view hold exactly its accepted
+   * adds. `footprint`: sample every container's memory meanwhile, print the table, and fail a
+   * container that reaches its limit.
+   */
+  async function faultUnderLoad(tag: string, what: string, fault: () => Promise<void>, options: { footprint: boolean }): Promise<void> {
+    const customers = ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => `${tag}-${c}-${id}`);
+    const users = [1, 2, 3, 4];
+    const before = new Map<number, number>();
+    for (const userId of users) before.set(userId, ((await call('GET', `/user-service/users/${userId}`)).body as { version: number }).version);
+    const adds = steadyLoad(
+      4,
+      (i) => ({ customerId: customers[i % customers.length]!, itemId: '1', qty: 1 }),
+      (add) => call('POST', '/api/v1/add', add),
+    );
+    const updates = steadyLoad(
+      1,
+      (i) => ({ id: users[i % users.length]!, firstname: 'Broker', lastname: 'Fault', email: `user${users[i % users.length]}.update${i}@example.com` }),
+      (update) => call('PUT', '/user-service/update', update),
+    );
+    // The kubelet's resource metrics every 5 s through the load: what staging's requests and limits are checked against.
+    const samples: ContainerSample[][] = [];
+    let sampling = options.footprint;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push(sampleNamespace(namespace));
+        await sleep(5_000);
+      }
+    })();
+    const sampledFrom = Date.now();
+    try {
+      await adds.answersMore(100);
+      await fault();
+      await adds.answersMore(100);
+    } finally {
+      sampling = false;
+      await Promise.all([adds.stop(), updates.stop(), sampler]);
+    }
+    if (options.footprint) {
+      const rows = footprint(namespace, samples, (Date.now() - sampledFrom) / 1000);
+      console.log(`staging's footprint through the ${what} under load (${samples.length} samples):\n${formatFootprint(rows)}`);
+      for (const row of rows.filter((r) => services.includes(r.app) || r.container === 'kafka')) {
+        expect({ pod: row.pod, limited: row.limitBytes !== undefined, underLimit: row.peakBytes < (row.limitBytes ?? 0) }).toEqual({
+          pod: row.pod,
+          limited: true,
+          underLimit: true,
+        });
+      }
+    }
+    console.log(
+      `${what} under load: cart adds ${adds.accepted.length} accepted, ${adds.failed.length} failed; user updates ${updates.accepted.length} accepted, ${updates.failed.length} failed`,
+    );
+    expect(adds.failed).toEqual([]);
+    expect(updates.failed).toEqual([]);
+
+    for (const userId of users) {
+      const accepted = updates.accepted.filter((u) => u.id === userId);
+      const now = (await call('GET', `/user-service/users/${userId}`)).body as { version: number; email: string };
+      expect({ userId, version: now.version }).toEqual({ userId, version: before.get(userId)! + accepted.length });
+    }
+    const lastEmail = new Map(updates.accepted.map((u) => [u.id, u.email]));
+    await until(
+      "every user's last accepted email in order-service's orders",
+      async () => {
+        const all = (await call('GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
+        return users.every((userId) => !lastEmail.has(userId) || all.filter((o) => o.user.id === userId).every((o) => o.user.email === lastEmail.get(userId))) ? true : undefined;
+      },
+      minutes(3),
+    );
+    for (const customerId of customers) {
+      const accepted = adds.accepted.filter((a) => a.customerId === customerId).length;
+      const view = await until(
+        `cart ${customerId} at version ${accepted}`,
+        async () => {
+          const r = await call('GET', `/api/v1/${customerId}?minVersion=${accepted}`);
+          return r.status === 200 ? (r.body as { version: number; lines: unknown[] }) : undefined;
+        },
+        minutes(3),
+      );
+      const qty = (view.lines as { qty: number }[])[0]?.qty;
+      if (view.version !== accepted || qty !== accepted) {
+        // Which side lost them: the event stream as cart-service holds it, then the services' logs.
+        const history = (await call('GET', `/cart-service/carts/${customerId}/events`)).body as
+          | { events?: { version: number; type: string; data: { cartId?: string; qty?: number } }[] }
+          | undefined;
+        const events = history?.events ?? [];
+        const stream = {
+          events: events.length,
+          versionsInOrder: events.every((e, i) => e.version === i + 1),
+          cartIds: [...new Set(events.map((e) => e.data.cartId))],
+          qty: events.reduce((total, e) => total + (e.data.qty ?? 0), 0),
+        };
+        const written = (await call('GET', `/cart-service/carts/${customerId}`)).body;
+        // And the aggregator's output as Kafka holds it: where its quantity left the version.
+        const readerOf = (topic: string) => pods(namespace, `app.kubernetes.io/name=${topic === 'cart-details' ? 'cart-query' : 'cart-aggregator'}`).find(isReady)!.metadata.name;
+        const outputs = ['cart-details', 'cart-aggregator.changelog'].map((topic) => {
+          const records = cartRecordsIn(namespace, readerOf(topic), topic, [customerId]);
+          const first = records.findIndex((r) => r.qty['1'] !== r.version);
+          return `${topic}: ${records.length} records, versions ${records[0]?.version}..${records.at(-1)?.version}, first off at ${first === -1 ? 'none' : JSON.stringify(records.slice(Math.max(0, first - 3), first + 3))}`;
+        });
+        // And its input: does cart-events hold every version, once each and in order? (The aggregator
+        // takes an event at or below the cart's version as seen, so one overtaken by the next is lost.)
+        const versions = cartRecordsIn(namespace, readerOf('cart-events'), 'cart-events', [customerId]).map((r) => r.version);
+        const missing = Array.from({ length: accepted }, (_, i) => i + 1).filter((v) => !versions.includes(v));
+        const overtaken = versions.filter((v, i) => versions.slice(0, i).some((earlier) => earlier > v));
+        outputs.push(`cart-events: ${versions.length} records; versions missing ${JSON.stringify(missing)}; arriving after a higher one ${JSON.stringify(overtaken.slice(0, 20))}`);
+        throw new Error(
+          `cart ${customerId}: ${accepted} adds accepted, the view at version ${view.version} with qty ${qty}; the stream ${JSON.stringify(stream)}, its cart ${JSON.stringify(written)}\n${outputs.join('\n')}\n${troubleOf(namespace, 'cart-aggregator', /restored cart state|fenced|dead-letter/)}\n${troubleOf(namespace, 'cart-service')}`,
+        );
+      }
+    }
+  }
 
   it(
     'installs with helm install -f values-staging.yaml: three brokers over TLS with SCRAM, two replicas of every service behind PDBs, PostgreSQL over verified TLS only',
@@ -236,6 +353,40 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
   );
 
   it(
+    'holds no connection its NetworkPolicies would refuse: every socket of every service pod, Kafka over TLS and the external servers among them (no enforcer runs here)',
+    async () => {
+      const judged = await judgeReleaseConnections(namespace, async () => {
+        for (const [method, path, body] of [
+          ['GET', '/user-service/users/1'],
+          ['GET', '/product-service/all'],
+          ['GET', '/order-service/all'],
+          ['POST', '/api/v1/add', { customerId: 'policy-check', itemId: '1', qty: 1 }],
+          ['GET', '/api/v1/cart/policy-check'],
+          ['GET', '/api/SOA/jobs/policy-check'],
+        ] as const) {
+          expect((await call(method, path, body)).status).toBeLessThan(500);
+        }
+      });
+      expect(refusedConnections(judged)).toEqual([]);
+      // What each service is known to talk to was among the judged, under its own policy's egress: the
+      // brokers on the TLS listener, the datastores in their own namespace through externalEgress.
+      const expected = knownConnections({
+        namespace,
+        kafka: { at: `${namespace}/kafka`, port: 9093 },
+        postgres: `${externalNamespace}/postgres`,
+        mongo: `${externalNamespace}/mongo`,
+        apiServer: apiServerEndpoint(),
+        routeTable: JSON.parse(readFileSync(join(repoRoot, 'charts', 'eventline', 'files', 'routes.json'), 'utf8')),
+        services,
+      });
+      expect([...judged.keys()]).toEqual(expect.arrayContaining(expected));
+      for (const key of expected.filter((k) => !k.startsWith('traefik/')))
+        expect({ key, egress: judged.get(key)!.verdict.egress }).toEqual({ key, egress: { isolated: true, allowedBy: [expect.any(String)] } });
+    },
+    minutes(5),
+  );
+
+  it(
     "scales user-service out under load through the Gateway and back once it ends (its HPA on metrics-server's CPU), failing no request",
     async () => {
       interface Autoscaler {
@@ -319,109 +470,68 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
 
   it(
     'loses, doubles and fails nothing when one broker pod is deleted under steady cart adds and user updates through the HTTPS Gateway (counted); every container stays under its memory limit meanwhile (the footprint printed)',
-    async () => {
-      const customers = ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => `broker-${c}-${id}`);
-      const users = [1, 2, 3, 4];
-      const before = new Map<number, number>();
-      for (const userId of users) before.set(userId, ((await call('GET', `/user-service/users/${userId}`)).body as { version: number }).version);
-      const adds = steadyLoad(
-        4,
-        (i) => ({ customerId: customers[i % customers.length]!, itemId: '1', qty: 1 }),
-        (add) => call('POST', '/api/v1/add', add),
-      );
-      const updates = steadyLoad(
-        1,
-        (i) => ({ id: users[i % users.length]!, firstname: 'Broker', lastname: 'Fault', email: `user${users[i % users.length]}.update${i}@example.com` }),
-        (update) => call('PUT', '/user-service/update', update),
-      );
-      // The kubelet's resource metrics every 5 s through the load: what staging's requests and limits are checked against.
-      const samples: ContainerSample[][] = [];
-      let sampling = true;
-      const sampler = (async () => {
-        while (sampling) {
-          samples.push(sampleNamespace(namespace));
-          await sleep(5_000);
-        }
-      })();
-      const sampledFrom = Date.now();
-      try {
-        await adds.answersMore(100);
-        const victim = brokerPods[1]!;
-        const uid = podUid(namespace, victim);
-        kubectl(['-n', namespace, 'delete', 'pod', victim, '--wait=false']);
-        await podReplaced(namespace, victim, uid, 'Strimzi brought the deleted broker back', minutes(6));
-        await adds.answersMore(100);
-      } finally {
-        sampling = false;
-        await Promise.all([adds.stop(), updates.stop(), sampler]);
-      }
-      const rows = footprint(namespace, samples, (Date.now() - sampledFrom) / 1000);
-      console.log(`staging's footprint through the broker deletion under load (${samples.length} samples):\n${formatFootprint(rows)}`);
-      for (const row of rows.filter((r) => services.includes(r.app) || r.container === 'kafka')) {
-        expect({ pod: row.pod, limited: row.limitBytes !== undefined, underLimit: row.peakBytes < (row.limitBytes ?? 0) }).toEqual({
-          pod: row.pod,
-          limited: true,
-          underLimit: true,
-        });
-      }
-      console.log(
-        `broker pod deleted under load: cart adds ${adds.accepted.length} accepted, ${adds.failed.length} failed; user updates ${updates.accepted.length} accepted, ${updates.failed.length} failed`,
-      );
-      expect(adds.failed).toEqual([]);
-      expect(updates.failed).toEqual([]);
-
-      for (const userId of users) {
-        const accepted = updates.accepted.filter((u) => u.id === userId);
-        const now = (await call('GET', `/user-service/users/${userId}`)).body as { version: number; email: string };
-        expect({ userId, version: now.version }).toEqual({ userId, version: before.get(userId)! + accepted.length });
-      }
-      const lastEmail = new Map(updates.accepted.map((u) => [u.id, u.email]));
-      await until(
-        "every user's last accepted email in order-service's orders",
+    () =>
+      faultUnderLoad(
+        'broker',
+        'broker pod deleted',
         async () => {
-          const all = (await call('GET', '/order-service/all')).body as { user: { id: number; email: string } }[];
-          return users.every((userId) => !lastEmail.has(userId) || all.filter((o) => o.user.id === userId).every((o) => o.user.email === lastEmail.get(userId))) ? true : undefined;
+          const victim = brokerPods[1]!;
+          const uid = podUid(namespace, victim);
+          kubectl(['-n', namespace, 'delete', 'pod', victim, '--wait=false']);
+          await podReplaced(namespace, victim, uid, 'Strimzi brought the deleted broker back', minutes(6));
         },
-        minutes(3),
-      );
-      for (const customerId of customers) {
-        const accepted = adds.accepted.filter((a) => a.customerId === customerId).length;
-        const view = await until(
-          `cart ${customerId} at version ${accepted}`,
-          async () => {
-            const r = await call('GET', `/api/v1/${customerId}?minVersion=${accepted}`);
-            return r.status === 200 ? (r.body as { version: number; lines: unknown[] }) : undefined;
-          },
-          minutes(3),
-        );
-        const qty = (view.lines as { qty: number }[])[0]?.qty;
-        if (view.version !== accepted || qty !== accepted) {
-          // Which side lost them: the event stream as cart-service holds it, then the services' logs.
-          const history = (await call('GET', `/cart-service/carts/${customerId}/events`)).body as
-            | { events?: { version: number; type: string; data: { cartId?: string; qty?: number } }[] }
-            | undefined;
-          const events = history?.events ?? [];
-          const stream = {
-            events: events.length,
-            versionsInOrder: events.every((e, i) => e.version === i + 1),
-            cartIds: [...new Set(events.map((e) => e.data.cartId))],
-            qty: events.reduce((total, e) => total + (e.data.qty ?? 0), 0),
-          };
-          const written = (await call('GET', `/cart-service/carts/${customerId}`)).body;
-          // And the aggregator's output as Kafka holds it: where its quantity left the version.
-          const outputs = ['cart-details', 'cart-aggregator.changelog'].map((topic) => {
-            const reader = pods(namespace, `app.kubernetes.io/name=${topic === 'cart-details' ? 'cart-query' : 'cart-aggregator'}`).find(isReady)!.metadata.name;
-            const records = cartRecordsIn(namespace, reader, topic, [customerId]);
-            const first = records.findIndex((r) => r.qty['1'] !== r.version);
-            return `${topic}: ${records.length} records, versions ${records[0]?.version}..${records.at(-1)?.version}, first off at ${first === -1 ? 'none' : JSON.stringify(records.slice(Math.max(0, first - 3), first + 3))}`;
-          });
-          throw new Error(
-            `cart ${customerId}: ${accepted} adds accepted, the view at version ${view.version} with qty ${qty}; the stream ${JSON.stringify(stream)}, its cart ${JSON.stringify(written)}\n${outputs.join('\n')}\n${troubleOf(namespace, 'cart-aggregator', /restored cart state|fenced|dead-letter/)}`,
-          );
-        }
-      }
-    },
+        { footprint: true },
+      ),
     minutes(15),
+  );
+
+  it(
+    'loses, doubles and fails nothing while Strimzi rolls all three brokers for a broker config change made with helm upgrade, under steady load through the HTTPS Gateway (counted)',
+    () =>
+      faultUnderLoad(
+        'roll',
+        'rolling restart of the brokers',
+        async () => {
+          const uids = new Map(brokerPods.map((broker) => [broker, podUid(namespace, broker)]));
+          // Each service pod's template revision: an autoscaler's new pod keeps it, a rollout's does not.
+          const serviceRevisions = () =>
+            new Set(
+              pods(namespace, 'app.kubernetes.io/component=service').map(
+                ({ metadata: { labels = {} } }) => `${labels['app.kubernetes.io/name']}@${labels['pod-template-hash'] ?? labels['controller-revision-hash']}`,
+              ),
+            );
+          const before = serviceRevisions();
+          // queued.max.requests is read-only in a running broker: Strimzi rolls every broker to apply it.
+          const upgrade = helm([
+            'upgrade',
+            release,
+            join(repoRoot, 'charts/eventline'),
+            '-n',
+            namespace,
+            '--reuse-values',
+            '--set-json',
+            'kafka.config={"queued.max.requests":600}',
+            '--wait',
+            '--timeout',
+            '10m',
+          ]);
+          expect({ status: upgrade.status, stderr: upgrade.stderr }).toMatchObject({ status: 0 });
+          for (const broker of brokerPods) await podReplaced(namespace, broker, uids.get(broker)!, `Strimzi rolled ${broker}`, minutes(10));
+          await until(
+            'the Kafka Ready with the new config',
+            async () => {
+              const kafka = JSON.parse(kubectl(['-n', namespace, 'get', 'kafka', 'eventline', '-o', 'json']));
+              const ready = (kafka.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+              return ready && kafka.status.observedGeneration === kafka.metadata.generation ? true : undefined;
+            },
+            minutes(5),
+          );
+          // A broker change only: the upgrade rolled no service.
+          expect([...serviceRevisions()].filter((revision) => !before.has(revision))).toEqual([]);
+        },
+        { footprint: false },
+      ),
+    minutes(30),
   );
 
   it(

@@ -37,7 +37,7 @@ import {
   waitAllReady,
   type PortForward,
 } from './kube';
-import { judgeLiveConnections, type JudgedConnection } from './live-connections';
+import { apiServerEndpoint, judgeReleaseConnections, type JudgedConnection, knownConnections, refusedConnections } from './live-connections';
 import { footprint, formatFootprint, sampleNamespace } from './footprint';
 import { cartRecordsIn } from './cart-records';
 
@@ -547,10 +547,10 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       // One call per public service through the Gateway, so that Traefik holds a connection to each;
       // the pods' own connections (Kafka, databases, config-service, the API server) are long-lived.
       const gateway = await portForward('traefik', 'svc/traefik', 80);
-      const judged = new Map<string, JudgedConnection>();
+      const viaGateway = `http://127.0.0.1:${gateway.port}`;
+      let judged: Map<string, JudgedConnection>;
       try {
-        const viaGateway = `http://127.0.0.1:${gateway.port}`;
-        for (let sample = 0; sample < 2; sample += 1) {
+        judged = await judgeReleaseConnections(namespace, async () => {
           for (const [method, path, body] of [
             ['GET', '/user-service/users/1'],
             ['GET', '/product-service/all'],
@@ -561,44 +561,22 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
           ] as const) {
             expect((await call(viaGateway, method, path, body)).status).toBeLessThan(500);
           }
-          for (const j of judgeLiveConnections(namespace, 'app.kubernetes.io/component=service').judged) judged.set(`${j.from} -> ${j.to}:${j.port}`, j);
-        }
+        });
       } finally {
         await gateway.stop();
       }
       carts.push('policy-check');
-      const refused = [...judged.entries()]
-        .filter(([, j]) => !j.verdict.allowed)
-        .map(([key, j]) => `${key} egress ${JSON.stringify(j.verdict.egress)} ingress ${JSON.stringify(j.verdict.ingress)}`);
-      expect(refused).toEqual([]);
+      expect(refusedConnections(judged)).toEqual([]);
       // What each service is known to talk to was among the judged, under its own policy's egress.
-      const ns = (app: string) => `${namespace}/${app}`;
-      const apiServer = kubectl([
-        '-n',
-        'default',
-        'get',
-        'endpointslices',
-        '-l',
-        'kubernetes.io/service-name=kubernetes',
-        '-o',
-        'jsonpath={.items[0].endpoints[0].addresses[0]}:{.items[0].ports[0].port}',
-      ]);
-      const routeTable = JSON.parse(readFileSync(join(repoRoot, 'charts', 'eventline', 'files', 'routes.json'), 'utf8')) as {
-        services: Record<string, { port: number }>;
-        routes: { service: string; public?: boolean }[];
-      };
-      const portOf = (s: string) => routeTable.services[s]!.port;
-      const publicServices = [...new Set(routeTable.routes.filter((r) => r.public !== false).map((r) => r.service))];
-      const expected = [
-        ...services.filter((s) => s !== 'config-service').map((s) => `${ns(s)} -> ${ns('config-service')}:${portOf('config-service')}`),
-        ...['cart-aggregator', 'cart-query', 'cart-service', 'fulfillment-service', 'order-service', 'product-service', 'user-service'].map(
-          (s) => `${ns(s)} -> ${ns('kafka')}:9092`,
-        ),
-        ...['cart-service', 'user-service'].map((s) => `${ns(s)} -> ${ns('postgres')}:5432`),
-        ...['cart-query', 'fulfillment-service', 'order-service'].map((s) => `${ns(s)} -> ${ns('mongo')}:27017`),
-        ...['config-service', 'operator'].map((s) => `${ns(s)} -> ${apiServer}`),
-        ...publicServices.map((s) => `traefik/traefik -> ${ns(s)}:${portOf(s)}`),
-      ];
+      const expected = knownConnections({
+        namespace,
+        kafka: { at: `${namespace}/kafka`, port: 9092 },
+        postgres: `${namespace}/postgres`,
+        mongo: `${namespace}/mongo`,
+        apiServer: apiServerEndpoint(),
+        routeTable: JSON.parse(readFileSync(join(repoRoot, 'charts', 'eventline', 'files', 'routes.json'), 'utf8')),
+        services,
+      });
       expect([...judged.keys()]).toEqual(expect.arrayContaining(expected));
       for (const key of expected.filter((k) => !k.startsWith('traefik/')))
         expect({ key, egress: judged.get(key)!.verdict.egress }).toEqual({ key, egress: { isolated: true, allowedBy: [expect.any(String)] } });
