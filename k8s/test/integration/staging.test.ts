@@ -486,7 +486,7 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
   );
 
   it(
-    'loses, doubles and fails nothing while Strimzi rolls all three brokers for a broker config change made with helm upgrade, under steady load through the HTTPS Gateway (counted)',
+    'loses, doubles and fails nothing across a rolling restart of all three brokers by Strimzi for a broker config change made with helm upgrade, steady load through the HTTPS Gateway before and after it (counted)',
     () =>
       faultUnderLoad(
         'roll',
@@ -502,6 +502,9 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
             );
           const before = serviceRevisions();
           // queued.max.requests is read-only in a running broker: Strimzi rolls every broker to apply it.
+          // helm runs synchronously with --wait, which holds this process's event loop and with it the
+          // load's clients until the roll is done: the load runs before and after the roll, not through
+          // it (to change: helm without --wait, and the waits below asynchronous).
           const upgrade = helm([
             'upgrade',
             release,
