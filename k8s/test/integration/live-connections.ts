@@ -1,4 +1,8 @@
 import { connectionVerdict, podConnections, type Endpoint, type NetworkPolicy, type PolicyPod, type Verdict } from '@eventline/testkit';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { services } from '../../../infra/src/cluster/service-images';
+import { repoRoot } from '../../../infra/src/settings';
 import { kubectl } from './kube';
 
 /**
@@ -143,36 +147,46 @@ export interface ReleasePeers {
   kafka: { at: string; port: number };
   postgres: string;
   mongo: string;
-  /** The API server's `address:port`, as the pods see it behind the `kubernetes` Service. */
-  apiServer: string;
-  /** The chart's route table (files/routes.json): each service's port and which are public. */
-  routeTable: { services: Record<string, { port: number }>; routes: { service: string; public?: boolean }[] };
-  services: readonly string[];
 }
+
+/** One call per public service, so that Traefik holds a connection to each when the sockets are read. */
+export const policyCheckRequests = [
+  ['GET', '/user-service/users/1'],
+  ['GET', '/product-service/all'],
+  ['GET', '/order-service/all'],
+  ['POST', '/api/v1/add', { customerId: 'policy-check', itemId: '1', qty: 1 }],
+  ['GET', '/api/v1/cart/policy-check'],
+  ['GET', '/api/SOA/jobs/policy-check'],
+] as const;
 
 /**
  * The connections a release's services are known to hold while they serve: config-service from every
  * other service, Kafka from its clients, each datastore from its users, the API server from
- * config-service and the operator, and Traefik's to each public service.
+ * config-service and the operator, and Traefik's to each public service (the chart's route table).
  */
 export function knownConnections(peers: ReleasePeers): string[] {
   const ns = (app: string) => `${peers.namespace}/${app}`;
-  const portOf = (s: string) => peers.routeTable.services[s]!.port;
-  const publicServices = [...new Set(peers.routeTable.routes.filter((r) => r.public !== false).map((r) => r.service))];
+  const routeTable = JSON.parse(readFileSync(join(repoRoot, 'charts', 'eventline', 'files', 'routes.json'), 'utf8')) as {
+    services: Record<string, { port: number }>;
+    routes: { service: string; public?: boolean }[];
+  };
+  const portOf = (s: string) => routeTable.services[s]!.port;
+  const publicServices = [...new Set(routeTable.routes.filter((r) => r.public !== false).map((r) => r.service))];
+  const apiServer = apiServerEndpoint();
   return [
-    ...peers.services.filter((s) => s !== 'config-service').map((s) => `${ns(s)} -> ${ns('config-service')}:${portOf('config-service')}`),
+    ...services.filter((s) => s !== 'config-service').map((s) => `${ns(s)} -> ${ns('config-service')}:${portOf('config-service')}`),
     ...['cart-aggregator', 'cart-query', 'cart-service', 'fulfillment-service', 'order-service', 'product-service', 'user-service'].map(
       (s) => `${ns(s)} -> ${peers.kafka.at}:${peers.kafka.port}`,
     ),
     ...['cart-service', 'user-service'].map((s) => `${ns(s)} -> ${peers.postgres}:5432`),
     ...['cart-query', 'fulfillment-service', 'order-service'].map((s) => `${ns(s)} -> ${peers.mongo}:27017`),
-    ...['config-service', 'operator'].map((s) => `${ns(s)} -> ${peers.apiServer}`),
+    ...['config-service', 'operator'].map((s) => `${ns(s)} -> ${apiServer}`),
     ...publicServices.map((s) => `traefik/traefik -> ${ns(s)}:${portOf(s)}`),
   ];
 }
 
 /** The API server's address and port behind the `kubernetes` Service, as a pod's socket shows it. */
-export const apiServerEndpoint = (): string =>
+const apiServerEndpoint = (): string =>
   kubectl([
     '-n',
     'default',

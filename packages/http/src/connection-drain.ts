@@ -35,9 +35,4 @@ export class ConnectionDrain {
     this.draining = true;
     for (const [socket, count] of this.inFlight) if (count === 0) socket.destroy();
   }
-
-  /** Open connections (for tests and the shutdown log). */
-  get size(): number {
-    return this.inFlight.size;
-  }
 }
