@@ -146,7 +146,7 @@ async function copyInTransactions(kafka: Kafka, { input, output, groupId, count,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         if (timing.firstMs === 0) timing.firstMs = now();
-        const producer = single ?? (await perPartitionProducers!.get(batch.topic, batch.partition));
+        const producer = single ?? (await perPartitionProducers!.get(batch.topic, batch.partition)).producer;
         for (let from = 0; from < batch.messages.length; from += txBatch) {
           const chunk: KafkaMessage[] = batch.messages.slice(from, from + txBatch);
           const last = chunk[chunk.length - 1]!;

@@ -33,4 +33,5 @@ export {
 } from './consumer';
 export { readTopicToEnd, endOffsets, ReadProgress, type ReadToEndOptions, type ReadProgressWaitOptions, type PartitionOffsets } from './read-to-end';
 export { PartitionProducers, isFencedError, type PartitionProducersOptions } from './partition-producers';
+export { PartitionTracker, UnwrittenRecordsError } from './partition-tracker';
 export { TransactionalProcessor, type TransactionalProcessorOptions, type ProcessedChunk, type Assignment } from './transactional-processor';

@@ -2,6 +2,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '@eventline/observability';
 import { errorChain } from './error-chain';
 import { letGo } from './let-go';
+import { PartitionTracker } from './partition-tracker';
 import { retryKafka } from './retry';
 
 export interface PartitionProducersOptions {
@@ -22,6 +23,8 @@ export interface PartitionProducersOptions {
 
 interface Entry {
   producer: Producer;
+  /** Its sends' check: the producer's transactions, and so its sends, run one at a time. */
+  tracker: PartitionTracker;
   ready: Promise<void>;
 }
 
@@ -65,7 +68,8 @@ export class PartitionProducers {
    * did not give or that was dropped since: initialising its id again would fence the instance that
    * holds it now, and this one's state for it may be stale. The next assignment decides.
    */
-  async get(topic: string, partition: number): Promise<Producer> {
+  /** The partition's producer with the tracker of its sends (see PartitionTracker). */
+  async get(topic: string, partition: number): Promise<{ producer: Producer; tracker: PartitionTracker }> {
     if (!this.held.has(key(topic, partition))) {
       throw Object.assign(new Error(`partition ${topic}/${partition} is not held by this instance since it was fenced or reassigned: waiting for the next assignment`), {
         retriable: true,
@@ -78,7 +82,7 @@ export class PartitionProducers {
       if (this.entries.get(key(topic, partition)) === entry) this.entries.delete(key(topic, partition));
       throw error;
     }
-    return entry.producer;
+    return { producer: entry.producer, tracker: entry.tracker };
   }
 
   /**
@@ -113,7 +117,9 @@ export class PartitionProducers {
 
   private open(topic: string, partition: number): Entry {
     const transactionalId = this.transactionalId(topic, partition);
+    const tracker = new PartitionTracker();
     const producer = this.options.kafka.producer({
+      createPartitioner: tracker.createPartitioner,
       transactionalId,
       transactionTimeout: this.options.transactionTimeoutMs ?? 15_000,
       idempotent: true,
@@ -130,7 +136,7 @@ export class PartitionProducers {
     })();
     // get() reports a failed start; an eager one (assign) nobody awaited only logs it.
     ready.catch((error: unknown) => this.options.logger.warn({ err: error, transactionalId }, 'could not initialise a transactional producer'));
-    const entry = { producer, ready };
+    const entry = { producer, tracker, ready };
     this.entries.set(key(topic, partition), entry);
     return entry;
   }

@@ -1,7 +1,8 @@
-import type { Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs';
+import type { ICustomPartitioner, Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs';
 import type { Logger } from '@eventline/observability';
 import { errorChain } from './error-chain';
 import { letGo } from './let-go';
+import { PartitionTracker } from './partition-tracker';
 
 /** What publishers need of a producer: the two ways kafkajs sends records. */
 export interface RecordSender {
@@ -10,8 +11,12 @@ export interface RecordSender {
 }
 
 export interface RenewingProducerOptions {
-  /** Makes a fresh kafkajs producer (with its own connections and broker pool). */
-  create: () => Producer;
+  /**
+   * Makes a fresh kafkajs producer (with its own connections and broker pool) whose partitioner is
+   * `createPartitioner`: it notes where each record goes, for the check that every send wrote all of
+   * them (PartitionTracker).
+   */
+  create: (createPartitioner: ICustomPartitioner) => Producer;
   logger: Logger;
   /** A producer whose every send has failed for this long is replaced. */
   renewAfterMs?: number;
@@ -54,6 +59,8 @@ export class ProducerHungError extends Error {
  */
 export class RenewingProducer implements RecordSender {
   private producer: Producer;
+  /** The current producer's: its sends run one at a time (attempt), as a tracker needs. */
+  private tracker = new PartitionTracker();
   private connected = false;
   private connecting: Promise<void> | undefined;
   private failingSince: number | undefined;
@@ -110,11 +117,11 @@ export class RenewingProducer implements RecordSender {
   }
 
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    return this.attempt((producer) => producer.send(record));
+    return this.attempt((producer, tracker) => tracker.checked(() => producer.send(record), record.acks));
   }
 
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    return this.attempt((producer) => producer.sendBatch(batch));
+    return this.attempt((producer, tracker) => tracker.checked(() => producer.sendBatch(batch), batch.acks));
   }
 
   /**
@@ -124,19 +131,20 @@ export class RenewingProducer implements RecordSender {
    * reuses on its retry: the broker takes that retry for a duplicate of the second's batch, answers
    * success and drops its records (seen as lost outbox events while a broker pod was deleted).
    */
-  private attempt<T>(operation: (producer: Producer) => Promise<T>): Promise<T> {
+  private attempt<T>(operation: (producer: Producer, tracker: PartitionTracker) => Promise<T>): Promise<T> {
     const turn = this.inFlight.then(() => this.attemptNow(operation));
     this.inFlight = turn.catch(() => undefined);
     return turn;
   }
 
-  private async attemptNow<T>(operation: (producer: Producer) => Promise<T>): Promise<T> {
+  private async attemptNow<T>(operation: (producer: Producer, tracker: PartitionTracker) => Promise<T>): Promise<T> {
     const producer = this.producer;
+    const tracker = this.tracker;
     try {
       const result = await this.withinHungLimit(
         (async () => {
           if (!this.connected && !this.stopped) await this.connectCurrent();
-          return operation(producer);
+          return operation(producer, tracker);
         })(),
       );
       if (producer === this.producer) this.noteSuccess();
@@ -189,7 +197,8 @@ export class RenewingProducer implements RecordSender {
   }
 
   private make(): Producer {
-    const producer = this.options.create();
+    this.tracker = new PartitionTracker();
+    const producer = this.options.create(this.tracker.createPartitioner);
     producer.on(producer.events.CONNECT, () => {
       if (producer === this.producer) this.connected = true;
     });

@@ -1,5 +1,6 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, RecordMetadata, TopicMessages, Transaction } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, RecordMetadata, TopicMessages, Transaction } from 'kafkajs';
 import { isFencedError, PartitionProducers } from './partition-producers';
+import type { PartitionTracker } from './partition-tracker';
 import {
   backoffDelayMs,
   consumerLag,
@@ -259,11 +260,13 @@ export class TransactionalProcessor {
       const dead = deadLetterRecord(topic, partition, message, attempted.poison, attempted.attempts, this.options.groupId);
       deadLetters.push({ topic: dead.topic, messages: [dead.message] });
     }
-    const transaction = await this.beginTransaction(topic, partition);
+    const { transaction, tracker } = await this.beginTransaction(topic, partition);
     let sent: RecordMetadata[] = [];
     try {
       const outputs = [...chunk.outputs.map((o) => ({ ...o, topic: this.prefix + o.topic })), ...deadLetters];
-      if (outputs.length > 0) sent = await transaction.sendBatch({ topicMessages: outputs });
+      // Checked: kafkajs can resolve a send without writing some partitions' records (PartitionTracker);
+      // the transaction then aborts and the chunk is read again.
+      if (outputs.length > 0) sent = await tracker.checked(() => transaction.sendBatch({ topicMessages: outputs }));
       const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
       await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset: next }] }] });
       failpoint('processor.before-commit');
@@ -300,10 +303,10 @@ export class TransactionalProcessor {
   }
 
   /** A producer that cannot begin a transaction (see dropStuck) is replaced, and the chunk read again. */
-  private async beginTransaction(topic: string, partition: number): Promise<Transaction> {
-    const producer: Producer = await this.producers.get(topic, partition);
+  private async beginTransaction(topic: string, partition: number): Promise<{ transaction: Transaction; tracker: PartitionTracker }> {
+    const { producer, tracker } = await this.producers.get(topic, partition);
     try {
-      return await producer.transaction();
+      return { transaction: await producer.transaction(), tracker };
     } catch (error) {
       this.log.warn({ err: error }, 'cannot begin a transaction');
       this.dropStuck(topic, partition);

@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, PartitionOffset, Producer } from 'kafkajs';
-import { deadLetterTopic, ReadProgress, retryKafka, withAdmin } from '@eventline/kafka';
+import { deadLetterTopic, PartitionTracker, ReadProgress, retryKafka, withAdmin } from '@eventline/kafka';
 import { failpoint, redriven, type Logger } from '@eventline/observability';
 import { deadLetterFacts, matchesFilter } from './filter';
 import { ledgerKey, ledgerRecord, movedRecords, REDRIVE_LEDGER_TOPIC } from './ledger';
@@ -47,6 +47,8 @@ export class RedriveRun {
   private moved = new Set<string>();
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
+  /** Checks each of the producer's sends for records kafkajs did not write. */
+  private readonly tracker = new PartitionTracker();
   private finish: (counts: RedriveCounts) => void = () => undefined;
   private fail: (error: unknown) => void = () => undefined;
   private joined = false;
@@ -127,7 +129,14 @@ export class RedriveRun {
     });
     if (!this.dryRun) {
       // The transactional id is the Redrive's: a successor (after a crash, on another replica) fences this one.
-      this.producer = kafka.producer({ transactionalId: groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 15_000, allowAutoTopicCreation: false });
+      this.producer = kafka.producer({
+        transactionalId: groupId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: 15_000,
+        allowAutoTopicCreation: false,
+        createPartitioner: this.tracker.createPartitioner,
+      });
     }
     await retryKafka(
       `starting redrive ${groupId}`,
@@ -232,12 +241,15 @@ export class RedriveRun {
     const transaction = await this.producer!.transaction();
     try {
       if (outputs.length > 0) {
-        await transaction.sendBatch({
-          topicMessages: [
-            { topic: this.source, messages: outputs },
-            { topic: this.options.prefix + REDRIVE_LEDGER_TOPIC, messages: ledger },
-          ],
-        });
+        // Checked: kafkajs can resolve a send without writing some partitions' records (PartitionTracker).
+        await this.tracker.checked(() =>
+          transaction.sendBatch({
+            topicMessages: [
+              { topic: this.source, messages: outputs },
+              { topic: this.options.prefix + REDRIVE_LEDGER_TOPIC, messages: ledger },
+            ],
+          }),
+        );
       }
       const committed: PartitionOffset & { metadata: string } = { partition, offset: nextOffset.toString(), metadata: encodeCounts(counts) };
       await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic: this.dlq, partitions: [committed] }] });
