@@ -2,8 +2,10 @@
 # The full test suite from a fresh clone: installs npm packages if missing, type-checks every
 # workspace, lints, then runs the unit and integration projects in two tiers: first everything that
 # runs on the local servers, two suites at a time (they mostly wait on Kafka and on the processes
-# they start); then the suites on the Kubernetes cluster (k8s/), one at a time, as they share one
-# cluster (brought up once for the tier, and down after it if this run started it) and two cores.
+# they start); then the suites on the Kubernetes cluster (k8s/), one at a time: they share one
+# cluster (brought up once for the tier, and down after it if this run started it), one Strimzi
+# operator and two cores (staging's release and whole-chart's together request more CPU than the
+# node has).
 # The integration project's global setup installs (first use: Kafka and Apicurio from Maven
 # Central, PostgreSQL from Debian) and starts the local servers if they are not running; the first
 # tier leaves them up for the second, and the second stops what either started.
@@ -55,8 +57,22 @@ else
     npm run -s cluster -- up || status=$?
     cluster_started_here=1
   fi
+  # One Strimzi operator for the tier, watching every namespace: the suites declare their Kafkas for
+  # it instead of each installing and removing one beside its release (EVENTLINE_SHARED_STRIMZI).
+  # Beside a Strimzi release of a developer's (the owner of the cluster-wide roles) it cannot be
+  # installed, and each suite installs its own as before.
+  shared_strimzi=eventline-suite-strimzi
+  if npm run -s cluster -- strimzi-install "$shared_strimzi" '*'; then
+    export EVENTLINE_SHARED_STRIMZI="$shared_strimzi"
+  else
+    echo "no shared Strimzi operator (above): each cluster suite installs its own"
+  fi
   EVENTLINE_SUITE_STATE="$state" \
     bash scripts/jest.sh --ci --json --outputFile="$cluster_results" --maxWorkers=1 --selectProjects integration --testPathPatterns /k8s/ || status=$?
+  if [ -n "${EVENTLINE_SHARED_STRIMZI:-}" ]; then
+    npm run -s cluster -- strimzi-uninstall "$shared_strimzi" || status=$?
+    unset EVENTLINE_SHARED_STRIMZI
+  fi
   if [ "$cluster_started_here" = 1 ]; then npm run -s cluster -- down || status=$?; fi
   echo "tiers: local servers ${local_seconds} s (CPU ${local_cpu}), Kubernetes cluster $((SECONDS - started)) s (CPU $(cpu_busy_since "$cpu_at_start"))"
   node scripts/summarise-jest.js "$local_results" "$cluster_results"

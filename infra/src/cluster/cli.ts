@@ -4,10 +4,12 @@ import { buildServiceImages } from './service-images';
 import { installGateway } from './gateway';
 import { ensureStrimziBuild } from './strimzi-build';
 import { ensureStrimziImages } from './strimzi-images';
-import { installStrimziOperator } from './strimzi-install';
+import { installStrimziOperator, uninstallStrimziOperator } from './strimzi-install';
+import { kubectl } from './addons';
 import { clusterShellEnv, formatExports } from './shell-env';
 
-const usage = 'usage: npm run cluster -- up|down|status|env|images|gateway|strimzi-build|strimzi-images|strimzi-install NAMESPACE [WATCHED_NAMESPACE…]';
+const usage =
+  'usage: npm run cluster -- up|down|status|env|images|gateway|strimzi-build|strimzi-images|strimzi-install NAMESPACE [WATCHED_NAMESPACE…|*]|strimzi-uninstall NAMESPACE';
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
@@ -66,10 +68,18 @@ async function main(): Promise<number> {
       return 0;
     }
     case 'strimzi-install': {
-      // Strimzi's Helm chart into NAMESPACE (created if missing), watching it and the others named.
+      // Strimzi's Helm chart into NAMESPACE (created if missing), watching it and the others named (`*`: every namespace).
       const [namespace, ...watched] = rest;
       if (!namespace) break;
       console.log(`installed in ${await installStrimziOperator(namespace, watched)} s`);
+      return 0;
+    }
+    case 'strimzi-uninstall': {
+      // The release strimzi-install made in NAMESPACE, then the namespace.
+      const [namespace] = rest;
+      if (!namespace) break;
+      uninstallStrimziOperator(namespace);
+      kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s', '--ignore-not-found']);
       return 0;
     }
     default:

@@ -23,6 +23,9 @@ const globalRoleProbe = 'strimzi-cluster-operator-namespaced';
 /** Marks the ClusterRoleBindings a release made for itself beside the owner's, to remove them with it. */
 const ownBindingLabel = 'eventline.dev/strimzi-operator-namespace';
 
+/** As a watched namespace: every namespace of the cluster (one operator for several releases; the test tier's). */
+export const anyNamespace = '*';
+
 export function strimziHelmValues(watchNamespaces: string[], createGlobalResources = true): Record<string, unknown> {
   const operator = { image: { name: 'strimzi-operator' } };
   const kafka = { image: { name: 'strimzi-kafka' } };
@@ -44,8 +47,9 @@ export function strimziHelmValues(watchNamespaces: string[], createGlobalResourc
     kanikoExecutor: { image: { name: 'strimzi-kaniko-executor' } },
     buildah: { image: { name: 'strimzi-buildah' } },
     mavenBuilder: { image: { name: 'strimzi-maven-builder' } },
-    // The release's own namespace is always watched; these are the others.
-    watchNamespaces,
+    // The release's own namespace is always watched; these are the others (or all of them).
+    watchNamespaces: watchNamespaces.filter((ns) => ns !== anyNamespace),
+    watchAnyNamespace: watchNamespaces.includes(anyNamespace),
     // Off beside another release that owns the cluster-wide roles (see installStrimziOperator).
     createGlobalResources,
     // Two cores shared by everyone on the machine: a small request, Strimzi's memory as it ships.
@@ -101,6 +105,11 @@ export async function installStrimziOperator(namespace: string, watchNamespaces:
   const build = await ensureStrimziBuild();
   await ensureStrimziImages();
   const owner = globalResourcesOwner(namespace);
+  // Watching any namespace, the chart binds the operator with ClusterRoleBindings of fixed names, which
+  // the release owning the cluster-wide roles has made already.
+  if (owner !== undefined && watchNamespaces.includes(anyNamespace)) {
+    throw new Error(`Strimzi's cluster-wide roles belong to the release in ${owner}: an operator watching any namespace cannot be installed beside it`);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'eventline-strimzi-'));
   const values = join(dir, 'values.json');
   writeFileSync(values, JSON.stringify(strimziHelmValues(watchNamespaces, owner === undefined)));
