@@ -7,7 +7,13 @@ import { kubectl } from './kube';
  * event's version and the quantity it adds, negative for a removal).
  */
 export function cartRecordsIn(namespace: string, target: string, topic: string, customers: string[]): { customerId: string; version: number; qty: Record<string, number> }[] {
+  // cart-query reads cart-details; cart-aggregator reads cart-events and its changelog.
+  const group = topic === 'cart-details' ? 'cart-query' : 'cart-aggregator';
+  // The arguments written into the script: in a callback of a failed run, process.argv[2] read undefined.
   const script = `
+  const wanted = new Set(${JSON.stringify(customers)});
+  const topic = ${JSON.stringify(topic)};
+  const group = ${JSON.stringify(group)};
   const { readTopicToEnd } = require('@eventline/kafka');
   const { AvroCodec } = require('@eventline/avro');
   const { createLogger } = require('@eventline/observability');
@@ -16,14 +22,13 @@ export function cartRecordsIn(namespace: string, target: string, topic: string, 
   const logger = createLogger('cart-records-reader', 'error');
   const kafka = kafkaFromSettings({ KAFKA_BROKERS: env.KAFKA_BROKERS.split(','), KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME || '', KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD || '', KAFKA_TLS_CA_FILE: env.KAFKA_TLS_CA_FILE || '' }, 'cart-records-reader', logger);
   const codec = new AvroCodec({ registryUrl: env.SCHEMA_REGISTRY_URL });
-  const wanted = new Set(JSON.parse(process.argv[1]));
   const prefix = env.KAFKA_NAME_PREFIX || '';
   const records = [];
   (async () => {
-    await readTopicToEnd(kafka, prefix + process.argv[2], async (message) => {
+    await readTopicToEnd(kafka, prefix + topic, async (message) => {
       const customerId = message.key.toString();
       if (!wanted.has(customerId) || message.value === null) return;
-      if (process.argv[2].endsWith('cart-events')) {
+      if (topic === 'cart-events') {
         // An event, as its writer's schema says: its version and the quantity it adds or removes.
         const { value, recordName } = await codec.decode(message.value);
         const sign = recordName.endsWith('CartItemRemoved') ? -1 : 1;
@@ -32,10 +37,8 @@ export function cartRecordsIn(namespace: string, target: string, topic: string, 
       }
       const cart = (await codec.decode(message.value, 'dev.eventline.carts.CartDetails')).value;
       records.push({ customerId, version: Number(cart.version), qty: Object.fromEntries(cart.lines.map((l) => [l.itemId, l.qty])) });
-    }, { groupId: prefix + process.argv[3] + '.cart-records-read-' + Date.now(), logger });
+    }, { groupId: prefix + group + '.cart-records-read-' + Date.now(), logger });
     console.log(JSON.stringify(records));
   })().catch((error) => { console.error(error); process.exit(1); });`;
-  // cart-query reads cart-details; cart-aggregator reads cart-events and its changelog.
-  const group = topic === 'cart-details' ? 'cart-query' : 'cart-aggregator';
-  return JSON.parse(kubectl(['-n', namespace, 'exec', target, '--', 'node', '-e', script, JSON.stringify(customers), topic, group]));
+  return JSON.parse(kubectl(['-n', namespace, 'exec', target, '--', 'node', '-e', script]));
 }

@@ -7,12 +7,34 @@ import { repoRoot, stateDir } from '../../../infra/src/settings';
 import { kubectl } from '../../../infra/src/cluster/addons';
 import { dockerEnv } from '../../../infra/src/cluster/components';
 import { kubeconfigPath, registryHost } from '../../../infra/src/cluster/settings';
-import { uninstallStrimziOperator } from '../../../infra/src/cluster/strimzi-install';
+import { installStrimziOperator, uninstallStrimziOperator } from '../../../infra/src/cluster/strimzi-install';
 
 /** What the cluster tests need on top of `kubectl`: a port-forward they can stop, waits, skaffold, pods. */
 export { kubectl };
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface HelmResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * helm against the cluster, without holding the event loop: a test's load keeps running through an
+ * upgrade that waits for its rollout (`--wait`).
+ */
+export function helm(args: string[]): Promise<HelmResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(kubeToolPaths().helm, ['--kubeconfig', kubeconfigPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}
 
 export interface PortForward {
   port: number;
@@ -113,6 +135,7 @@ export function skaffold(args: string[], env: Record<string, string> = {}): stri
 interface PodList {
   items: {
     metadata: { name: string; uid: string; deletionTimestamp?: string; labels?: Record<string, string> };
+    spec: { containers: { name: string; image: string }[] };
     status: {
       phase: string;
       containerStatuses?: {
@@ -227,6 +250,27 @@ export function waitAllReady(namespace: string, timeoutMs: number): Promise<stri
 }
 
 /**
+ * The namespace of the Strimzi operator scripts/test.sh installs for the whole cluster tier, watching
+ * every namespace; unset when a suite runs on its own.
+ */
+const sharedStrimziNamespace = process.env.EVENTLINE_SHARED_STRIMZI || undefined;
+
+/**
+ * A Strimzi operator for a release in `namespace`: the tier's shared one, or Strimzi's chart installed
+ * beside the release, as k8s/README.md has a user do. Resolves with where it runs.
+ */
+export async function strimziOperatorFor(namespace: string): Promise<string> {
+  if (sharedStrimziNamespace) return sharedStrimziNamespace;
+  await installStrimziOperator(namespace);
+  return namespace;
+}
+
+/** Uninstalls the operator strimziOperatorFor installed beside the release (the shared one stays for the other suites). */
+export function removeStrimziOperatorOf(namespace: string): void {
+  if (!sharedStrimziNamespace) uninstallStrimziOperator(namespace);
+}
+
+/**
  * Deletes a release's namespace in the order its finalizers need: Replays and Redrives while
  * eventline-operator still runs, KafkaTopics and KafkaUsers while Strimzi's entity operator does, then
  * the Kafka, then the Strimzi operator (its ClusterRoles are cluster-wide), then the namespace.
@@ -238,7 +282,7 @@ export function deleteStrimziNamespace(namespace: string): void {
     remove(['replays,redrives', '--all']);
     remove(['kafkatopics,kafkausers', '--all']);
     remove(['kafkas,kafkanodepools', '--all']);
-    uninstallStrimziOperator(namespace);
+    removeStrimziOperatorOf(namespace);
   } finally {
     kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s', '--ignore-not-found']);
   }

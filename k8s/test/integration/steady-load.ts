@@ -8,8 +8,8 @@ export interface Answer {
 export interface SteadyLoad<C> {
   /** The commands answered 2xx, in the order their answers came. */
   accepted: C[];
-  /** Every command that was not, with its status (0: no answer, the request failed) and body. */
-  failed: { command: C; status: number; body: unknown }[];
+  /** Every command that was not, with its status (0: no answer, the request failed), body, and when its answer came (ms after the load began). */
+  failed: { command: C; status: number; body: unknown; atMs: number }[];
   /** Resolves once `n` more commands were answered. */
   answersMore(n: number): Promise<void>;
   stop(): Promise<void>;
@@ -25,13 +25,14 @@ export function steadyLoad<C>(clients: number, command: (i: number) => C, send: 
   const failed: SteadyLoad<C>['failed'] = [];
   let running = true;
   let answered = 0;
+  const began = Date.now();
   const client = async (offset: number) => {
     for (let i = offset; running; i += clients) {
       const next = command(i);
       const answer = await send(next).catch((error: Error) => ({ status: 0, body: `${error.name}: ${error.message}` }));
       answered += 1;
       if (answer.status >= 200 && answer.status < 300) accepted.push(next);
-      else failed.push({ command: next, status: answer.status, body: answer.body });
+      else failed.push({ command: next, status: answer.status, body: answer.body, atMs: Date.now() - began });
     }
   };
   const load = Promise.all(Array.from({ length: clients }, (_, offset) => client(offset)));

@@ -14,7 +14,6 @@ import { repoRoot } from '../../../infra/src/settings';
 import { projectNodeVersion } from '../../../infra/src/node-version';
 import { catalogSubjects, loadCatalog } from '@eventline/avro';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
-import { installStrimziOperator, uninstallStrimziOperator } from '../../../infra/src/cluster/strimzi-install';
 import { strimziVersion } from '../../../infra/src/cluster/strimzi-build';
 import { strimziKafkaRef, strimziOperatorRef } from '../../../infra/src/cluster/strimzi-images';
 import { services } from '../../../infra/src/cluster/service-images';
@@ -24,14 +23,17 @@ import {
   clusterSuite,
   deleteStrimziNamespace,
   errorTypes,
+  helm,
   isReady,
   kubectl,
   pods,
   podReplaced,
   podUid,
   portForward,
+  removeStrimziOperatorOf,
   skaffold,
   sleep,
+  strimziOperatorFor,
   troubleIn as troubleInNamespace,
   until,
   waitAllReady,
@@ -67,8 +69,6 @@ interface HttpResult {
   status: number;
   body: any;
 }
-
-const helm = (args: string[]) => spawnSync(kubeToolPaths().helm, ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
 
 /**
  * The host name the release's Gateway listens for, when this cluster has another release whose Gateway
@@ -236,6 +236,8 @@ const addsOf = (lines: Map<string, number>): number => [...lines.values()].reduc
 suite('the whole chart on the local cluster (skaffold run -p local)', () => {
   let startedHere = false;
   let namespaceCreated = false;
+  /** Where the Strimzi operator reconciling the release runs: beside it, or the tier's shared one. */
+  let strimziNamespace = namespace;
   const forwards: PortForward[] = [];
   const base = { user: '', order: '', cart: '' };
   /** The carts the tests made (customer ids): the Replay test compares them before and after. */
@@ -250,8 +252,8 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
     await buildThirdPartyImages();
     kubectl(['create', 'namespace', namespace]);
     namespaceCreated = true;
-    // The operator in the release's namespace, watching it (Strimzi's chart, local images).
-    await installStrimziOperator(namespace);
+    // The operator in the release's namespace, watching it (Strimzi's chart, local images), or the tier's shared one.
+    strimziNamespace = await strimziOperatorFor(namespace);
   }, minutes(45));
 
   afterAll(async () => {
@@ -274,7 +276,12 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       }
       skaffold(['run', '-p', 'local', '-n', namespace, '--status-check=true'], { EVENTLINE_GATEWAY_HOSTNAME: gatewayHost ?? '', EVENTLINE_RELEASE: release });
       const ready = await waitAllReady(namespace, minutes(5));
-      for (const name of [...[...services, 'postgres-0', 'mongo-0', 'schema-registry'].map(named), brokerPod, `${kafkaCluster}-entity-operator`, 'strimzi-cluster-operator']) {
+      for (const name of [
+        ...[...services, 'postgres-0', 'mongo-0', 'schema-registry'].map(named),
+        brokerPod,
+        `${kafkaCluster}-entity-operator`,
+        ...(strimziNamespace === namespace ? ['strimzi-cluster-operator'] : []),
+      ]) {
         expect(ready.some((pod) => pod === name || pod.startsWith(`${name}-`))).toBe(true);
       }
       // The schemas hook Job ran (helm deletes it once it succeeded; a failed one fails the install):
@@ -376,8 +383,8 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       const served = kubectl(['get', 'crd', `${crd}.kafka.strimzi.io`, '-o', 'jsonpath={.spec.versions[?(@.served==true)].name}']);
       expect(served.split(' ')).toContain('v1');
     }
-    expect(kubectl(['-n', namespace, 'get', 'deployment', 'strimzi-cluster-operator', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).toBe(strimziOperatorRef);
-    const env = kubectl(['-n', namespace, 'get', 'deployment', 'strimzi-cluster-operator', '-o', 'jsonpath={.spec.template.spec.containers[0].env}']);
+    expect(kubectl(['-n', strimziNamespace, 'get', 'deployment', 'strimzi-cluster-operator', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).toBe(strimziOperatorRef);
+    const env = kubectl(['-n', strimziNamespace, 'get', 'deployment', 'strimzi-cluster-operator', '-o', 'jsonpath={.spec.template.spec.containers[0].env}']);
     expect(env).toContain(`4.3.1=${strimziKafkaRef}`);
     expect(env).not.toContain('quay.io');
     const kafka = JSON.parse(kubectl(['-n', namespace, 'get', 'kafka', kafkaCluster, '-o', 'json'])) as {
@@ -1064,12 +1071,13 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       const incompatible = `${registryHost}/eventline-config-service:incompatible-schema`;
       await buildAndPush({ ref: incompatible, context, logPath: join(context, 'build.log') });
       rmSync(context, { recursive: true, force: true });
-      const revision = (): number => (JSON.parse(helm(['history', release, '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[]).at(-1)!.revision;
-      const before = revision();
+      const revision = async (): Promise<number> =>
+        (JSON.parse((await helm(['history', release, '-n', namespace, '-o', 'json'])).stdout) as { revision: number; status: string }[]).at(-1)!.revision;
+      const before = await revision();
       const podsBefore = pods(namespace, 'app.kubernetes.io/component=service')
         .map((p) => p.metadata.name)
         .sort();
-      const upgrade = helm([
+      const upgrade = await helm([
         'upgrade',
         release,
         join(repoRoot, 'charts', 'eventline'),
@@ -1085,7 +1093,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       ]);
       expect(upgrade.status).not.toBe(0);
       expect(upgrade.stderr).toMatch(/pre-upgrade hooks failed/);
-      const history = JSON.parse(helm(['history', release, '-n', namespace, '-o', 'json']).stdout) as { revision: number; status: string }[];
+      const history = JSON.parse((await helm(['history', release, '-n', namespace, '-o', 'json'])).stdout) as { revision: number; status: string }[];
       expect(history.at(-1)).toMatchObject({ revision: before + 1, status: 'failed' });
       // Nothing of the failed revision was applied: the same pods, the settings still at info, still serving.
       expect(
@@ -1130,7 +1138,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       expect(owned().filter((name) => name.startsWith('kafkatopic')).length).toBeGreaterThan(10);
       // The test before left a failed schemas hook Job (Helm keeps a failed hook for its post-mortem): it goes too.
       expect(owned()).toContain(`job.batch/${named('schemas')}`);
-      const uninstall = helm(['uninstall', release, '-n', namespace, '--wait=watcher', '--timeout', '6m']);
+      const uninstall = await helm(['uninstall', release, '-n', namespace, '--wait=watcher', '--timeout', '6m']);
       expect({ status: uninstall.status, stderr: uninstall.stderr }).toMatchObject({ status: 0 });
       expect(uninstall.stdout).toContain(`release "${release}" uninstalled`);
       // Pods still stopping (their grace period) and Strimzi's cascade go on after helm returns.
@@ -1145,9 +1153,9 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       ).catch((error: Error) => {
         throw new Error(`${error.message}: ${left.join(', ')}`);
       });
-      // Strimzi's own operator was installed beside the release by this suite (k8s/README.md); then the
+      // Strimzi's own operator, if this suite installed it beside the release (k8s/README.md); then the
       // namespace goes, with no finalizer left to hold it.
-      uninstallStrimziOperator(namespace);
+      removeStrimziOperatorOf(namespace);
       kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=180s']);
       namespaceCreated = false;
       expect(spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, 'get', 'namespace', namespace], { encoding: 'utf8' }).status).not.toBe(0);
