@@ -155,25 +155,6 @@ describe('gateway values', () => {
     for (const route of ofKind(objects, 'HTTPRoute')) expect(route.spec.hostnames).toEqual(['eventline.staging.example.com']);
   });
 
-  it('every values file: a leaving pod serves through its preStop sleep while the gateway stops routing to it, and its grace covers that and the 25 s drain', () => {
-    for (const file of valuesFiles) {
-      const workloads = render(file).filter(
-        (o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && (o.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/component'] === 'service',
-      );
-      expect(workloads.length).toBeGreaterThan(0);
-      for (const workload of workloads) {
-        const pod = workload.spec.template.spec;
-        const sleep: number = pod.containers[0].lifecycle?.preStop?.sleep?.seconds ?? 0;
-        expect({ file, workload: workload.metadata.name, routedAway: sleep >= 5, graceCovers: pod.terminationGracePeriodSeconds >= sleep + 25 }).toEqual({
-          file,
-          workload: workload.metadata.name,
-          routedAway: true,
-          graceCovers: true,
-        });
-      }
-    }
-  });
-
   it("local: plain HTTP on Traefik's web entryPoint (8000), any host", () => {
     const listener = ofKind(render('values-local.yaml'), 'Gateway')[0]!.spec.listeners[0];
     expect(listener).toEqual({ name: 'http', protocol: 'HTTP', port: 8000, allowedRoutes: { namespaces: { from: 'Same' } } });

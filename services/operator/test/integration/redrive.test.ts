@@ -105,10 +105,12 @@ describe('Redrive, reconciled by the operator on a real API server, moved by its
   const consumers: OrdersConsumer[] = [];
   const results = mkdtempSync(join(tmpdir(), 'eventline-redrive-results-'));
 
+  // As replay.test.ts's: an API server and etcd of its own start here, which on a busy machine (the
+  // local tier runs two suites at once) took over the default 120 s in a CI run.
   beforeAll(async () => {
     ({ prefix, common } = await isolatedKafkaEnvironment());
     cluster = await startOperatorCluster(uniqueName('operator-dev-redrive'));
-  });
+  }, 300_000);
 
   afterAll(async () => {
     for (const p of processes) await p.process.kill();
