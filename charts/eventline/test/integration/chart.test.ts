@@ -98,7 +98,7 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
       expect(container.resources.requests).toBeDefined();
       expect(container.resources.limits.memory).toBeDefined();
-      // Routing stops before SIGTERM (at least 5 s; staging 15); the grace covers the sleep and the
+      // Routing stops before SIGTERM (a sleep of at least 5 s); the grace covers the sleep and the
       // service's 25 s drain.
       const sleep = container.lifecycle?.preStop?.sleep?.seconds as number;
       expect({ name, sleep, graceCovers: pod.terminationGracePeriodSeconds >= sleep + 25 }).toEqual({ name, sleep: expect.any(Number), graceCovers: true });
