@@ -48,13 +48,6 @@ export function deployExternalServers(namespace: string, certificate: (dnsNames:
       // Apicurio's JDBC connection encrypts too: the server refuses any other.
       '--set',
       'postgres.sslMode=require',
-      // Beside staging's release on two cores: the scheduler's share goes to the brokers and services.
-      '--set',
-      'postgres.resources.requests.cpu=25m',
-      '--set',
-      'mongo.resources.requests.cpu=25m',
-      '--set',
-      'schemaRegistry.resources.requests.cpu=25m',
       '--show-only',
       'templates/postgres.yaml',
       '--show-only',
