@@ -37,7 +37,7 @@ export class PartitionTracker {
   };
 
   /** Before a send: forget the last one's partitions. */
-  begin(): void {
+  private begin(): void {
     this.chosen = new Set();
   }
 
@@ -46,7 +46,7 @@ export class PartitionTracker {
    * answer. A retry may also have moved an unkeyed record to another partition; that refusal only
    * costs a send again.
    */
-  check(results: readonly RecordMetadata[]): void {
+  private check(results: readonly RecordMetadata[]): void {
     const answered = new Set(results.map((r) => key(r.topicName, r.partition)));
     const unwritten = [...this.chosen].filter((partition) => !answered.has(partition));
     if (unwritten.length > 0) throw new UnwrittenRecordsError(unwritten.sort());
