@@ -32,6 +32,17 @@ export function runToolOk(command: string, args: string[], options: Parameters<t
 
 export const kubeTools = kubeToolPaths;
 
+/**
+ * A tool's stderr without client-go's informational klog lines ("I1205 22:49:22.914470 …"), which
+ * helm prints when a watch it no longer needs ends; warnings (W…), errors (E…) and everything else stay.
+ */
+export function withoutKlogInfo(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => !/^I\d{4} \d{2}:\d{2}:\d{2}\.\d+\s/.test(line))
+    .join('\n');
+}
+
 export interface TestApiServer extends KubeApiServer {
   kubectl(args: string[], input?: string): CommandResult;
   /** Helm 4. */
@@ -41,19 +52,24 @@ export interface TestApiServer extends KubeApiServer {
   dispose(): Promise<void>;
 }
 
-/** A real kube-apiserver + etcd in a fresh temporary folder, with kubectl, helm and helm3 bound to it. */
+/** A real kube-apiserver + etcd in a fresh temporary folder, with kubectl, helm and helm3 bound to it (their stderr without klog's info lines). */
 export async function startTestApiServer(options: KubeApiServerOptions = {}): Promise<TestApiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'eventline-kube-'));
   const server = await startKubeApiServer(dir, options);
   const { helm, helm3 } = kubeToolPaths();
   // helm keeps its cache and config under HOME-derived paths: give it the test's folder.
-  const helmIn = (binary: string, home: string) => (args: string[]) =>
-    runTool(binary, ['--kubeconfig', server.kubeconfig, ...args], {
+  const helmIn = (binary: string, home: string) => (args: string[]) => {
+    const result = runTool(binary, ['--kubeconfig', server.kubeconfig, ...args], {
       env: { HELM_CACHE_HOME: join(dir, home, 'cache'), HELM_CONFIG_HOME: join(dir, home, 'config'), HELM_DATA_HOME: join(dir, home, 'data') },
     });
+    return { ...result, stderr: withoutKlogInfo(result.stderr) };
+  };
   return {
     ...server,
-    kubectl: (args, input) => runTool(kubeToolPaths().kubectl, ['--kubeconfig', server.kubeconfig, ...args], { input }),
+    kubectl: (args, input) => {
+      const result = runTool(kubeToolPaths().kubectl, ['--kubeconfig', server.kubeconfig, ...args], { input });
+      return { ...result, stderr: withoutKlogInfo(result.stderr) };
+    },
     helm: helmIn(helm, 'helm'),
     helm3: helmIn(helm3, 'helm3'),
     async dispose() {
