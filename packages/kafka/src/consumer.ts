@@ -84,6 +84,8 @@ export interface EventConsumerOptions {
    * and aborted records included (they are never handled). What a ReadProgress is advanced with.
    */
   onProgress?: (topic: string, partition: number, offset: string) => void;
+  /** Told each time a fetch comes back, with records or without (ReadProgress.fetched). */
+  onFetch?: () => void;
 }
 
 /** The record path commits after this many handled records, or this long after its last commit, and at the end of each fetched batch. */
@@ -126,7 +128,8 @@ export class EventConsumer {
       run: () => this.run(),
     });
     this.consumer = this.member.consumer;
-    const { onProgress } = options;
+    const { onProgress, onFetch } = options;
+    if (onFetch) this.consumer.on(this.consumer.events.FETCH, () => onFetch());
     if (onProgress) {
       // A batch with nothing to handle (markers, aborted records) never reaches eachBatch; kafkajs moves past it.
       this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {

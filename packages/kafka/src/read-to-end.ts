@@ -37,7 +37,9 @@ export interface ReadProgressWaitOptions {
   /**
    * Give up once nothing was read for this long (counted from the start of the wait): what is left
    * never became readable (say, a transaction left open by a producer that died). Warns naming the
-   * partitions. Unset: no limit.
+   * partitions. Once the reader reports its fetches (fetched()), the limit also needs two fetches
+   * since the last progress: a reader that fetches nothing (rejoining its group, its broker gone, its
+   * node starved) is stalled, not at the end. Unset: no limit.
    */
   idleMs?: number;
   /** Give up this long after the start of the wait, quietly: the caller says what it means. Unset: no limit. */
@@ -58,6 +60,8 @@ export class ReadProgress {
   private readonly next = new Map<string, bigint>();
   private ends: PartitionOffsets;
   private lastProgress = Date.now();
+  /** Fetches answered since the last progress; undefined until the reader reports one. */
+  private fetchesSinceProgress: number | undefined;
   private readonly waiters = new Set<() => void>();
   private failure: { error: unknown } | undefined;
 
@@ -81,10 +85,16 @@ export class ReadProgress {
     const key = partitionKey(topic, partition);
     const next = BigInt(offset) + 1n;
     this.lastProgress = Date.now();
+    if (this.fetchesSinceProgress !== undefined) this.fetchesSinceProgress = 0;
     if (next <= (this.next.get(key) ?? 0n)) return;
     this.next.set(key, next);
     const end = this.ends.get(key);
     if (end !== undefined && next >= end && this.caughtUp()) this.wakeWaiters();
+  }
+
+  /** The reader's fetch came back (with records or without): see ReadProgressWaitOptions.idleMs. */
+  fetched(): void {
+    this.fetchesSinceProgress = (this.fetchesSinceProgress ?? 0) + 1;
   }
 
   /** How far the reader is through the partition (the offset after the last one it reported), if anywhere. */
@@ -111,11 +121,12 @@ export class ReadProgress {
   async wait({ logger, idleMs, deadlineMs, heartbeat }: ReadProgressWaitOptions): Promise<boolean> {
     const started = Date.now();
     this.lastProgress = started;
+    if (this.fetchesSinceProgress !== undefined) this.fetchesSinceProgress = 0;
     for (;;) {
       if (this.failure) throw this.failure.error;
       if (this.caughtUp()) return true;
-      if (idleMs !== undefined && Date.now() - this.lastProgress > idleMs) {
-        logger.warn({ partitions: [...this.remaining().keys()] }, `partitions delivered nothing more for ${idleMs} ms; read what they had`);
+      if (idleMs !== undefined && Date.now() - this.lastProgress > idleMs && (this.fetchesSinceProgress ?? 2) >= 2) {
+        logger.warn({ partitions: [...this.remaining().keys()], fetches: this.fetchesSinceProgress }, `partitions delivered nothing more for ${idleMs} ms; read what they had`);
         return false;
       }
       if (deadlineMs !== undefined && Date.now() - started > deadlineMs) return false;
@@ -200,6 +211,7 @@ export async function readTopicToEnd(
       retry,
     );
     consumer.on(consumer.events.CRASH, ({ payload }) => progress.fail(payload.error));
+    consumer.on(consumer.events.FETCH, () => progress.fetched());
     // After each batch, also one whose records were all markers or aborted (never given to eachBatch);
     // only of the partitions read, whose records were handed on.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {

@@ -54,8 +54,8 @@ export interface Rebuild {
   handler: EventHandler;
   batchHandler?: BatchEventHandler;
   /**
-   * Counts as caught up once nothing arrived for this long (a topic written in transactions whose
-   * tail never becomes readable); unset: waits as long as it takes.
+   * Counts as caught up once nothing arrived for this long while its fetches kept coming back empty
+   * (a topic written in transactions whose tail never becomes readable); unset: waits as long as it takes.
    */
   idleMs?: number;
   /**
@@ -135,6 +135,7 @@ export async function replay<WithMongo extends boolean = false>(definition: Repl
       handler: rebuild.handler,
       batchHandler: rebuild.batchHandler,
       onProgress: (topic, partition, offset) => progress.advance(topic, partition, offset),
+      onFetch: () => progress.fetched(),
     });
     await consumer.start();
     // The idle limit counts from the moment the group is joined, not from the start of the join.

@@ -94,6 +94,25 @@ describe('ReadProgress', () => {
     await expect(progress.wait({ logger, deadlineMs: 10 })).resolves.toBe(false);
   });
 
+  it('takes a reader that reports its fetches for idle only after two fetches came back with nothing', async () => {
+    const progress = new ReadProgress(new Map([['t/0', 5n]]));
+    progress.fetched();
+    let settled = false;
+    const waited = progress.wait({ logger, idleMs: 10 }).finally(() => {
+      settled = true;
+    });
+    // Past the idle limit and one re-check of the wait (about a second): no fetch came back, so stalled.
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    expect(settled).toBe(false);
+    progress.fetched();
+    progress.advance('t', 0, '1');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(settled).toBe(false);
+    progress.fetched();
+    progress.fetched();
+    await expect(waited).resolves.toBe(false);
+  });
+
   it("rejects the wait with the reader's failure", async () => {
     const progress = new ReadProgress(new Map([['t/0', 5n]]));
     const waited = progress.wait({ logger });
