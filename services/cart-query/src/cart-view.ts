@@ -8,10 +8,13 @@ type CartViewDocument = Omit<CartDetails, 'customerId'> & { _id: string };
 const LIVE = 'cart_view';
 /** Where a replay marks that it is swapping its rebuild in for cart_view. */
 const SWAP_MARKS = 'cart_view_swap';
-/** How long a read that missed waits for a swap to end. */
-const SWAP_WAIT_MS = 2_000;
 /** A mark older than this is a replay that died mid-swap: ignored. */
 const STALE_SWAP_MS = 10_000;
+/**
+ * How long a read that missed waits for a swap to end: as long as a live mark can last. A rename on a
+ * loaded node (DocumentDB under PostgreSQL) has taken seconds; a slow read beats a false 404.
+ */
+const SWAP_WAIT_MS = STALE_SWAP_MS;
 
 /** Which build of cart_view is served: 1 until a replay first swaps its rebuild in, then one more each time. */
 const GENERATIONS = 'read_model_generations';
