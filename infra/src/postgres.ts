@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -49,7 +49,10 @@ export function initClusterOnce(bin: string, dataDir: string, port: number, sett
   if (existsSync(join(dataDir, 'PG_VERSION'))) return;
   const user = serverUser();
   mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
-  mkdirSync(dataDir, { mode: 0o700 });
+  // The server's user must pass through the parent, which another component (the local cluster's
+  // data under /var/lib/eventline/cluster) may have created first, without that.
+  if (user) chmodSync(dirname(dataDir), statSync(dirname(dataDir)).mode | 0o755);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (user) chownSync(dataDir, user.uid, user.gid);
   log(`initialising a PostgreSQL cluster in ${dataDir}`);
   const result = spawnSync(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-instructions'], {
