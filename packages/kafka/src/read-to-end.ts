@@ -32,6 +32,9 @@ export function endOffsets(kafka: Kafka, topics: readonly string[], options: Kaf
   );
 }
 
+/** Empty fetches after which a reader that reports them is at its end rather than stalled. */
+const EMPTY_FETCHES_FOR_IDLE = 2;
+
 export interface ReadProgressWaitOptions {
   logger: Logger;
   /**
@@ -60,8 +63,9 @@ export class ReadProgress {
   private readonly next = new Map<string, bigint>();
   private ends: PartitionOffsets;
   private lastProgress = Date.now();
-  /** Fetches answered since the last progress; undefined until the reader reports one. */
-  private fetchesSinceProgress: number | undefined;
+  /** Whether the reader reports its fetches (fetched()); only then do empty fetches count for idle. */
+  private reportsFetches = false;
+  private fetchesSinceProgress = 0;
   private readonly waiters = new Set<() => void>();
   private failure: { error: unknown } | undefined;
 
@@ -85,7 +89,7 @@ export class ReadProgress {
     const key = partitionKey(topic, partition);
     const next = BigInt(offset) + 1n;
     this.lastProgress = Date.now();
-    if (this.fetchesSinceProgress !== undefined) this.fetchesSinceProgress = 0;
+    this.fetchesSinceProgress = 0;
     if (next <= (this.next.get(key) ?? 0n)) return;
     this.next.set(key, next);
     const end = this.ends.get(key);
@@ -94,7 +98,8 @@ export class ReadProgress {
 
   /** The reader's fetch came back (with records or without): see ReadProgressWaitOptions.idleMs. */
   fetched(): void {
-    this.fetchesSinceProgress = (this.fetchesSinceProgress ?? 0) + 1;
+    this.reportsFetches = true;
+    this.fetchesSinceProgress += 1;
   }
 
   /** How far the reader is through the partition (the offset after the last one it reported), if anywhere. */
@@ -121,11 +126,11 @@ export class ReadProgress {
   async wait({ logger, idleMs, deadlineMs, heartbeat }: ReadProgressWaitOptions): Promise<boolean> {
     const started = Date.now();
     this.lastProgress = started;
-    if (this.fetchesSinceProgress !== undefined) this.fetchesSinceProgress = 0;
+    this.fetchesSinceProgress = 0;
     for (;;) {
       if (this.failure) throw this.failure.error;
       if (this.caughtUp()) return true;
-      if (idleMs !== undefined && Date.now() - this.lastProgress > idleMs && (this.fetchesSinceProgress ?? 2) >= 2) {
+      if (idleMs !== undefined && Date.now() - this.lastProgress > idleMs && this.fetchedNothingMore()) {
         logger.warn({ partitions: [...this.remaining().keys()], fetches: this.fetchesSinceProgress }, `partitions delivered nothing more for ${idleMs} ms; read what they had`);
         return false;
       }
@@ -141,6 +146,11 @@ export class ReadProgress {
       });
       await heartbeat?.();
     }
+  }
+
+  /** A reader that reports its fetches had EMPTY_FETCHES_FOR_IDLE of them answered without progress. */
+  private fetchedNothingMore(): boolean {
+    return !this.reportsFetches || this.fetchesSinceProgress >= EMPTY_FETCHES_FOR_IDLE;
   }
 
   private wakeWaiters(): void {

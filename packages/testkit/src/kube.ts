@@ -58,18 +58,17 @@ export async function startTestApiServer(options: KubeApiServerOptions = {}): Pr
   const server = await startKubeApiServer(dir, options);
   const { helm, helm3 } = kubeToolPaths();
   // helm keeps its cache and config under HOME-derived paths: give it the test's folder.
-  const helmIn = (binary: string, home: string) => (args: string[]) => {
-    const result = runTool(binary, ['--kubeconfig', server.kubeconfig, ...args], {
-      env: { HELM_CACHE_HOME: join(dir, home, 'cache'), HELM_CONFIG_HOME: join(dir, home, 'config'), HELM_DATA_HOME: join(dir, home, 'data') },
-    });
+  const bound = (binary: string, args: string[], options: Parameters<typeof runTool>[2]) => {
+    const result = runTool(binary, ['--kubeconfig', server.kubeconfig, ...args], options);
     return { ...result, stderr: withoutKlogInfo(result.stderr) };
   };
+  const helmIn = (binary: string, home: string) => (args: string[]) =>
+    bound(binary, args, {
+      env: { HELM_CACHE_HOME: join(dir, home, 'cache'), HELM_CONFIG_HOME: join(dir, home, 'config'), HELM_DATA_HOME: join(dir, home, 'data') },
+    });
   return {
     ...server,
-    kubectl: (args, input) => {
-      const result = runTool(kubeToolPaths().kubectl, ['--kubeconfig', server.kubeconfig, ...args], { input });
-      return { ...result, stderr: withoutKlogInfo(result.stderr) };
-    },
+    kubectl: (args, input) => bound(kubeToolPaths().kubectl, args, { input }),
     helm: helmIn(helm, 'helm'),
     helm3: helmIn(helm3, 'helm3'),
     async dispose() {
