@@ -11,7 +11,7 @@ export {
 export { createKafka, type KafkaSettings } from './client';
 export { createProducer, createRenewingProducer } from './producer';
 export { RenewingProducer, ProducerHungError, isBrokerLockTimeout, DEFAULT_RENEW_AFTER_MS, type RecordSender, type RenewingProducerOptions } from './renewing-producer';
-export { type TopicSpec, deadLetterTopic, topicConfigs, ensureTopics } from './topics';
+export { type TopicSpec, deadLetterTopic, topicConfigs, ensureTopics, createTopicsWithLeaders } from './topics';
 export { PoisonRecordError, TransientError, isTransientKafkaError } from './errors';
 export {
   retryKafka,

@@ -32,19 +32,24 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[], replication
   const existing = new Set(await admin.listTopics());
   const missing = specs.flatMap((s) => topicConfigs(s, replicationFactor)).filter((t) => !existing.has(t.topic));
   if (missing.length === 0) return [];
+  await createTopicsWithLeaders(admin, missing);
+  return missing.map((t) => t.topic);
+}
+
+/** Creates the topics and waits until each of their partitions has a leader. */
+export async function createTopicsWithLeaders(admin: Admin, topics: ITopicConfig[]): Promise<void> {
   try {
-    await admin.createTopics({ topics: missing, waitForLeaders: true });
+    await admin.createTopics({ topics, waitForLeaders: true });
   } catch (error) {
     // A KRaft broker may answer the metadata of a topic it has just created with
     // UNKNOWN_TOPIC_OR_PARTITION for a moment; kafkajs's wait for leaders retries only
-    // LEADER_NOT_AVAILABLE, and gives up (seen once in the suite). The topics exist: wait on.
+    // LEADER_NOT_AVAILABLE, and gives up (seen in the suite). The topics exist: wait on.
     if (!isUnknownTopic(error)) throw error;
     await waitForLeaders(
       admin,
-      missing.map((t) => t.topic),
+      topics.map((t) => t.topic),
     );
   }
-  return missing.map((t) => t.topic);
 }
 
 /** The broker does not (yet) know the topic: kafkajs's error, bare or inside its retry wrapper. */

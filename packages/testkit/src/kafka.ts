@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type ITopicConfig, type KafkaMessage } from 'kafkajs';
 import { urls } from '@eventline/infra';
+import { createTopicsWithLeaders } from '@eventline/kafka';
 import { eventually } from './eventually';
 import { uniqueName } from './names';
 
@@ -11,7 +12,7 @@ export async function createTopic(kafka: Kafka, topic: ITopicConfig): Promise<vo
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ numPartitions: 3, ...topic }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ numPartitions: 3, ...topic }]);
   } finally {
     await admin.disconnect();
   }
