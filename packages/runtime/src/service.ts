@@ -17,6 +17,7 @@ import {
 import { idempotencyKeys, MongoIdempotencyStore, PostgresIdempotencyStore, type IdempotencyStore } from '@eventline/idempotency';
 import { createLogger, retryWithDeadline, type Logger } from '@eventline/observability';
 import { MongoOutboxRelay, OutboxRelay, type PayloadValidator } from '@eventline/outbox';
+import { withMigrationLock } from '@eventline/postgres';
 import type { Kafka } from 'kafkajs';
 import type { ServiceState } from '@eventline/http';
 import { baseSettings, mongoSettings, postgresSettings } from './settings';
@@ -140,10 +141,11 @@ export async function startService<Shape extends z.ZodRawShape>(definition: Serv
     // A pod may start before its database answers: the migrations wait for it (and are idempotent).
     await retryWithDeadline(
       'migrating PostgreSQL',
-      async () => {
-        await definition.postgres!.migrate(connected);
-        await PostgresIdempotencyStore.migrate(connected);
-      },
+      () =>
+        withMigrationLock(connected, async () => {
+          await definition.postgres!.migrate(connected);
+          await PostgresIdempotencyStore.migrate(connected);
+        }),
       isTransient,
       databaseRetry,
     );
