@@ -67,8 +67,12 @@ else
   else
     echo "no shared Strimzi operator (above): each cluster suite installs its own"
   fi
+  # In band; each suite's heap is printed after it, so that memory one runs away with shows whose it
+  # is (a CI run's tier ended "JavaScript heap out of memory" at 4 GB, where a whole run here stays
+  # under 110 MB). Not in a worker: jest retries a crashed worker's suite three times.
   EVENTLINE_SUITE_STATE="$state" \
-    bash scripts/jest.sh --ci --json --outputFile="$cluster_results" --maxWorkers=1 --selectProjects integration --testPathPatterns /k8s/ || status=$?
+    bash scripts/jest.sh --ci --json --outputFile="$cluster_results" --maxWorkers=1 --logHeapUsage \
+    --selectProjects integration --testPathPatterns /k8s/ || status=$?
   if [ -n "${EVENTLINE_SHARED_STRIMZI:-}" ]; then
     npm run -s cluster -- strimzi-uninstall "$shared_strimzi" || status=$?
     unset EVENTLINE_SHARED_STRIMZI

@@ -58,6 +58,14 @@ export function portForward(namespace: string, target: string, remotePort: numbe
       const port = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
       if (!port) return;
       clearTimeout(timer);
+      // From here kubectl prints a line per connection it handles: only the last lines are kept, for an exit's message.
+      child.stdout.off('data', onData);
+      child.stderr.off('data', onData);
+      const keepTail = (more: Buffer) => {
+        output = (output + more.toString()).slice(-4096);
+      };
+      child.stdout.on('data', keepTail);
+      child.stderr.on('data', keepTail);
       resolve({
         port: Number(port),
         child,

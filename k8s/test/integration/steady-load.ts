@@ -1,4 +1,6 @@
-import { until } from './kube';
+import { sleep, until } from './kube';
+
+const NO_ANSWER_PAUSE_MS = 200;
 
 export interface Answer {
   status: number;
@@ -33,6 +35,9 @@ export function steadyLoad<C>(clients: number, command: (i: number) => C, send: 
       answered += 1;
       if (answer.status >= 200 && answer.status < 300) accepted.push(next);
       else failed.push({ command: next, status: answer.status, body: answer.body, atMs: Date.now() - began });
+      // A request that got no answer (a port-forward gone, refused at once) is not retried in a tight
+      // loop: that would pile up millions of failures in this process while a fault runs for minutes.
+      if (answer.status === 0) await sleep(NO_ANSWER_PAUSE_MS);
     }
   };
   const load = Promise.all(Array.from({ length: clients }, (_, offset) => client(offset)));
