@@ -5,6 +5,7 @@ import type { OutboxEvent } from './enqueue';
 import { RELAY_BACKOFF } from './relay';
 import { encodeRecords, type RecordEncoder } from './encode-records';
 import { RELAY_STALLED_AFTER_MS, StallWatch } from './stall-watch';
+import { onOutboxCommit, WorkSignal } from './wake';
 
 /**
  * The transactional outbox for MongoDB without multi-document transactions: a document carries the
@@ -55,6 +56,8 @@ export class MongoOutboxRelay {
   private readonly stall = new StallWatch(RELAY_STALLED_AFTER_MS);
   private running: Promise<void> | undefined;
   private readonly log: Logger;
+  private readonly signal = new WorkSignal(1);
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: MongoOutboxRelayOptions) {
     this.log = options.logger.child({ component: 'mongo-outbox-relay' });
@@ -65,6 +68,7 @@ export class MongoOutboxRelay {
     for (const collection of this.options.collections) {
       await collection.createIndex({ [`${PENDING_EVENTS}.eventId`]: 1 }, { sparse: true, name: 'pending_events' });
     }
+    this.unsubscribe = onOutboxCommit(() => this.signal.wake());
     this.running = this.loop();
   }
 
@@ -75,6 +79,8 @@ export class MongoOutboxRelay {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unsubscribe?.();
+    this.signal.wake();
     await this.running;
   }
 
@@ -100,9 +106,8 @@ export class MongoOutboxRelay {
     }
   }
 
-  private async sleep(ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    while (!this.stopping && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(50, until - Date.now())));
+  private sleep(ms: number): Promise<void> {
+    return this.stopping ? Promise.resolve() : this.signal.wait(ms);
   }
 
   /** Publishes the pending events of up to `batchSize` documents; returns how many events. */

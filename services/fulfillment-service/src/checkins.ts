@@ -1,7 +1,7 @@
 import { MongoServerError, ObjectId, type Collection, type Db, type WithId } from 'mongodb';
 import { type IdempotencyClaim, jsonResponse, type RecordedResponse, recordedResponse } from '@eventline/idempotency';
 import { newEnvelope } from '@eventline/kafka';
-import { pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
+import { outboxCommitted, type PayloadValidator, pendingEvent, type PendingEvent } from '@eventline/outbox';
 import { parseCheckinDate, type CheckinBody } from './checkin';
 
 export const JOB_CHECKINS_TOPIC = 'job-checkins';
@@ -89,6 +89,7 @@ export class Checkins {
       const existing = await this.collection.findOne({ orderNo: body.orderNo, jobStatus: body.jobStatus, checkinDate: body.checkinDate }, { projection: { _id: 1 } });
       throw new DuplicateCheckinError(existing?._id.toHexString() ?? 'unknown', body);
     }
+    outboxCommitted();
     return toResource(document);
   }
 

@@ -3,8 +3,8 @@ import { MongoServerError, ObjectId, type Collection, type Db, type WithId } fro
 import type { UserState } from '@eventline/avro';
 import { type IdempotencyClaim, jsonResponse, pushRecordedResponse, type RecordedResponse, recordedResponse } from '@eventline/idempotency';
 import { newEnvelope, type EventEnvelope } from '@eventline/kafka';
-import { pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
-import type { LocalCopies, UserCopy } from './local-copies';
+import { outboxCommitted, pendingEvent, type PayloadValidator, type PendingEvent } from '@eventline/outbox';
+import type { CopySet, LocalCopies, UserCopy } from './local-copies';
 
 export const ORDERS_TOPIC = 'orders';
 
@@ -137,15 +137,18 @@ export class Orders {
    * answered: what a retry after a crash gets.
    */
   async place(userId: number, productId: number, qty: number, claim?: IdempotencyClaim): Promise<WithId<PurchaseOrder>> {
-    const { order, unknown } = await this.build(new ObjectId(), userId, [{ productId, qty }]);
+    const copies = await this.copies.active();
+    const { order, unknown } = await this.build(copies, new ObjectId(), userId, [{ productId, qty }]);
     if (unknown) throw new UnknownReferenceError(unknown.field, unknown.id);
     if (claim) order.idempotencyKeys = [recordedResponse(claim, jsonResponse(201, toResource(order)))];
     await this.collection.insertOne(order);
-    const { users } = await this.copies.active();
+    outboxCommitted();
     // A UserState applied between our read and our insert missed this order; catch up with it here.
-    const latest = await users.findOne({ _id: userId });
-    if (latest && latest.version > order.userVersion) await this.embedUser({ id: userId, ...latest });
-    return claim ? order : (await this.collection.findOne({ _id: order._id }))!;
+    const latest = await copies.users.findOne({ _id: userId });
+    if (!latest || latest.version <= order.userVersion) return order;
+    await this.embedUser({ id: userId, ...latest });
+    // The keyed response recorded the order as inserted: that is what a retry gets, so this one answers it too.
+    return claim ? order : ((await this.collection.findOne({ _id: order._id })) ?? order);
   }
 
   /**
@@ -155,6 +158,7 @@ export class Orders {
   async placeFromCart(cartId: string, customerId: string, lines: { itemId: string; qty: number }[], cause: EventEnvelope): Promise<'placed' | 'duplicate'> {
     const userId = /^[1-9][0-9]{0,15}$/.test(customerId) ? Number(customerId) : 0;
     const { order } = await this.build(
+      await this.copies.active(),
       orderIdForCart(cartId),
       userId,
       lines.map((l) => ({ productId: Number(l.itemId), qty: l.qty })),
@@ -163,6 +167,7 @@ export class Orders {
     order.cartId = cartId;
     try {
       await this.collection.insertOne(order);
+      outboxCommitted();
       return 'placed';
     } catch (error) {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return 'duplicate';
@@ -172,14 +177,13 @@ export class Orders {
 
   /** The order document, PENDING with its OrderPlaced, or REJECTED with its OrderRejected when a reference is unknown. */
   private async build(
+    { users, products }: CopySet,
     _id: ObjectId,
     userId: number,
     wanted: { productId: number; qty: number }[],
     cause?: EventEnvelope,
   ): Promise<{ order: PurchaseOrder; unknown?: { field: 'userId' | 'productId'; id: number } }> {
-    const { users, products } = await this.copies.active();
-    const user = await users.findOne({ _id: userId });
-    const found = await Promise.all(wanted.map((w) => products.findOne({ _id: w.productId })));
+    const [user, found] = await Promise.all([users.findOne({ _id: userId }), Promise.all(wanted.map((w) => products.findOne({ _id: w.productId })))]);
     const lines: OrderLine[] = wanted.map((w, i) => ({ productId: w.productId, qty: w.qty, description: found[i]?.description ?? '', unitPrice: found[i]?.price ?? 0 }));
     const orderId = _id.toHexString();
     const missingProduct = wanted.find((_, i) => !found[i]);
@@ -222,7 +226,7 @@ export class Orders {
     cause?: EventEnvelope,
     reason?: string,
   ): Promise<boolean> {
-    return (await this.transitionAnswering(id, from, to, recordName, payload, { cause, reason })) !== undefined;
+    return (await this.update(id, from, to, recordName, payload, { cause, reason })).modified;
   }
 
   /**
@@ -237,12 +241,26 @@ export class Orders {
     payload: Record<string, unknown>,
     { cause, reason, claim }: { cause?: EventEnvelope; reason?: string; claim?: IdempotencyClaim } = {},
   ): Promise<WithId<PurchaseOrder> | undefined> {
+    const { modified, after } = await this.update(id, from, to, recordName, payload, { cause, reason, claim });
+    if (!modified) return undefined;
+    return after ?? (await this.collection.findOne({ _id: id })) ?? undefined;
+  }
+
+  /** The single-document update behind `transition`: with `claim`, it also answers the order after it, read before the update. */
+  private async update(
+    id: ObjectId,
+    from: OrderStatus,
+    to: OrderStatus,
+    recordName: string,
+    payload: Record<string, unknown>,
+    { cause, reason, claim }: { cause?: EventEnvelope; reason?: string; claim?: IdempotencyClaim },
+  ): Promise<{ modified: boolean; after?: WithId<PurchaseOrder> }> {
     this.validate(recordName, payload);
     const type = recordName.slice(recordName.lastIndexOf('.') + 1);
     const envelope = newEnvelope(type, this.source, cause);
     const event = pendingEvent({ topic: ORDERS_TOPIC, key: id.toHexString(), recordName, payload, envelope });
     const before = claim ? await this.collection.findOne({ _id: id, status: from }) : undefined;
-    if (claim && !before) return undefined;
+    if (claim && !before) return { modified: false };
     const after = before && { ...before, status: to, ...(reason ? { reason } : {}) };
     const result = await this.collection.updateOne(
       { _id: id, status: from },
@@ -255,8 +273,9 @@ export class Orders {
         },
       },
     );
-    if (result.modifiedCount !== 1) return undefined;
-    return after ?? (await this.collection.findOne({ _id: id })) ?? undefined;
+    if (result.modifiedCount !== 1) return { modified: false };
+    outboxCommitted();
+    return { modified: true, ...(after ? { after } : {}) };
   }
 
   async list(userId?: number): Promise<WithId<PurchaseOrder>[]> {
