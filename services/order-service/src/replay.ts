@@ -1,5 +1,5 @@
 import { runReplay } from '@eventline/runtime';
-import { applyProductEvent, applyUserEvent } from './copy-events';
+import { applyProductEvent, applyProductEvents, applyUserEvent, applyUserEvents } from './copy-events';
 import { LocalCopies } from './local-copies';
 
 /**
@@ -30,6 +30,10 @@ runReplay({
       groupLabel: `${generation}-${Date.now()}`,
       handler: async (event) => {
         await (event.topic === 'users' ? applyUserEvent(event, target) : applyProductEvent(event, target));
+      },
+      // A batch is one partition's records, so of one topic.
+      batchHandler: async (events) => {
+        await (events[0]?.topic === 'users' ? applyUserEvents(events, target) : applyProductEvents(events, target));
       },
       switch: () => copies.switchTo(generation),
       finish: async (switched) => ({

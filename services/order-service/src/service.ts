@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@eventline/runtime';
-import { applyProductEvent, applyUserEvent } from './copy-events';
+import { applyProductEvent, applyProductEvents, applyUserEvent, applyUserEvents } from './copy-events';
 import { LocalCopies } from './local-copies';
 import { Orders } from './orders';
 import { orderRoutes } from './routes';
@@ -32,11 +32,16 @@ export const orderService: ServiceDefinition<Record<string, never>> = {
           const user = await applyUserEvent(event, await copies.writeTargets());
           if (user) await orders.embedUser(user);
         },
+        // A run of updates: one bulk write per copy and one for the orders, each user's newest state only.
+        batchHandler: async (events) => {
+          await orders.embedUsers(await applyUserEvents(events, await copies.writeTargets()));
+        },
       },
       {
         groupId: PRODUCTS_GROUP,
         topics: ['products'],
         handler: async (event) => applyProductEvent(event, await copies.writeTargets()),
+        batchHandler: async (events) => applyProductEvents(events, await copies.writeTargets()),
       },
       { groupId: 'order-service.inventory', topics: ['inventory'], handler: (event) => applyInventoryEvent(orders, event) },
       { groupId: 'order-service.cart-events', topics: ['cart-events'], handler: (event) => applyCartEvent(orders, event) },
