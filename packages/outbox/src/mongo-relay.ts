@@ -80,7 +80,7 @@ export class MongoOutboxRelay {
   async stop(): Promise<void> {
     this.stopping = true;
     this.unsubscribe?.();
-    this.signal.wake();
+    this.signal.close();
     await this.running;
   }
 
@@ -97,17 +97,13 @@ export class MongoOutboxRelay {
         }
         this.stall.succeeded();
         backoff.reset();
-        if (published === 0) await this.sleep(this.options.pollIntervalMs ?? 200);
+        if (published === 0) await this.signal.wait(this.options.pollIntervalMs ?? 200);
       } catch (error) {
         this.stall.failed();
         this.log.warn({ err: error }, 'mongo outbox round failed; events stay pending and are retried');
-        await this.sleep(backoff.next());
+        await this.signal.wait(backoff.next());
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return this.stopping ? Promise.resolve() : this.signal.wait(ms);
   }
 
   /** Publishes the pending events of up to `batchSize` documents; returns how many events. */

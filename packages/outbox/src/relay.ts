@@ -82,7 +82,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopping = true;
     this.unsubscribe?.();
-    this.signal.wake();
+    this.signal.close();
     await this.running;
   }
 
@@ -106,19 +106,15 @@ export class OutboxRelay {
         emptyRounds = published === 0 ? emptyRounds + 1 : 0;
         if (emptyRounds >= rotation) {
           emptyRounds = 0;
-          await this.waitForWork(this.pollIntervalMs);
+          await this.signal.wait(this.pollIntervalMs);
         }
       } catch (error) {
         this.stall.failed();
         const delay = backoff.next();
         this.log.warn({ err: error, delayMs: delay }, 'outbox round failed; rows stay unsent and are retried');
-        await this.waitForWork(delay);
+        await this.signal.wait(delay);
       }
     }
-  }
-
-  private waitForWork(ms: number): Promise<void> {
-    return this.stopping ? Promise.resolve() : this.signal.wait(ms);
   }
 
   /**

@@ -22,6 +22,7 @@ export function outboxCommitted(): void {
  */
 export class WorkSignal {
   private woken = false;
+  private closed = false;
   private readonly waiting = new Set<() => void>();
 
   constructor(private readonly loops: number) {}
@@ -31,7 +32,14 @@ export class WorkSignal {
     for (const done of [...this.waiting]) done();
   }
 
+  /** The relay is stopping: every wait, now and from here on, ends at once. */
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
   wait(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (this.woken) {
       this.woken = false;
       return Promise.resolve();

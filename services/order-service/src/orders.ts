@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MongoServerError, ObjectId, type Collection, type Db, type Filter, type UpdateFilter, type WithId } from 'mongodb';
+import { MongoServerError, ObjectId, type Collection, type Db, type WithId } from 'mongodb';
 import type { UserState } from '@eventline/avro';
 import { type IdempotencyClaim, jsonResponse, pushRecordedResponse, type RecordedResponse, recordedResponse } from '@eventline/idempotency';
 import { newEnvelope, type EventEnvelope } from '@eventline/kafka';
@@ -291,18 +291,19 @@ export class Orders {
 
   /** Writes a user's newer state into every order of that user; orders already at that version or newer are left alone. */
   async embedUser(user: EmbeddableUser): Promise<number> {
-    const result = await this.collection.updateMany(...embedding(user));
-    return result.modifiedCount;
+    return this.embedUsers([user]);
   }
 
-  /** `embedUser` for several users in one round trip (an unordered bulk write). */
+  /** `embedUser` for several users in one round trip (an unordered bulk write of one updateMany each). */
   async embedUsers(users: EmbeddableUser[]): Promise<number> {
     if (users.length === 0) return 0;
     const result = await this.collection.bulkWrite(
-      users.map((user) => {
-        const [filter, update] = embedding(user);
-        return { updateMany: { filter, update } };
-      }),
+      users.map((user) => ({
+        updateMany: {
+          filter: { 'user.id': user.id, userVersion: { $lt: user.version } },
+          update: { $set: { user: embed(user.id, user), userVersion: user.version } },
+        },
+      })),
       { ordered: false },
     );
     return result.modifiedCount;
@@ -310,8 +311,3 @@ export class Orders {
 }
 
 type EmbeddableUser = Pick<UserState, 'id' | 'firstname' | 'lastname' | 'email' | 'version'>;
-
-/** The filter and update that bring a user's orders up to `user`'s version. */
-function embedding(user: EmbeddableUser): [Filter<PurchaseOrder>, UpdateFilter<PurchaseOrder>] {
-  return [{ 'user.id': user.id, userVersion: { $lt: user.version } }, { $set: { user: embed(user.id, user), userVersion: user.version } }];
-}

@@ -39,4 +39,13 @@ describe('WorkSignal', () => {
     expect(await settled(signal.wait(10_000))).toBe(true);
     expect(await settled(signal.wait(10_000))).toBe(false);
   });
+
+  it('ends the waits in progress and every later one at once when closed', async () => {
+    const signal = new WorkSignal(1);
+    const waiting = signal.wait(10_000);
+    signal.close();
+    expect(await settled(waiting)).toBe(true);
+    expect(await settled(signal.wait(10_000))).toBe(true);
+    expect(await settled(signal.wait(10_000))).toBe(true);
+  });
 });
