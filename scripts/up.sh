@@ -31,6 +31,8 @@ Where things answer (the seeds' curl commands work as written):
   the seeds' own ports            order-service http://localhost:8081/order-service/all
                                   cart-query http://localhost:7000/api/v1/123
                                   fulfillment-service http://localhost:3000/api/SOA/home/checkin
+  traces (Zipkin; every service sends its spans there)  http://localhost:9411/zipkin/
+                                  a request's trace id is in its access log line (traceId)
   config-service (cluster-internal; not on the gateway)  http://localhost:8094/config/<service>
                                   serves config/<service>.json; edits apply live (config/README.md)
   status                          npm run infra -- status;  npm run services -- status

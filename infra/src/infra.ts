@@ -4,12 +4,16 @@ import { kafkaComponent } from './kafka';
 import { postgresComponent } from './postgres';
 import { registryComponent } from './registry';
 import { mongoComponents } from './mongo';
+import { zipkinComponent } from './zipkin';
 import { logFile, runningPid, stop } from './processes';
 import { portInUse } from './ports';
 import { log } from './shell';
 
-/** In start order: the registry keeps its schemas in PostgreSQL; FerretDB its documents in a PostgreSQL of its own. */
-export const components: Component[] = [postgresComponent, kafkaComponent, registryComponent, ...mongoComponents];
+/**
+ * In start order: the registry keeps its schemas in PostgreSQL; FerretDB its documents in a PostgreSQL
+ * of its own; Zipkin (the trace store) needs nothing.
+ */
+export const components: Component[] = [postgresComponent, kafkaComponent, registryComponent, ...mongoComponents, zipkinComponent];
 
 function select(names: string[]): Component[] {
   if (names.length === 0) return components;

@@ -32,6 +32,7 @@ export const versions = {
   libbson: '1.28.0',
   pgvector: '0.8.0',
   pgCron: '1.6.3',
+  zipkin: '3.6.1',
 } as const;
 
 export const ports = {
@@ -42,6 +43,7 @@ export const ports = {
   mongo: intEnv('MONGO_PORT', 27017),
   /** FerretDB's own PostgreSQL cluster (DocumentDB's preload libraries do not belong in the shared one). */
   mongoPostgres: intEnv('MONGO_PG_PORT', 5434),
+  zipkin: intEnv('ZIPKIN_PORT', 9411),
 };
 
 export const urls = {
@@ -50,4 +52,5 @@ export const urls = {
   postgres: `postgres://eventline:eventline@${host}:${ports.postgres}/eventline`,
   mongo: externalMongoUrl ?? `mongodb://${host}:${ports.mongo}`,
   mongoPostgres: `postgres://postgres@${host}:${ports.mongoPostgres}/postgres`,
+  zipkin: `http://${host}:${ports.zipkin}`,
 };

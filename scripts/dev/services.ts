@@ -27,6 +27,9 @@ const CONFIG_SERVICE_PORT = servicePort('config-service');
 /** Every Kafka service loads its settings from config-service (which serves config/) and follows them. */
 const kafka = { KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, CONFIG_SERVICE_URL: `http://127.0.0.1:${CONFIG_SERVICE_PORT}` };
 
+/** Every service sends its spans to the local Zipkin, unless the caller's OTEL_* variables say otherwise. */
+const tracing = { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${urls.zipkin}/api/v2/spans`, OTEL_BSP_SCHEDULE_DELAY: '1000' };
+
 function postgresUrl(database: string): string {
   const url = new URL(urls.postgres);
   url.pathname = `/${database}`;
@@ -123,7 +126,7 @@ async function up(selected: LocalService[]): Promise<{ started: string[]; failur
       command: process.execPath,
       args: [mainFile(service)],
       cwd: repoRoot,
-      env: { ...process.env, PORT: String(service.port), LOG_LEVEL: 'info', ...service.env },
+      env: { ...tracing, ...process.env, PORT: String(service.port), LOG_LEVEL: 'info', ...service.env },
     });
     started.push(service.name);
   }

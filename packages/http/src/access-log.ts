@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import type { Middleware } from 'koa';
 import { httpRequestDuration } from '@eventline/observability';
 import { routeLabel } from './route-label';
@@ -11,7 +12,8 @@ const MACHINE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/me
  * template @koa/router matched (`/users/:id`, or a labelRoute label), never the raw path, so label
  * cardinality stays bounded. Probe and scrape requests that succeed are logged at debug, so that a
  * tail of the logs (`skaffold dev`, `kubectl logs`) shows what the service does; they are still
- * counted in the metric, and a failing probe is logged like any request.
+ * counted in the metric, and a failing probe is logged like any request. When the request is
+ * traced, its server span is named after the route too and the log line carries the trace id.
  */
 export function accessLog(): Middleware<ServiceState> {
   return async (ctx, next) => {
@@ -22,7 +24,20 @@ export function accessLog(): Middleware<ServiceState> {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeLabel(ctx);
       httpRequestDuration.observe({ method: ctx.method, route, status: String(ctx.status) }, seconds);
-      const line = { method: ctx.method, path: ctx.path, route, status: ctx.status, durationMs: Math.round(seconds * 1e6) / 1e3 };
+      const span = trace.getActiveSpan();
+      const traced = span?.isRecording() === true;
+      if (traced) {
+        span.updateName(`${ctx.method} ${route}`);
+        span.setAttribute('http.route', route);
+      }
+      const line = {
+        method: ctx.method,
+        path: ctx.path,
+        route,
+        status: ctx.status,
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+        ...(traced ? { traceId: span.spanContext().traceId } : {}),
+      };
       if (ctx.status >= 500) ctx.state.log.error(line, 'request completed');
       else if (ctx.status < 400 && MACHINE_ROUTES.has(route)) ctx.state.log.debug(line, 'request completed');
       else ctx.state.log.info(line, 'request completed');

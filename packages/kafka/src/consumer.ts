@@ -1,8 +1,10 @@
+import { context } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { RecordSender } from './renewing-producer';
 import { backoffDelayMs, consumerLag, deadLettered, eventsConsumed, failpoint, type Logger } from '@eventline/observability';
 import type { EventEnvelope } from './envelope';
 import { toConsumedEvent, type ErrorClass } from './to-event';
+import { endProcessSpans, startProcessSpan } from './trace-spans';
 import { deadLetterRecord } from './dead-letter';
 import { isTransientKafkaError, PoisonRecordError } from './errors';
 import { GroupMember } from './group-member';
@@ -226,7 +228,16 @@ export class EventConsumer {
       try {
         const topic = batch.topic.slice(this.prefix.length);
         const events = await Promise.all(chunk.map((m) => toConsumedEvent(topic, batch.partition, m, this.options.decode, this.options.poisonErrors)));
-        await batchHandler(events);
+        // A span per record, each continuing its producer's trace and lasting the batch: a batch span
+        // with links would cut every trace here (and Zipkin shows no links).
+        const spans = events.map((event) => startProcessSpan(topic, this.options.groupId, event.envelope));
+        await batchHandler(events).then(
+          () => endProcessSpans(spans),
+          (error: unknown) => {
+            endProcessSpans(spans, error);
+            throw error;
+          },
+        );
       } catch (error) {
         this.log.warn({ err: error, topic: batch.topic, partition: batch.partition, records: chunk.length }, 'batch failed; handling its records one by one');
         if (!(await this.handleRecords(payload, chunk))) return false;
@@ -285,7 +296,17 @@ export class EventConsumer {
   private async handleRecord(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.options.handler(await toConsumedEvent(topic.slice(this.prefix.length), partition, message, this.options.decode, this.options.poisonErrors));
+        const event = await toConsumedEvent(topic.slice(this.prefix.length), partition, message, this.options.decode, this.options.poisonErrors);
+        const span = startProcessSpan(event.topic, this.options.groupId, event.envelope);
+        await context
+          .with(span.context, () => this.options.handler(event))
+          .then(
+            () => span.end(),
+            (error: unknown) => {
+              span.end(error);
+              throw error;
+            },
+          );
         eventsConsumed.inc({ topic, outcome: 'handled' });
         return;
       } catch (error) {

@@ -1,5 +1,6 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
+import { activeTraceparent } from './trace-spans';
 
 /**
  * The metadata every eventline record carries in its Kafka headers. The record key is the aggregate
@@ -12,7 +13,10 @@ export interface EventEnvelope {
   occurredAt: string;
   correlationId: string;
   causationId?: string;
-  /** W3C trace context: 00-<trace id>-<span id>-<flags>. */
+  /**
+   * W3C trace context, 00-<trace id>-<span id>-<flags>: the span that made the event (an HTTP
+   * request's, a consumed record's); see trace-spans.ts.
+   */
   traceparent: string;
   /** Registry id of the writer schema; absent on tombstones. */
   schemaId?: number;
@@ -51,18 +55,18 @@ export function randomHex(bytes: number): string {
   return hex;
 }
 
+/**
+ * A context for an event made outside any recording span (tracing off): a fresh trace id, so that the
+ * header is always there, flagged not sampled because no tracer decided to sample it.
+ */
 export function newTraceparent(): string {
-  return `00-${randomHex(16)}-${randomHex(8)}-01`;
+  return `00-${randomHex(16)}-${randomHex(8)}-00`;
 }
 
-/** Same trace, new span: what a consumer uses for the events it causes. */
-export function childTraceparent(parent: string): string {
-  if (!traceparentPattern.test(parent)) return newTraceparent();
-  const [version, traceId, , flags] = parent.split('-');
-  return `${version}-${traceId}-${randomHex(8)}-${flags}`;
-}
-
-/** A fresh envelope; a consumer passes the event it handles as `cause` to keep the chain. */
+/**
+ * A fresh envelope; a consumer passes the event it handles as `cause` to keep the chain. Its trace
+ * context is the cause's (which names the consumer's span for it), else the active span's, else new.
+ */
 export function newEnvelope(eventType: string, source: string, cause?: Pick<EventEnvelope, 'eventId' | 'correlationId' | 'traceparent'>): EventEnvelope {
   const eventId = randomUUID();
   return {
@@ -72,7 +76,7 @@ export function newEnvelope(eventType: string, source: string, cause?: Pick<Even
     occurredAt: new Date().toISOString(),
     correlationId: cause?.correlationId ?? eventId,
     causationId: cause?.eventId,
-    traceparent: cause ? childTraceparent(cause.traceparent) : newTraceparent(),
+    traceparent: (cause && traceparentPattern.test(cause.traceparent) ? cause.traceparent : undefined) ?? activeTraceparent() ?? newTraceparent(),
   };
 }
 

@@ -17,6 +17,7 @@ import { isTransientKafkaError, PoisonRecordError } from './errors';
 import { deadLetterRecord } from './dead-letter';
 import { GroupMember } from './group-member';
 import { toConsumedEvent, type ErrorClass } from './to-event';
+import { endProcessSpans, startProcessSpan } from './trace-spans';
 import type { ConsumedEvent, ValueDecoder } from './consumer';
 
 /** What one transaction's worth of input produced, and how to make the processor's state match once it commits. */
@@ -239,6 +240,19 @@ export class TransactionalProcessor {
   private async transact(topic: string, partition: number, messages: KafkaMessage[], isStale: () => boolean, heartbeat: () => Promise<void>): Promise<void> {
     const events: ConsumedEvent[] = [];
     const deadLetters: TopicMessages[] = [];
+    await this.readChunk(topic, partition, messages, events, deadLetters);
+    // A span per record, each continuing its producer's trace and lasting until the transaction ends.
+    const spans = events.map((event) => startProcessSpan(event.topic, this.options.groupId, event.envelope));
+    try {
+      await this.processAndCommit(topic, partition, messages, events, deadLetters, isStale, heartbeat);
+      endProcessSpans(spans);
+    } catch (error) {
+      endProcessSpans(spans, error);
+      throw error;
+    }
+  }
+
+  private async readChunk(topic: string, partition: number, messages: KafkaMessage[], events: ConsumedEvent[], deadLetters: TopicMessages[]): Promise<void> {
     for (const message of messages) {
       try {
         events.push(await toConsumedEvent(topic.slice(this.prefix.length), partition, message, this.options.decode, this.options.poisonErrors));
@@ -251,6 +265,17 @@ export class TransactionalProcessor {
         deadLetters.push({ topic: dead.topic, messages: [dead.message] });
       }
     }
+  }
+
+  private async processAndCommit(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    events: ConsumedEvent[],
+    deadLetters: TopicMessages[],
+    isStale: () => boolean,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
     const attempted = await this.processPatiently(events, messages.length, isStale, heartbeat);
     let chunk = NOTHING;
     if ('chunk' in attempted) chunk = attempted.chunk;

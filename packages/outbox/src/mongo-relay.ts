@@ -1,5 +1,5 @@
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
-import type { EventEnvelope, RecordSender } from '@eventline/kafka';
+import { PublishSpans, type EventEnvelope, type RecordSender } from '@eventline/kafka';
 import { Backoff, eventsPublished, failpoint, outboxDepth, type Logger } from '@eventline/observability';
 import type { OutboxEvent } from './enqueue';
 import { RELAY_BACKOFF } from './relay';
@@ -116,8 +116,9 @@ export class MongoOutboxRelay {
     outboxDepth.set({ table: collection.collectionName }, documents.length);
     if (documents.length === 0) return 0;
     const pending = documents.flatMap((document) => document[PENDING_EVENTS] as PendingEvent[]);
-    const topicMessages = await encodeRecords(pending, this.options.encoder, this.options.topicPrefix);
-    await this.options.producer.sendBatch({ acks: -1, topicMessages });
+    const spans = new PublishSpans();
+    const topicMessages = await encodeRecords(pending, this.options.encoder, this.options.topicPrefix, spans);
+    await spans.around(() => this.options.producer.sendBatch({ acks: -1, topicMessages }));
     failpoint('mongo-outbox.after-publish');
     for (const document of documents) {
       const ids = (document[PENDING_EVENTS] as PendingEvent[]).map((e) => e.eventId);

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { EventEnvelope, RecordSender } from '@eventline/kafka';
+import { PublishSpans, type EventEnvelope, type RecordSender } from '@eventline/kafka';
 import { withTransaction } from '@eventline/postgres';
 import { Backoff, eventsPublished, failpoint, outboxDepth, type BackoffPolicy, type Logger } from '@eventline/observability';
 import { LOCK_PARTITIONS } from './schema';
@@ -142,13 +142,15 @@ export class OutboxRelay {
         values: [claimed.rows.map((r) => r.partition), this.batchSize],
       });
       if (rows.length === 0) return [];
+      const spans = new PublishSpans();
       const topicMessages = await encodeRecords(
         rows.map((row) => ({ ...row, recordName: row.record_name })),
         this.options.encoder,
         this.options.topicPrefix,
+        spans,
       );
       failpoint('outbox.before-publish');
-      await this.options.producer.sendBatch({ acks: -1, topicMessages });
+      await spans.around(() => this.options.producer.sendBatch({ acks: -1, topicMessages }));
       failpoint('outbox.after-publish');
       await tx.query({ name: 'outbox.mark-sent', text: 'UPDATE outbox SET sent_at = now() WHERE id = ANY($1)', values: [rows.map((r) => r.id)] });
       failpoint('outbox.after-mark');

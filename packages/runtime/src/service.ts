@@ -15,7 +15,7 @@ import {
   type RecordSender,
 } from '@eventline/kafka';
 import { idempotencyKeys, MongoIdempotencyStore, PostgresIdempotencyStore, type IdempotencyStore } from '@eventline/idempotency';
-import { createLogger, retryWithDeadline, type Logger } from '@eventline/observability';
+import { createLogger, retryWithDeadline, stopTracing, type Logger } from '@eventline/observability';
 import { MongoOutboxRelay, OutboxRelay, type PayloadValidator } from '@eventline/outbox';
 import { withMigrationLock } from '@eventline/postgres';
 import type { Kafka } from 'kafkajs';
@@ -297,6 +297,8 @@ export async function startService<Shape extends z.ZodRawShape>(definition: Serv
     });
     shutdown.unshift({ name: 'config-service watch', run: () => remote.stop() });
   }
+  // Last: the spans of everything above, stopping included, go out before the process ends.
+  shutdown.push({ name: 'trace export', run: stopTracing });
   for (const step of shutdown) http.onShutdown(step.name, step.run);
   const { port } = await http.start();
   logger.info({ port }, `${definition.name} listening`);

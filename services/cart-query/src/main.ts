@@ -1,3 +1,4 @@
+import '@eventline/observability/start-tracing';
 import { runService } from '@eventline/runtime';
 import { cartQuery } from './service';
 

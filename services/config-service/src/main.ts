@@ -1,4 +1,5 @@
-import { createLogger } from '@eventline/observability';
+import '@eventline/observability/start-tracing';
+import { createLogger, stopTracing } from '@eventline/observability';
 import { createConfigService } from './service';
 import { loadSettings } from './settings';
 import { ConfigMapSource, configMapSelector } from './sources/configmap-source';
@@ -12,6 +13,7 @@ const service = createConfigService(settings, logger, (store) =>
     ? new ConfigMapSource({ namespace: settings.NAMESPACE, label: settings.CONFIG_LABEL, release: settings.RELEASE_NAME, store, logger, resyncMs })
     : new FolderSource({ dir: settings.CONFIG_DIR, store, logger, resyncMs }),
 );
+service.http.onShutdown('trace export', stopTracing);
 service.http.installSignalHandlers();
 service.start().then(
   ({ port }) =>

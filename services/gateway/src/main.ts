@@ -1,5 +1,6 @@
+import '@eventline/observability/start-tracing';
 import { ConfigError } from '@eventline/config';
-import { createLogger } from '@eventline/observability';
+import { createLogger, stopTracing } from '@eventline/observability';
 import { createGateway } from './gateway';
 import { loadGatewaySettings, type GatewaySettings } from './settings';
 
@@ -22,6 +23,7 @@ const gateway = createGateway({
   upstreams: settings.upstreams,
   upstreamTimeoutMs: settings.upstreamTimeoutMs,
 });
+gateway.onShutdown('trace export', stopTracing);
 gateway.installSignalHandlers();
 gateway.start().then(
   () => logger.info({ upstreams: Object.fromEntries([...settings.upstreams].map(([name, url]) => [name, url.origin + url.pathname])) }, 'gateway routing'),

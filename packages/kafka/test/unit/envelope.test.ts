@@ -1,4 +1,4 @@
-import { buildHeaders, childTraceparent, InvalidEnvelopeError, newEnvelope, newTraceparent, parseHeaders, randomHex } from '../../src/envelope';
+import { buildHeaders, InvalidEnvelopeError, newEnvelope, newTraceparent, parseHeaders, randomHex } from '../../src/envelope';
 
 describe('event envelope', () => {
   it('round-trips through Kafka headers', () => {
@@ -14,8 +14,8 @@ describe('event envelope', () => {
     const effect = newEnvelope('StockReserved', 'product-service', cause);
     expect(effect.correlationId).toBe(cause.correlationId);
     expect(effect.causationId).toBe(cause.eventId);
-    expect(effect.traceparent.split('-')[1]).toBe(cause.traceparent.split('-')[1]);
-    expect(effect.traceparent.split('-')[2]).not.toBe(cause.traceparent.split('-')[2]);
+    // The cause's context names the span that handled it (its consumer's), the parent of what it causes.
+    expect(effect.traceparent).toBe(cause.traceparent);
     expect(effect.eventId).not.toBe(cause.eventId);
   });
 
@@ -29,18 +29,17 @@ describe('event envelope', () => {
     expect(() => parseHeaders({ ...headers, 'schema-id': 'abc' })).toThrow('schema-id header is not a number');
   });
 
-  it('mints distinct, well-formed ids across refills of the random pool', () => {
-    const parent = newTraceparent();
-    // 1,000 trace ids and 1,000 span ids take 24 KiB, six refills of the 4 KiB pool.
-    const traces = Array.from({ length: 1000 }, () => newTraceparent());
-    const spans = Array.from({ length: 1000 }, () => childTraceparent(parent).split('-')[2]);
-    for (const t of traces) expect(t).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    expect(new Set(traces.map((t) => t.split('-')[1])).size).toBe(1000);
-    expect(new Set(spans).size).toBe(1000);
+  it('mints distinct, well-formed contexts, not sampled, across refills of the random pool', () => {
+    // 2,000 contexts take 48 KiB, twelve refills of the 4 KiB pool.
+    const traces = Array.from({ length: 2000 }, () => newTraceparent());
+    for (const t of traces) expect(t).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(new Set(traces.map((t) => t.split('-')[1])).size).toBe(2000);
+    expect(new Set(traces.map((t) => t.split('-')[2])).size).toBe(2000);
     expect(randomHex(5)).toMatch(/^[0-9a-f]{10}$/);
   });
 
-  it('starts a new trace when the parent is unusable', () => {
-    expect(childTraceparent('garbage')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  it('starts a new trace when the cause carries an unusable context', () => {
+    const cause = { ...newEnvelope('OrderPlaced', 'order-service'), traceparent: 'garbage' };
+    expect(newEnvelope('StockReserved', 'product-service', cause).traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
   });
 });

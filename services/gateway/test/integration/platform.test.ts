@@ -1,6 +1,9 @@
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { eventually, localKafka, readWholeTopic, requestJson, uniqueName } from '@eventline/testkit';
+import { eventually, freePort, localKafka, readWholeTopic, requestJson, startTsProcess, uniqueName } from '@eventline/testkit';
+import { upstreamVariable } from '../../src/upstreams';
 import { settled, startPlatform, stateDigest, type Platform } from './platform';
+import { ancestry, clientTraceparent, spanLabel, storedTrace, TRACING_ENV, type StoredSpan } from './trace-store';
 
 /** The first response to a keyed command is held this long after its effect, so that a client times out. */
 const HELD_MS = 800;
@@ -25,7 +28,8 @@ function percentEncode(text: string): string {
 beforeAll(async () => {
   // cart-query's read-your-writes bound is its default (5 s): a shorter one made the read of a fresh
   // write flaky while the other suites load the machine (a 412 after 1 s in one CI run of five).
-  platform = await startPlatform({ EVENTLINE_DELAYS: `idempotency.before-complete=${HELD_MS}` });
+  // Every service traced at 100% into the local Zipkin: the whole suite runs with tracing on.
+  platform = await startPlatform({ EVENTLINE_DELAYS: `idempotency.before-complete=${HELD_MS}`, ...TRACING_ENV });
 }, 600_000);
 
 afterAll(() => platform?.stop());
@@ -558,4 +562,98 @@ describe('a poison record between good ones stops no consuming service', () => {
       }
     }
   }, 300_000);
+});
+
+describe('one checkout, one trace: gateway to read model and through the saga (OpenTelemetry, Zipkin)', () => {
+  it('the trace store holds one connected trace with every hop, each span after its parent', async () => {
+    // A traced gateway of its own, as a process (the platform's is inside this test process).
+    const port = await freePort();
+    const upstreams = Object.fromEntries([...platform.services].map(([name, service]) => [upstreamVariable(name), service.url]));
+    const gateway = startTsProcess(join(__dirname, '..', '..', 'src', 'main.ts'), { ...TRACING_ENV, ...upstreams, PORT: String(port), LOG_LEVEL: 'info' });
+    try {
+      await gateway.waitForLine(/"msg":"gateway routing"/, 60_000);
+      const gatewayUrl = `http://127.0.0.1:${port}`;
+      // User 4 and product 3 (100 in stock): the order is approved, so the saga runs its whole course.
+      const customerId = '4';
+      const added = await requestJson(`${gatewayUrl}/api/v1/add`, 'POST', { customerId, itemId: '3', qty: 1 });
+      expect(added.status).toBe(200);
+      const client = clientTraceparent();
+      const response = await fetch(`${gatewayUrl}/api/v1/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: client.header },
+        body: JSON.stringify({ customerId }),
+      });
+      expect(response.status).toBe(200);
+
+      const hops = [
+        'gateway SERVER post /api/v1/checkout',
+        'cart-service SERVER post /api/v1/checkout',
+        'cart-service PRODUCER publish cart-events',
+        'cart-aggregator CONSUMER process cart-events',
+        'cart-query CONSUMER process cart-details',
+        'order-service CONSUMER process cart-events',
+        'order-service PRODUCER publish orders',
+        'product-service CONSUMER process orders',
+        'product-service PRODUCER publish inventory',
+        'order-service CONSUMER process inventory',
+      ];
+      const spans = await eventually(
+        () => storedTrace(client.traceId),
+        (stored) =>
+          hops.every((hop) => stored.some((span) => spanLabel(span) === hop)) && stored.filter((s) => spanLabel(s) === 'order-service PRODUCER publish orders').length >= 2,
+        { what: `every hop of the checkout in trace ${client.traceId}`, timeoutMs: 60_000, intervalMs: 500 },
+      );
+
+      // One trace, connected: every span's parent is in it, but the root's, which is the client's span.
+      const ids = new Set(spans.map((s) => s.id));
+      const roots = spans.filter((s) => s.parentId === undefined || !ids.has(s.parentId));
+      expect(roots.map((s) => [spanLabel(s), s.parentId])).toEqual([['gateway SERVER post /api/v1/checkout', client.spanId]]);
+      expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([client.traceId]));
+
+      // Causal order: no span starts before its parent.
+      const byId = new Map(spans.map((s) => [s.id, s]));
+      const early = spans.filter((s) => s.parentId !== undefined && byId.has(s.parentId) && s.timestamp < byId.get(s.parentId)!.timestamp);
+      expect(early.map(spanLabel)).toEqual([]);
+
+      const only = (label: string): StoredSpan => {
+        const found = spans.filter((s) => spanLabel(s) === label);
+        expect(found.map(spanLabel)).toEqual([label]);
+        return found[0]!;
+      };
+      // The read side: gateway → cart-service → its outbox relay → Kafka → cart-aggregator → cart-query.
+      expect(ancestry(spans, only('cart-query CONSUMER process cart-details'))).toEqual([
+        'cart-query CONSUMER process cart-details',
+        'cart-aggregator CONSUMER process cart-events',
+        'cart-service PRODUCER publish cart-events',
+        'cart-service SERVER post /api/v1/checkout',
+        'gateway CLIENT post',
+        'gateway SERVER post /api/v1/checkout',
+      ]);
+      // The saga: the order placed from the checkout, stock reserved, the order approved.
+      const approval = spans.find((s) => spanLabel(s) === 'order-service PRODUCER publish orders' && ancestry(spans, s).includes('order-service CONSUMER process inventory'));
+      expect(approval && ancestry(spans, approval)).toEqual([
+        'order-service PRODUCER publish orders',
+        'order-service CONSUMER process inventory',
+        'product-service PRODUCER publish inventory',
+        'product-service CONSUMER process orders',
+        'order-service PRODUCER publish orders',
+        'order-service CONSUMER process cart-events',
+        'cart-service PRODUCER publish cart-events',
+        'cart-service SERVER post /api/v1/checkout',
+        'gateway CLIENT post',
+        'gateway SERVER post /api/v1/checkout',
+      ]);
+      // The databases' calls are in the trace, as children of the hop that made them.
+      expect(
+        spans.some((s) => s.localEndpoint.serviceName === 'cart-service' && s.name.startsWith('pg.query') && ancestry(spans, s)[1] === 'cart-service SERVER post /api/v1/checkout'),
+      ).toBe(true);
+      expect(
+        spans.some(
+          (s) => s.localEndpoint.serviceName === 'order-service' && s.name === 'insert purchase_order' && ancestry(spans, s)[1] === 'order-service CONSUMER process cart-events',
+        ),
+      ).toBe(true);
+    } finally {
+      await gateway.kill('SIGTERM');
+    }
+  });
 });

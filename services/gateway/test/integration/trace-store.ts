@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { urls } from '@eventline/testkit';
+
+/** The variables that send a service's spans to the local Zipkin, exported within a quarter second. */
+export const TRACING_ENV = {
+  OTEL_TRACES_EXPORTER: 'zipkin',
+  OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${urls.zipkin}/api/v2/spans`,
+  OTEL_BSP_SCHEDULE_DELAY: '250',
+};
+
+/** A span as Zipkin's API v2 returns it (the fields the tests read). */
+export interface StoredSpan {
+  traceId: string;
+  id: string;
+  parentId?: string;
+  name: string;
+  kind?: 'CLIENT' | 'SERVER' | 'PRODUCER' | 'CONSUMER';
+  timestamp: number;
+  duration?: number;
+  localEndpoint: { serviceName: string };
+}
+
+/** A client's own trace context: the request joins this trace, sampled. */
+export function clientTraceparent(): { traceId: string; spanId: string; header: string } {
+  const traceId = randomBytes(16).toString('hex');
+  const spanId = randomBytes(8).toString('hex');
+  return { traceId, spanId, header: `00-${traceId}-${spanId}-01` };
+}
+
+/** The spans Zipkin holds for a trace (none yet: an empty list). */
+export async function storedTrace(traceId: string): Promise<StoredSpan[]> {
+  const response = await fetch(`${urls.zipkin}/api/v2/trace/${traceId}`);
+  if (response.status === 404) return [];
+  if (!response.ok) throw new Error(`zipkin answered ${response.status} for trace ${traceId}`);
+  return (await response.json()) as StoredSpan[];
+}
+
+/** `service kind name` of each span: what the assertions name. */
+export function spanLabel(span: StoredSpan): string {
+  return `${span.localEndpoint.serviceName} ${span.kind ?? 'LOCAL'} ${span.name}`;
+}
+
+/** The chain from a span up to the trace's root, as labels, the span first. */
+export function ancestry(spans: StoredSpan[], span: StoredSpan): string[] {
+  const byId = new Map(spans.map((s) => [s.id, s]));
+  const chain: string[] = [];
+  for (let at: StoredSpan | undefined = span; at; at = at.parentId ? byId.get(at.parentId) : undefined) chain.push(spanLabel(at));
+  return chain;
+}
