@@ -33,6 +33,7 @@ Where things answer (the seeds' curl commands work as written):
                                   fulfillment-service http://localhost:3000/api/SOA/home/checkin
   traces (Zipkin; every service sends its spans there)  http://localhost:9411/zipkin/
                                   a request's trace id is in its access log line (traceId)
+  metrics (Prometheus; scrapes every service)  http://localhost:9090   (queries: README, Traces and metrics)
   config-service (cluster-internal; not on the gateway)  http://localhost:8094/config/<service>
                                   serves config/<service>.json; edits apply live (config/README.md)
   status                          npm run infra -- status;  npm run services -- status

@@ -5,15 +5,16 @@ import { postgresComponent } from './postgres';
 import { registryComponent } from './registry';
 import { mongoComponents } from './mongo';
 import { zipkinComponent } from './zipkin';
+import { prometheusComponent } from './prometheus';
 import { logFile, runningPid, stop } from './processes';
 import { portInUse } from './ports';
 import { log } from './shell';
 
 /**
  * In start order: the registry keeps its schemas in PostgreSQL; FerretDB its documents in a PostgreSQL
- * of its own; Zipkin (the trace store) needs nothing.
+ * of its own; Zipkin (the trace store) and Prometheus (the metrics) need nothing.
  */
-export const components: Component[] = [postgresComponent, kafkaComponent, registryComponent, ...mongoComponents, zipkinComponent];
+export const components: Component[] = [postgresComponent, kafkaComponent, registryComponent, ...mongoComponents, zipkinComponent, prometheusComponent];
 
 function select(names: string[]): Component[] {
   if (names.length === 0) return components;

@@ -44,6 +44,7 @@ export const ports = {
   /** FerretDB's own PostgreSQL cluster (DocumentDB's preload libraries do not belong in the shared one). */
   mongoPostgres: intEnv('MONGO_PG_PORT', 5434),
   zipkin: intEnv('ZIPKIN_PORT', 9411),
+  prometheus: intEnv('PROMETHEUS_PORT', 9090),
 };
 
 export const urls = {
@@ -53,4 +54,5 @@ export const urls = {
   mongo: externalMongoUrl ?? `mongodb://${host}:${ports.mongo}`,
   mongoPostgres: `postgres://postgres@${host}:${ports.mongoPostgres}/postgres`,
   zipkin: `http://${host}:${ports.zipkin}`,
+  prometheus: `http://${host}:${ports.prometheus}`,
 };

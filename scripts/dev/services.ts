@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { logTail, runningPid, start, stop } from '../../infra/src/processes';
 import { portInUse } from '../../infra/src/ports';
+import { writeScrapeTargets } from '../../infra/src/prometheus';
 import { repoRoot, urls } from '../../infra/src/settings';
 import { servicePort } from '../../infra/src/service-table';
 
@@ -131,6 +132,11 @@ async function up(selected: LocalService[]): Promise<{ started: string[]; failur
     started.push(service.name);
   }
 
+  // Prometheus (an infra component) scrapes every local service from here on.
+  writeScrapeTargets(
+    'local',
+    services.map((service) => ({ service: service.name, address: `127.0.0.1:${service.port}` })),
+  );
   const results = await Promise.allSettled(runnable.map(waitReady));
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason : new Error(String(r.reason))] : []));
   return { started, failures };

@@ -6,7 +6,7 @@ export { startTsProcess, startNodeProcess, startProcess, type RunningProcess } f
 export { startServiceProcess, requestJson, type ServiceProcess, type JsonResponse } from './services';
 export { requestRaw, type RawAnswer } from './http-request';
 export { isolatedKafkaEnvironment } from './environment';
-export { urls, freePort } from '@eventline/infra';
+export { urls, freePort, writeScrapeTargets, removeScrapeTargets } from '@eventline/infra';
 export { runTool, runToolOk, kubeTools, startTestApiServer, type TestApiServer, type CommandResult } from './kube';
 export { startSecuredKafka, type SecuredKafka, type SecuredKafkaOptions } from './secured-kafka';
 export { startPrivateKafka, type PrivateKafka, type PrivateKafkaOptions } from './private-kafka';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { eventually, freePort, localKafka, readWholeTopic, requestJson, startTsProcess, uniqueName } from '@eventline/testkit';
+import { eventually, freePort, localKafka, readWholeTopic, requestJson, startTsProcess, uniqueName, urls } from '@eventline/testkit';
 import { upstreamVariable } from '../../src/upstreams';
 import { settled, startPlatform, stateDigest, type Platform } from './platform';
 import { ancestry, clientTraceparent, spanLabel, storedTrace, TRACING_ENV, type StoredSpan } from './trace-store';
@@ -655,5 +655,57 @@ describe('one checkout, one trace: gateway to read model and through the saga (O
     } finally {
       await gateway.kill('SIGTERM');
     }
+  });
+});
+
+describe('Prometheus scrapes every service (the local infra component)', () => {
+  /** An instant query's series: their labels and value. */
+  async function query(promql: string): Promise<{ metric: Record<string, string>; value: number }[]> {
+    const response = await fetch(`${urls.prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const body = (await response.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+    if (body.status !== 'success') throw new Error(`prometheus refused ${promql}: ${body.error}`);
+    return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+  }
+
+  it("holds each service's request counter after traffic, and consumer lag per group", async () => {
+    const gateway = platform.gatewayUrl;
+    const customerId = uniqueName('scraped');
+    const traffic = [
+      await requestJson(`${gateway}/user-service/users`),
+      await requestJson(`${gateway}/product-service/products`),
+      await requestJson(`${gateway}/order-service/all`),
+      await requestJson(`${gateway}/api/v1/add`, 'POST', { customerId, itemId: '2', qty: 1 }),
+      await requestJson(`${gateway}/api/v1/${customerId}`),
+      await requestJson(`${gateway}/api/SOA/home/checkin`, 'POST', {
+        internetNo: '8850049302',
+        orderNo: `${customerId}.1`,
+        staffCode: 'cs_eng_ftth',
+        jobStatus: 'homecheckedin',
+        checkinLatitude: 13.78,
+        checkinLongitude: 100.54,
+        checkinDate: '2021-03-18 10:13:43',
+      }),
+    ];
+    expect(traffic.map((r) => r.status).every((status) => status < 500)).toBe(true);
+    const selector = `platform="${platform.prefix}"`;
+    const machineRoutes = 'route!~"/metrics|/healthz|/readyz"';
+    const routed = ['user-service', 'product-service', 'order-service', 'cart-service', 'cart-query', 'fulfillment-service'];
+    const counters = await eventually(
+      () => query(`sum by (service) (eventline_http_request_duration_seconds_count{${selector}, ${machineRoutes}})`),
+      (series) => routed.every((service) => series.some((s) => s.metric.service === service && s.value > 0)),
+      { what: 'a request counter of every routed service in Prometheus', timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect(counters.map((s) => s.metric.service).sort()).toEqual([...routed].sort());
+    // Every process is a target that answers, cart-aggregator (no routes of its own) included.
+    const up = await query(`up{${selector}}`);
+    expect(up.map((s) => [s.metric.service, s.value]).sort()).toEqual([...platform.services.keys()].sort().map((service) => [service, 1]));
+    // Consumer lag per consumer group, as the README's query asks it.
+    const lag = await eventually(
+      () => query(`max by (group) (eventline_consumer_lag{${selector}})`),
+      (series) => series.length >= 5,
+      { what: 'consumer lag of the consumer groups', timeoutMs: 30_000, intervalMs: 1000 },
+    );
+    const groups = lag.map((s) => s.metric.group!.slice(platform.prefix.length)).sort();
+    for (const group of ['cart-query.cart-details', 'order-service.inventory', 'order-service.users', 'product-service.orders']) expect(groups).toContain(group);
   });
 });

@@ -3,7 +3,19 @@ import { MongoClient } from 'mongodb';
 import { Client } from 'pg';
 import type { HttpService } from '@eventline/http';
 import { createLogger } from '@eventline/observability';
-import { createDatabase, eventually, isolatedKafkaEnvironment, localKafka, requestJson, startServiceProcess, uniqueName, urls, type ServiceProcess } from '@eventline/testkit';
+import {
+  createDatabase,
+  eventually,
+  isolatedKafkaEnvironment,
+  localKafka,
+  removeScrapeTargets,
+  requestJson,
+  startServiceProcess,
+  uniqueName,
+  urls,
+  writeScrapeTargets,
+  type ServiceProcess,
+} from '@eventline/testkit';
 import { createGateway } from '../../src/gateway';
 import { loadRouteTable, DEFAULT_ROUTES_FILE, type RouteTable } from '../../src/routes';
 import { resolveUpstreams, upstreamVariable } from '../../src/upstreams';
@@ -38,6 +50,13 @@ export async function startPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promise<P
   for (let i = 0; i < names.length; i += 2) {
     await Promise.all(names.slice(i, i + 2).map(async (name) => services.set(name, await startServiceProcess(name, envs[name]!))));
   }
+  // The local Prometheus scrapes these processes, labelled with this platform's prefix.
+  const scrapeSet = prefix.replace(/[^A-Za-z0-9_-]/g, '_');
+  writeScrapeTargets(
+    scrapeSet,
+    [...services].map(([name, service]) => ({ service: name, address: `127.0.0.1:${service.port}` })),
+    { platform: prefix },
+  );
   const table = loadRouteTable(DEFAULT_ROUTES_FILE);
   const overrides = Object.fromEntries([...services].map(([name, service]) => [upstreamVariable(name), service.url]));
   const gateway: HttpService = createGateway({ port: 0, logger: createLogger('gateway', 'warn'), table, upstreams: resolveUpstreams(table, overrides), upstreamTimeoutMs: 30_000 });
@@ -61,6 +80,7 @@ export async function startPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promise<P
     prefix,
     databases: { postgres: Object.values(postgres), mongo: Object.values(mongo) },
     async stop() {
+      removeScrapeTargets(scrapeSet);
       await gateway.stop();
       await Promise.all([...services.values()].map((s) => s.process.kill('SIGTERM')));
     },
