@@ -4,6 +4,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { cartHistory, printCartHistory } from './cart-history';
 import { commandPath, printCommandPath } from './command-path';
+import { printTracingOverhead, tracingOverhead } from './tracing';
 import { brokerCeiling, consumerThroughput, relayClientCeiling, relayThroughput } from './kit';
 import { median, percentile, printMatrix, printTable, type Row } from './lib/table';
 
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
     say(`cart (run ${run} of ${RUNS}): POST /api/v1/add at 32 connections, cart-aggregator beside Kafka Streams`);
     carts.push(cartBench());
   }
+  say('tracing off, on at 0%, 10% and 100% sampling: the add path and cart-aggregator (bench/tracing.ts, short)');
+  const tracing = tracingOverhead(RUNS, 50_000, 10);
   printTable('Kit figures of this run', [producerPerf!, relayClient, relay, consumer]);
   printCommandPath(commands, commandOptions);
   for (const latencies of history) printCartHistory(latencies, historyOptions);
@@ -186,6 +189,7 @@ async function main(): Promise<void> {
       g.wanted === undefined ? '—' : median(g.ratios) >= g.wanted ? 'yes' : 'no',
     ]),
   );
+  printTracingOverhead(tracing);
 }
 
 main().then(

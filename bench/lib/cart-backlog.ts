@@ -1,6 +1,6 @@
 import type { Kafka, Message } from 'kafkajs';
 import { AvroCodec, kafkaTopics, loadCatalog, recordSchema } from '@eventline/avro';
-import { buildHeaders, createProducer, newEnvelope } from '@eventline/kafka';
+import { buildHeaders, createProducer, newEnvelope, type EventEnvelope } from '@eventline/kafka';
 
 /**
  * A cart-events backlog for the aggregator benchmarks, written straight to `<prefix>cart-events` as
@@ -140,7 +140,7 @@ export async function produceBacklog(kafka: Kafka, prefix: string, size: Backlog
       batch.push({
         key: e.customerId,
         value: encode({ customerId: e.customerId, cartId: `${e.customerId}-1`, itemId: e.itemId, qty: e.qty, version: e.version }),
-        headers: buildHeaders({ ...newEnvelope(e.type.slice('dev.eventline.carts.'.length), 'bench'), schemaId: id }),
+        headers: buildHeaders({ ...backlogEnvelope(e.type.slice('dev.eventline.carts.'.length)), schemaId: id }),
       });
       if (batch.length === 5000) await flush();
     }
@@ -149,6 +149,18 @@ export async function produceBacklog(kafka: Kafka, prefix: string, size: Backlog
   } finally {
     await producer.disconnect();
   }
+}
+
+/**
+ * BENCH_SAMPLED_SHARE (0 to 1): the share of backlog events whose trace context says "sampled", as if
+ * a cart-service tracing at that ratio had written them (bench/tracing.ts); unset, none is.
+ */
+const sampledShare = Number(process.env.BENCH_SAMPLED_SHARE ?? 0);
+
+function backlogEnvelope(eventType: string): EventEnvelope {
+  const envelope = newEnvelope(eventType, 'bench');
+  if (Math.random() < sampledShare) envelope.traceparent = `${envelope.traceparent.slice(0, -2)}01`;
+  return envelope;
 }
 
 /**

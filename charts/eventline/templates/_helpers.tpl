@@ -187,3 +187,30 @@ the KafkaUser (prefixed); on an external Kafka they are the service's name, as y
 {{- $operator := index .Values.services "operator" | default dict -}}
 {{ include "eventline.fullname" (dict "root" . "name" ($operator.leaseName | default "eventline-operator")) }}
 {{- end }}
+
+{{/* Where the services send their spans when tracing.exporter is zipkin. */}}
+{{- define "eventline.zipkinEndpoint" -}}
+{{- if .Values.tracing.zipkinEndpoint -}}
+{{ .Values.tracing.zipkinEndpoint }}
+{{- else if .Values.tracing.zipkin.deploy -}}
+http://{{ include "eventline.fullname" (dict "root" . "name" "zipkin") }}:{{ .Values.tracing.zipkin.port }}/api/v2/spans
+{{- else -}}
+{{ fail "tracing.exporter zipkin needs tracing.zipkinEndpoint or tracing.zipkin.deploy" }}
+{{- end -}}
+{{- end }}
+
+{{/* The OTEL_* variables of a service's container. Call with (dict "root" $ "name" <service>). */}}
+{{- define "eventline.tracingEnv" -}}
+{{- $t := .root.Values.tracing -}}
+- { name: OTEL_TRACES_EXPORTER, value: {{ $t.exporter | quote }} }
+{{- if ne $t.exporter "none" }}
+- { name: OTEL_SERVICE_NAME, value: {{ .name | quote }} }
+- { name: OTEL_TRACES_SAMPLER, value: parentbased_traceidratio }
+- { name: OTEL_TRACES_SAMPLER_ARG, value: {{ $t.sampleRatio | toString | quote }} }
+{{- end }}
+{{- if eq $t.exporter "zipkin" }}
+- { name: OTEL_EXPORTER_ZIPKIN_ENDPOINT, value: {{ include "eventline.zipkinEndpoint" .root | quote }} }
+{{- else if eq $t.exporter "otlp" }}
+- { name: OTEL_EXPORTER_OTLP_ENDPOINT, value: {{ required "tracing.otlpEndpoint is required when tracing.exporter is otlp" $t.otlpEndpoint | quote }} }
+{{- end }}
+{{- end }}

@@ -140,6 +140,7 @@ spec:
             - { name: LOG_LEVEL, value: {{ $svc.logLevel | quote }} }
             - name: POD_NAME
               valueFrom: { fieldRef: { fieldPath: metadata.name } }
+            {{- include "eventline.tracingEnv" (dict "root" $root "name" $name) | nindent 12 }}
             {{- if $svc.configClient }}
             - { name: CONFIG_SERVICE_URL, value: "http://{{ include "eventline.fullname" (dict "root" $root "name" "config-service") }}:{{ $configPort }}" }
             {{- end }}
@@ -309,6 +310,12 @@ spec:
             matchLabels: { app.kubernetes.io/part-of: eventline, app.kubernetes.io/component: service, app.kubernetes.io/instance: {{ $root.Release.Name }} }
       ports: [{ protocol: TCP, port: {{ $port }} }]
     {{- end }}
+    {{- if $root.Values.metrics.prometheus.deploy }}
+    - from:
+        - podSelector:
+            matchLabels: { app.kubernetes.io/name: prometheus, app.kubernetes.io/instance: {{ $root.Release.Name }} }
+      ports: [{ protocol: TCP, port: {{ $port }} }]
+    {{- end }}
     {{- with $root.Values.networkPolicy.metricsNamespaces }}
     - from:
         {{- range . }}
@@ -355,6 +362,12 @@ spec:
         - podSelector:
             matchLabels: { app.kubernetes.io/name: mongo, app.kubernetes.io/instance: {{ $root.Release.Name }} }
       ports: [{ protocol: TCP, port: {{ $root.Values.mongo.port }} }]
+    {{- end }}
+    {{- if and (eq $root.Values.tracing.exporter "zipkin") $root.Values.tracing.zipkin.deploy (not $root.Values.tracing.zipkinEndpoint) }}
+    - to:
+        - podSelector:
+            matchLabels: { app.kubernetes.io/name: zipkin, app.kubernetes.io/instance: {{ $root.Release.Name }} }
+      ports: [{ protocol: TCP, port: {{ $root.Values.tracing.zipkin.port }} }]
     {{- end }}
     {{- include "eventline.externalEgress" $root | nindent 4 }}
 {{- end }}

@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { documentdbSettings, ensureFerretdbStack } from '../ferretdb-build';
 import { registryComponent } from '../registry';
+import { zipkinComponent } from '../zipkin';
 import { log } from '../shell';
 import { cacheDir, repoRoot, versions } from '../settings';
 import { ensureDebianBase, ensureJavaBase } from './base-images';
@@ -18,6 +19,8 @@ export const postgresRef = imageRef('postgres', '15');
 export const documentdbRef = imageRef('documentdb', `${versions.documentdb}-pg15`);
 export const ferretdbRef = imageRef('ferretdb', versions.ferretdb);
 export const apicurioRef = imageRef('apicurio-registry', versions.apicurio);
+export const zipkinRef = imageRef('zipkin', versions.zipkin);
+export const prometheusRef = imageRef('prometheus', '2.42');
 
 const recipe = (name: string) => join(repoRoot, 'k8s', 'images', name);
 
@@ -77,9 +80,31 @@ export const buildApicurioImage = async () =>
     });
   });
 
+export const buildZipkinImage = async () =>
+  timedBuild(zipkinRef, async () => {
+    await zipkinComponent.install();
+    await buildAndPush({
+      ref: zipkinRef,
+      context: join(cacheDir, 'zipkin'),
+      dockerfile: join(recipe('zipkin'), 'Dockerfile'),
+      buildArgs: { JAVA_IMAGE: await ensureJavaBase(), ZIPKIN_VERSION: versions.zipkin },
+      logPath: join(imageCacheDir, `zipkin-${versions.zipkin}.log`),
+    });
+  });
+
+export const buildPrometheusImage = async () =>
+  timedBuild(prometheusRef, async () =>
+    buildAndPush({
+      ref: prometheusRef,
+      context: recipe('prometheus'),
+      buildArgs: { BASE_IMAGE: await ensureDebianBase() },
+      logPath: join(imageCacheDir, 'prometheus-2.42.log'),
+    }),
+  );
+
 /** Every third-party image the chart's values-local.yaml names, in dependency order. */
 export async function buildThirdPartyImages(): Promise<{ image: string; seconds: number }[]> {
   const times = [await buildPostgresImage()];
-  times.push(await buildDocumentdbImage(), await buildFerretdbImage(), await buildApicurioImage());
+  times.push(await buildDocumentdbImage(), await buildFerretdbImage(), await buildApicurioImage(), await buildZipkinImage(), await buildPrometheusImage());
   return times;
 }

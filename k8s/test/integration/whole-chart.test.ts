@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
-import { requestRaw } from '@eventline/testkit';
+import { ancestry, clientTraceparent, requestRaw, spanLabel, storedTrace, type StoredSpan } from '@eventline/testkit';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
 import { kubeconfigPath, registryHost, sockets } from '../../../infra/src/cluster/settings';
 import { buildAndPush } from '../../../infra/src/cluster/docker-images';
@@ -87,10 +87,10 @@ function gatewaysTakingAnyHost(except: string): string[] {
 }
 
 /** A JSON call; through the Gateway with its host name when it has one (fetch cannot set Host; the services ignore it). */
-async function call(base: string, method: string, path: string, body?: unknown): Promise<HttpResult> {
+async function call(base: string, method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<HttpResult> {
   const { hostname, port } = new URL(base);
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string | number> = { host: gatewayHost ?? `${hostname}:${port}` };
+  const headers: Record<string, string | number> = { ...extraHeaders, host: gatewayHost ?? `${hostname}:${port}` };
   if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   const answer = await requestRaw({ host: hostname, port: Number(port), path, method, headers }, payload);
   const text = answer.body.toString('utf8');
@@ -548,6 +548,123 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       expect(order).toMatchObject({ cartId: cart.cartId, status: 'APPROVED', qty: 2 });
     },
     minutes(5),
+  );
+
+  it(
+    "traces one checkout through the Gateway into the release's Zipkin: cart-service → its relay → cart-aggregator → cart-query, and the saga",
+    async () => {
+      const gateway = await portForward('traefik', 'svc/traefik', 80);
+      forwards.push(gateway);
+      const viaGateway = `http://127.0.0.1:${gateway.port}`;
+      // User 3 and product 3 (100 in stock): the order is approved, so the saga runs its whole course.
+      const customerId = '3';
+      carts.push(customerId);
+      expect((await call(viaGateway, 'POST', '/api/v1/add', { customerId, itemId: '3', qty: 1 })).status).toBe(200);
+      // The client's own sampled context: Traefik passes the header on (it traces nothing here), so
+      // cart-service's server span is its child.
+      const client = clientTraceparent();
+      const checkedOut = await call(viaGateway, 'POST', '/api/v1/checkout', { customerId }, { traceparent: client.header });
+      expect(checkedOut.status).toBe(200);
+      const zipkin = await until(
+        'port-forward to zipkin',
+        async () => {
+          const forward = await portForward(namespace, `svc/${named('zipkin')}`, 9411);
+          if ((await fetch(`http://127.0.0.1:${forward.port}/health`).catch(() => undefined))?.ok) return forward;
+          await forward.stop();
+          return undefined;
+        },
+        180_000,
+      );
+      forwards.push(zipkin);
+      const hops = [
+        'cart-service SERVER post /api/v1/checkout',
+        'cart-service PRODUCER publish cart-events',
+        'cart-aggregator CONSUMER process cart-events',
+        'cart-query CONSUMER process cart-details',
+        'order-service CONSUMER process cart-events',
+        'product-service CONSUMER process orders',
+        'product-service PRODUCER publish inventory',
+        'order-service CONSUMER process inventory',
+      ];
+      const spans = await until(
+        `every hop of trace ${client.traceId} in zipkin`,
+        async () => {
+          const stored = await storedTrace(client.traceId, `http://127.0.0.1:${zipkin.port}`);
+          const complete =
+            hops.every((hop) => stored.some((span) => spanLabel(span) === hop)) && stored.filter((span) => spanLabel(span) === 'order-service PRODUCER publish orders').length >= 2;
+          return complete ? stored : undefined;
+        },
+        minutes(2),
+      );
+      const ids = new Set(spans.map((span) => span.id));
+      const roots = spans.filter((span) => span.parentId === undefined || !ids.has(span.parentId));
+      expect(roots.map((span) => [spanLabel(span), span.parentId])).toEqual([['cart-service SERVER post /api/v1/checkout', client.spanId]]);
+      const readModel = spans.find((span) => spanLabel(span) === 'cart-query CONSUMER process cart-details') as StoredSpan;
+      expect(ancestry(spans, readModel)).toEqual([
+        'cart-query CONSUMER process cart-details',
+        'cart-aggregator CONSUMER process cart-events',
+        'cart-service PRODUCER publish cart-events',
+        'cart-service SERVER post /api/v1/checkout',
+      ]);
+      const approval = spans.find(
+        (span) => spanLabel(span) === 'order-service PRODUCER publish orders' && ancestry(spans, span).includes('order-service CONSUMER process inventory'),
+      );
+      expect(approval && ancestry(spans, approval)).toEqual([
+        'order-service PRODUCER publish orders',
+        'order-service CONSUMER process inventory',
+        'product-service PRODUCER publish inventory',
+        'product-service CONSUMER process orders',
+        'order-service PRODUCER publish orders',
+        'order-service CONSUMER process cart-events',
+        'cart-service PRODUCER publish cart-events',
+        'cart-service SERVER post /api/v1/checkout',
+      ]);
+    },
+    minutes(5),
+  );
+
+  it(
+    "has the release's Prometheus scrape every service pod: each one up, request counters after traffic, consumer lag per group",
+    async () => {
+      const prometheus = await until(
+        'port-forward to prometheus',
+        async () => {
+          const forward = await portForward(namespace, `svc/${named('prometheus')}`, 9090);
+          if ((await fetch(`http://127.0.0.1:${forward.port}/-/ready`).catch(() => undefined))?.ok) return forward;
+          await forward.stop();
+          return undefined;
+        },
+        180_000,
+      );
+      forwards.push(prometheus);
+      const query = async (promql: string): Promise<{ metric: Record<string, string>; value: number }[]> => {
+        const response = await fetch(`http://127.0.0.1:${prometheus.port}/api/v1/query?query=${encodeURIComponent(promql)}`);
+        const body = (await response.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+        if (body.status !== 'success') throw new Error(`prometheus refused ${promql}: ${body.error}`);
+        return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+      };
+      const servicePods = pods(namespace, 'app.kubernetes.io/component=service').filter((pod) => pod.status?.phase === 'Running');
+      const expected = servicePods.map((pod) => `${pod.metadata.labels?.['app.kubernetes.io/name']} ${pod.metadata.name}`).sort();
+      // Every running service pod is a target that answers (pods a rollout replaced drop out).
+      const up = await until(
+        'every service pod up in prometheus',
+        async () => {
+          const series = await query('up == 1');
+          const seen = series.map((s) => `${s.metric.service} ${s.metric.pod}`).sort();
+          return expected.every((target) => seen.includes(target)) ? seen : undefined;
+        },
+        minutes(2),
+      );
+      expect(up).toEqual(expect.arrayContaining(expected));
+      // The seeds' calls earlier in the suite went through cart-service, cart-query and order-service.
+      const routed = await query('sum by (service) (eventline_http_request_duration_seconds_count{route!~"/metrics|/healthz|/readyz"})');
+      for (const service of ['cart-service', 'cart-query', 'order-service', 'fulfillment-service']) {
+        expect({ service, requests: (routed.find((s) => s.metric.service === service)?.value ?? 0) > 0 }).toEqual({ service, requests: true });
+      }
+      const lag = await query('max by (group) (eventline_consumer_lag)');
+      expect(lag.map((s) => s.metric.group)).toEqual(expect.arrayContaining(['cart-query.cart-details', 'order-service.inventory', 'product-service.orders']));
+    },
+    minutes(4),
   );
 
   it(

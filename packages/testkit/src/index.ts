@@ -24,3 +24,4 @@ export {
 } from './network-policy';
 export { podConnections, type PodConnection, type SocketAddress } from './socket-table';
 export { containerSamples, parseQuantity, type ContainerSample } from './resource-metrics';
+export { TRACING_ENV, clientTraceparent, storedTrace, spanLabel, ancestry, type StoredSpan } from './trace-store';

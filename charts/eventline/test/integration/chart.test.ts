@@ -306,7 +306,7 @@ describe('values-local.yaml with kafka.strimzi=false: a Kafka outside the releas
       'kafka.external.bootstrapServers=192.0.2.2:9094',
     ]),
   );
-  const env = (o: K8sObject) => Object.fromEntries((o.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+  const env = (o: K8sObject) => Object.fromEntries(((o.spec.template.spec.containers[0].env ?? []) as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
 
   it('declares no Strimzi object and points every Kafka service at the external listener, creating its topics there', () => {
     expect(objects.filter((o) => o.apiVersion.startsWith('kafka.strimzi.io/'))).toEqual([]);
@@ -347,6 +347,90 @@ describe('values-local.yaml with kafka.strimzi=false: a Kafka outside the releas
     const result = render(['--set', 'kafka.external.bootstrapServers=x:1', '--set', 'mongo.engine=couchdb']);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('mongo.engine must be mongodb or ferretdb, not "couchdb"');
+  });
+});
+
+describe("tracing and metrics: each service's OTEL_* variables, the release's Zipkin and Prometheus", () => {
+  const render = (extra: string[]) => runTool(kubeTools().helm, ['template', 'eventline', chart, '-f', valuesFile('kind'), '--namespace', 'eventline-kind', ...extra]);
+  const envOf = (objects: K8sObject[], service: string): Record<string, string> =>
+    Object.fromEntries(
+      (named(objects, 'Deployment', service) ?? named(objects, 'StatefulSet', service))!.spec.template.spec.containers[0].env
+        .filter((e: { value?: string }) => e.value !== undefined)
+        .map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
+
+  it('traces nothing unless an exporter is chosen, and deploys neither store', () => {
+    const objects = parse(template('kind'));
+    expect(envOf(objects, 'cart-service').OTEL_TRACES_EXPORTER).toBe('none');
+    expect(envOf(objects, 'cart-service').OTEL_EXPORTER_ZIPKIN_ENDPOINT).toBeUndefined();
+    expect(objects.filter((o) => ['zipkin', 'prometheus'].includes(o.metadata.labels?.['app.kubernetes.io/name'] ?? ''))).toEqual([]);
+  });
+
+  it("sends every service's spans to the release's Zipkin, which each NetworkPolicy lets it reach", () => {
+    const result = render([
+      '--set',
+      'tracing.exporter=zipkin',
+      '--set',
+      'tracing.zipkin.deploy=true',
+      '--set',
+      'tracing.zipkin.image=zipkin:test',
+      // --set reads 0.25 as a string (it parses integers only); a values file or --set-json gives a number.
+      '--set-json',
+      'tracing.sampleRatio=0.25',
+    ]);
+    expect(result.stderr).toBe('');
+    const objects = parse(result.stdout);
+    expect(named(objects, 'Deployment', 'zipkin')!.spec.template.spec.containers[0].image).toBe('zipkin:test');
+    for (const service of serviceDirs) {
+      expect({ service, env: envOf(objects, service) }).toEqual({
+        service,
+        env: expect.objectContaining({
+          OTEL_TRACES_EXPORTER: 'zipkin',
+          OTEL_SERVICE_NAME: service,
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '0.25',
+          OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://zipkin:9411/api/v2/spans',
+        }),
+      });
+      const egress = named(objects, 'NetworkPolicy', service)!.spec.egress as { to?: { podSelector?: { matchLabels?: Record<string, string> } }[]; ports?: { port: number }[] }[];
+      expect({
+        service,
+        toZipkin: egress.some((rule) => rule.to?.some((peer) => peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'zipkin') && rule.ports?.[0]?.port === 9411),
+      }).toEqual({
+        service,
+        toZipkin: true,
+      });
+    }
+  });
+
+  it('sends spans to an existing collector over OTLP, and refuses otlp without its endpoint or zipkin with nowhere to send', () => {
+    const objects = parse(template('kind', ['--set', 'tracing.exporter=otlp', '--set', 'tracing.otlpEndpoint=http://collector.monitoring:4318']));
+    expect(envOf(objects, 'order-service')).toMatchObject({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.monitoring:4318' });
+    expect(render(['--set', 'tracing.exporter=otlp']).stderr).toContain('tracing.otlpEndpoint is required when tracing.exporter is otlp');
+    expect(render(['--set', 'tracing.exporter=zipkin']).stderr).toContain('tracing.exporter zipkin needs tracing.zipkinEndpoint or tracing.zipkin.deploy');
+    expect(render(['--set', 'tracing.exporter=jaeger']).stderr).toContain('/tracing/exporter');
+  });
+
+  it("runs a Prometheus that lists the release's service pods (a Role on pods, nothing more) and that each service's NetworkPolicy admits", () => {
+    const objects = parse(template('kind', ['--set', 'metrics.prometheus.deploy=true', '--set', 'metrics.prometheus.image=prometheus:test']));
+    expect(named(objects, 'Role', 'prometheus')!.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    const config = named(objects, 'ConfigMap', 'prometheus')!.data!['prometheus.yml']!;
+    expect(config).toContain('namespaces: { names: ["eventline-kind"] }');
+    expect(config).toContain('app.kubernetes.io/component=service,app.kubernetes.io/instance=eventline');
+    expect(named(objects, 'Deployment', 'prometheus')!.spec.template.spec.serviceAccountName).toBe('prometheus');
+    for (const service of serviceDirs) {
+      const ingress = named(objects, 'NetworkPolicy', service)!.spec.ingress as { from: { podSelector?: { matchLabels?: Record<string, string> } }[]; ports: { port: number }[] }[];
+      const port = routeTable.services[service]!.port;
+      expect({
+        service,
+        admitsPrometheus: ingress.some(
+          (rule) => rule.from.some((peer) => peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'prometheus') && rule.ports[0]?.port === port,
+        ),
+      }).toEqual({
+        service,
+        admitsPrometheus: true,
+      });
+    }
   });
 });
 

@@ -1,9 +1,23 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { eventually, freePort, localKafka, readWholeTopic, requestJson, startTsProcess, uniqueName, urls } from '@eventline/testkit';
+import {
+  ancestry,
+  clientTraceparent,
+  eventually,
+  freePort,
+  localKafka,
+  readWholeTopic,
+  requestJson,
+  spanLabel,
+  startTsProcess,
+  storedTrace,
+  TRACING_ENV,
+  uniqueName,
+  urls,
+  type StoredSpan,
+} from '@eventline/testkit';
 import { upstreamVariable } from '../../src/upstreams';
 import { settled, startPlatform, stateDigest, type Platform } from './platform';
-import { ancestry, clientTraceparent, spanLabel, storedTrace, TRACING_ENV, type StoredSpan } from './trace-store';
 
 /** The first response to a keyed command is held this long after its effect, so that a client times out. */
 const HELD_MS = 800;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { urls } from '@eventline/testkit';
+import { urls } from '@eventline/infra';
 
 /** The variables that send a service's spans to the local Zipkin, exported within a quarter second. */
 export const TRACING_ENV = {
@@ -27,9 +27,9 @@ export function clientTraceparent(): { traceId: string; spanId: string; header: 
   return { traceId, spanId, header: `00-${traceId}-${spanId}-01` };
 }
 
-/** The spans Zipkin holds for a trace (none yet: an empty list). */
-export async function storedTrace(traceId: string): Promise<StoredSpan[]> {
-  const response = await fetch(`${urls.zipkin}/api/v2/trace/${traceId}`);
+/** The spans a Zipkin (the local one unless given) holds for a trace (none yet: an empty list). */
+export async function storedTrace(traceId: string, zipkinUrl = urls.zipkin): Promise<StoredSpan[]> {
+  const response = await fetch(`${zipkinUrl}/api/v2/trace/${traceId}`);
   if (response.status === 404) return [];
   if (!response.ok) throw new Error(`zipkin answered ${response.status} for trace ${traceId}`);
   return (await response.json()) as StoredSpan[];
