@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
 import { cartHistory, printCartHistory } from './cart-history';
 import { commandPath, printCommandPath } from './command-path';
 import { printTracingOverhead, tracingOverhead } from './tracing';
+import { runCartBench } from './lib/cart-run';
 import { brokerCeiling, consumerThroughput, relayClientCeiling, relayThroughput } from './kit';
 import { median, percentile, printMatrix, printTable, type Row } from './lib/table';
 
@@ -40,31 +38,20 @@ interface CartFigures {
   addP99: number;
 }
 
-/** bench/cart.ts in a short configuration, its figures read back from the JSON it writes. */
+/** bench/cart.ts in a short configuration. */
 function cartBench(): CartFigures {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-quick-'));
-  const file = join(dir, 'cart.json');
-  try {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'cart.ts')], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: {
-        ...process.env,
-        BENCH_JSON: file,
-        BENCH_SKIP: 'agg2,rebuild',
-        BENCH_EVENTS: process.env.BENCH_QUICK_CART_EVENTS ?? '200000',
-        BENCH_CUSTOMERS: '20000',
-        BENCH_STREAMS_THREADS: '1',
-        BENCH_ADD_SECONDS: '15',
-        BENCH_ADD_WARMUP_SECONDS: '3',
-      },
-    });
-    if (result.status !== 0) throw new Error(`bench/cart.ts failed (exit ${result.status})`);
-    const { rows, add } = JSON.parse(readFileSync(file, 'utf8')) as { rows: { measure: string; value: string }[]; add?: { perSecond: number; p99: number } };
-    const rate = (prefix: string) => Number(rows.find((r) => r.measure.startsWith(prefix))?.value.replace(/,/g, '') ?? NaN);
-    return { aggregator: rate('cart-aggregator, 1 instance'), streams: rate('Kafka Streams'), addPerSecond: add?.perSecond ?? NaN, addP99: add?.p99 ?? NaN };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const run = runCartBench(
+    {
+      BENCH_SKIP: 'agg2,rebuild',
+      BENCH_EVENTS: process.env.BENCH_QUICK_CART_EVENTS ?? '200000',
+      BENCH_CUSTOMERS: '20000',
+      BENCH_STREAMS_THREADS: '1',
+      BENCH_ADD_SECONDS: '15',
+      BENCH_ADD_WARMUP_SECONDS: '3',
+    },
+    'short',
+  );
+  return { aggregator: run.rate('cart-aggregator, 1 instance'), streams: run.rate('Kafka Streams'), addPerSecond: run.addPerSecond, addP99: run.addP99 };
 }
 
 async function main(): Promise<void> {

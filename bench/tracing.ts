@@ -1,8 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
 import { urls } from '@eventline/testkit';
+import { runCartBench } from './lib/cart-run';
 import { median } from './lib/table';
 
 /**
@@ -38,30 +36,19 @@ export interface TracingFigures {
 }
 
 function cartRun(setting: Setting, events: number, addSeconds: number): { addPerSecond: number; addP99: number; aggregator: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-tracing-'));
-  const file = join(dir, 'cart.json');
-  try {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'cart.ts')], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: {
-        ...process.env,
-        ...setting.env,
-        OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${urls.zipkin}/api/v2/spans`,
-        BENCH_JSON: file,
-        BENCH_SKIP: 'add-node,agg2,agg3,restore,rebuild,streams',
-        BENCH_EVENTS: String(events),
-        BENCH_CUSTOMERS: String(Math.max(1000, Math.round(events / 10))),
-        BENCH_ADD_SECONDS: String(addSeconds),
-        BENCH_ADD_WARMUP_SECONDS: '3',
-      },
-    });
-    if (result.status !== 0) throw new Error(`bench/cart.ts with tracing ${setting.label} failed (exit ${result.status})`);
-    const { rows, add } = JSON.parse(readFileSync(file, 'utf8')) as { rows: { measure: string; value: string }[]; add?: { perSecond: number; p99: number } };
-    const aggregator = Number(rows.find((r) => r.measure.startsWith('cart-aggregator, 1 instance'))?.value.replace(/,/g, '') ?? NaN);
-    return { addPerSecond: add?.perSecond ?? NaN, addP99: add?.p99 ?? NaN, aggregator };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const run = runCartBench(
+    {
+      ...setting.env,
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${urls.zipkin}/api/v2/spans`,
+      BENCH_SKIP: 'add-node,agg2,agg3,restore,rebuild,streams',
+      BENCH_EVENTS: String(events),
+      BENCH_CUSTOMERS: String(Math.max(1000, Math.round(events / 10))),
+      BENCH_ADD_SECONDS: String(addSeconds),
+      BENCH_ADD_WARMUP_SECONDS: '3',
+    },
+    `tracing ${setting.label}`,
+  );
+  return { addPerSecond: run.addPerSecond, addP99: run.addP99, aggregator: run.rate('cart-aggregator, 1 instance') };
 }
 
 export function tracingOverhead(runs: number, events: number, addSeconds: number): TracingFigures[] {

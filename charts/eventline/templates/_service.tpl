@@ -65,6 +65,26 @@ spec:
       port: {{ $port }}
       targetPort: http
 {{- end }}
+{{- if $root.Values.metrics.prometheus.deploy }}
+---
+# Every ready pod's address by DNS, for the release's Prometheus (dns_sd: Debian's build of
+# Prometheus has no Kubernetes discovery).
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ $fullname }}-pods
+  labels:
+    {{- include "eventline.labels" $root | nindent 4 }}
+    app.kubernetes.io/name: {{ $name }}
+spec:
+  clusterIP: None
+  selector:
+    {{- $selector | nindent 4 }}
+  ports:
+    - name: http
+      port: {{ $port }}
+      targetPort: http
+{{- end }}
 ---
 apiVersion: apps/v1
 kind: {{ $kind }}

@@ -24,4 +24,5 @@ export {
 } from './network-policy';
 export { podConnections, type PodConnection, type SocketAddress } from './socket-table';
 export { containerSamples, parseQuantity, type ContainerSample } from './resource-metrics';
-export { TRACING_ENV, clientTraceparent, storedTrace, spanLabel, ancestry, type StoredSpan } from './trace-store';
+export { TRACING_ENV, clientTraceparent, storedTrace, spanLabel, ancestry, SAGA_APPROVAL_CHAIN, sagaApprovalChain, type StoredSpan } from './trace-store';
+export { promQuery, type PromSample } from './prometheus';

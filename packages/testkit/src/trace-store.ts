@@ -47,3 +47,24 @@ export function ancestry(spans: StoredSpan[], span: StoredSpan): string[] {
   for (let at: StoredSpan | undefined = span; at; at = at.parentId ? byId.get(at.parentId) : undefined) chain.push(spanLabel(at));
   return chain;
 }
+
+/**
+ * A checkout's saga in its trace, from the order's approval back to the checkout request: order-service
+ * placed the order from the checkout's event, product-service reserved the stock, order-service approved.
+ */
+export const SAGA_APPROVAL_CHAIN = [
+  'order-service PRODUCER publish orders',
+  'order-service CONSUMER process inventory',
+  'product-service PRODUCER publish inventory',
+  'product-service CONSUMER process orders',
+  'order-service PRODUCER publish orders',
+  'order-service CONSUMER process cart-events',
+  'cart-service PRODUCER publish cart-events',
+  'cart-service SERVER post /api/v1/checkout',
+];
+
+/** The chain of the approval's publish span (the one after the stock reservation), if the trace has it. */
+export function sagaApprovalChain(spans: StoredSpan[]): string[] | undefined {
+  const approval = spans.find((span) => spanLabel(span) === SAGA_APPROVAL_CHAIN[0] && ancestry(spans, span).includes(SAGA_APPROVAL_CHAIN[1]!));
+  return approval && ancestry(spans, approval);
+}

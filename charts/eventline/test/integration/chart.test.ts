@@ -411,13 +411,16 @@ describe("tracing and metrics: each service's OTEL_* variables, the release's Zi
     expect(render(['--set', 'tracing.exporter=jaeger']).stderr).toContain('/tracing/exporter');
   });
 
-  it("runs a Prometheus that lists the release's service pods (a Role on pods, nothing more) and that each service's NetworkPolicy admits", () => {
+  it("runs a Prometheus that finds each service's pods by DNS (a headless Service each) with no Kubernetes API access, and that each NetworkPolicy admits", () => {
     const objects = parse(template('kind', ['--set', 'metrics.prometheus.deploy=true', '--set', 'metrics.prometheus.image=prometheus:test']));
-    expect(named(objects, 'Role', 'prometheus')!.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    expect(ofKind(objects, 'Role').filter((o) => o.metadata.name === 'prometheus')).toEqual([]);
+    expect(named(objects, 'ServiceAccount', 'prometheus')!.automountServiceAccountToken).toBe(false);
     const config = named(objects, 'ConfigMap', 'prometheus')!.data!['prometheus.yml']!;
-    expect(config).toContain('namespaces: { names: ["eventline-kind"] }');
-    expect(config).toContain('app.kubernetes.io/component=service,app.kubernetes.io/instance=eventline');
-    expect(named(objects, 'Deployment', 'prometheus')!.spec.template.spec.serviceAccountName).toBe('prometheus');
+    for (const service of serviceDirs) {
+      expect(named(objects, 'Service', `${service}-pods`)!.spec).toMatchObject({ clusterIP: 'None', selector: { 'app.kubernetes.io/name': service } });
+      expect(config).toContain(`- names: ["${service}-pods.eventline-kind.svc"]`);
+      expect(config).toContain(`port: ${routeTable.services[service]!.port}`);
+    }
     for (const service of serviceDirs) {
       const ingress = named(objects, 'NetworkPolicy', service)!.spec.ingress as { from: { podSelector?: { matchLabels?: Record<string, string> } }[]; ports: { port: number }[] }[];
       const port = routeTable.services[service]!.port;
