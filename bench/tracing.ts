@@ -39,7 +39,7 @@ function cartRun(setting: Setting, events: number, addSeconds: number): { addPer
   const run = runCartBench(
     {
       ...setting.env,
-      OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${urls.zipkin}/api/v2/spans`,
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: urls.zipkinSpans,
       BENCH_SKIP: 'add-node,agg2,agg3,restore,rebuild,streams',
       BENCH_EVENTS: String(events),
       BENCH_CUSTOMERS: String(Math.max(1000, Math.round(events / 10))),

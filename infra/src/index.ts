@@ -5,4 +5,4 @@ export { ensureDebianPackages, missingDebianPackages } from './debian';
 export { buildCommand } from './shell';
 export { ensureKubeTools, kubeToolPaths, kubeVersions, type KubeTools } from './kube-tools';
 export { startKubeApiServer, freePort, type KubeApiServer, type KubeApiServerOptions } from './kube-apiserver';
-export { writeScrapeTargets, removeScrapeTargets, scrapeTargetSets, SCRAPE_INTERVAL_SECONDS, type ScrapeTarget } from './prometheus';
+export { writeScrapeTargets, removeScrapeTargets, type ScrapeTarget } from './prometheus';

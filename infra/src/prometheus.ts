@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDebianPackages } from './debian';
 import { runningPid, start, waitFor } from './processes';
@@ -14,7 +14,7 @@ const baseDir = join(stateDir, 'prometheus');
 const targetsDir = join(baseDir, 'targets');
 const configFile = join(baseDir, 'prometheus.yml');
 /** Seconds between scrapes; short, so that a developer (and a test) sees traffic almost at once. */
-export const SCRAPE_INTERVAL_SECONDS = 5;
+const SCRAPE_INTERVAL_SECONDS = 5;
 
 export interface ScrapeTarget {
   service: string;
@@ -34,17 +34,6 @@ export function writeScrapeTargets(name: string, targets: ScrapeTarget[], labels
 
 export function removeScrapeTargets(name: string): void {
   rmSync(join(targetsDir, `${name}.json`), { force: true });
-}
-
-/** The sets of targets written so far (their names). */
-export function scrapeTargetSets(): string[] {
-  try {
-    return readdirSync(targetsDir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => f.slice(0, -'.json'.length));
-  } catch {
-    return [];
-  }
 }
 
 function writeConfig(): void {

@@ -54,5 +54,7 @@ export const urls = {
   mongo: externalMongoUrl ?? `mongodb://${host}:${ports.mongo}`,
   mongoPostgres: `postgres://postgres@${host}:${ports.mongoPostgres}/postgres`,
   zipkin: `http://${host}:${ports.zipkin}`,
+  /** Where services send spans (OTEL_EXPORTER_ZIPKIN_ENDPOINT). */
+  zipkinSpans: `http://${host}:${ports.zipkin}/api/v2/spans`,
   prometheus: `http://${host}:${ports.prometheus}`,
 };

@@ -29,7 +29,7 @@ const CONFIG_SERVICE_PORT = servicePort('config-service');
 const kafka = { KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, CONFIG_SERVICE_URL: `http://127.0.0.1:${CONFIG_SERVICE_PORT}` };
 
 /** Every service sends its spans to the local Zipkin, unless the caller's OTEL_* variables say otherwise. */
-const tracing = { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${urls.zipkin}/api/v2/spans`, OTEL_BSP_SCHEDULE_DELAY: '1000' };
+const tracing = { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: urls.zipkinSpans, OTEL_BSP_SCHEDULE_DELAY: '1000' };
 
 function postgresUrl(database: string): string {
   const url = new URL(urls.postgres);

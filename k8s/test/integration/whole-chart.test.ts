@@ -109,14 +109,14 @@ async function getOnNewConnection(port: number, path: string): Promise<HttpResul
   return { status: answer.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-/** A port-forward to a Service that comes back when the pod behind it is replaced. */
-async function forwardTo(service: string, port: number): Promise<PortForward> {
+/** A port-forward to a Service that comes back when the pod behind it is replaced; ready once `healthPath` answers. */
+async function forwardTo(service: string, port: number, healthPath = '/healthz'): Promise<PortForward> {
   return until(
     `port-forward to ${service}`,
     async () => {
       const forward = await portForward(namespace, `svc/${named(service)}`, port);
       try {
-        const health = await fetch(`http://127.0.0.1:${forward.port}/healthz`);
+        const health = await fetch(`http://127.0.0.1:${forward.port}${healthPath}`);
         if (health.ok) return forward;
       } catch {
         /* the pod behind it is not serving yet */
@@ -565,16 +565,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       const client = clientTraceparent();
       const checkedOut = await call(viaGateway, 'POST', '/api/v1/checkout', { customerId }, { traceparent: client.header });
       expect(checkedOut.status).toBe(200);
-      const zipkin = await until(
-        'port-forward to zipkin',
-        async () => {
-          const forward = await portForward(namespace, `svc/${named('zipkin')}`, 9411);
-          if ((await fetch(`http://127.0.0.1:${forward.port}/health`).catch(() => undefined))?.ok) return forward;
-          await forward.stop();
-          return undefined;
-        },
-        180_000,
-      );
+      const zipkin = await forwardTo('zipkin', 9411, '/health');
       forwards.push(zipkin);
       const hops = [
         'cart-service SERVER post /api/v1/checkout',
@@ -614,16 +605,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
   it(
     "has the release's Prometheus scrape every service pod (found by DNS): each one up, request counters after traffic, consumer lag per group",
     async () => {
-      const prometheus = await until(
-        'port-forward to prometheus',
-        async () => {
-          const forward = await portForward(namespace, `svc/${named('prometheus')}`, 9090);
-          if ((await fetch(`http://127.0.0.1:${forward.port}/-/ready`).catch(() => undefined))?.ok) return forward;
-          await forward.stop();
-          return undefined;
-        },
-        180_000,
-      );
+      const prometheus = await forwardTo('prometheus', 9090, '/-/ready');
       forwards.push(prometheus);
       const query = (promql: string) => promQuery(`http://127.0.0.1:${prometheus.port}`, promql);
       // Every ready service pod is a target that answers: as many per service as it has pods ready.

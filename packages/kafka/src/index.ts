@@ -7,7 +7,7 @@ export {
   buildHeaders,
   parseHeaders,
 } from './envelope';
-export { PublishSpans, startProcessSpan, endProcessSpans, activeTraceparent, type ProcessSpan } from './trace-spans';
+export { PublishSpans } from './trace-spans';
 export { createKafka, type KafkaSettings } from './client';
 export { createProducer, createRenewingProducer } from './producer';
 export { RenewingProducer, ProducerHungError, isBrokerLockTimeout, DEFAULT_RENEW_AFTER_MS, type RecordSender, type RenewingProducerOptions } from './renewing-producer';

@@ -4,7 +4,7 @@ import { urls } from '@eventline/infra';
 /** The variables that send a service's spans to the local Zipkin, exported within a quarter second. */
 export const TRACING_ENV = {
   OTEL_TRACES_EXPORTER: 'zipkin',
-  OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${urls.zipkin}/api/v2/spans`,
+  OTEL_EXPORTER_ZIPKIN_ENDPOINT: urls.zipkinSpans,
   OTEL_BSP_SCHEDULE_DELAY: '250',
 };
 
