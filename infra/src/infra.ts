@@ -6,6 +6,7 @@ import { registryComponent } from './registry';
 import { mongoComponents } from './mongo';
 import { zipkinComponent } from './zipkin';
 import { prometheusComponent } from './prometheus';
+import { otelCollectorComponent } from './otel-collector';
 import { logFile, runningPid, stop } from './processes';
 import { portInUse } from './ports';
 import { log } from './shell';
@@ -14,7 +15,7 @@ import { log } from './shell';
  * In start order: the registry keeps its schemas in PostgreSQL; FerretDB its documents in a PostgreSQL
  * of its own; Zipkin (the trace store) and Prometheus (the metrics) need nothing.
  */
-export const components: Component[] = [postgresComponent, kafkaComponent, registryComponent, ...mongoComponents, zipkinComponent, prometheusComponent];
+export const components: Component[] = [postgresComponent, kafkaComponent, registryComponent, ...mongoComponents, zipkinComponent, otelCollectorComponent, prometheusComponent];
 
 function select(names: string[]): Component[] {
   if (names.length === 0) return components;

@@ -33,6 +33,8 @@ export const versions = {
   pgvector: '0.8.0',
   pgCron: '1.6.3',
   zipkin: '3.6.1',
+  /** The Collector builder and core modules; contrib modules are at 0.165.1 (infra/otel-collector/builder.yaml). */
+  otelCollector: '0.165.0',
 } as const;
 
 export const ports = {
@@ -45,6 +47,9 @@ export const ports = {
   mongoPostgres: intEnv('MONGO_PG_PORT', 5434),
   zipkin: intEnv('ZIPKIN_PORT', 9411),
   prometheus: intEnv('PROMETHEUS_PORT', 9090),
+  otlpHttp: intEnv('OTLP_HTTP_PORT', 4318),
+  otelCollectorMetrics: intEnv('OTEL_COLLECTOR_METRICS_PORT', 8889),
+  otelCollectorHealth: intEnv('OTEL_COLLECTOR_HEALTH_PORT', 13133),
 };
 
 export const urls = {
@@ -57,4 +62,6 @@ export const urls = {
   /** Where services send spans (OTEL_EXPORTER_ZIPKIN_ENDPOINT). */
   zipkinSpans: `http://${host}:${ports.zipkin}/api/v2/spans`,
   prometheus: `http://${host}:${ports.prometheus}`,
+  /** The Collector's OTLP/HTTP receiver (OTEL_EXPORTER_OTLP_ENDPOINT: the exporter adds /v1/traces). */
+  otlp: `http://${host}:${ports.otlpHttp}`,
 };

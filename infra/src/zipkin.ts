@@ -4,12 +4,14 @@ import { findJava } from './java';
 import { runningPid, start, waitFor } from './processes';
 import { log, mvn } from './shell';
 import { cacheDir, host, ports, urls, versions } from './settings';
+import { ZIPKIN_SPANS_TOPIC, ensureSpansTopic } from './otel-collector';
 import type { Component } from './component';
 
 /**
  * Zipkin's server (its executable jar from Maven Central, with the Lens UI inside), keeping traces in
- * memory: the trace store and trace view of the local system. Services send it their spans when
- * OTEL_TRACES_EXPORTER=zipkin (`npm run up` sets that).
+ * memory: the trace store and trace view of the local system. Spans reach it through its own Kafka
+ * collector, from the topic the OpenTelemetry Collector writes (`npm run up` sends every service's
+ * spans there over OTLP), or directly over HTTP from a service with OTEL_TRACES_EXPORTER=zipkin.
  */
 const baseDir = join(cacheDir, 'zipkin');
 const jar = join(baseDir, `zipkin-server-${versions.zipkin}-exec.jar`);
@@ -31,8 +33,10 @@ export const zipkinComponent: Component = {
   version: `Zipkin ${versions.zipkin}`,
   address: urls.zipkin,
   ports: [ports.zipkin],
+  requires: ['kafka'],
   install,
-  start() {
+  async start() {
+    await ensureSpansTopic();
     start({
       name: 'zipkin',
       command: findJava(17),
@@ -48,6 +52,9 @@ export const zipkinComponent: Component = {
         '--armeria.ports[0].protocols=http',
         // The newest traces are what a developer looks at; older ones drop out at this many spans.
         '--zipkin.storage.mem.max-spans=100000',
+        `--zipkin.collector.kafka.bootstrap-servers=${urls.kafka}`,
+        `--zipkin.collector.kafka.topic=${ZIPKIN_SPANS_TOPIC}`,
+        '--zipkin.collector.kafka.group-id=zipkin',
       ],
     });
   },

@@ -28,8 +28,11 @@ const CONFIG_SERVICE_PORT = servicePort('config-service');
 /** Every Kafka service loads its settings from config-service (which serves config/) and follows them. */
 const kafka = { KAFKA_BROKERS: urls.kafka, SCHEMA_REGISTRY_URL: urls.registry, CONFIG_SERVICE_URL: `http://127.0.0.1:${CONFIG_SERVICE_PORT}` };
 
-/** Every service sends its spans to the local Zipkin, unless the caller's OTEL_* variables say otherwise. */
-const tracing = { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: urls.zipkinSpans, OTEL_BSP_SCHEDULE_DELAY: '1000' };
+/**
+ * Every service sends its spans over OTLP to the local OpenTelemetry Collector (on to Zipkin through
+ * Kafka, and span metrics to Prometheus), unless the caller's OTEL_* variables say otherwise.
+ */
+const tracing = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: urls.otlp, OTEL_BSP_SCHEDULE_DELAY: '1000' };
 
 function postgresUrl(database: string): string {
   const url = new URL(urls.postgres);

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { urls } from '@eventline/infra';
 
-/** The variables that send a service's spans to the local Zipkin, exported within a quarter second. */
+/**
+ * The variables that send a service's spans over OTLP to the local OpenTelemetry Collector (which
+ * passes them through Kafka to Zipkin), exported within a quarter second.
+ */
 export const TRACING_ENV = {
-  OTEL_TRACES_EXPORTER: 'zipkin',
-  OTEL_EXPORTER_ZIPKIN_ENDPOINT: urls.zipkinSpans,
+  OTEL_TRACES_EXPORTER: 'otlp',
+  OTEL_EXPORTER_OTLP_ENDPOINT: urls.otlp,
   OTEL_BSP_SCHEDULE_DELAY: '250',
 };
 

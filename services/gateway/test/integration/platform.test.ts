@@ -581,7 +581,7 @@ describe('a poison record between good ones stops no consuming service', () => {
   }, 300_000);
 });
 
-describe('one checkout, one trace: gateway to read model and through the saga (OpenTelemetry, Zipkin)', () => {
+describe('one checkout, one trace: gateway to read model and through the saga (OpenTelemetry Collector, Kafka, Zipkin)', () => {
   it('the trace store holds one connected trace with every hop, each span after its parent', async () => {
     // A traced gateway of its own, as a process (the platform's is inside this test process).
     const port = await freePort();
@@ -657,6 +657,21 @@ describe('one checkout, one trace: gateway to read model and through the saga (O
           (s) => s.localEndpoint.serviceName === 'order-service' && s.name === 'insert purchase_order' && ancestry(spans, s)[1] === 'order-service CONSUMER process cart-events',
         ),
       ).toBe(true);
+
+      // The Collector also made span metrics of them, which Prometheus scrapes: calls per service and span
+      // (under the spans' own names; Zipkin shows them in lower case).
+      const calls = await eventually(
+        () =>
+          promQuery(
+            urls.prometheus,
+            'sum by (service_name, span_name) (eventline_traces_span_metrics_calls_total{span_name=~"POST /api/v1/checkout|process cart-events|process inventory"})',
+          ),
+        (series) => series.filter((s) => s.value > 0).length >= 4,
+        { what: 'span metrics of the checkout from the Collector in Prometheus', timeoutMs: 60_000, intervalMs: 1000 },
+      );
+      expect(calls.filter((s) => s.value > 0).map((s) => `${s.metric.service_name} ${s.metric.span_name}`)).toEqual(
+        expect.arrayContaining(['gateway POST /api/v1/checkout', 'cart-service POST /api/v1/checkout', 'cart-aggregator process cart-events', 'order-service process inventory']),
+      );
     } finally {
       await gateway.kill('SIGTERM');
     }
