@@ -199,6 +199,17 @@ http://{{ include "eventline.fullname" (dict "root" . "name" "zipkin") }}:{{ .Va
 {{- end -}}
 {{- end }}
 
+{{/* Where the services send their spans when tracing.exporter is otlp. */}}
+{{- define "eventline.otlpEndpoint" -}}
+{{- if .Values.tracing.otlpEndpoint -}}
+{{ .Values.tracing.otlpEndpoint }}
+{{- else if .Values.tracing.collector.deploy -}}
+http://{{ include "eventline.fullname" (dict "root" . "name" "otel-collector") }}:{{ .Values.tracing.collector.otlpPort }}
+{{- else -}}
+{{ fail "tracing.exporter otlp needs tracing.otlpEndpoint or tracing.collector.deploy" }}
+{{- end -}}
+{{- end }}
+
 {{/* The OTEL_* variables of a service's container. Call with (dict "root" $ "name" <service>). */}}
 {{- define "eventline.tracingEnv" -}}
 {{- $t := .root.Values.tracing -}}
@@ -211,6 +222,6 @@ http://{{ include "eventline.fullname" (dict "root" . "name" "zipkin") }}:{{ .Va
 {{- if eq $t.exporter "zipkin" }}
 - { name: OTEL_EXPORTER_ZIPKIN_ENDPOINT, value: {{ include "eventline.zipkinEndpoint" .root | quote }} }
 {{- else if eq $t.exporter "otlp" }}
-- { name: OTEL_EXPORTER_OTLP_ENDPOINT, value: {{ required "tracing.otlpEndpoint is required when tracing.exporter is otlp" $t.otlpEndpoint | quote }} }
+- { name: OTEL_EXPORTER_OTLP_ENDPOINT, value: {{ include "eventline.otlpEndpoint" .root | quote }} }
 {{- end }}
 {{- end }}

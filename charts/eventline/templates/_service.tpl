@@ -389,6 +389,12 @@ spec:
             matchLabels: { app.kubernetes.io/name: zipkin, app.kubernetes.io/instance: {{ $root.Release.Name }} }
       ports: [{ protocol: TCP, port: {{ $root.Values.tracing.zipkin.port }} }]
     {{- end }}
+    {{- if and (eq $root.Values.tracing.exporter "otlp") $root.Values.tracing.collector.deploy (not $root.Values.tracing.otlpEndpoint) }}
+    - to:
+        - podSelector:
+            matchLabels: { app.kubernetes.io/name: otel-collector, app.kubernetes.io/instance: {{ $root.Release.Name }} }
+      ports: [{ protocol: TCP, port: {{ $root.Values.tracing.collector.otlpPort }} }]
+    {{- end }}
     {{- include "eventline.externalEgress" $root | nindent 4 }}
 {{- end }}
 {{- if $svc.configClient }}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { documentdbSettings, ensureFerretdbStack } from '../ferretdb-build';
 import { registryComponent } from '../registry';
 import { zipkinComponent } from '../zipkin';
+import { ensureCollectorBinary } from '../otel-collector';
 import { log } from '../shell';
 import { cacheDir, repoRoot, versions } from '../settings';
 import { ensureDebianBase, ensureJavaBase } from './base-images';
@@ -21,6 +22,7 @@ export const ferretdbRef = imageRef('ferretdb', versions.ferretdb);
 export const apicurioRef = imageRef('apicurio-registry', versions.apicurio);
 export const zipkinRef = imageRef('zipkin', versions.zipkin);
 export const prometheusRef = imageRef('prometheus', '2.42');
+export const otelCollectorRef = imageRef('otel-collector', versions.otelCollector);
 
 const recipe = (name: string) => join(repoRoot, 'k8s', 'images', name);
 
@@ -102,9 +104,20 @@ export const buildPrometheusImage = async () =>
     }),
   );
 
+/** The Collector is one static Go binary (infra's build with the Collector builder): an image FROM scratch. */
+export const buildOtelCollectorImage = async () =>
+  timedBuild(otelCollectorRef, async () => ensureScratchImage('otel-collector', versions.otelCollector, await ensureCollectorBinary()));
+
 /** Every third-party image the chart's values-local.yaml names, in dependency order. */
 export async function buildThirdPartyImages(): Promise<{ image: string; seconds: number }[]> {
   const times = [await buildPostgresImage()];
-  times.push(await buildDocumentdbImage(), await buildFerretdbImage(), await buildApicurioImage(), await buildZipkinImage(), await buildPrometheusImage());
+  times.push(
+    await buildDocumentdbImage(),
+    await buildFerretdbImage(),
+    await buildApicurioImage(),
+    await buildZipkinImage(),
+    await buildPrometheusImage(),
+    await buildOtelCollectorImage(),
+  );
   return times;
 }

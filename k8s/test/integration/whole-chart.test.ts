@@ -373,8 +373,9 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
           .map((u) => u.metadata.name)
           .sort(),
       ).toEqual(
-        // One per Kafka service, and the operator's Redrive Jobs' own.
-        [...services.filter((s) => s !== 'config-service'), 'operator-redrive'].map(named).sort(),
+        // One per Kafka service, the operator's Redrive Jobs' own, and the trace pipeline's two (the
+        // Collector writes the spans' topic, Zipkin reads it).
+        [...services.filter((s) => s !== 'config-service'), 'operator-redrive', 'otel-collector', 'zipkin'].map(named).sort(),
       );
     },
     minutes(30),
@@ -551,7 +552,7 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
   );
 
   it(
-    "traces one checkout through the Gateway into the release's Zipkin: cart-service → its relay → cart-aggregator → cart-query, and the saga",
+    "traces one checkout through the Gateway, the release's Collector and Kafka into its Zipkin: cart-service → its relay → cart-aggregator → cart-query, and the saga",
     async () => {
       const gateway = await portForward('traefik', 'svc/traefik', 80);
       forwards.push(gateway);
@@ -615,6 +616,8 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         const service = pod.metadata.labels?.['app.kubernetes.io/name'] ?? '?';
         readyPods.set(service, (readyPods.get(service) ?? 0) + 1);
       }
+      // And the release's OpenTelemetry Collector, whose span metrics it scrapes too.
+      readyPods.set('otel-collector', 1);
       const expected = Object.fromEntries([...readyPods].sort());
       const upPerService = await until(
         'every ready service pod up in prometheus',
@@ -632,6 +635,20 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       }
       const lag = await query('max by (group) (eventline_consumer_lag)');
       expect(lag.map((s) => s.metric.group)).toEqual(expect.arrayContaining(['cart-query.cart-details', 'order-service.inventory', 'product-service.orders']));
+      // The Collector's span metrics of the traced checkout before: its hops counted per service and span.
+      const counted = ['cart-service POST /api/v1/checkout', 'cart-aggregator process cart-events', 'product-service process orders'];
+      const calls = await until(
+        'span metrics of the checkout in prometheus',
+        async () => {
+          const series = await query(
+            'sum by (service_name, span_name) (eventline_traces_span_metrics_calls_total{span_name=~"POST /api/v1/checkout|process cart-events|process orders"})',
+          );
+          const names = series.filter((s) => s.value > 0).map((s) => `${s.metric.service_name} ${s.metric.span_name}`);
+          return counted.every((name) => names.includes(name)) ? names : undefined;
+        },
+        minutes(1),
+      );
+      expect(calls).toEqual(expect.arrayContaining(counted));
     },
     minutes(4),
   );

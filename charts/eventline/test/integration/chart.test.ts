@@ -363,7 +363,7 @@ describe("tracing and metrics: each service's OTEL_* variables, the release's Zi
     const objects = parse(template('kind'));
     expect(envOf(objects, 'cart-service').OTEL_TRACES_EXPORTER).toBe('none');
     expect(envOf(objects, 'cart-service').OTEL_EXPORTER_ZIPKIN_ENDPOINT).toBeUndefined();
-    expect(objects.filter((o) => ['zipkin', 'prometheus'].includes(o.metadata.labels?.['app.kubernetes.io/name'] ?? ''))).toEqual([]);
+    expect(objects.filter((o) => ['zipkin', 'prometheus', 'otel-collector'].includes(o.metadata.labels?.['app.kubernetes.io/name'] ?? ''))).toEqual([]);
   });
 
   it("sends every service's spans to the release's Zipkin, which each NetworkPolicy lets it reach", () => {
@@ -406,9 +406,70 @@ describe("tracing and metrics: each service's OTEL_* variables, the release's Zi
   it('sends spans to an existing collector over OTLP, and refuses otlp without its endpoint or zipkin with nowhere to send', () => {
     const objects = parse(template('kind', ['--set', 'tracing.exporter=otlp', '--set', 'tracing.otlpEndpoint=http://collector.monitoring:4318']));
     expect(envOf(objects, 'order-service')).toMatchObject({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.monitoring:4318' });
-    expect(render(['--set', 'tracing.exporter=otlp']).stderr).toContain('tracing.otlpEndpoint is required when tracing.exporter is otlp');
+    expect(render(['--set', 'tracing.exporter=otlp']).stderr).toContain('tracing.exporter otlp needs tracing.otlpEndpoint or tracing.collector.deploy');
     expect(render(['--set', 'tracing.exporter=zipkin']).stderr).toContain('tracing.exporter zipkin needs tracing.zipkinEndpoint or tracing.zipkin.deploy');
     expect(render(['--set', 'tracing.exporter=jaeger']).stderr).toContain('/tracing/exporter');
+  });
+
+  it("runs the release's Collector: services send it OTLP, it writes Zipkin's topic as its KafkaUser, Zipkin reads it as its own, Prometheus scrapes its span metrics", () => {
+    const collector = [
+      'tracing.exporter=otlp',
+      'tracing.collector.deploy=true',
+      'tracing.collector.image=otelcol:test',
+      'tracing.zipkin.deploy=true',
+      'tracing.zipkin.image=zipkin:test',
+    ];
+    const objects = parse(
+      template(
+        'kind',
+        [...collector, 'metrics.prometheus.deploy=true', 'metrics.prometheus.image=prometheus:test'].flatMap((v) => ['--set', v]),
+      ),
+    );
+    for (const service of serviceDirs) {
+      expect({ service, endpoint: envOf(objects, service).OTEL_EXPORTER_OTLP_ENDPOINT }).toEqual({ service, endpoint: 'http://otel-collector:4318' });
+      const egress = named(objects, 'NetworkPolicy', service)!.spec.egress as { to?: { podSelector?: { matchLabels?: Record<string, string> } }[]; ports?: { port: number }[] }[];
+      expect({
+        service,
+        toCollector: egress.some(
+          (rule) => rule.to?.some((peer) => peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'otel-collector') && rule.ports?.[0]?.port === 4318,
+        ),
+      }).toEqual({ service, toCollector: true });
+    }
+    const config = named(objects, 'ConfigMap', 'otel-collector')!.data!['config.yaml']!;
+    expect(config).toContain('encoding: zipkin_json');
+    expect(config).toContain('username: "otel-collector"');
+    expect(config).not.toContain('ca_file');
+    expect(config).toContain('exporters: [kafka, spanmetrics]');
+    expect(named(objects, 'KafkaTopic', 'zipkin-spans')!.spec.topicName).toBe('zipkin-spans');
+    expect(named(objects, 'KafkaUser', 'otel-collector')!.spec.authorization.acls).toEqual([
+      { resource: { type: 'topic', name: 'zipkin-spans', patternType: 'literal' }, operations: ['Write', 'Describe'] },
+    ]);
+    expect(named(objects, 'KafkaUser', 'zipkin')!.spec.authorization.acls).toEqual([
+      { resource: { type: 'group', name: 'zipkin', patternType: 'prefix' }, operations: ['Read', 'Describe'] },
+      { resource: { type: 'topic', name: 'zipkin-spans', patternType: 'literal' }, operations: ['Read', 'Describe'] },
+    ]);
+    const zipkin = named(objects, 'Deployment', 'zipkin')!.spec.template.spec.containers[0];
+    expect(zipkin.args).toEqual(
+      expect.arrayContaining([
+        '--zipkin.collector.kafka.bootstrap-servers=eventline-kafka-bootstrap:9092',
+        '--zipkin.collector.kafka.topic=zipkin-spans',
+        '--zipkin.collector.kafka.overrides.security.protocol=SASL_PLAINTEXT',
+      ]),
+    );
+    expect(zipkin.env).toEqual([{ name: 'KAFKA_SASL_PASSWORD', valueFrom: { secretKeyRef: { name: 'zipkin', key: 'password' } } }]);
+    expect(named(objects, 'ConfigMap', 'prometheus')!.data!['prometheus.yml']).toContain('- targets: ["otel-collector:8889"]');
+    // Over a TLS listener both trust the cluster CA.
+    const tls = parse(
+      template(
+        'kind',
+        [...collector, 'kafka.listener.tls=true'].flatMap((v) => ['--set', v]),
+      ),
+    );
+    expect(named(tls, 'ConfigMap', 'otel-collector')!.data!['config.yaml']).toContain('ca_file: /etc/eventline/kafka-ca/ca.crt');
+    expect(named(tls, 'Deployment', 'zipkin')!.spec.template.spec.containers[0].args).toContain('--zipkin.collector.kafka.overrides.ssl.truststore.type=PEM');
+    expect(render([...collector.filter((v) => !v.startsWith('tracing.zipkin')), 'tracing.collector.deploy=true'].flatMap((v) => ['--set', v])).stderr).toContain(
+      'tracing.collector.deploy sends spans to the release',
+    );
   });
 
   it("runs a Prometheus that finds each service's pods by DNS (a headless Service each) with no Kubernetes API access, and that each NetworkPolicy admits", () => {
