@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import { cartHistory, printCartHistory } from './cart-history';
 import { commandPath, printCommandPath } from './command-path';
 import { printTracingOverhead, tracingOverhead } from './tracing';
+import { orderPlacement, printOrderPlacement } from './order-placement';
 import { runCartBench } from './lib/cart-run';
 import { brokerCeiling, consumerThroughput, relayClientCeiling, relayThroughput } from './kit';
 import { median, percentile, printMatrix, printTable, type Row } from './lib/table';
@@ -76,10 +77,14 @@ async function main(): Promise<void> {
     say(`cart (run ${run} of ${RUNS}): POST /api/v1/add at 32 connections, cart-aggregator beside Kafka Streams`);
     carts.push(cartBench());
   }
+  const orderOptions = { seconds: 8, runs: RUNS, connections: 16 };
+  say('order placement beside the same placement with the driver on FerretDB and on PostgreSQL, 16 loops, 8 s each');
+  const orders = await orderPlacement(orderOptions);
   say('tracing off, on at 0%, 10% and 100% sampling: the add path and cart-aggregator (bench/tracing.ts, short)');
   const tracing = tracingOverhead(RUNS, 50_000, 10);
   printTable('Kit figures of this run', [producerPerf!, relayClient, relay, consumer]);
   printCommandPath(commands, commandOptions);
+  printOrderPlacement(orders, orderOptions);
   for (const latencies of history) printCartHistory(latencies, historyOptions);
 
   const ours = commands.find((c) => c.name.includes('outbox'))?.perSecond ?? [NaN];
@@ -158,6 +163,21 @@ async function main(): Promise<void> {
       unit: 'commands/s',
       referenceUnit: 'commands/s (target)',
       wanted: 1,
+    }),
+    goal({
+      goal: 'POST /order-service/orders ≥ 0.5 × the same placement with the driver on FerretDB (16 loops)',
+      ours: orders.ours.map((o) => o.perSecond),
+      reference: orders.ferretdb.map((o) => o.perSecond),
+      unit: 'orders/s',
+      referenceUnit: 'orders/s',
+      wanted: 0.5,
+    }),
+    goal({
+      goal: '  (the engine: the same shape with pg on PostgreSQL, over the FerretDB floor)',
+      ours: orders.postgres.map((o) => o.perSecond),
+      reference: orders.ferretdb.map((o) => o.perSecond),
+      unit: 'orders/s',
+      referenceUnit: 'orders/s',
     }),
     goal(
       { goal: 'POST /api/v1/add p99 ≤ 20 ms at 32 connections (wrk)', ours: cart('addP99'), reference: target(20), unit: 'ms', referenceUnit: 'ms (target)', wanted: 1 },

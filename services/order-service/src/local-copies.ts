@@ -49,6 +49,27 @@ export class LocalCopies {
     return this.generation((await this.state()).generation);
   }
 
+  /** The generation the last read found active: where the next read looks first. */
+  private lastActive: number | undefined;
+
+  /**
+   * `use` on the active generation, read beside the generation's own lookup instead of after it: on the
+   * generation last seen active, then once more on the active one if a switch came between (rare: a
+   * replay's end). One database round trip less per command than reading the generation first.
+   */
+  async readActive<T>(use: (copies: CopySet) => Promise<T>): Promise<{ copies: CopySet; result: T }> {
+    const guess = this.lastActive;
+    if (guess !== undefined) {
+      const [{ generation }, result] = await Promise.all([this.state(), use(this.generation(guess))]);
+      if (generation === guess) return { copies: this.generation(guess), result };
+      this.lastActive = generation;
+      return { copies: this.generation(generation), result: await use(this.generation(generation)) };
+    }
+    const { generation } = await this.state();
+    this.lastActive = generation;
+    return { copies: this.generation(generation), result: await use(this.generation(generation)) };
+  }
+
   /** Where a live event goes: the active generation, and the one being built if any. */
   async writeTargets(): Promise<CopySet[]> {
     const { generation, building } = await this.state();

@@ -137,8 +137,11 @@ export class Orders {
    * answered: what a retry after a crash gets.
    */
   async place(userId: number, productId: number, qty: number, claim?: IdempotencyClaim): Promise<WithId<PurchaseOrder>> {
-    const copies = await this.copies.active();
-    const { order, unknown } = await this.build(copies, new ObjectId(), userId, [{ productId, qty }]);
+    const orderId = new ObjectId();
+    const {
+      copies,
+      result: { order, unknown },
+    } = await this.copies.readActive((active) => this.build(active, orderId, userId, [{ productId, qty }]));
     if (unknown) throw new UnknownReferenceError(unknown.field, unknown.id);
     if (claim) order.idempotencyKeys = [recordedResponse(claim, jsonResponse(201, toResource(order)))];
     await this.collection.insertOne(order);
@@ -157,12 +160,16 @@ export class Orders {
    */
   async placeFromCart(cartId: string, customerId: string, lines: { itemId: string; qty: number }[], cause: EventEnvelope): Promise<'placed' | 'duplicate'> {
     const userId = /^[1-9][0-9]{0,15}$/.test(customerId) ? Number(customerId) : 0;
-    const { order } = await this.build(
-      await this.copies.active(),
-      orderIdForCart(cartId),
-      userId,
-      lines.map((l) => ({ productId: Number(l.itemId), qty: l.qty })),
-      cause,
+    const {
+      result: { order },
+    } = await this.copies.readActive((active) =>
+      this.build(
+        active,
+        orderIdForCart(cartId),
+        userId,
+        lines.map((l) => ({ productId: Number(l.itemId), qty: l.qty })),
+        cause,
+      ),
     );
     order.cartId = cartId;
     try {
