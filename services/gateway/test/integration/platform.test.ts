@@ -659,19 +659,23 @@ describe('one checkout, one trace: gateway to read model and through the saga (O
       ).toBe(true);
 
       // The Collector also made span metrics of them, which Prometheus scrapes: calls per service and span
-      // (under the spans' own names; Zipkin shows them in lower case).
+      // (under the spans' own names; Zipkin shows them in lower case). Other suites' traced services
+      // add series of their own, so the wait is for these four by name.
+      const counted = ['gateway POST /api/v1/checkout', 'cart-service POST /api/v1/checkout', 'cart-aggregator process cart-events', 'order-service process inventory'];
       const calls = await eventually(
-        () =>
-          promQuery(
-            urls.prometheus,
-            'sum by (service_name, span_name) (eventline_traces_span_metrics_calls_total{span_name=~"POST /api/v1/checkout|process cart-events|process inventory"})',
-          ),
-        (series) => series.filter((s) => s.value > 0).length >= 4,
+        async () =>
+          (
+            await promQuery(
+              urls.prometheus,
+              'sum by (service_name, span_name) (eventline_traces_span_metrics_calls_total{span_name=~"POST /api/v1/checkout|process cart-events|process inventory"})',
+            )
+          )
+            .filter((s) => s.value > 0)
+            .map((s) => `${s.metric.service_name} ${s.metric.span_name}`),
+        (names) => counted.every((name) => names.includes(name)),
         { what: 'span metrics of the checkout from the Collector in Prometheus', timeoutMs: 60_000, intervalMs: 1000 },
       );
-      expect(calls.filter((s) => s.value > 0).map((s) => `${s.metric.service_name} ${s.metric.span_name}`)).toEqual(
-        expect.arrayContaining(['gateway POST /api/v1/checkout', 'cart-service POST /api/v1/checkout', 'cart-aggregator process cart-events', 'order-service process inventory']),
-      );
+      expect(calls).toEqual(expect.arrayContaining(counted));
     } finally {
       await gateway.kill('SIGTERM');
     }
@@ -714,12 +718,13 @@ describe('Prometheus scrapes every service (the local infra component)', () => {
     const up = await query(`up{${selector}}`);
     expect(up.map((s) => [s.metric.service, s.value]).sort()).toEqual([...platform.services.keys()].sort().map((service) => [service, 1]));
     // Consumer lag per consumer group, as the README's query asks it.
-    const lag = await eventually(
-      () => query(`max by (group) (eventline_consumer_lag{${selector}})`),
-      (series) => series.length >= 5,
+    // Waited for by name: each group's lag appears once its consumer has reported it, not all at once.
+    const lagged = ['cart-query.cart-details', 'order-service.inventory', 'order-service.users', 'product-service.orders'];
+    const groups = await eventually(
+      async () => (await query(`max by (group) (eventline_consumer_lag{${selector}})`)).map((s) => s.metric.group!.slice(platform.prefix.length)),
+      (names) => lagged.every((group) => names.includes(group)),
       { what: 'consumer lag of the consumer groups', timeoutMs: 30_000, intervalMs: 1000 },
     );
-    const groups = lag.map((s) => s.metric.group!.slice(platform.prefix.length)).sort();
-    for (const group of ['cart-query.cart-details', 'order-service.inventory', 'order-service.users', 'product-service.orders']) expect(groups).toContain(group);
+    expect(groups).toEqual(expect.arrayContaining(lagged));
   });
 });
