@@ -12,6 +12,12 @@ import { formatNumber, percentile } from './lib/table';
  * on the running infra. Visibility is checked in order-service's MongoDB every 50 ms on one order of
  * each pending user, read by _id (the data GET /order-service/all serves; every order of the user is
  * changed by the same updateMany), so latencies have a 50 ms resolution.
+ *
+ * Last, the pipeline saturated beside its floor: closed-loop PUTs at BENCH_SATURATE_CONNECTIONS for
+ * BENCH_SATURATE_SECONDS, counted until every one is visible in the orders, then the same change
+ * written straight with the driver on FerretDB (the user's copy, version-guarded, then its orders'
+ * updateMany; no HTTP, no PostgreSQL, no outbox, no Kafka) at as many loops: updates/s each, and ours
+ * over the floor. The floor runs last, since its versions are ahead of user-service's.
  */
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 50_000);
@@ -20,6 +26,8 @@ const RATES = (process.env.BENCH_RATES ?? '100,500').split(',').map(Number);
 const RAMP = (process.env.BENCH_RAMP ?? '10,20,40,80').split(',').map(Number);
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 50);
 const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 120);
+const SATURATE_SECONDS = Number(process.env.BENCH_SATURATE_SECONDS ?? 20);
+const SATURATE_CONNECTIONS = Number(process.env.BENCH_SATURATE_CONNECTIONS ?? 16);
 
 interface Pending {
   userId: number;
@@ -94,6 +102,7 @@ async function main(): Promise<void> {
   let sequence = 0;
   const pending = new Map<string, Pending>();
   const latencies: number[] = [];
+  let lastVisibleAt = 0;
   let watching = true;
   const watcher = (async () => {
     while (watching) {
@@ -106,6 +115,7 @@ async function main(): Promise<void> {
         for (const p of batch) {
           if (emails.has(p.email)) {
             latencies.push(now - p.returnedAt);
+            lastVisibleAt = now;
             pending.delete(p.email);
             // An older update of the same user that was never seen on its own was superseded, not lost.
             for (const older of batch) if (older.userId === p.userId && older.returnedAt < p.returnedAt) pending.delete(older.email);
@@ -169,8 +179,50 @@ async function main(): Promise<void> {
       `| ${rate} | ${formatNumber(achieved)} | ${backlogAtEnd} | ${left === 0 ? ((Date.now() - drainStart) / 1000).toFixed(1) : `> 60 (${left} left)`} | ${percentile(latencies, 50)} | ${percentile(latencies, 99)} |`,
     );
   }
+
+  /** `connections` closed loops of `update` for `seconds`; returns how many were done. */
+  async function closedLoop(seconds: number, update: () => Promise<void>): Promise<number> {
+    const deadline = Date.now() + seconds * 1000;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: SATURATE_CONNECTIONS }, async () => {
+        while (Date.now() < deadline) {
+          await update();
+          done++;
+        }
+      }),
+    );
+    return done;
+  }
+  const nextUpdate = () => {
+    const userId = 5 + (sequence % (USERS - 4));
+    return { userId, email: `u${userId}-${++sequence}@example.com` };
+  };
+
+  latencies.length = 0;
+  const saturatedFrom = Date.now();
+  const put = await closedLoop(SATURATE_SECONDS, async () => {
+    const { userId, email } = nextUpdate();
+    const r = await requestJson(`${users!.url}/user-service/update`, 'PUT', { id: userId, firstname: `First${userId - 5}`, lastname: `Last${userId - 5}`, email });
+    if (r.status !== 200) throw new Error(`update failed: ${JSON.stringify(r)}`);
+    pending.set(email, { userId, email, returnedAt: Date.now() });
+  });
+  const putFor = (Date.now() - saturatedFrom) / 1000;
+  const invisible = await drain(DRAIN_SECONDS * 1000);
+  const propagatedPerSecond = latencies.length / ((lastVisibleAt - saturatedFrom) / 1000);
   watching = false;
   await watcher;
+
+  // The floor: the same change with the driver, straight into order-service's collections.
+  const copiesOfUsers = db.collection<{ _id: number; version: number; email: string }>('users_v1');
+  let floorVersion = Date.now() * 1000;
+  const floorDone = await closedLoop(SATURATE_SECONDS, async () => {
+    const { userId, email } = nextUpdate();
+    const version = ++floorVersion;
+    await copiesOfUsers.updateOne({ _id: userId, version: { $lt: version } }, { $set: { email, version } }, { upsert: true });
+    await orders.updateMany({ 'user.id': userId, userVersion: { $lt: version } }, { $set: { 'user.email': email, userVersion: version } });
+  });
+  const floorPerSecond = floorDone / SATURATE_SECONDS;
 
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka, PostgreSQL, FerretDB on DocumentDB, registry and the three services on the same machine`;
   console.log(`\nECST propagation, PUT /user-service/update returned → new email in the user's orders (${USERS} users, ${ORDERS} orders, ${SECONDS} s per rate; ${machine})\n`);
@@ -181,6 +233,14 @@ async function main(): Promise<void> {
   console.log('| offered updates/s | achieved | invisible at end of step | drain s | p50 ms | p99 ms |');
   console.log('|---|---|---|---|---|---|');
   for (const line of ramp) console.log(line);
+  console.log(`\nSaturated, ${SATURATE_CONNECTIONS} closed loops for ${SATURATE_SECONDS} s, beside the same change written straight with the driver on FerretDB\n`);
+  console.log('| what | updates | updates/s | vs the floor |');
+  console.log('|---|---|---|---|');
+  console.log(`| PUT /user-service/update answered | ${put} | ${formatNumber(put / putFor)} | ${(put / putFor / floorPerSecond).toFixed(2)} |`);
+  console.log(
+    `| … visible in every order of the user (ECST: outbox, Kafka, order-service's batch) | ${latencies.length}${invisible > 0 ? ` (${invisible} not within ${DRAIN_SECONDS} s)` : ''} | ${formatNumber(propagatedPerSecond)} | ${(propagatedPerSecond / floorPerSecond).toFixed(2)} |`,
+  );
+  console.log(`| the user's copy and its orders' updateMany with the driver (the floor) | ${floorDone} | ${formatNumber(floorPerSecond)} | 1.00 |`);
 
   await client.close();
   await Promise.all(services.map((s) => s.process.kill('SIGTERM')));
