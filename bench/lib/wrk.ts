@@ -28,15 +28,17 @@ export interface WrkOptions {
   seconds: number;
   /** A Lua expression giving each request's JSON body (math.random is seeded per thread). */
   bodyExpression: string;
+  /** POST unless said. */
+  method?: 'POST' | 'PUT';
   /** Reports the pid once wrk is running (for the CPU shares). */
   onStart?: (pid: number) => void;
 }
 
-const script = (bodyExpression: string) => `
+const script = (bodyExpression: string, method: string) => `
 local thread_id = 0
 setup = function(thread) thread_id = thread_id + 1; thread:set("id", thread_id) end
 init = function() math.randomseed(os.time() * 1000 + (id or 0)) end
-wrk.method = "POST"
+wrk.method = "${method}"
 wrk.headers["Content-Type"] = "application/json"
 request = function() return wrk.format(nil, nil, nil, ${bodyExpression}) end
 done = function(summary, latency, requests)
@@ -55,7 +57,7 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
   ensureWrk();
   const dir = mkdtempSync(join(tmpdir(), 'wrk-'));
   const scriptFile = join(dir, 'load.lua');
-  writeFileSync(scriptFile, script(options.bodyExpression));
+  writeFileSync(scriptFile, script(options.bodyExpression, options.method ?? 'POST'));
   try {
     const child = spawn('wrk', ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s', '-s', scriptFile, options.url], {
       stdio: ['ignore', 'pipe', 'pipe'],

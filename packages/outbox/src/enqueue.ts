@@ -54,16 +54,27 @@ export function outboxColumns(events: OutboxEvent[], validate?: PayloadValidator
 export const outboxParameters = (c: OutboxColumns): unknown[] => [c.partitions, c.topics, c.keys, c.recordNames, c.payloads, c.envelopes];
 
 /**
+ * Rows of `insertOutboxRows` that take a value from a row the same statement wrote: `from` (a CTE's
+ * name, joined to each outbox row; none written when it is empty) and the payload as an expression of
+ * `r.payload` and that CTE (a UserState's new version, which the UPDATE assigns).
+ */
+export interface OutboxRowsFromChange {
+  from: string;
+  payload: string;
+}
+
+/**
  * The INSERT of `outboxParameters` (six array parameters from `$first`), rows in the given order,
  * only when `onlyIf` holds: a statement of its own or a data-modifying CTE of a larger one (the
- * event store's append, which queues its rows only if its events went in).
+ * event store's append, which queues its rows only if its events went in; a state UPDATE, with
+ * `change`, which queues its event only if it changed the row).
  */
-export function insertOutboxRows(first: number, onlyIf = 'true'): string {
+export function insertOutboxRows(first: number, onlyIf = 'true', change?: OutboxRowsFromChange): string {
   const p = (i: number) => `$${first + i}`;
   return `INSERT INTO outbox (partition, topic, key, record_name, payload, envelope)
-    SELECT r.partition, r.topic, r.key, r.record_name, r.payload::jsonb, r.envelope::jsonb
+    SELECT r.partition, r.topic, r.key, r.record_name, ${change?.payload ?? 'r.payload::jsonb'}, r.envelope::jsonb
     FROM unnest(${p(0)}::smallint[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[])
-      WITH ORDINALITY AS r(partition, topic, key, record_name, payload, envelope, n)
+      WITH ORDINALITY AS r(partition, topic, key, record_name, payload, envelope, n)${change ? `, ${change.from}` : ''}
     WHERE ${onlyIf}
     ORDER BY r.n`;
 }

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { PayloadValidator } from '@eventline/outbox';
+import { insertOutboxRows, outboxColumns, outboxCommitted, outboxParameters, type PayloadValidator } from '@eventline/outbox';
 import { publishChange, stateEvent } from '@eventline/runtime';
 
 export const USERS_TOPIC = 'users';
@@ -21,6 +21,22 @@ interface UserRow extends Omit<User, 'version'> {
 
 const toUser = (row: UserRow): User => ({ ...row, version: Number(row.version) });
 const columns = 'id, firstname, lastname, email, version';
+
+/**
+ * A user's change and its UserState in one statement (one round trip, atomic without BEGIN/COMMIT,
+ * named so each connection plans it once): the event is queued only if the row changed, with the
+ * version the UPDATE assigned. The UPDATE's row lock comes before the outbox row's id is drawn (the
+ * INSERT reads `updated`), so one user's events are queued in commit order.
+ */
+const UPDATE_USER = `
+  WITH updated AS (
+    UPDATE users SET firstname = $2, lastname = $3, email = $4, version = version + 1
+    WHERE id = $1 AND (firstname, lastname, email) IS DISTINCT FROM ($2, $3, $4)
+    RETURNING ${columns}
+  ), queued AS (
+    ${insertOutboxRows(5, 'true', { from: 'updated', payload: "jsonb_set(r.payload::jsonb, '{version}', to_jsonb(updated.version))" })}
+  )
+  SELECT ${columns} FROM updated`;
 
 /**
  * The users table and its events: each change writes the row and its UserState (or a tombstone) to
@@ -67,21 +83,18 @@ export class Users {
 
   /** Replaces a user's fields; a new version and event only when something changed. Undefined when there is no such user. */
   async update(id: number, fields: UserFields): Promise<User | undefined> {
-    const changed = await publishChange(
-      this.pool,
-      async (tx) => {
-        const { rows } = await tx.query<UserRow>(
-          `UPDATE users SET firstname = $2, lastname = $3, email = $4, version = version + 1
-           WHERE id = $1 AND (firstname, lastname, email) IS DISTINCT FROM ($2, $3, $4)
-           RETURNING ${columns}`,
-          [id, fields.firstname, fields.lastname, fields.email],
-        );
-        return rows[0] && toUser(rows[0]);
-      },
-      (user) => [this.event(user)],
-      this.validate,
-    );
-    return changed ?? this.find(id);
+    // The UserState as it will be, but for the version the statement assigns: checked against its schema first.
+    const outbox = outboxColumns([this.event({ id, ...fields, version: 0 })], this.validate);
+    const { rows } = await this.pool.query<UserRow>({
+      name: 'users.update',
+      text: UPDATE_USER,
+      values: [id, fields.firstname, fields.lastname, fields.email, ...outboxParameters(outbox)],
+    });
+    if (rows[0]) {
+      outboxCommitted();
+      return toUser(rows[0]);
+    }
+    return this.find(id);
   }
 
   async remove(id: number): Promise<boolean> {

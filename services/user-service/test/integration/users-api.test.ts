@@ -48,6 +48,24 @@ describe('user-service API', () => {
     expect(await outboxRows()).toBe(before + 2);
   });
 
+  it("queues each change's UserState with the version the update gave the row, and nothing for an update that changes nothing", async () => {
+    const created = await requestJson(`${base}/users`, 'POST', { firstname: 'Grace', lastname: 'Hopper', email: 'grace@example.com' });
+    const id = created.body.id as number;
+    const latest = async () => (await db.query(`SELECT key, record_name, payload FROM outbox ORDER BY id DESC LIMIT 1`)).rows[0];
+    const before = await outboxRows();
+    for (const [email, version] of [
+      ['grace.hopper@example.com', 2],
+      ['admiral@example.com', 3],
+    ] as const) {
+      const updated = await requestJson(`${base}/update`, 'PUT', { id, firstname: 'Grace', lastname: 'Hopper', email });
+      expect(updated).toEqual({ status: 200, body: { id, firstname: 'Grace', lastname: 'Hopper', email, version } });
+      expect(await latest()).toEqual({ key: String(id), record_name: 'dev.eventline.users.UserState', payload: { id, firstname: 'Grace', lastname: 'Hopper', email, version } });
+    }
+    const unchanged = await requestJson(`${base}/update`, 'PUT', { id, firstname: 'Grace', lastname: 'Hopper', email: 'admiral@example.com' });
+    expect(unchanged.body).toMatchObject({ version: 3 });
+    expect(await outboxRows()).toBe(before + 2);
+  });
+
   describe('refuses bad input with a 4xx naming the problem, and writes and publishes nothing', () => {
     let rowsBefore: number;
     beforeEach(async () => {
