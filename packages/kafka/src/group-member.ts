@@ -40,6 +40,7 @@ export class GroupMember {
   private readonly backoff: Backoff;
   private readonly maxRestarts: number;
   private joined = false;
+  private joinedOnce = false;
   private restartsWithoutJoin = 0;
   private dead = false;
   private timer: NodeJS.Timeout | undefined;
@@ -76,6 +77,7 @@ export class GroupMember {
     this.watchTimer.unref();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.joined = true;
+      this.joinedOnce = true;
       this.watch.touch(Date.now());
       this.restartsWithoutJoin = 0;
       this.backoff.reset();
@@ -111,9 +113,14 @@ export class GroupMember {
     return this.joined;
   }
 
-  /** Joined, alive and its owner not stopping: what the owner's /readyz reports. */
+  /**
+   * Joined its group once, alive and its owner not stopping: what the owner's /readyz reports. A crash
+   * it recovers from leaves it ready: a broker restart that moves the group's coordinator crashes every
+   * replica's consumer at once, and taking every pod out of its Service for it would refuse the HTTP
+   * requests that never needed the consumer. One that does not recover fails liveness instead.
+   */
   isReady(): boolean {
-    return this.joined && !this.dead && !this.options.isStopping();
+    return this.joinedOnce && !this.dead && !this.options.isStopping();
   }
 
   /**

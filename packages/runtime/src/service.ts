@@ -201,7 +201,9 @@ export async function startService<Shape extends z.ZodRawShape>(definition: Serv
     const renewing = createRenewingProducer(kafka, logger);
     await retryKafka('connecting the producer', () => renewing.connect(), kafkaRetry);
     shutdown.push({ name: 'kafka producer', run: () => renewing.disconnect() });
-    readiness.push({ name: 'kafka', check: () => renewing.isConnected() });
+    // Not a readiness check: the outbox keeps events while the producer reconnects or is replaced
+    // (a broker restart), and requests need only the database; a pod out of its Service then would
+    // refuse them for nothing, every replica at once.
     producer = renewing;
   }
 
