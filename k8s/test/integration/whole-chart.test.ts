@@ -173,6 +173,17 @@ const rebuildCollections = (): string[] =>
 /** A workload's last warnings and errors in the release's namespace. */
 const troubleIn = (target: string): string => troubleInNamespace(namespace, target);
 
+/** What a trace missing from Zipkin explains itself with: the Collector's and Zipkin's restarts and last log lines (neither logs pino JSON). */
+function tracePipelineTrouble(): string {
+  return ['otel-collector', 'zipkin']
+    .map((name) => {
+      const restarts = pods(namespace, `app.kubernetes.io/name=${name}`).map((p) => `${p.metadata.name} restarts ${p.status.containerStatuses?.[0]?.restartCount ?? '?'}`);
+      const log = spawnSync(kubeToolPaths().kubectl, ['--kubeconfig', kubeconfigPath, '-n', namespace, 'logs', `deploy/${named(name)}`, '--tail=20'], { encoding: 'utf8' });
+      return `${name}: ${restarts.join(', ')}\n${log.stdout.slice(-6000)}${log.stderr.slice(-500)}`;
+    })
+    .join('\n');
+}
+
 /** cart-query's view of a cart once it reaches `version`; a wait that times out explains itself with `trouble()`. */
 async function cartViewAt(cartQueryPort: number, customerId: string, version: number, trouble: () => string): Promise<any> {
   let seen: unknown;
@@ -582,12 +593,15 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         `every hop of trace ${client.traceId} in zipkin`,
         async () => {
           const stored = await storedTrace(client.traceId, `http://127.0.0.1:${zipkin.port}`);
-          const complete =
-            hops.every((hop) => stored.some((span) => spanLabel(span) === hop)) && stored.filter((span) => spanLabel(span) === 'order-service PRODUCER publish orders').length >= 2;
-          return complete ? stored : undefined;
+          const missing = hops.filter((hop) => !stored.some((span) => spanLabel(span) === hop));
+          if (stored.filter((span) => spanLabel(span) === 'order-service PRODUCER publish orders').length < 2) missing.push('order-service PRODUCER publish orders (twice)');
+          if (missing.length > 0) throw new Error(`${stored.length} spans stored; missing: ${missing.join(', ')}`);
+          return stored;
         },
         minutes(2),
-      );
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${tracePipelineTrouble()}`);
+      });
       const ids = new Set(spans.map((span) => span.id));
       const roots = spans.filter((span) => span.parentId === undefined || !ids.has(span.parentId));
       expect(roots.map((span) => [spanLabel(span), span.parentId])).toEqual([['cart-service SERVER post /api/v1/checkout', client.spanId]]);
@@ -1184,6 +1198,8 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
       const revision = async (): Promise<number> =>
         (JSON.parse((await helm(['history', release, '-n', namespace, '-o', 'json'])).stdout) as { revision: number; status: string }[]).at(-1)!.revision;
       const before = await revision();
+      // A settled release first: a pod an earlier test's rollout is still terminating would leave the list below on its own.
+      await waitAllReady(namespace, 180_000);
       const podsBefore = pods(namespace, 'app.kubernetes.io/component=service')
         .map((p) => p.metadata.name)
         .sort();

@@ -31,6 +31,8 @@ export async function requestJson<T = any>(url: string, method = 'GET', body?: u
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    // No request of a test takes this long; without it a server that never answers holds a test until fetch's own 300 s.
+    signal: AbortSignal.timeout(60_000),
   });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };

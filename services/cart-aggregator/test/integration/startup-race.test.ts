@@ -25,11 +25,14 @@ describe('start-up while the broker elects leaders or restarts', () => {
   async function startReadyAndStop(name: string, env: NodeJS.ProcessEnv): Promise<void> {
     const service = await startServiceProcess(name, env);
     try {
+      // Bounded so that a start that never ends ready fails with its own log before the test's timeout.
       const ready = await eventually(
         () => requestJson(`${service.url}/readyz`),
         (r) => r.status === 200,
-        { what: `${name} ready`, timeoutMs: 120_000, intervalMs: 250 },
-      );
+        { what: `${name} ready`, timeoutMs: 90_000, intervalMs: 250 },
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}; ${name}'s last log lines:\n${service.process.lines.slice(-15).join('\n')}`);
+      });
       expect(ready.body.status).toBe('ready');
     } finally {
       expect(await service.process.kill('SIGTERM')).toBe(0);
