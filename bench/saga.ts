@@ -1,27 +1,96 @@
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { MongoClient, ObjectId } from 'mongodb';
-import { createDatabase, eventually, isolatedKafkaEnvironment, requestJson, startServiceProcess, uniqueName, urls, type ServiceProcess } from '@eventline/testkit';
-import { formatNumber, percentile } from './lib/table';
+import {
+  clientTraceparent,
+  createDatabase,
+  eventually,
+  isolatedKafkaEnvironment,
+  requestJson,
+  startServiceProcess,
+  storedTrace,
+  TRACING_ENV,
+  uniqueName,
+  urls,
+  type ServiceProcess,
+} from '@eventline/testkit';
+import { formatCpuShares, startCpuShares } from './lib/cpu-share';
+import { printProfile } from './lib/cpu-profile';
+import { SAGA_HOPS, sagaHops, type SagaHop } from './lib/saga-hops';
+import { formatNumber, percentile, printMatrix } from './lib/table';
 
 /**
  * The order saga end to end: POST /order-service/orders → OrderPlaced (order-service's MongoDB
  * outbox) → product-service reserves stock → StockReserved → order APPROVED. Steady rates for a
  * fixed time each; latency is from sending the POST to the order read APPROVED in order-service's
  * MongoDB (polled every 50 ms by _id, so 50 ms resolution). Own processes, databases and topic prefix.
+ *
+ * Per hop: the services trace only what a client samples (parentbased_always_off), and one order in
+ * BENCH_TRACE_EVERY at the first rate carries a sampled traceparent; their traces, read back from the
+ * local Zipkin (through the Collector), say where the time between the POST and the approval goes.
+ * The cores each process used are printed per rate; BENCH_CPU_PROF=1 runs order-service and
+ * product-service under `node --cpu-prof` and prints their profiles.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const RATES = (process.env.BENCH_RATES ?? '50,200,500').split(',').map(Number);
 const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 120);
+const TRACE_EVERY = Number(process.env.BENCH_TRACE_EVERY ?? 10);
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+
+/** POST one order; a traceparent makes it one the services trace. */
+async function placeOrder(base: string, body: unknown, traceparent?: string): Promise<{ status: number; id?: string }> {
+  const response = await fetch(`${base}/order-service/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(traceparent ? { traceparent } : {}) },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const answer = (await response.json()) as { id?: string };
+  return { status: response.status, id: answer.id };
+}
+
+/** Each hop's p50, p95 and p99 over the traced orders whose traces are complete in Zipkin (waits for them up to a minute). */
+async function hopTable(traceIds: string[]): Promise<{ rows: string[][]; complete: number }> {
+  const hops = new Map<string, Map<SagaHop, number>>();
+  const deadline = Date.now() + 60_000;
+  while (hops.size < traceIds.length && Date.now() < deadline) {
+    for (const traceId of traceIds.filter((id) => !hops.has(id))) {
+      const found = sagaHops(await storedTrace(traceId));
+      if (found) hops.set(traceId, found);
+    }
+    if (hops.size < traceIds.length) await new Promise((r) => setTimeout(r, 1000));
+  }
+  const all = [...hops.values()];
+  const totals = all.map((h) => [...h.values()].reduce((a, b) => a + b, 0));
+  const row = (name: string, values: number[]) => [name, ...[50, 95, 99].map((p) => formatNumber(percentile(values, p)))];
+  return {
+    rows: [
+      ...SAGA_HOPS.map((hop) =>
+        row(
+          hop,
+          all.map((h) => h.get(hop)!),
+        ),
+      ),
+      row('POST sent by the server → approval committed (sum)', totals),
+    ],
+    complete: all.length,
+  };
+}
 
 async function main(): Promise<void> {
   const { common } = await isolatedKafkaEnvironment();
-  const env = { ...common, LOG_LEVEL: 'warn' };
+  const env = { ...common, ...TRACING_ENV, OTEL_TRACES_SAMPLER: 'parentbased_always_off', LOG_LEVEL: 'warn' };
   const mongoDb = uniqueName('bench_saga');
+  const profileDir = (name: string) => (CPU_PROF ? mkdtempSync(join(tmpdir(), `saga-${name}-profile-`)) : undefined);
+  const profiles = { 'product-service': profileDir('product-service'), 'order-service': profileDir('order-service') };
+  const profiled = (dir: string | undefined) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
   const services: ServiceProcess[] = await Promise.all([
     startServiceProcess('user-service', { ...env, LOG_LEVEL: 'info', DATABASE_URL: await createDatabase('bench_users') }),
-    startServiceProcess('product-service', { ...env, LOG_LEVEL: 'info', DATABASE_URL: await createDatabase('bench_product') }),
-    startServiceProcess('order-service', { ...env, LOG_LEVEL: 'info', MONGO_URL: urls.mongo, MONGO_DB: mongoDb }),
+    startServiceProcess('product-service', { ...env, LOG_LEVEL: 'info', DATABASE_URL: await createDatabase('bench_product') }, 'main.ts', profiled(profiles['product-service'])),
+    startServiceProcess('order-service', { ...env, LOG_LEVEL: 'info', MONGO_URL: urls.mongo, MONGO_DB: mongoDb }, 'main.ts', profiled(profiles['order-service'])),
   ]);
+  const named = new Map(['user-service', 'product-service', 'order-service'].map((name, i) => [services[i]!.process.child.pid!, name]));
   const [, products, orders] = services;
   const product = await requestJson<{ id: number }>(`${products!.url}/product-service/products`, 'POST', { description: 'Bench item', price: 1, qtyAvailable: 2_000_000_000 });
   const productId = product.body.id;
@@ -34,7 +103,11 @@ async function main(): Promise<void> {
   const collection = client.db(mongoDb).collection('purchase_order');
 
   const rows: string[] = [];
-  for (const rate of RATES) {
+  const cpuRows: string[] = [];
+  let hops: { rows: string[][]; complete: number; sampled: number; rate: number } | undefined;
+  for (const [rateIndex, rate] of RATES.entries()) {
+    const traced: string[] = [];
+    const cpuShares = startCpuShares(named);
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     let rejected = 0;
@@ -65,12 +138,14 @@ async function main(): Promise<void> {
       const wait = start + (n * 1000) / rate - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const sent = Date.now();
+      const trace = rateIndex === 0 && n % TRACE_EVERY === 0 ? clientTraceparent() : undefined;
+      if (trace) traced.push(trace.traceId);
       // Open loop: past what order-service takes, requests queue and time out; those are counted, not fatal.
       inFlight.push(
-        requestJson<{ id: string }>(`${orders!.url}/order-service/orders`, 'POST', { userId: 1, productId, qty: 1 }).then(
+        placeOrder(orders!.url, { userId: 1, productId, qty: 1 }, trace?.header).then(
           (r) => {
-            if (r.status !== 201) throw new Error(`order refused: ${JSON.stringify(r)}`);
-            sentAt.set(r.body.id, sent);
+            if (r.status !== 201 || !r.id) throw new Error(`order refused: ${JSON.stringify(r)}`);
+            sentAt.set(r.id, sent);
           },
           () => void failed++,
         ),
@@ -82,7 +157,9 @@ async function main(): Promise<void> {
     drainUntil = Date.now() + DRAIN_SECONDS * 1000;
     watching = false;
     await watcher;
+    cpuRows.push(`${rate} orders/s offered: ${formatCpuShares(cpuShares())}`);
     const elapsed = (Date.now() - start) / 1000;
+    if (traced.length > 0) hops = { ...(await hopTable(traced)), sampled: traced.length, rate };
     rows.push(
       `| ${rate} | ${formatNumber((total - failed) / offeredFor)} | ${failed} | ${formatNumber(latencies.length / elapsed)} | ${latencies.length} | ${rejected} | ${percentile(latencies, 50)} | ${percentile(latencies, 95)} | ${percentile(latencies, 99)} | ${sentAt.size} |`,
     );
@@ -96,8 +173,17 @@ async function main(): Promise<void> {
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
+  console.log(`\nCores per process over each rate (its sending and its drain):\n\n${cpuRows.map((r) => `- ${r}`).join('\n')}`);
+  if (hops) {
+    printMatrix(
+      `Where an order's saga spends its time at ${hops.rate} orders/s offered: ${hops.complete} of ${hops.sampled} traced orders (one in ${TRACE_EVERY}) complete in Zipkin, ms`,
+      ['hop', 'p50', 'p95', 'p99'],
+      hops.rows,
+    );
+  }
   await client.close();
   await Promise.all(services.map((s) => s.process.kill('SIGTERM')));
+  for (const [name, dir] of Object.entries(profiles)) if (dir) printProfile(`${name} through the saga`, dir);
 }
 
 main().then(
