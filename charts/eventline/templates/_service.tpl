@@ -430,6 +430,32 @@ A KafkaUser with SCRAM credentials and exactly the ACLs its `kafka` entry lists.
 */}}
 {{- define "eventline.kafkaUserObject" -}}
 {{- $root := .root -}}
+{{- /*
+The user's password is the chart's, in a Secret of its own that the KafkaUser points at: a password
+the User Operator generates it may replace moments later (a reconcile before its Secret cache has
+synced), and a client that read the first one at start (the Collector, Zipkin) then fails to log in
+for good. Kept across upgrades: the chart's Secret if it exists, else the password the User Operator
+generated for a release installed before this, else a new one.
+*/ -}}
+{{- $passwordSecret := printf "%s-scram" .name -}}
+{{- $ours := lookup "v1" "Secret" $root.Release.Namespace $passwordSecret -}}
+{{- $generated := lookup "v1" "Secret" $root.Release.Namespace .name -}}
+{{- $password := randAlphaNum 32 | b64enc -}}
+{{- if and $ours (index ($ours.data | default dict) "password") -}}
+{{- $password = index $ours.data "password" -}}
+{{- else if and $generated (index ($generated.data | default dict) "password") -}}
+{{- $password = index $generated.data "password" -}}
+{{- end -}}
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ $passwordSecret }}
+  labels:
+    {{- include "eventline.labels" $root | nindent 4 }}
+type: Opaque
+data:
+  password: {{ $password }}
+---
 apiVersion: kafka.strimzi.io/v1
 kind: KafkaUser
 metadata:
@@ -440,6 +466,9 @@ metadata:
 spec:
   authentication:
     type: scram-sha-512
+    password:
+      valueFrom:
+        secretKeyRef: { name: {{ $passwordSecret }}, key: password }
   authorization:
     type: simple
     acls:

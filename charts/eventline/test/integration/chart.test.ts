@@ -148,7 +148,10 @@ describe.each(environments)('charts/eventline with values-%s.yaml', (env) => {
     expect(users.map((u) => u.metadata.name).sort()).toEqual([...serviceDirs.filter((s) => s !== 'config-service'), 'operator-redrive'].sort());
     const topicNames = new Set(ofKind(objects, 'KafkaTopic').map((t) => t.spec.topicName));
     for (const user of users) {
-      expect(user.spec.authentication).toEqual({ type: 'scram-sha-512' });
+      // The password is the chart's own Secret's, never one the User Operator generates (and may replace).
+      const passwordSecret = `${user.metadata.name}-scram`;
+      expect(user.spec.authentication).toEqual({ type: 'scram-sha-512', password: { valueFrom: { secretKeyRef: { name: passwordSecret, key: 'password' } } } });
+      expect(Buffer.from(named(objects, 'Secret', passwordSecret)!.data!.password!, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
       for (const acl of user.spec.authorization.acls as { resource: { type: string; name: string; patternType: string }; operations: string[] }[]) {
         expect(acl.resource.name).not.toContain('*');
         if (acl.resource.type === 'topic') expect(topicNames).toContain(acl.resource.name);
@@ -249,8 +252,15 @@ describe.each(environments)('charts/eventline with values-%s.yaml under Helm 3.2
     expect(lint.stderr).toBe('');
     expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
     expect(lint.status).toBe(0);
+    // The KafkaUsers' passwords are drawn anew by each render (`helm template` looks nothing up): compared by shape.
+    const drawnPasswordsMasked = (objects: K8sObject[]) =>
+      objects.map((o) =>
+        o.kind === 'Secret' && o.metadata.name.endsWith('-scram')
+          ? { ...o, data: { password: /^[A-Za-z0-9]{32}$/.test(Buffer.from(o.data?.password ?? '', 'base64').toString()) } }
+          : o,
+      );
     const helm3 = parse(runToolOk(kubeTools().helm3, ['template', 'eventline', chart, '-f', valuesFile(env), '--namespace', `eventline-${env}`]));
-    expect(helm3).toEqual(parse(template(env)));
+    expect(drawnPasswordsMasked(helm3)).toEqual(drawnPasswordsMasked(parse(template(env))));
   });
 });
 
@@ -454,8 +464,13 @@ describe("tracing and metrics: each service's OTEL_* variables, the release's Zi
         '--zipkin.collector.kafka.bootstrap-servers=eventline-kafka-bootstrap:9092',
         '--zipkin.collector.kafka.topic=zipkin-spans',
         '--zipkin.collector.kafka.overrides.security.protocol=SASL_PLAINTEXT',
+        '--zipkin.collector.kafka.overrides.auto.offset.reset=earliest',
       ]),
     );
+    // Its Kafka collector does not retry a failed login, and /health then fails: the liveness probe
+    // restarts it after two minutes (a broker's restart is shorter), so the startup probe waits only for HTTP.
+    expect(zipkin.startupProbe.tcpSocket).toEqual({ port: 'http' });
+    expect(zipkin.livenessProbe).toMatchObject({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, failureThreshold: 12 });
     expect(zipkin.env).toEqual([{ name: 'KAFKA_SASL_PASSWORD', valueFrom: { secretKeyRef: { name: 'zipkin', key: 'password' } } }]);
     expect(named(objects, 'ConfigMap', 'prometheus')!.data!['prometheus.yml']).toContain('- targets: ["otel-collector:8889"]');
     // Over a TLS listener both trust the cluster CA.
