@@ -989,7 +989,11 @@ suite('the whole chart on the local cluster (skaffold run -p local)', () => {
         // partition's transactional id and carries on. Meanwhile its container is frozen for 18 s
         // (fewer than the 3 failed liveness probes that would restart it), then resumed.
         delays('processor.before-commit=75000');
-        await until('the held commit waiting at its delay point', () => (zombieLog().includes('delay point processor.before-commit reached') ? true : undefined), minutes(2));
+        await until('the held commit waiting at its delay point', () => (zombieLog().includes('delay point processor.before-commit reached') ? true : undefined), minutes(2)).catch(
+          (error: Error) => {
+            throw new Error(`${error.message}; ${zombie}'s last lines:\n${zombieLog().split('\n').slice(-15).join('\n').slice(-5000)}`);
+          },
+        );
         delays('');
         ctr('pause');
         try {
