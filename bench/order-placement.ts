@@ -1,8 +1,11 @@
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Collection, MongoClient } from 'mongodb';
 import { Pool } from 'pg';
 import { createDatabase, eventually, isolatedKafkaEnvironment, requestJson, startServiceProcess, uniqueName, urls } from '@eventline/testkit';
+import { printProfile } from './lib/cpu-profile';
 import { formatCpuShares, startCpuShares, type CpuShares } from './lib/cpu-share';
 import { formatNumber, median, percentile, printMatrix } from './lib/table';
 import { runWrk } from './lib/wrk';
@@ -16,7 +19,8 @@ import { runWrk } from './lib/wrk';
  * `runs`; ours is wrk against order-service, the floors run in this process. Each side's cores per
  * process are printed after it.
  *
- *   npm run bench:order-placement   (BENCH_ORDER_SECONDS, BENCH_ORDER_RUNS, BENCH_ORDER_CONNECTIONS)
+ *   npm run bench:order-placement   (BENCH_ORDER_SECONDS, BENCH_ORDER_RUNS, BENCH_ORDER_CONNECTIONS;
+ *   BENCH_CPU_PROF=1 runs order-service under `node --cpu-prof` and prints where its time went)
  */
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -107,10 +111,16 @@ export async function orderPlacement(options: OrderPlacementOptions): Promise<Or
   const { common } = await isolatedKafkaEnvironment();
   const env = { ...common, LOG_LEVEL: 'warn' };
   const mongoDb = uniqueName('bench_orders');
+  const profileDir = process.env.BENCH_CPU_PROF === '1' ? mkdtempSync(join(tmpdir(), 'order-placement-profile-')) : undefined;
   const [users, products, orders] = await Promise.all([
     startServiceProcess('user-service', { ...env, LOG_LEVEL: 'info', DATABASE_URL: await createDatabase('bench_order_users') }),
     startServiceProcess('product-service', { ...env, LOG_LEVEL: 'info', DATABASE_URL: await createDatabase('bench_order_products') }),
-    startServiceProcess('order-service', { ...env, LOG_LEVEL: 'info', MONGO_URL: urls.mongo, MONGO_DB: mongoDb }),
+    startServiceProcess(
+      'order-service',
+      { ...env, LOG_LEVEL: 'info', MONGO_URL: urls.mongo, MONGO_DB: mongoDb },
+      'main.ts',
+      profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    ),
   ]);
   const mongo = await new MongoClient(urls.mongo, { maxPoolSize: options.connections }).connect();
   const pool = new Pool({ connectionString: await createDatabase('bench_order_floor'), max: options.connections });
@@ -166,6 +176,8 @@ export async function orderPlacement(options: OrderPlacementOptions): Promise<Or
     await mongo.close();
     await pool.end();
     await Promise.all([users, products, orders].map((s) => s.process.kill('SIGTERM')));
+    // The profile spans the whole run: the floors' phases too, when order-service only finishes sagas.
+    if (profileDir) printProfile('order-service through the placement runs', profileDir);
   }
 }
 
