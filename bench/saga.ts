@@ -38,18 +38,6 @@ const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 120);
 const TRACE_EVERY = Number(process.env.BENCH_TRACE_EVERY ?? 10);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 
-/** POST one order; a traceparent makes it one the services trace. */
-async function placeOrder(base: string, body: unknown, traceparent?: string): Promise<{ status: number; id?: string }> {
-  const response = await fetch(`${base}/order-service/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(traceparent ? { traceparent } : {}) },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const answer = (await response.json()) as { id?: string };
-  return { status: response.status, id: answer.id };
-}
-
 /** Each hop's p50, p95 and p99 over the traced orders whose traces are complete in Zipkin (waits for them up to a minute). */
 async function hopTable(traceIds: string[]): Promise<{ rows: string[][]; complete: number }> {
   const hops = new Map<string, Map<SagaHop, number>>();
@@ -142,10 +130,11 @@ async function main(): Promise<void> {
       if (trace) traced.push(trace.traceId);
       // Open loop: past what order-service takes, requests queue and time out; those are counted, not fatal.
       inFlight.push(
-        placeOrder(orders!.url, { userId: 1, productId, qty: 1 }, trace?.header).then(
+        // A traceparent makes it an order the services trace.
+        requestJson<{ id: string }>(`${orders!.url}/order-service/orders`, 'POST', { userId: 1, productId, qty: 1 }, trace ? { traceparent: trace.header } : {}).then(
           (r) => {
-            if (r.status !== 201 || !r.id) throw new Error(`order refused: ${JSON.stringify(r)}`);
-            sentAt.set(r.id, sent);
+            if (r.status !== 201) throw new Error(`order refused: ${JSON.stringify(r)}`);
+            sentAt.set(r.body.id, sent);
           },
           () => void failed++,
         ),

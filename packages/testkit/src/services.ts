@@ -25,11 +25,11 @@ export interface JsonResponse<T = unknown> {
   body: T;
 }
 
-/** One JSON request; the body is parsed when there is one. */
-export async function requestJson<T = any>(url: string, method = 'GET', body?: unknown): Promise<JsonResponse<T>> {
+/** One JSON request (`headers` added to its own, a `traceparent` say); the body is parsed when there is one. */
+export async function requestJson<T = any>(url: string, method = 'GET', body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     // No request of a test takes this long; without it a server that never answers holds a test until fetch's own 300 s.
     signal: AbortSignal.timeout(60_000),
