@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { Agent } from 'node:https';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requestRaw, type ContainerSample } from '@eventline/testkit';
 import { kubeToolPaths } from '../../../infra/src/kube-tools';
 import { kubeconfigPath } from '../../../infra/src/cluster/settings';
 import { repoRoot } from '../../../infra/src/settings';
 import { clusterDown, clusterStatus, clusterUp } from '../../../infra/src/cluster/cluster';
-import { buildServiceImages, services } from '../../../infra/src/cluster/service-images';
+import { buildServiceImages, localServiceTag, serviceImageRef, services } from '../../../infra/src/cluster/service-images';
+import { buildAndPush } from '../../../infra/src/cluster/docker-images';
 import {
   clusterSuite,
   deleteStrimziNamespace,
@@ -51,7 +54,8 @@ const brokerPods = [0, 1, 2].map((n) => `eventline-dual-role-${n}`);
 const minutes = (n: number) => n * 60_000;
 /**
  * helm run synchronously: it holds this process's event loop, and with it a test's load, until it
- * returns (the brokers' roll below; the roll under load is on branch wip/upgrade-under-load).
+ * returns (the brokers' roll below: under load, one run in three lost a cart add; k8s/README.md, "What
+ * the roll under load found").
  */
 const helmHoldingTheLoad = (args: string[]) => spawnSync(kubeToolPaths().helm, ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
 /** The services values-staging.yaml gives a HorizontalPodAutoscaler. */
@@ -77,6 +81,9 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
       throw error;
     }
   }
+
+  /** `helm upgrade` of the release with the values it has, and `args` over them. */
+  const upgradeRelease = (args: string[]) => helm(['upgrade', release, join(repoRoot, 'charts/eventline'), '-n', namespace, '--reuse-values', ...args]);
 
   /** A JSON call through the Gateway's HTTPS listener, verifying its certificate for the staging host name. */
   async function call(method: string, path: string, body?: unknown): Promise<Answer> {
@@ -238,7 +245,9 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
           try {
             return cartRecordsIn(namespace, readerOf(topic), topic, [customerId]);
           } catch (error) {
-            return `${topic} unread: ${(error as Error).message.split('\n').slice(-8).join(' ')}`;
+            // The messages, not the stack frames between them.
+            const lines = (error as Error).message.split('\n').filter((line) => !/^\s+at /.test(line));
+            return `${topic} unread: ${lines.slice(-8).join(' ')}`;
           }
         };
         const outputs = ['cart-details', 'cart-aggregator.changelog'].map((topic) => {
@@ -541,7 +550,8 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
           // queued.max.requests is read-only in a running broker: Strimzi rolls every broker to apply it.
           // helm runs synchronously with --wait, which holds this process's event loop and with it the
           // load's clients until the roll is done: the load runs before and after the roll, not through
-          // it (to change: helm without --wait, and the waits below asynchronous).
+          // it. Through it (helm without --wait, the waits below as they are) one run in three lost an
+          // add, not yet explained (k8s/README.md): not in the suite until it is.
           const upgrade = helmHoldingTheLoad([
             'upgrade',
             release,
@@ -571,6 +581,59 @@ suite('helm install in staging on the local cluster (values-staging.yaml)', () =
         },
         { footprint: false },
       ),
+    minutes(30),
+  );
+
+  it(
+    'loses, doubles and fails nothing while helm upgrade rolls every service to a new image and helm rollback rolls them back, under steady cart adds and user updates through the HTTPS Gateway (counted)',
+    async () => {
+      const history = async () => JSON.parse((await helm(['history', release, '-n', namespace, '-o', 'json'])).stdout) as { revision: number; status: string }[];
+      // A release's new version, as a user ships it: every service's image under a new tag (the
+      // running image with one label more, so a digest of its own), then `--set image.tag`.
+      const tag = `rollout-${id}`;
+      const context = mkdtempSync(join(tmpdir(), 'eventline-rollout-'));
+      try {
+        for (const service of services) {
+          writeFileSync(join(context, 'Dockerfile'), `FROM ${serviceImageRef(service)}\nLABEL dev.eventline.rollout="${tag}"\n`);
+          await buildAndPush({ ref: serviceImageRef(service, tag), context, logPath: join(context, 'build.log') });
+        }
+      } finally {
+        rmSync(context, { recursive: true, force: true });
+      }
+      /** Every service pod Ready on `tag`'s image, none left terminating. */
+      const allOn = (what: string, imageTag: string) =>
+        until(
+          what,
+          () => {
+            const servicePods = pods(namespace, 'app.kubernetes.io/component=service');
+            const off = servicePods.filter((pod) => pod.metadata.deletionTimestamp || !isReady(pod) || !pod.spec.containers[0]!.image.endsWith(`:${imageTag}`));
+            return servicePods.length > 0 && off.length === 0 ? true : undefined;
+          },
+          minutes(5),
+        );
+      const previous = (await history()).at(-1)!.revision;
+      const timings: string[] = [];
+      await faultUnderLoad(
+        'upgrade',
+        'helm upgrade of every service to a new image, then helm rollback',
+        async () => {
+          let started = Date.now();
+          const upgrade = await upgradeRelease(['--set', `image.tag=${tag}`, '--wait', '--timeout', '10m']);
+          expect({ status: upgrade.status, stderr: upgrade.stderr }).toMatchObject({ status: 0 });
+          await allOn('every service pod Ready on its new image', tag);
+          timings.push(`upgrade ${Math.round((Date.now() - started) / 1000)} s`);
+          started = Date.now();
+          const rollback = await helm(['rollback', release, String(previous), '-n', namespace, '--wait', '--timeout', '10m']);
+          expect({ status: rollback.status, stderr: rollback.stderr }).toMatchObject({ status: 0 });
+          await allOn('every service pod Ready on its previous image again', localServiceTag);
+          timings.push(`rollback ${Math.round((Date.now() - started) / 1000)} s`);
+        },
+        { footprint: false },
+      );
+      console.log(`helm upgrade and rollback under load: ${timings.join(', ')}`);
+      const revisions = await history();
+      expect(revisions.slice(-2).map((r) => r.status)).toEqual(['superseded', 'deployed']);
+    },
     minutes(30),
   );
 
