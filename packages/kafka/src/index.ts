@@ -10,7 +10,7 @@ export {
 export { PublishSpans } from './trace-spans';
 export { createKafka, type KafkaSettings } from './client';
 export { createProducer, createRenewingProducer } from './producer';
-export { RenewingProducer, ProducerHungError, isBrokerLockTimeout, DEFAULT_RENEW_AFTER_MS, type RecordSender, type RenewingProducerOptions } from './renewing-producer';
+export { RenewingProducer, ProducerHungError, type RecordSender, type RenewingProducerOptions } from './renewing-producer';
 export { type TopicSpec, deadLetterTopic, topicConfigs, ensureTopics, createTopicsWithLeaders } from './topics';
 export { PoisonRecordError, TransientError, isTransientKafkaError } from './errors';
 export {

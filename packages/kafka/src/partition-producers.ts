@@ -109,6 +109,20 @@ export class PartitionProducers {
     void letGo(entry.producer, 5_000, this.options.logger);
   }
 
+  /**
+   * Replaces a held partition's producer after a transaction that failed (and was aborted): the new
+   * one initialises the id again, so a new epoch, whose sequence numbers start afresh. kafkajs takes a
+   * failed request's sequence numbers back also for a partition the broker wrote, and the broker
+   * answers a later batch with that range as a duplicate without writing it (RenewingProducer): the
+   * chunk read again would commit without those outputs. A partition no longer held is left as it is.
+   */
+  renew(topic: string, partition: number): void {
+    if (!this.held.has(key(topic, partition))) return;
+    const entry = this.entries.get(key(topic, partition));
+    if (entry) void letGo(entry.producer, 5_000, this.options.logger);
+    this.open(topic, partition);
+  }
+
   async closeAll(): Promise<void> {
     const entries = [...this.entries.values()];
     this.entries.clear();

@@ -1,6 +1,5 @@
 import type { ICustomPartitioner, Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs';
 import type { Logger } from '@eventline/observability';
-import { errorChain } from './error-chain';
 import { letGo } from './let-go';
 import { PartitionTracker } from './partition-tracker';
 
@@ -18,10 +17,6 @@ export interface RenewingProducerOptions {
    */
   create: (createPartitioner: ICustomPartitioner) => Producer;
   logger: Logger;
-  /** A producer whose every send has failed for this long is replaced. */
-  renewAfterMs?: number;
-  /** Consecutive lock timeouts on a broker connection after which the producer is replaced at once. */
-  renewAfterLockTimeouts?: number;
   /** How long the replaced producer is given to disconnect before it is abandoned. */
   abandonAfterMs?: number;
   /**
@@ -30,10 +25,8 @@ export interface RenewingProducerOptions {
    * own request timeout (30 s) and its retries of a failed request.
    */
   hungAfterMs?: number;
-  now?: () => number;
 }
 
-export const DEFAULT_RENEW_AFTER_MS = 30_000;
 export const DEFAULT_HUNG_AFTER_MS = 60_000;
 
 /**
@@ -49,13 +42,22 @@ export class ProducerHungError extends Error {
 }
 
 /**
- * A producer that replaces its kafkajs producer when that one has wedged. kafkajs 2.2.4 can lose a
- * broker connection's lock for good when the broker comes back at a new address (a deleted pod
- * rescheduled): every later send then fails with `KafkaJSLockTimeout … "connect to broker …"`, for the
- * life of the producer, while a new producer connects at once. Each send either goes through or
- * throws, as kafkajs' does — within `hungAfterMs`: a send still pending then is refused and its
- * producer replaced; callers keep their own retry (the outbox rows stay until a send succeeds), so a
- * replacement loses nothing.
+ * A producer that replaces its kafkajs producer after every send that failed, so that the next send
+ * goes out under a new producer id. Each send either goes through or throws, as kafkajs' does —
+ * within `hungAfterMs`: a send still pending then is refused and its producer replaced; callers keep
+ * their own retry (the outbox rows stay until a send succeeds), so a replacement loses nothing.
+ *
+ * Why every failure: kafkajs 2.2.4 numbers an idempotent producer's records per partition and, when
+ * a produce request fails, takes the numbers of *all* its partitions back — also of a partition the
+ * broker wrote before another partition of the same request failed (a leader moving in a broker's
+ * roll answers NOT_LEADER for one partition and writes the other), or of a partition written by a
+ * send kafkajs resolved without an answer for it (PartitionTracker). Its counter is then behind the
+ * broker's. The broker takes a later batch with exactly that range of numbers for a retry of the
+ * written one and answers success without writing it: a different batch of the same size, sent
+ * through the same producer, would be lost (seen as a cart event missing from `cart-events` in the
+ * brokers' roll under load). A new producer id starts a fresh count the broker holds nothing
+ * against. It also ends kafkajs' other wedged states: a broker connection whose lock is lost for
+ * good once the broker comes back at a new address (every later send a `KafkaJSLockTimeout`).
  */
 export class RenewingProducer implements RecordSender {
   private producer: Producer;
@@ -63,24 +65,16 @@ export class RenewingProducer implements RecordSender {
   private tracker = new PartitionTracker();
   private connected = false;
   private connecting: Promise<void> | undefined;
-  private failingSince: number | undefined;
-  private lockTimeouts = 0;
   private stopped = false;
   private renewalCount = 0;
-  private readonly renewAfterMs: number;
-  private readonly renewAfterLockTimeouts: number;
   private readonly abandonAfterMs: number;
   private readonly hungAfterMs: number;
-  private readonly now: () => number;
   /** The send in flight (settled or not): the next one starts after it. */
   private inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: RenewingProducerOptions) {
-    this.renewAfterMs = options.renewAfterMs ?? DEFAULT_RENEW_AFTER_MS;
-    this.renewAfterLockTimeouts = options.renewAfterLockTimeouts ?? 2;
     this.abandonAfterMs = options.abandonAfterMs ?? 5_000;
     this.hungAfterMs = options.hungAfterMs ?? DEFAULT_HUNG_AFTER_MS;
-    this.now = options.now ?? Date.now;
     this.producer = this.make();
   }
 
@@ -99,7 +93,7 @@ export class RenewingProducer implements RecordSender {
     try {
       await this.withinHungLimit(this.connectCurrent());
     } catch (error) {
-      if (error instanceof ProducerHungError && producer === this.producer) this.renew(error, 0);
+      if (error instanceof ProducerHungError && producer === this.producer) this.renew(error);
       throw error;
     }
   }
@@ -141,16 +135,14 @@ export class RenewingProducer implements RecordSender {
     const producer = this.producer;
     const tracker = this.tracker;
     try {
-      const result = await this.withinHungLimit(
+      return await this.withinHungLimit(
         (async () => {
           if (!this.connected && !this.stopped) await this.connectCurrent();
           return operation(producer, tracker);
         })(),
       );
-      if (producer === this.producer) this.noteSuccess();
-      return result;
     } catch (error) {
-      if (producer === this.producer) this.noteFailure(error);
+      if (producer === this.producer) this.renew(error);
       throw error;
     }
   }
@@ -168,32 +160,15 @@ export class RenewingProducer implements RecordSender {
     }
   }
 
-  private noteSuccess(): void {
-    this.failingSince = undefined;
-    this.lockTimeouts = 0;
-  }
-
-  private noteFailure(error: unknown): void {
-    const now = this.now();
-    this.failingSince ??= now;
-    this.lockTimeouts = isBrokerLockTimeout(error) ? this.lockTimeouts + 1 : 0;
-    const failingMs = now - this.failingSince;
-    if (error instanceof ProducerHungError || this.lockTimeouts >= this.renewAfterLockTimeouts || failingMs >= this.renewAfterMs) this.renew(error, failingMs);
-  }
-
-  private renew(cause: unknown, failingMs: number): void {
+  private renew(cause: unknown): void {
     if (this.stopped) return;
-    const wedged = this.producer;
+    const replaced = this.producer;
     this.renewalCount += 1;
-    this.options.logger.warn(
-      { err: cause, failingMs, lockTimeouts: this.lockTimeouts, renewals: this.renewalCount },
-      'the Kafka producer has stopped getting records through: replacing it with a new one',
-    );
+    this.options.logger.warn({ err: cause, renewals: this.renewalCount }, 'a send failed: the next one goes through a new Kafka producer (a new producer id)');
     this.producer = this.make();
     this.connected = false;
     this.connecting = undefined;
-    this.noteSuccess();
-    void letGo(wedged, this.abandonAfterMs, this.options.logger);
+    void letGo(replaced, this.abandonAfterMs, this.options.logger);
   }
 
   private make(): Producer {
@@ -207,9 +182,4 @@ export class RenewingProducer implements RecordSender {
     });
     return producer;
   }
-}
-
-/** A `KafkaJSLockTimeout` on a broker connection, bare or as the cause of a retry error. */
-export function isBrokerLockTimeout(error: unknown): boolean {
-  return [...errorChain(error)].some((current) => current.name === 'KafkaJSLockTimeout' && /connect to broker/.test(current.message));
 }

@@ -1,4 +1,5 @@
-import type { PartitionMetadata, RecordMetadata } from 'kafkajs';
+import type { PartitionMetadata } from 'kafkajs';
+import { createRetry, createSendMessages, protocolError, silentLogger } from '../fixtures/kafkajs-send';
 import { PartitionTracker, UnwrittenRecordsError } from '../../src/partition-tracker';
 
 /**
@@ -6,14 +7,8 @@ import { PartitionTracker, UnwrittenRecordsError } from '../../src/partition-tra
  * defect PartitionTracker guards against (tulios/kafkajs#1303), shown without a broker. Internal
  * modules, loaded by path: they are what the producer runs.
  */
-type SendMessages = (options: { acks: number; timeout: number; topicMessages: { topic: string; messages: { key: string; value: string }[] }[] }) => Promise<RecordMetadata[]>;
-const createSendMessages: (options: Record<string, unknown>) => SendMessages = require('kafkajs/src/producer/sendMessages');
-const createRetry: (options: Record<string, number>) => unknown = require('kafkajs/src/retry');
-const { KafkaJSProtocolError }: { KafkaJSProtocolError: new (e: object) => Error } = require('kafkajs/src/errors');
-const { createErrorFromCode }: { createErrorFromCode: (code: number) => object } = require('kafkajs/src/protocol/error');
 
 const topic = 'cart-events';
-const silent = () => ({ debug() {}, info() {}, warn() {}, error() {}, namespace: silent });
 
 interface ProduceRequest {
   topicData: { topic: string; partitions: { partition: number; messages: unknown[] }[] }[];
@@ -33,7 +28,7 @@ function scriptedCluster() {
   const brokers = [0, 1].map((nodeId) => ({
     nodeId,
     async produce({ topicData }: ProduceRequest) {
-      if (nodeId === 1) throw new KafkaJSProtocolError(createErrorFromCode(6));
+      if (nodeId === 1) throw protocolError(6);
       for (const { partitions } of topicData) for (const p of partitions) written.push({ broker: nodeId, partition: p.partition, records: p.messages.length });
       return {
         topics: topicData.map((t) => ({ topicName: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: 0, baseOffset: '0' })) })),
@@ -90,7 +85,7 @@ describe("kafkajs 2.2.4's send when a failed broker's partition moves to a broke
     const messages = recordsForBothPartitions(tracker);
     const { cluster, eosManager, written } = scriptedCluster();
     const send = createSendMessages({
-      logger: silent(),
+      logger: silentLogger(),
       cluster,
       partitioner: tracker.createPartitioner(),
       eosManager,

@@ -61,4 +61,25 @@ describe('PartitionProducers.ready', () => {
     expect(await settled(ready)).toBe(true);
     expect(initialised).toEqual(['agg.cart-events.1']);
   });
+
+  it("renews a held partition's producer after a failed transaction: a new producer initialises the id again (a new epoch); a partition not held is left alone", async () => {
+    const { kafka, release, initialised } = kafkaWithHeldInitialisation();
+    const producers = new PartitionProducers({ kafka, idPrefix: 'agg', topicPrefix: '', logger });
+    producers.assign({ 'cart-events': [0] });
+    const first = producers.get('cart-events', 0);
+    await settled(Promise.resolve());
+    release('agg.cart-events.0');
+    const { producer: before } = await first;
+
+    producers.renew('cart-events', 0);
+    const second = producers.get('cart-events', 0);
+    await settled(Promise.resolve());
+    release('agg.cart-events.0');
+    const { producer: after } = await second;
+    expect(after).not.toBe(before);
+    expect(initialised).toEqual(['agg.cart-events.0', 'agg.cart-events.0']);
+
+    producers.renew('cart-events', 5);
+    await expect(producers.get('cart-events', 5)).rejects.toThrow(/not held by this instance/);
+  });
 });
