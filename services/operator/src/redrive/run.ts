@@ -127,17 +127,7 @@ export class RedriveRun {
       this.readThrough(payload.partition, payload.lastOffset);
       if (this.complete()) void this.end();
     });
-    if (!this.dryRun) {
-      // The transactional id is the Redrive's: a successor (after a crash, on another replica) fences this one.
-      this.producer = kafka.producer({
-        transactionalId: groupId,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        transactionTimeout: 15_000,
-        allowAutoTopicCreation: false,
-        createPartitioner: this.tracker.createPartitioner,
-      });
-    }
+    if (!this.dryRun) this.producer = this.transactionalProducer();
     await retryKafka(
       `starting redrive ${groupId}`,
       async () => {
@@ -237,6 +227,18 @@ export class RedriveRun {
     return consumed.offset;
   }
 
+  /** The transactional id is the Redrive's: a successor (after a crash, on another replica) fences this one. */
+  private transactionalProducer(): Producer {
+    return this.options.kafka.producer({
+      transactionalId: this.options.groupId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 15_000,
+      allowAutoTopicCreation: false,
+      createPartitioner: this.tracker.createPartitioner,
+    });
+  }
+
   private async commit(partition: number, outputs: Message[], ledger: Message[], nextOffset: bigint, counts: RedriveCounts, isStale: () => boolean): Promise<void> {
     const transaction = await this.producer!.transaction();
     try {
@@ -259,6 +261,13 @@ export class RedriveRun {
       failpoint('redrive.after-commit');
     } catch (error) {
       await transaction.abort().catch((abortError: unknown) => this.log.warn({ err: abortError }, 'abort failed'));
+      // The chunk is tried again under a new producer (its id initialised again: a new epoch): kafkajs
+      // may have taken back sequence numbers of records the broker wrote, and the retry's batches of
+      // the same ranges would be answered as duplicates, unwritten (packages/kafka/README.md).
+      const failed = this.producer!;
+      this.producer = this.transactionalProducer();
+      void failed.disconnect().catch((disconnectError: unknown) => this.log.warn({ err: disconnectError }, 'producer disconnect failed'));
+      await retryKafka('connecting a new redrive producer', () => this.producer!.connect(), { logger: this.options.logger, deadlineMs: this.options.retryDeadlineMs ?? 60_000 });
       throw error;
     }
   }
