@@ -317,10 +317,9 @@ export class TransactionalProcessor {
         },
       );
       // Aborted, its producer is still replaced: its sequence numbers may be behind the broker's (see
-      // PartitionProducers.renew), and the chunk read again would send batches of the same ranges. A
-      // partition a rebalance is taking away is not initialised again here (that would fence its new
-      // owner): it waits for the next assignment, as a stuck one does.
-      if (aborted && !isStale()) this.producers.renew(topic, partition);
+      // PartitionProducers.renew), and the chunk read again would send batches of the same ranges.
+      // Only a partition the latest assignment still gives this instance is renewed.
+      if (aborted) this.producers.renew(topic, partition);
       else this.dropStuck(topic, partition);
       // Retriable for kafkajs: the consumer restarts from the committed offsets instead of stopping
       // for good, which it does on a non-retriable error (a broker lost mid-commit gives those).
