@@ -219,7 +219,9 @@ spec:
             failureThreshold: {{ .failureThreshold }}
           {{- end }}
           {{- end }}
-          {{- with $svc.preStopSleepSeconds }}
+          {{- /* Only a service that takes requests (routed by the gateway, or config-service) has any
+          to wait out: cart-aggregator and the operator leave at once. */}}
+          {{- with and (or $public $svc.configServer) $svc.preStopSleepSeconds }}
           # Serving on while the pod's removal from the endpoints reaches the gateway and kube-proxy;
           # SIGTERM (and the drain) comes after. Without it a request routed meanwhile is refused.
           lifecycle:
