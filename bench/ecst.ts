@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import { MongoClient, ObjectId } from 'mongodb';
 import { registerAll, loadCatalog } from '@eventline/avro';
 import { createDatabase, eventually, requestJson, startServiceProcess, uniqueName, urls, type ServiceProcess } from '@eventline/testkit';
+import { formatCpuShares, startCpuShares, type CpuShares } from './lib/cpu-share';
 import { formatNumber, percentile } from './lib/table';
 
 /**
@@ -19,15 +20,36 @@ import { formatNumber, percentile } from './lib/table';
  * updateMany; no HTTP, no PostgreSQL, no outbox, no Kafka) at as many loops: updates/s each, and ours
  * over the floor. The floor runs last, since its versions are ahead of user-service's.
  */
-const USERS = Number(process.env.BENCH_USERS ?? 10_000);
-const ORDERS = Number(process.env.BENCH_ORDERS ?? 50_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
-const RATES = (process.env.BENCH_RATES ?? '100,500').split(',').map(Number);
-const RAMP = (process.env.BENCH_RAMP ?? '10,20,40,80').split(',').map(Number);
-const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 50);
-const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 120);
-const SATURATE_SECONDS = Number(process.env.BENCH_SATURATE_SECONDS ?? 20);
-const SATURATE_CONNECTIONS = Number(process.env.BENCH_SATURATE_CONNECTIONS ?? 16);
+export interface EcstOptions {
+  users: number;
+  orders: number;
+  seconds: number;
+  /** Steady offered updates/s, one phase each (a rate may repeat: `npm run bench` runs 300/s once per run). */
+  rates: number[];
+  /** 20 s steps after the steady phases; empty for none. */
+  ramp: number[];
+  pollMs: number;
+  drainSeconds: number;
+  /** 0 skips the saturated phase and its floor. */
+  saturateSeconds: number;
+  saturateConnections: number;
+}
+
+export interface EcstSteady {
+  rate: number;
+  achieved: number;
+  /** PUT returned → new email in the user's orders, ms. */
+  latencies: number[];
+  left: number;
+  /** Cores per process over the phase and its drain. */
+  shares: CpuShares;
+}
+
+export interface EcstResult {
+  steady: EcstSteady[];
+  ramp: { rate: number; achieved: number; backlogAtEnd: number; left: number; drainSeconds: number; latencies: number[] }[];
+  saturated?: { put: number; putPerSecond: number; visible: number; invisible: number; propagatedPerSecond: number; floorDone: number; floorPerSecond: number };
+}
 
 interface Pending {
   userId: number;
@@ -44,7 +66,9 @@ async function inParallel<T>(items: T[], concurrency: number, work: (item: T) =>
   );
 }
 
-async function main(): Promise<void> {
+export async function ecstRun(options: EcstOptions): Promise<EcstResult> {
+  const { users: USERS, orders: ORDERS, seconds: SECONDS, rates: RATES, ramp: RAMP, pollMs: POLL_MS, drainSeconds: DRAIN_SECONDS } = options;
+  const { saturateSeconds: SATURATE_SECONDS, saturateConnections: SATURATE_CONNECTIONS } = options;
   const report = await registerAll(loadCatalog(), urls.registry);
   if (!report.ok) throw new Error('schemas could not be registered');
   const prefix = `${uniqueName('bench')}.`;
@@ -56,6 +80,7 @@ async function main(): Promise<void> {
     startServiceProcess('order-service', { ...common, LOG_LEVEL: 'info', MONGO_URL: urls.mongo, MONGO_DB: mongoDb }),
   ]);
   const [users] = services;
+  const named = new Map(['user-service', 'product-service', 'order-service'].map((name, i) => [services[i]!.process.child.pid!, name]));
   const client = await new MongoClient(urls.mongo).connect();
   const db = client.db(mongoDb);
   const orders = db.collection('purchase_order');
@@ -158,26 +183,22 @@ async function main(): Promise<void> {
     return pending.size;
   }
 
-  const steady: string[] = [];
+  const result: EcstResult = { steady: [], ramp: [] };
   for (const rate of RATES) {
     latencies.length = 0;
+    const cpuShares = startCpuShares(named);
     const achieved = await load(rate, SECONDS);
     const left = await drain(DRAIN_SECONDS * 1000);
-    steady.push(
-      `| ${rate} | ${formatNumber(achieved)} | ${latencies.length} | ${percentile(latencies, 50)} | ${percentile(latencies, 95)} | ${percentile(latencies, 99)} | ${percentile(latencies, 100)} | ${left} |`,
-    );
+    result.steady.push({ rate, achieved, latencies: [...latencies], left, shares: cpuShares() });
   }
 
-  const ramp: string[] = [];
   for (const rate of RAMP) {
     latencies.length = 0;
     const achieved = await load(rate, 20);
     const backlogAtEnd = pending.size;
     const drainStart = Date.now();
     const left = await drain(60_000);
-    ramp.push(
-      `| ${rate} | ${formatNumber(achieved)} | ${backlogAtEnd} | ${left === 0 ? ((Date.now() - drainStart) / 1000).toFixed(1) : `> 60 (${left} left)`} | ${percentile(latencies, 50)} | ${percentile(latencies, 99)} |`,
-    );
+    result.ramp.push({ rate, achieved, backlogAtEnd, left, drainSeconds: (Date.now() - drainStart) / 1000, latencies: [...latencies] });
   }
 
   /** `connections` closed loops of `update` for `seconds`; returns how many were done. */
@@ -199,57 +220,96 @@ async function main(): Promise<void> {
     return { userId, email: `u${userId}-${++sequence}@example.com` };
   };
 
-  latencies.length = 0;
-  const saturatedFrom = Date.now();
-  const put = await closedLoop(SATURATE_SECONDS, async () => {
-    const { userId, email } = nextUpdate();
-    const r = await requestJson(`${users!.url}/user-service/update`, 'PUT', { id: userId, firstname: `First${userId - 5}`, lastname: `Last${userId - 5}`, email });
-    if (r.status !== 200) throw new Error(`update failed: ${JSON.stringify(r)}`);
-    pending.set(email, { userId, email, returnedAt: Date.now() });
-  });
-  const putFor = (Date.now() - saturatedFrom) / 1000;
-  const invisible = await drain(DRAIN_SECONDS * 1000);
-  const propagatedPerSecond = latencies.length / ((lastVisibleAt - saturatedFrom) / 1000);
+  if (SATURATE_SECONDS > 0) {
+    latencies.length = 0;
+    const saturatedFrom = Date.now();
+    const put = await closedLoop(SATURATE_SECONDS, async () => {
+      const { userId, email } = nextUpdate();
+      const r = await requestJson(`${users!.url}/user-service/update`, 'PUT', { id: userId, firstname: `First${userId - 5}`, lastname: `Last${userId - 5}`, email });
+      if (r.status !== 200) throw new Error(`update failed: ${JSON.stringify(r)}`);
+      pending.set(email, { userId, email, returnedAt: Date.now() });
+    });
+    const putFor = (Date.now() - saturatedFrom) / 1000;
+    const invisible = await drain(DRAIN_SECONDS * 1000);
+    const propagatedPerSecond = latencies.length / ((lastVisibleAt - saturatedFrom) / 1000);
+    const visible = latencies.length;
+
+    // The floor: the same change with the driver, straight into order-service's collections.
+    const copiesOfUsers = db.collection<{ _id: number; version: number; email: string }>('users_v1');
+    let floorVersion = Date.now() * 1000;
+    const floorDone = await closedLoop(SATURATE_SECONDS, async () => {
+      const { userId, email } = nextUpdate();
+      const version = ++floorVersion;
+      await copiesOfUsers.updateOne({ _id: userId, version: { $lt: version } }, { $set: { email, version } }, { upsert: true });
+      await orders.updateMany({ 'user.id': userId, userVersion: { $lt: version } }, { $set: { 'user.email': email, userVersion: version } });
+    });
+    const floorPerSecond = floorDone / SATURATE_SECONDS;
+    result.saturated = { put, putPerSecond: put / putFor, visible, invisible, propagatedPerSecond, floorDone, floorPerSecond };
+  }
   watching = false;
   await watcher;
-
-  // The floor: the same change with the driver, straight into order-service's collections.
-  const copiesOfUsers = db.collection<{ _id: number; version: number; email: string }>('users_v1');
-  let floorVersion = Date.now() * 1000;
-  const floorDone = await closedLoop(SATURATE_SECONDS, async () => {
-    const { userId, email } = nextUpdate();
-    const version = ++floorVersion;
-    await copiesOfUsers.updateOne({ _id: userId, version: { $lt: version } }, { $set: { email, version } }, { upsert: true });
-    await orders.updateMany({ 'user.id': userId, userVersion: { $lt: version } }, { $set: { 'user.email': email, userVersion: version } });
-  });
-  const floorPerSecond = floorDone / SATURATE_SECONDS;
-
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka, PostgreSQL, FerretDB on DocumentDB, registry and the three services on the same machine`;
-  console.log(`\nECST propagation, PUT /user-service/update returned → new email in the user's orders (${USERS} users, ${ORDERS} orders, ${SECONDS} s per rate; ${machine})\n`);
-  console.log(`| target updates/s | achieved | updates measured | p50 ms | p95 ms | p99 ms | max ms | not visible ${DRAIN_SECONDS} s after the last update |`);
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const line of steady) console.log(line);
-  console.log('\nRamp, 20 s per step: the rate the pipeline absorbs is the highest step whose backlog drains at once\n');
-  console.log('| offered updates/s | achieved | invisible at end of step | drain s | p50 ms | p99 ms |');
-  console.log('|---|---|---|---|---|---|');
-  for (const line of ramp) console.log(line);
-  console.log(`\nSaturated, ${SATURATE_CONNECTIONS} closed loops for ${SATURATE_SECONDS} s, beside the same change written straight with the driver on FerretDB\n`);
-  console.log('| what | updates | updates/s | vs the floor |');
-  console.log('|---|---|---|---|');
-  console.log(`| PUT /user-service/update answered | ${put} | ${formatNumber(put / putFor)} | ${(put / putFor / floorPerSecond).toFixed(2)} |`);
-  console.log(
-    `| … visible in every order of the user (ECST: outbox, Kafka, order-service's batch) | ${latencies.length}${invisible > 0 ? ` (${invisible} not within ${DRAIN_SECONDS} s)` : ''} | ${formatNumber(propagatedPerSecond)} | ${(propagatedPerSecond / floorPerSecond).toFixed(2)} |`,
-  );
-  console.log(`| the user's copy and its orders' updateMany with the driver (the floor) | ${floorDone} | ${formatNumber(floorPerSecond)} | 1.00 |`);
-
   await client.close();
   await Promise.all(services.map((s) => s.process.kill('SIGTERM')));
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+export function printEcst(result: EcstResult, options: EcstOptions): void {
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka, PostgreSQL, FerretDB on DocumentDB, registry and the three services on the same machine`;
+  console.log(
+    `\nECST propagation, PUT /user-service/update returned → new email in the user's orders (${options.users} users, ${options.orders} orders, ${options.seconds} s per rate; ${machine})\n`,
+  );
+  console.log(`| target updates/s | achieved | updates measured | p50 ms | p95 ms | p99 ms | max ms | not visible ${options.drainSeconds} s after the last update |`);
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const { rate, achieved, latencies, left } of result.steady) {
+    const at = (q: number) => percentile(latencies, q);
+    console.log(`| ${rate} | ${formatNumber(achieved)} | ${latencies.length} | ${at(50)} | ${at(95)} | ${at(99)} | ${at(100)} | ${left} |`);
+  }
+  console.log(
+    `\nCores per process over each steady rate (its sending and its drain):\n\n${result.steady.map((p) => `- ${p.rate} updates/s: ${formatCpuShares(p.shares)}`).join('\n')}`,
+  );
+  if (result.ramp.length > 0) {
+    console.log('\nRamp, 20 s per step: the rate the pipeline absorbs is the highest step whose backlog drains at once\n');
+    console.log('| offered updates/s | achieved | invisible at end of step | drain s | p50 ms | p99 ms |');
+    console.log('|---|---|---|---|---|---|');
+    for (const step of result.ramp) {
+      const drained = step.left === 0 ? step.drainSeconds.toFixed(1) : `> 60 (${step.left} left)`;
+      console.log(`| ${step.rate} | ${formatNumber(step.achieved)} | ${step.backlogAtEnd} | ${drained} | ${percentile(step.latencies, 50)} | ${percentile(step.latencies, 99)} |`);
+    }
+  }
+  const saturated = result.saturated;
+  if (saturated) {
+    const { put, putPerSecond, visible, invisible, propagatedPerSecond, floorDone, floorPerSecond } = saturated;
+    console.log(`\nSaturated, ${options.saturateConnections} closed loops for ${options.saturateSeconds} s, beside the same change written straight with the driver on FerretDB\n`);
+    console.log('| what | updates | updates/s | vs the floor |');
+    console.log('|---|---|---|---|');
+    console.log(`| PUT /user-service/update answered | ${put} | ${formatNumber(putPerSecond)} | ${(putPerSecond / floorPerSecond).toFixed(2)} |`);
+    console.log(
+      `| … visible in every order of the user (ECST: outbox, Kafka, order-service's batch) | ${visible}${invisible > 0 ? ` (${invisible} not within ${options.drainSeconds} s)` : ''} | ${formatNumber(propagatedPerSecond)} | ${(propagatedPerSecond / floorPerSecond).toFixed(2)} |`,
+    );
+    console.log(`| the user's copy and its orders' updateMany with the driver (the floor) | ${floorDone} | ${formatNumber(floorPerSecond)} | 1.00 |`);
+  }
+}
+
+if (require.main === module) {
+  const options: EcstOptions = {
+    users: Number(process.env.BENCH_USERS ?? 10_000),
+    orders: Number(process.env.BENCH_ORDERS ?? 50_000),
+    seconds: Number(process.env.BENCH_SECONDS ?? 60),
+    rates: (process.env.BENCH_RATES ?? '100,500').split(',').map(Number),
+    ramp: (process.env.BENCH_RAMP ?? '10,20,40,80').split(',').filter(Boolean).map(Number),
+    pollMs: Number(process.env.BENCH_POLL_MS ?? 50),
+    drainSeconds: Number(process.env.BENCH_DRAIN_SECONDS ?? 120),
+    saturateSeconds: Number(process.env.BENCH_SATURATE_SECONDS ?? 20),
+    saturateConnections: Number(process.env.BENCH_SATURATE_CONNECTIONS ?? 16),
+  };
+  ecstRun(options).then(
+    (result) => {
+      printEcst(result, options);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -17,25 +17,34 @@ import { runWrk, type WrkResult } from './lib/wrk';
  *   npm run bench:user-update   (BENCH_UPDATE_SECONDS, BENCH_UPDATE_RUNS, BENCH_UPDATE_CONNECTIONS, BENCH_UPDATE_USERS)
  */
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const options = {
-  seconds: num('BENCH_UPDATE_SECONDS', 15),
-  runs: num('BENCH_UPDATE_RUNS', 3),
-  connections: num('BENCH_UPDATE_CONNECTIONS', 32),
-  users: num('BENCH_UPDATE_USERS', 2000),
-};
-const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 
-interface Side {
+export interface UserUpdateOptions {
+  seconds: number;
+  runs: number;
+  connections: number;
+  users: number;
+  cpuProfile: boolean;
+}
+
+export interface Side {
   result: WrkResult;
   shares: CpuShares;
 }
 
-async function main(): Promise<void> {
+export interface UserUpdateResult {
+  /** One per run, alternating with `adds`. */
+  updates: Side[];
+  adds: Side[];
+}
+
+export async function userUpdateRun(options: UserUpdateOptions): Promise<UserUpdateResult> {
   const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
   const { common } = await isolatedKafkaEnvironment();
   const env = { ...common, LOG_LEVEL: 'warn' };
-  const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'user-service-profile-')) : undefined;
+  const profileDir = options.cpuProfile ? mkdtempSync(join(tmpdir(), 'user-service-profile-')) : undefined;
   const services: ServiceProcess[] = [];
+  const updates: Side[] = [];
+  const adds: Side[] = [];
   try {
     const [users, products, carts] = await Promise.all([
       startServiceProcess(
@@ -77,8 +86,6 @@ async function main(): Promise<void> {
       const result = await runWrk({ url, method, connections: options.connections, seconds: options.seconds, bodyExpression, onStart: (pid) => wrkNamed.set(pid, 'wrk') });
       return { result, shares: stop() };
     };
-    const updates: Side[] = [];
-    const adds: Side[] = [];
     for (let run = 1; run <= options.runs; run++) {
       say(`run ${run} of ${options.runs}: PUT /user-service/update, then POST /api/v1/add, ${options.connections} connections, ${options.seconds} s each`);
       // Users 1..4 are the seed's; the created ones follow. A new e-mail each time, so every PUT changes its row.
@@ -93,33 +100,49 @@ async function main(): Promise<void> {
         await side(`${carts.url}/api/v1/add`, 'POST', `string.format('{"customerId":"b%d","itemId":"%d","qty":1}', math.random(0, ${options.users - 1}), math.random(1, 3))`),
       );
     }
-    const rate = (sides: Side[]) => median(sides.map((s) => s.result.perSecond));
-    const row = (what: string, sides: Side[]) => [
-      what,
-      formatNumber(rate(sides)),
-      sides.map((s) => formatNumber(s.result.perSecond)).join(', '),
-      median(sides.map((s) => s.result.p50)).toFixed(1),
-      median(sides.map((s) => s.result.p99)).toFixed(1),
-      String(sides.reduce((n, s) => n + s.result.failedStatus + s.result.socketErrors, 0)),
-      (rate(sides) / rate(adds)).toFixed(2),
-    ];
-    printMatrix(
-      `One command and its event through the outbox, on the same PostgreSQL: ${options.connections} connections (wrk), ${options.seconds} s per side, alternating, medians of ${options.runs} (${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version})`,
-      ['what', 'commands/s', 'runs', 'p50 ms', 'p99 ms', 'failed', 'vs the add'],
-      [row('PUT /user-service/update (users row + outbox)', updates), row('POST /api/v1/add (event store append + outbox)', adds)],
-    );
-    console.log(`PUT /user-service/update, last run: ${formatCpuShares(updates[updates.length - 1]!.shares)}`);
-    console.log(`POST /api/v1/add, last run: ${formatCpuShares(adds[adds.length - 1]!.shares)}`);
   } finally {
     await Promise.all(services.map((s) => s.process.kill('SIGTERM')));
   }
   if (profileDir) printProfile('user-service under PUT /user-service/update', profileDir);
+  return { updates, adds };
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+export function printUserUpdate({ updates, adds }: UserUpdateResult, options: UserUpdateOptions): void {
+  const rate = (sides: Side[]) => median(sides.map((s) => s.result.perSecond));
+  const row = (what: string, sides: Side[]) => [
+    what,
+    formatNumber(rate(sides)),
+    sides.map((s) => formatNumber(s.result.perSecond)).join(', '),
+    median(sides.map((s) => s.result.p50)).toFixed(1),
+    median(sides.map((s) => s.result.p99)).toFixed(1),
+    String(sides.reduce((n, s) => n + s.result.failedStatus + s.result.socketErrors, 0)),
+    (rate(sides) / rate(adds)).toFixed(2),
+  ];
+  printMatrix(
+    `One command and its event through the outbox, on the same PostgreSQL: ${options.connections} connections (wrk), ${options.seconds} s per side, alternating, medians of ${options.runs} (${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version})`,
+    ['what', 'commands/s', 'runs', 'p50 ms', 'p99 ms', 'failed', 'vs the add'],
+    [row('PUT /user-service/update (users row + outbox)', updates), row('POST /api/v1/add (event store append + outbox)', adds)],
+  );
+  console.log(`PUT /user-service/update, last run: ${formatCpuShares(updates[updates.length - 1]!.shares)}`);
+  console.log(`POST /api/v1/add, last run: ${formatCpuShares(adds[adds.length - 1]!.shares)}`);
+}
+
+if (require.main === module) {
+  const options: UserUpdateOptions = {
+    seconds: num('BENCH_UPDATE_SECONDS', 15),
+    runs: num('BENCH_UPDATE_RUNS', 3),
+    connections: num('BENCH_UPDATE_CONNECTIONS', 32),
+    users: num('BENCH_UPDATE_USERS', 2000),
+    cpuProfile: process.env.BENCH_CPU_PROF === '1',
+  };
+  userUpdateRun(options).then(
+    (result) => {
+      printUserUpdate(result, options);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
