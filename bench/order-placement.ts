@@ -35,6 +35,8 @@ export interface Outcome {
   p50: number;
   p99: number;
   failed: number;
+  /** The first failure's message, if any failed. */
+  firstError?: string;
   shares: CpuShares;
 }
 
@@ -51,6 +53,7 @@ const PRODUCT = { description: 'Bench item', price: 1 };
 async function closedLoop(connections: number, seconds: number, named: Map<number, string>, place: (n: number) => Promise<void>): Promise<Outcome> {
   const latencies: number[] = [];
   let failed = 0;
+  let firstError: string | undefined;
   let n = 0;
   const stop = startCpuShares(named);
   const deadline = performance.now() + seconds * 1000;
@@ -62,14 +65,15 @@ async function closedLoop(connections: number, seconds: number, named: Map<numbe
         try {
           await place(n++);
           latencies.push(performance.now() - t0);
-        } catch {
+        } catch (error) {
           failed++;
+          firstError ??= (error as Error).message;
         }
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failed, shares: stop() };
+  return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failed, firstError, shares: stop() };
 }
 
 /** The placement's commands on FerretDB, as order-service issues them, without the service around them. */
@@ -102,7 +106,13 @@ async function postgresPlacement(pool: Pool, productId: number) {
     const u = user.rows[0];
     const p = product.rows[0];
     if (!u || !p) throw new Error('local copy missing');
-    const document = { user: { id: u.id, name: u.name, email: u.email }, userVersion: u.version, lines: [{ productId, qty: 1, description: p.description, unitPrice: p.price }] };
+    // Number(): bigint and numeric come back as strings, or as BigInt once Emmett's driver (`npm run
+    // bench` runs it first in the same process) has set pg's global parser for int8, which JSON cannot hold.
+    const document = {
+      user: { id: Number(u.id), name: u.name, email: u.email },
+      userVersion: Number(u.version),
+      lines: [{ productId, qty: 1, description: p.description, unitPrice: Number(p.price) }],
+    };
     await pool.query("INSERT INTO purchase_order (status, document) VALUES ('PENDING', $1)", [document]);
   };
 }
@@ -206,6 +216,10 @@ export function printOrderPlacement(result: OrderPlacementResult, options: Order
     }),
   );
   for (const [what, outcomes] of rows) console.log(`${what}, last run: ${formatCpuShares(outcomes[outcomes.length - 1]!.shares)}`);
+  for (const [what, outcomes] of rows) {
+    const firstError = outcomes.find((o) => o.firstError)?.firstError;
+    if (firstError) console.log(`${what}: failed, first with: ${firstError}`);
+  }
 }
 
 if (require.main === module) {
