@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { createDatabase, isolatedKafkaEnvironment, startServiceProcess, type ServiceProcess } from '@eventline/testkit';
 import { percentile, printMatrix } from './lib/table';
+import { runScript } from './lib/script';
 
 /**
  * A cart command's cost against the customer's history: POST /api/v1/add for customers with 10, 1,000
@@ -116,14 +117,8 @@ if (require.main === module) {
     customersPerClass: Number(process.env.BENCH_HISTORY_CUSTOMERS ?? 10),
     rounds: Number(process.env.BENCH_HISTORY_ROUNDS ?? 30),
   };
-  cartHistory(options).then(
-    (latencies) => {
-      printCartHistory(latencies, options);
-      process.exit(0);
-    },
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
+  runScript(
+    () => cartHistory(options),
+    (result) => printCartHistory(result, options),
   );
 }

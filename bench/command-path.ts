@@ -8,6 +8,7 @@ import { newEnvelope } from '@eventline/kafka';
 import { createDatabase } from '@eventline/testkit';
 import { decide, emptyCart, evolve, type Cart } from '../services/cart-service/src/cart';
 import { formatNumber, median, percentile, printMatrix } from './lib/table';
+import { runScript } from './lib/script';
 
 /**
  * The cart's command path below HTTP, side by side with Emmett on the same PostgreSQL in one run:
@@ -171,14 +172,8 @@ if (require.main === module) {
     connections: num('BENCH_COMMAND_CONNECTIONS', 32),
     carts: num('BENCH_COMMAND_CARTS', 10_000),
   };
-  commandPath(options).then(
-    (results) => {
-      printCommandPath(results, options);
-      process.exit(0);
-    },
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
+  runScript(
+    () => commandPath(options),
+    (result) => printCommandPath(result, options),
   );
 }

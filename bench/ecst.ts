@@ -4,6 +4,7 @@ import { registerAll, loadCatalog } from '@eventline/avro';
 import { createDatabase, eventually, requestJson, startServiceProcess, uniqueName, urls, type ServiceProcess } from '@eventline/testkit';
 import { formatCpuShares, startCpuShares, type CpuShares } from './lib/cpu-share';
 import { formatNumber, percentile } from './lib/table';
+import { runScript } from './lib/script';
 
 /**
  * Propagation latency of event-carried state transfer: from `PUT /user-service/update` returning to
@@ -302,14 +303,8 @@ if (require.main === module) {
     saturateSeconds: Number(process.env.BENCH_SATURATE_SECONDS ?? 20),
     saturateConnections: Number(process.env.BENCH_SATURATE_CONNECTIONS ?? 16),
   };
-  ecstRun(options).then(
-    (result) => {
-      printEcst(result, options);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
+  runScript(
+    () => ecstRun(options),
+    (result) => printEcst(result, options),
   );
 }

@@ -9,6 +9,7 @@ import { printProfile } from './lib/cpu-profile';
 import { formatCpuShares, startCpuShares, type CpuShares } from './lib/cpu-share';
 import { formatNumber, median, percentile, printMatrix } from './lib/table';
 import { runWrk } from './lib/wrk';
+import { runScript } from './lib/script';
 
 /**
  * Seed 000's order placement, `POST /order-service/orders`, beside the floor of its engine in one
@@ -224,14 +225,8 @@ export function printOrderPlacement(result: OrderPlacementResult, options: Order
 
 if (require.main === module) {
   const options = { seconds: num('BENCH_ORDER_SECONDS', 15), runs: num('BENCH_ORDER_RUNS', 3), connections: num('BENCH_ORDER_CONNECTIONS', 16) };
-  orderPlacement(options).then(
-    (result) => {
-      printOrderPlacement(result, options);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
+  runScript(
+    () => orderPlacement(options),
+    (result) => printOrderPlacement(result, options),
   );
 }

@@ -19,6 +19,7 @@ import { formatCpuShares, startCpuShares, type CpuShares } from './lib/cpu-share
 import { printProfile } from './lib/cpu-profile';
 import { SAGA_HOPS, sagaHops, type SagaHop } from './lib/saga-hops';
 import { formatNumber, percentile, printMatrix } from './lib/table';
+import { runScript } from './lib/script';
 
 /**
  * The order saga end to end: POST /order-service/orders → OrderPlaced (order-service's MongoDB
@@ -242,14 +243,8 @@ if (require.main === module) {
     traceEvery: Number(process.env.BENCH_TRACE_EVERY ?? 10),
     cpuProfile: process.env.BENCH_CPU_PROF === '1',
   };
-  sagaRun(options).then(
-    (result) => {
-      printSaga(result, options);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
+  runScript(
+    () => sagaRun(options),
+    (result) => printSaga(result, options),
   );
 }

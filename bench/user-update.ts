@@ -6,6 +6,7 @@ import { formatCpuShares, startCpuShares, type CpuShares } from './lib/cpu-share
 import { printProfile } from './lib/cpu-profile';
 import { formatNumber, median, printMatrix } from './lib/table';
 import { runWrk, type WrkResult } from './lib/wrk';
+import { runScript } from './lib/script';
 
 /**
  * Seed 000's `PUT /user-service/update` beside cart-service's `POST /api/v1/add` on the same
@@ -135,14 +136,8 @@ if (require.main === module) {
     users: num('BENCH_UPDATE_USERS', 2000),
     cpuProfile: process.env.BENCH_CPU_PROF === '1',
   };
-  userUpdateRun(options).then(
-    (result) => {
-      printUserUpdate(result, options);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
+  runScript(
+    () => userUpdateRun(options),
+    (result) => printUserUpdate(result, options),
   );
 }
